@@ -24,6 +24,23 @@ internal static class Crc32C
         return ~Update(crc, record[(fieldOffset + sizeof(uint))..]);
     }
 
+    /// <summary>
+    /// The checksum of a metadata record: seeded with the filesystem's checksum seed and the record's location
+    /// (a block or inode number), so that a record written to the wrong place or copied from another
+    /// filesystem does not verify. The checksum field at <paramref name="fieldOffset"/> counts as zeros.
+    /// </summary>
+    public static uint ComputeMetadata(uint seed, ulong location, ReadOnlySpan<byte> record, int fieldOffset)
+    {
+        uint crc = BitOperations.Crc32C(~seed, location);
+        crc = Update(crc, record[..fieldOffset]);
+        crc = BitOperations.Crc32C(crc, 0u);
+        return ~Update(crc, record[(fieldOffset + sizeof(uint))..]);
+    }
+
+    /// <summary>The checksum of <paramref name="data"/>, seeded like a metadata record, with no field skipped.</summary>
+    public static uint ComputeSeeded(uint seed, ulong location, ReadOnlySpan<byte> data) =>
+        ~Update(BitOperations.Crc32C(~seed, location), data);
+
     private static uint Update(uint crc, ReadOnlySpan<byte> data)
     {
         while (data.Length >= sizeof(ulong))

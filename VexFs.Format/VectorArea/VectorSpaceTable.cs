@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using System.Text;
+using VexFs.Format.Checksums;
+
+namespace VexFs.Format.VectorArea;
+
+/// <summary>A vector space as the table records it: its definition and the roots of its structures.</summary>
+/// <param name="Id">A number unique within the filesystem, never reused.</param>
+/// <param name="Definition">Name, dimension, metric and element type.</param>
+/// <param name="Count">Vectors stored.</param>
+/// <param name="StorageRoot">The first block of the vector storage structure, 0 while empty.</param>
+/// <param name="IndexRoot">The first block of the search index, 0 while none is built.</param>
+internal readonly record struct VectorSpaceRecord(int Id, VectorSpaceDefinition Definition, long Count, long StorageRoot, long IndexRoot);
+
+/// <summary>
+/// The vector area's table of spaces: one block named by the superblock. The storage and index structures
+/// that the roots point at are versioned records of their own.
+/// </summary>
+/// <remarks>
+/// <code>
+/// 0x00 u32 magic 0x54565856 ("VXVT")   0x04 u16 table version (1)   0x06 u16 spaces
+/// 0x08 u32 next space id               0x0C u32 zero
+/// 0x10 spaces, 96 bytes each:
+///      0x00 u8[48] name (UTF-8, zero padded)   0x30 u32 id            0x34 u16 dimension
+///      0x36 u8 metric (1 L2, 2 cosine, 3 inner product)               0x37 u8 element type (1 f32, 2 f16, 3 i8)
+///      0x38 u64 vector count   0x40 u64 storage root block   0x48 u64 index root block   0x50 u8[16] zero
+/// block end - 4: u32 CRC32C (seed, block number, block)
+/// </code>
+/// </remarks>
+internal static class VectorSpaceTable
+{
+    public const uint Magic = 0x54565856;
+    public const ushort Version = 1;
+    public const int HeaderSize = 0x10;
+    public const int EntrySize = 96;
+    private const int NameSize = 48;
+
+    public static int Capacity(int blockSize) => (blockSize - HeaderSize - sizeof(uint)) / EntrySize;
+
+    public static void Write(Span<byte> block, long blockNumber, IReadOnlyList<VectorSpaceRecord> spaces, int nextId, uint seed)
+    {
+        if (spaces.Count > Capacity(block.Length))
+        {
+            throw new ArgumentException($"{spaces.Count} vector spaces do not fit one {block.Length}-byte table block (at most {Capacity(block.Length)}).");
+        }
+
+        block.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(block, Magic);
+        BinaryPrimitives.WriteUInt16LittleEndian(block[0x04..], Version);
+        BinaryPrimitives.WriteUInt16LittleEndian(block[0x06..], (ushort)spaces.Count);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[0x08..], (uint)nextId);
+        for (int i = 0; i < spaces.Count; i++)
+        {
+            var e = block.Slice(HeaderSize + (i * EntrySize), EntrySize);
+            var s = spaces[i];
+            Encoding.UTF8.GetBytes(s.Definition.Name, e[..NameSize]);
+            BinaryPrimitives.WriteUInt32LittleEndian(e[0x30..], (uint)s.Id);
+            BinaryPrimitives.WriteUInt16LittleEndian(e[0x34..], (ushort)s.Definition.Dimension);
+            e[0x36] = (byte)s.Definition.Metric;
+            e[0x37] = (byte)s.Definition.ElementType;
+            BinaryPrimitives.WriteInt64LittleEndian(e[0x38..], s.Count);
+            BinaryPrimitives.WriteInt64LittleEndian(e[0x40..], s.StorageRoot);
+            BinaryPrimitives.WriteInt64LittleEndian(e[0x48..], s.IndexRoot);
+        }
+
+        int limit = block.Length - sizeof(uint);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[limit..], Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit));
+    }
+
+    public static (List<VectorSpaceRecord> Spaces, int NextId) Read(ReadOnlySpan<byte> block, long blockNumber, uint seed, long blockCount)
+    {
+        Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "vector table");
+        int limit = block.Length - sizeof(uint);
+        Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(block[limit..]), Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit), blockNumber, "vector table");
+        int version = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(block[0x06..]);
+        int nextId = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(block[0x08..]), int.MaxValue);
+        Corruption.Check(version == Version, blockNumber, "vector table.version", $"version {version} is not supported");
+        Corruption.Check(count <= Capacity(block.Length), blockNumber, "vector table.spaces", $"{count} exceeds {Capacity(block.Length)}");
+        var spaces = new List<VectorSpaceRecord>(count);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+        {
+            string field = $"vector table.space[{i}]";
+            var e = block.Slice(HeaderSize + (i * EntrySize), EntrySize);
+            var definition = new VectorSpaceDefinition(
+                Encoding.UTF8.GetString(e[..NameSize].TrimEnd((byte)0)),
+                BinaryPrimitives.ReadUInt16LittleEndian(e[0x34..]),
+                (VectorMetric)e[0x36],
+                (VectorElementType)e[0x37]);
+            Corruption.Check(definition.Problem() is null, blockNumber, field, definition.Problem() ?? string.Empty);
+            Corruption.Check(names.Add(definition.Name), blockNumber, $"{field}.name", $"'{definition.Name}' appears twice");
+            var record = new VectorSpaceRecord(
+                (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(e[0x30..]), int.MaxValue),
+                definition,
+                BinaryPrimitives.ReadInt64LittleEndian(e[0x38..]),
+                BinaryPrimitives.ReadInt64LittleEndian(e[0x40..]),
+                BinaryPrimitives.ReadInt64LittleEndian(e[0x48..]));
+            Corruption.Check(record.Id < nextId, blockNumber, $"{field}.id", $"{record.Id} is not below the next id {nextId}");
+            Corruption.Check(record.Count >= 0, blockNumber, $"{field}.count", $"{record.Count} is negative");
+            Corruption.Check(record.StorageRoot >= 0 && record.StorageRoot < blockCount, blockNumber, $"{field}.storage_root", $"block {record.StorageRoot} is outside the filesystem");
+            Corruption.Check(record.IndexRoot >= 0 && record.IndexRoot < blockCount, blockNumber, $"{field}.index_root", $"block {record.IndexRoot} is outside the filesystem");
+            spaces.Add(record);
+        }
+
+        return (spaces, nextId);
+    }
+}
