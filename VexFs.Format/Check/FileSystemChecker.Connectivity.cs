@@ -1,0 +1,216 @@
+using VexFs.Format.Directories;
+using VexFs.Format.Records;
+
+namespace VexFs.Format.Check;
+
+/// <summary>
+/// Pass 3: every directory is reachable from the root, and its ".." names the directory that holds it.
+/// Pass 4: every link count equals the links found; unattached inodes go to lost+found.
+/// </summary>
+public sealed partial class FileSystemChecker
+{
+    private void CheckConnectivity()
+    {
+        Progress(3, 0, 1);
+        var reached = Reach(_sb.RootInode);
+        foreach (long dir in _directories.Keys.Order().ToList())
+        {
+            if (reached.Contains(dir))
+            {
+                continue;
+            }
+
+            // Climb to the top of the unattached tree (or to where a cycle closes) and attach it there.
+            long top = dir;
+            var path = new HashSet<long> { top };
+            while (_entryParent.TryGetValue(top, out long parent) && !reached.Contains(parent) && path.Add(parent))
+            {
+                top = parent;
+            }
+
+            if (_entryParent.TryGetValue(top, out long cycleParent) && !reached.Contains(cycleParent))
+            {
+                RemoveEntry(cycleParent, top);
+                _entryParent.Remove(top);
+            }
+
+            bool attached = Repair && LinkIntoLostAndFound(top, UnixFileType.Directory);
+            Found("connectivity", $"directory {top} is not reachable from the root{(attached ? "; moved to lost+found" : string.Empty)}", attached);
+            if (attached)
+            {
+                reached.UnionWith(Reach(top));
+            }
+        }
+
+        foreach (var (dir, info) in _directories)
+        {
+            long expected = dir == _sb.RootInode ? dir : _entryParent.GetValueOrDefault(dir);
+            if (info.Readable && expected != 0 && info.HeaderParent != expected)
+            {
+                Found("directory", $"directory {dir} has '..' = {info.HeaderParent}, but it is held by {expected}; '..' corrected", Repair);
+                if (Repair)
+                {
+                    SetDirectoryParent(dir, expected);
+                }
+            }
+        }
+    }
+
+    private HashSet<long> Reach(long start)
+    {
+        var reached = new HashSet<long> { start };
+        var queue = new Queue<long>([start]);
+        while (queue.Count > 0)
+        {
+            if (!_directories.TryGetValue(queue.Dequeue(), out var info))
+            {
+                continue;
+            }
+
+            foreach (var (_, inode, type) in info.Entries)
+            {
+                if (type == UnixFileType.Directory && reached.Add(inode))
+                {
+                    queue.Enqueue(inode);
+                }
+            }
+        }
+
+        return reached;
+    }
+
+    private void CheckLinkCounts()
+    {
+        Progress(4, 0, 1);
+        var links = new Dictionary<long, int>();
+        foreach (var (dir, info) in _directories)
+        {
+            links[dir] = links.GetValueOrDefault(dir) + 1;
+            foreach (var (_, inode, type) in info.Entries)
+            {
+                links[inode] = links.GetValueOrDefault(inode) + 1;
+                if (type == UnixFileType.Directory)
+                {
+                    links[dir]++;
+                }
+            }
+        }
+
+        links[_sb.RootInode] = links.GetValueOrDefault(_sb.RootInode) + 1;
+        foreach (var info in _inodes.Values.OrderBy(i => i.Number).ToList())
+        {
+            int counted = links.GetValueOrDefault(info.Number);
+            if (counted == 0 && info.Type != UnixFileType.Directory)
+            {
+                if (info.Inode.Flags.HasFlag(InodeFlags.Orphan))
+                {
+                    continue;
+                }
+
+                if (info.Inode.Size == 0 && info.Inode.XattrBlock == 0)
+                {
+                    if (Repair)
+                    {
+                        ClearInode(info.Number);
+                    }
+
+                    Found("links", $"inode {info.Number} is in use but linked nowhere and empty; inode cleared", Repair);
+                    continue;
+                }
+
+                bool attached = Repair && LinkIntoLostAndFound(info.Number, info.Type);
+                Found("links", $"inode {info.Number} is in use but linked nowhere{(attached ? "; moved to lost+found" : string.Empty)}", attached);
+                counted = attached ? 1 : 0;
+                if (!attached)
+                {
+                    continue;
+                }
+            }
+
+            if (counted != info.Inode.LinkCount && counted > 0)
+            {
+                Found("links", $"inode {info.Number} has link count {info.Inode.LinkCount}, but {counted} links were found; count corrected", Repair);
+                if (Repair)
+                {
+                    info.Inode = info.Inode with { LinkCount = counted };
+                    WriteInode(info.Number, info.Inode);
+                }
+            }
+        }
+    }
+
+    private bool LinkIntoLostAndFound(long inode, UnixFileType type)
+    {
+        long lostAndFound = _sb.LostAndFoundInode;
+        if (!_inodes.TryGetValue(lostAndFound, out var dir) || !_directories.TryGetValue(lostAndFound, out var info) || !info.Readable || lostAndFound == inode)
+        {
+            return false;
+        }
+
+        string name = $"#{inode}";
+        var entry = new DirectoryEntry(name, inode, type, DirectoryHash.Of(name, _sb.HashSeed));
+        var root = DirectoryIndex.Read(ReadBlock(PhysicalOf(dir, 0)), PhysicalOf(dir, 0), root: true, lostAndFound, _sb.ChecksumSeed, dir.Inode.Size / _sb.BlockSize, _sb.InodeCount);
+        if (root.Depth != 0)
+        {
+            return false;
+        }
+
+        long block = PhysicalOf(dir, root.Entries[root.Find(entry.Hash)].FileBlock);
+        var entries = DirectoryLeaf.Read(ReadBlock(block), block, lostAndFound, _sb.ChecksumSeed, _sb.HashSeed, _sb.InodeCount);
+        if (entries.Any(e => e.Name == name) || entries.Sum(e => e.EncodedSize) + entry.EncodedSize > DirectoryLeaf.Capacity(_sb.BlockSize))
+        {
+            return false;
+        }
+
+        entries.Add(entry);
+        entries.Sort(DirectoryEntry.Compare);
+        WriteLeaf(block, lostAndFound, entries);
+        info.Entries.Add((name, inode, type));
+        if (type == UnixFileType.Directory)
+        {
+            _entryParent[inode] = lostAndFound;
+            SetDirectoryParent(inode, lostAndFound);
+            if (_directories.TryGetValue(inode, out var moved))
+            {
+                moved.HeaderParent = lostAndFound;
+            }
+        }
+
+        return true;
+    }
+
+    private void RemoveEntry(long dir, long target)
+    {
+        if (!Repair || !_inodes.TryGetValue(dir, out var info) || !_directories.TryGetValue(dir, out var entries))
+        {
+            return;
+        }
+
+        entries.Entries.RemoveAll(e => e.Inode == target);
+        foreach (var (fileBlock, leaf) in ReadLeaves(info))
+        {
+            if (leaf.RemoveAll(e => e.Inode == target) > 0)
+            {
+                WriteLeaf(PhysicalOf(info, fileBlock), dir, leaf);
+            }
+        }
+    }
+
+    private void SetDirectoryParent(long dir, long parent)
+    {
+        if (!_inodes.TryGetValue(dir, out var info))
+        {
+            return;
+        }
+
+        long block = PhysicalOf(info, 0);
+        var root = DirectoryIndex.Read(ReadBlock(block), block, root: true, dir, _sb.ChecksumSeed, info.Inode.Size / _sb.BlockSize, _sb.InodeCount);
+        var buffer = new byte[_sb.BlockSize];
+        new DirectoryIndex { IsRoot = true, Depth = root.Depth, Owner = dir, Parent = parent, Entries = root.Entries }.Write(buffer, block, _sb.ChecksumSeed);
+        WriteBlock(block, buffer);
+        if (_directories.TryGetValue(dir, out var directory))
+        {
+            directory.HeaderParent = parent;
+        }
+    }
+}

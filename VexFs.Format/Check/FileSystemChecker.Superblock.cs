@@ -1,0 +1,258 @@
+using VexFs.Format.Journal;
+using VexFs.Format.Records;
+
+namespace VexFs.Format.Check;
+
+/// <summary>Pass 0: the superblock (falling back to a backup), the journal and the group descriptors.</summary>
+public sealed partial class FileSystemChecker
+{
+    private byte[] ReadBlock(long block)
+    {
+        var buffer = new byte[_sb.BlockSize];
+        _device.Read(block * _sb.BlockSize, buffer);
+        return buffer;
+    }
+
+    private void WriteBlock(long block, ReadOnlySpan<byte> data)
+    {
+        _device.Write(block * _sb.BlockSize, data);
+        _report.Modified = true;
+    }
+
+    private Superblock? TryReadSuperblock(long offset, out string? problem)
+    {
+        problem = null;
+        int sector = _device.SectorSize;
+        long aligned = offset / sector * sector;
+        int span = (int)(((offset - aligned + Superblock.Size + sector - 1) / sector) * sector);
+        if (aligned < 0 || aligned + span > _device.Length)
+        {
+            problem = "outside the device";
+            return null;
+        }
+
+        var buffer = new byte[span];
+        _device.Read(aligned, buffer);
+        try
+        {
+            return Superblock.ReadFrom(buffer.AsSpan((int)(offset - aligned)), offset / 1024, _device.Length);
+        }
+        catch (InvalidFileSystemException e)
+        {
+            problem = e.Message;
+            return null;
+        }
+    }
+
+    private bool LoadSuperblock()
+    {
+        var primary = TryReadSuperblock(Superblock.ByteOffset, out string? problem);
+        if (primary is not null)
+        {
+            _sb = primary;
+            _geometry = new Geometry(_sb);
+            return true;
+        }
+
+        // Look for a backup where each block size would put group 1, 3, 5, ... .
+        foreach (int log2 in Enumerable.Range(Superblock.MinBlockSizeLog2, Superblock.MaxBlockSizeLog2 - Superblock.MinBlockSizeLog2 + 1))
+        {
+            long blockSize = 1L << log2;
+            foreach (int group in new[] { 1, 3, 5, 7, 9, 25, 27, 49, 81 })
+            {
+                long offset = group * 8 * blockSize * blockSize;
+                var backup = TryReadSuperblock(offset, out _);
+                if (backup is null || backup.BlockSize != blockSize || backup.CopyGroup != group)
+                {
+                    continue;
+                }
+
+                _sb = backup with { CopyGroup = 0 };
+                _geometry = new Geometry(_sb);
+                bool repaired = false;
+                if (Repair)
+                {
+                    var descriptors = new byte[(long)_sb.DescriptorBlocks * _sb.BlockSize];
+                    _device.Read(_geometry.DescriptorTableBlock(group) * _sb.BlockSize, descriptors);
+                    WriteSuperblockCopy(0, _sb, descriptors);
+                    repaired = true;
+                }
+
+                Found("superblock", $"the primary superblock is invalid ({problem}); using the backup in group {group}", repaired);
+                return true;
+            }
+        }
+
+        _report.OperationalError = $"{_device.Description} holds no valid VexFS superblock: {problem}";
+        return false;
+    }
+
+    private void WriteSuperblockCopy(int group, Superblock sb, byte[]? descriptors)
+    {
+        int sector = _device.SectorSize;
+        long offset = _geometry.SuperblockByteOffset(group);
+        long aligned = offset / sector * sector;
+        var record = new byte[Math.Max(Superblock.Size, sector) + (int)(offset - aligned)];
+        record = new byte[((record.Length + sector - 1) / sector) * sector];
+        _device.Read(aligned, record);
+        sb.WriteTo(record.AsSpan((int)(offset - aligned), Superblock.Size));
+        _device.Write(aligned, record);
+        if (descriptors is not null)
+        {
+            _device.Write(_geometry.DescriptorTableBlock(group) * _sb.BlockSize, descriptors);
+        }
+
+        _report.Modified = true;
+    }
+
+    private void CheckJournal()
+    {
+        if (_sb.JournalBlocks == 0)
+        {
+            return;
+        }
+
+        JournalHeader header;
+        try
+        {
+            header = JournalHeader.Read(ReadBlock(_sb.JournalStart), _sb.JournalStart, _sb.ChecksumSeed, _sb.JournalBlocks, _sb.Uuid);
+        }
+        catch (InvalidFileSystemException e)
+        {
+            bool fixedNow = Repair && !_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery);
+            if (fixedNow)
+            {
+                ResetJournal(1);
+            }
+
+            Found("journal", e.Message, fixedNow);
+            return;
+        }
+
+        if (!_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
+        {
+            return;
+        }
+
+        RecoveryPlan plan;
+        try
+        {
+            plan = RecoveryPlanner.Plan(header, (relative, buffer) => _device.Read((_sb.JournalStart + relative) * _sb.BlockSize, buffer), _sb.ChecksumSeed, _sb.BlockCount);
+        }
+        catch (InvalidFileSystemException e)
+        {
+            Found("journal", $"the journal needs recovery but is corrupt: {e.Message}");
+            return;
+        }
+
+        if (!Repair)
+        {
+            Found("journal", $"the journal holds {plan.Transactions} committed transactions that need replaying ({plan.Writes.Count} blocks)");
+            return;
+        }
+
+        var buffer = new byte[_sb.BlockSize];
+        foreach (var (home, journalBlock) in plan.Writes)
+        {
+            _device.Read((_sb.JournalStart + journalBlock) * _sb.BlockSize, buffer);
+            WriteBlock(home, buffer);
+        }
+
+        _device.Flush();
+        ResetJournal(plan.NextSequence);
+        var reloaded = TryReadSuperblock(Superblock.ByteOffset, out string? problem)
+            ?? throw new InvalidFileSystemException($"The superblock is invalid after replaying the journal: {problem}");
+        _sb = reloaded with { Incompatible = reloaded.Incompatible & ~IncompatibleFeatures.NeedsRecovery };
+        _geometry = new Geometry(_sb);
+        WriteSuperblockCopy(0, _sb, null);
+        _device.Flush();
+    }
+
+    private void ResetJournal(ulong sequence)
+    {
+        var buffer = new byte[_sb.BlockSize];
+        new JournalHeader(sequence, 1, _sb.JournalBlocks, _sb.BlockSize, _sb.Uuid).Write(buffer, _sb.JournalStart, _sb.ChecksumSeed);
+        WriteBlock(_sb.JournalStart, buffer);
+        Array.Clear(buffer);
+        WriteBlock(_sb.JournalStart + 1, buffer);
+    }
+
+    private void LoadDescriptors()
+    {
+        _groups = new GroupDescriptor[_sb.GroupCount];
+        _badDescriptors = new bool[_sb.GroupCount];
+        int perBlock = _sb.BlockSize / GroupDescriptor.Size;
+        long tableBlock = _geometry.DescriptorTableBlock(0);
+        byte[]? block = null;
+        for (int g = 0; g < _sb.GroupCount; g++)
+        {
+            if (g % perBlock == 0)
+            {
+                block = ReadBlock(tableBlock + (g / perBlock));
+            }
+
+            try
+            {
+                _groups[g] = GroupDescriptor.ReadFrom(block.AsSpan((g % perBlock) * GroupDescriptor.Size), g, tableBlock + (g / perBlock), _geometry);
+                CheckDescriptorPlacement(g);
+            }
+            catch (InvalidFileSystemException e)
+            {
+                // Rebuilt in pass 5 from what is found in use; until then, assume the standard placement.
+                _badDescriptors[g] = true;
+                _groups[g] = StandardDescriptor(g);
+                Found("group", $"group {g}: {e.Message}", Repair);
+            }
+        }
+    }
+
+    private void CheckDescriptorPlacement(int g)
+    {
+        var d = _groups[g];
+        long start = _geometry.GroupStart(g);
+        long end = start + _geometry.BlocksInGroup(g);
+        bool inGroup(long block, long count) => block >= start + _geometry.SuperblockAreaBlocks(g) && block + count <= end;
+        if (!inGroup(d.BlockBitmap, 1) || !inGroup(d.InodeBitmap, 1) || !inGroup(d.InodeTable, _geometry.InodeTableBlocks))
+        {
+            throw new InvalidFileSystemException(_geometry.DescriptorTableBlock(0), $"group descriptor {g}", "its bitmaps or inode table lie outside the group's own blocks");
+        }
+    }
+
+    private GroupDescriptor StandardDescriptor(int g)
+    {
+        long bitmap = _geometry.GroupStart(g) + _geometry.SuperblockAreaBlocks(g);
+        return new GroupDescriptor(bitmap, bitmap + 1, bitmap + 2, 0, 0, 0, 0, GroupFlags.None, 0, 0);
+    }
+
+    private void ClaimMetadata()
+    {
+        for (int g = 0; g < _sb.GroupCount; g++)
+        {
+            long start = _geometry.GroupStart(g);
+            for (int i = 0; i < _geometry.SuperblockAreaBlocks(g); i++)
+            {
+                _claims.Claim(start + i);
+            }
+
+            var d = _groups[g];
+            ClaimOrReport(d.BlockBitmap, 1, $"group {g} block bitmap");
+            ClaimOrReport(d.InodeBitmap, 1, $"group {g} inode bitmap");
+            ClaimOrReport(d.InodeTable, _geometry.InodeTableBlocks, $"group {g} inode table");
+        }
+
+        ClaimOrReport(_sb.JournalStart, _sb.JournalBlocks, "the journal");
+        ClaimOrReport(_sb.VectorTableBlock, 1, "the vector table");
+    }
+
+    private void ClaimOrReport(long block, long count, string what)
+    {
+        for (long b = block; b < block + count; b++)
+        {
+            if (!_claims.Claim(b))
+            {
+                Found("group", $"{what} overlaps other metadata at block {b}");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+using VexFs.BlockDevices;
+using VexFs.Format.Records;
+
+namespace VexFs.Format.Check;
+
+/// <summary>
+/// fsck as a library call, in the manner of e2fsck: the superblock and groups, then five passes (inodes and
+/// extent trees, directories, connectivity, link counts, bitmaps and counts), repairing when asked. In
+/// check-only mode the device is never written.
+/// </summary>
+public sealed partial class FileSystemChecker
+{
+    private readonly BlockDevice _device;
+    private readonly CheckOptions _options;
+    private readonly CheckReport _report = new();
+    private readonly Dictionary<long, InodeInfo> _inodes = [];
+    private readonly Dictionary<long, DirectoryInfo> _directories = [];
+    private readonly Dictionary<long, int> _references = [];
+    private Superblock _sb = null!;
+    private Geometry _geometry = null!;
+    private GroupDescriptor[] _groups = [];
+    private bool[] _badDescriptors = [];
+    private BlockClaims _claims = null!;
+
+    private FileSystemChecker(BlockDevice device, CheckOptions options)
+    {
+        _device = device;
+        _options = options;
+    }
+
+    private bool Repair => _options.Repair;
+
+    /// <summary>Checks (and, when <see cref="CheckOptions.Repair"/> is set, repairs) the filesystem on <paramref name="device"/>.</summary>
+    public static CheckReport Check(BlockDevice device, CheckOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        options ??= CheckOptions.Default;
+        if (options.Repair && device.IsReadOnly)
+        {
+            throw new ArgumentException($"{device.Description} is read-only; it can be checked but not repaired.", nameof(device));
+        }
+
+        var checker = new FileSystemChecker(device, options);
+        try
+        {
+            checker.Run();
+        }
+        catch (IOException e) when (e is not InvalidFileSystemException)
+        {
+            checker._report.OperationalError = $"I/O error while checking {device.Description}: {e.Message}";
+        }
+
+        return checker._report;
+    }
+
+    private void Run()
+    {
+        if (!LoadSuperblock())
+        {
+            return;
+        }
+
+        if (_sb.State == FileSystemState.Clean && !_options.Force && !_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
+        {
+            _report.SkippedClean = true;
+            FillCounts();
+            return;
+        }
+
+        CheckJournal();
+        LoadDescriptors();
+        _claims = new BlockClaims(_sb.BlockCount, _sb.BlocksPerGroup);
+        ClaimMetadata();
+        CheckInodes();
+        CheckVectorArea();
+        CheckDirectories();
+        CheckConnectivity();
+        CheckLinkCounts();
+        CheckBitmapsAndCounts();
+        FillCounts();
+        if (Repair && _report.Modified)
+        {
+            _device.Flush();
+        }
+    }
+
+    private void FillCounts()
+    {
+        _report.InodeCount = _sb.InodeCount;
+        _report.BlockCount = _sb.BlockCount;
+        if (_report.SkippedClean)
+        {
+            _report.InodesUsed = _sb.InodeCount - _sb.FreeInodes;
+            _report.BlocksUsed = _sb.BlockCount - _sb.FreeBlocks;
+            return;
+        }
+
+        _report.InodesUsed = _inodes.Count + _sb.FirstInode - 2;
+        _report.BlocksUsed = _claims.Count;
+        _report.Directories = _inodes.Values.Count(i => i.Type == UnixFileType.Directory);
+        _report.Files = _inodes.Values.Count(i => i.Type == UnixFileType.RegularFile);
+    }
+
+    private void Found(string area, string problem, bool fixedNow = false) => _report.Add(area, problem, fixedNow);
+
+    private void Progress(int pass, long done, long total) => _options.Progress?.Report(new CheckProgress(pass, done, total));
+
+    /// <summary>What pass 1 learned about an inode in use.</summary>
+    private sealed class InodeInfo(long number, Inode inode, List<Extent> extents, List<long> treeBlocks)
+    {
+        public long Number { get; } = number;
+
+        public Inode Inode { get; set; } = inode;
+
+        public List<Extent> Extents { get; } = extents;
+
+        public List<long> TreeBlocks { get; } = treeBlocks;
+
+        public UnixFileType Type => Inode.Mode.Type();
+    }
+
+    /// <summary>What pass 2 learned about a directory.</summary>
+    private sealed class DirectoryInfo
+    {
+        public long HeaderParent { get; set; }
+
+        public List<(string Name, long Inode, UnixFileType Type)> Entries { get; } = [];
+
+        public bool Readable { get; set; }
+    }
+}
