@@ -201,11 +201,27 @@ public sealed partial class FileSystemChecker
             bool declared = _sb.Incompatible.HasFlag(IncompatibleFeatures.VectorSpaces);
             if (spaces.Count > 0 != declared)
             {
-                Found("vectors", $"the vector table holds {spaces.Count} spaces but the superblock {(declared ? "declares" : "does not declare")} the vector-spaces feature");
+                Found("vectors", $"the vector table holds {spaces.Count} spaces but the superblock {(declared ? "declares" : "does not declare")} the vector-spaces feature", Repair);
+                _sb = Repair ? _sb with { Incompatible = _sb.Incompatible ^ IncompatibleFeatures.VectorSpaces } : _sb;
+                _report.Modified |= Repair;
             }
         }
         catch (InvalidFileSystemException e)
         {
+            if (Repair)
+            {
+                var block = ReadBlock(_sb.VectorTableBlock);
+                var (salvaged, nextId) = VectorSpaceTable.Salvage(block, _sb.VectorTableBlock, _sb.BlockCount);
+                VectorSpaceTable.Write(block, _sb.VectorTableBlock, salvaged, nextId, _sb.ChecksumSeed);
+                WriteBlock(_sb.VectorTableBlock, block);
+                _sb = _sb with
+                {
+                    Incompatible = salvaged.Count > 0 ? _sb.Incompatible | IncompatibleFeatures.VectorSpaces : _sb.Incompatible & ~IncompatibleFeatures.VectorSpaces,
+                };
+                Found("vectors", $"{e.Message}; the table was rewritten with the {salvaged.Count} spaces that could be salvaged", fixedNow: true);
+                return;
+            }
+
             Found("vectors", e.Message);
         }
     }

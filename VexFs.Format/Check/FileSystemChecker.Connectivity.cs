@@ -34,8 +34,12 @@ public sealed partial class FileSystemChecker
                 _entryParent.Remove(top);
             }
 
-            bool attached = Repair && LinkIntoLostAndFound(top, UnixFileType.Directory);
-            Found("connectivity", $"directory {top} is not reachable from the root{(attached ? "; moved to lost+found" : string.Empty)}", attached);
+            // lost+found itself goes back under the root, as e2fsck does; anything else goes into lost+found.
+            bool isLostAndFound = top == _sb.LostAndFoundInode;
+            bool attached = Repair && (isLostAndFound
+                ? LinkInto(_sb.RootInode, "lost+found", top, UnixFileType.Directory)
+                : LinkInto(_sb.LostAndFoundInode, $"#{top}", top, UnixFileType.Directory));
+            Found("connectivity", $"directory {top} is not reachable from the root{(attached ? isLostAndFound ? "; reattached to the root" : "; moved to lost+found" : string.Empty)}", attached);
             if (attached)
             {
                 reached.UnionWith(Reach(top));
@@ -118,7 +122,7 @@ public sealed partial class FileSystemChecker
                     continue;
                 }
 
-                bool attached = Repair && LinkIntoLostAndFound(info.Number, info.Type);
+                bool attached = Repair && LinkInto(_sb.LostAndFoundInode, $"#{info.Number}", info.Number, info.Type);
                 Found("links", $"inode {info.Number} is in use but linked nowhere{(attached ? "; moved to lost+found" : string.Empty)}", attached);
                 counted = attached ? 1 : 0;
                 if (!attached)
@@ -139,24 +143,23 @@ public sealed partial class FileSystemChecker
         }
     }
 
-    private bool LinkIntoLostAndFound(long inode, UnixFileType type)
+    /// <summary>Adds the entry <paramref name="name"/> for <paramref name="inode"/> to directory <paramref name="parent"/>, when its leaf has room.</summary>
+    private bool LinkInto(long parent, string name, long inode, UnixFileType type)
     {
-        long lostAndFound = _sb.LostAndFoundInode;
-        if (!_inodes.TryGetValue(lostAndFound, out var dir) || !_directories.TryGetValue(lostAndFound, out var info) || !info.Readable || lostAndFound == inode)
+        if (!_inodes.TryGetValue(parent, out var dir) || !_directories.TryGetValue(parent, out var info) || !info.Readable || parent == inode)
         {
             return false;
         }
 
-        string name = $"#{inode}";
         var entry = new DirectoryEntry(name, inode, type, DirectoryHash.Of(name, _sb.HashSeed));
-        var root = DirectoryIndex.Read(ReadBlock(PhysicalOf(dir, 0)), PhysicalOf(dir, 0), root: true, lostAndFound, _sb.ChecksumSeed, dir.Inode.Size / _sb.BlockSize, _sb.InodeCount);
+        var root = DirectoryIndex.Read(ReadBlock(PhysicalOf(dir, 0)), PhysicalOf(dir, 0), root: true, parent, _sb.ChecksumSeed, dir.Inode.Size / _sb.BlockSize, _sb.InodeCount);
         if (root.Depth != 0)
         {
             return false;
         }
 
         long block = PhysicalOf(dir, root.Entries[root.Find(entry.Hash)].FileBlock);
-        var entries = DirectoryLeaf.Read(ReadBlock(block), block, lostAndFound, _sb.ChecksumSeed, _sb.HashSeed, _sb.InodeCount);
+        var entries = DirectoryLeaf.Read(ReadBlock(block), block, parent, _sb.ChecksumSeed, _sb.HashSeed, _sb.InodeCount);
         if (entries.Any(e => e.Name == name) || entries.Sum(e => e.EncodedSize) + entry.EncodedSize > DirectoryLeaf.Capacity(_sb.BlockSize))
         {
             return false;
@@ -164,15 +167,15 @@ public sealed partial class FileSystemChecker
 
         entries.Add(entry);
         entries.Sort(DirectoryEntry.Compare);
-        WriteLeaf(block, lostAndFound, entries);
+        WriteLeaf(block, parent, entries);
         info.Entries.Add((name, inode, type));
         if (type == UnixFileType.Directory)
         {
-            _entryParent[inode] = lostAndFound;
-            SetDirectoryParent(inode, lostAndFound);
+            _entryParent[inode] = parent;
+            SetDirectoryParent(inode, parent);
             if (_directories.TryGetValue(inode, out var moved))
             {
-                moved.HeaderParent = lostAndFound;
+                moved.HeaderParent = parent;
             }
         }
 

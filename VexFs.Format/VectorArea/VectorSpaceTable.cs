@@ -73,9 +73,26 @@ internal static class VectorSpaceTable
         int limit = block.Length - sizeof(uint);
         Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(block[limit..]), Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit), blockNumber, "vector table");
         int version = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
+        Corruption.Check(version == Version, blockNumber, "vector table.version", $"version {version} is not supported");
+        return ReadEntries(block, blockNumber, blockCount, salvage: false);
+    }
+
+    /// <summary>
+    /// Recovers what can be trusted from a damaged table, for fsck: every entry that validates on its own,
+    /// ignoring the block's checksum.
+    /// </summary>
+    public static (List<VectorSpaceRecord> Spaces, int NextId) Salvage(ReadOnlySpan<byte> block, long blockNumber, long blockCount) =>
+        ReadEntries(block, blockNumber, blockCount, salvage: true);
+
+    private static (List<VectorSpaceRecord> Spaces, int NextId) ReadEntries(ReadOnlySpan<byte> block, long blockNumber, long blockCount, bool salvage)
+    {
         int count = BinaryPrimitives.ReadUInt16LittleEndian(block[0x06..]);
         int nextId = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(block[0x08..]), int.MaxValue);
-        Corruption.Check(version == Version, blockNumber, "vector table.version", $"version {version} is not supported");
+        if (salvage)
+        {
+            count = Math.Min(count, Capacity(block.Length));
+        }
+
         Corruption.Check(count <= Capacity(block.Length), blockNumber, "vector table.spaces", $"{count} exceeds {Capacity(block.Length)}");
         var spaces = new List<VectorSpaceRecord>(count);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -88,21 +105,28 @@ internal static class VectorSpaceTable
                 BinaryPrimitives.ReadUInt16LittleEndian(e[0x34..]),
                 (VectorMetric)e[0x36],
                 (VectorElementType)e[0x37]);
-            Corruption.Check(definition.Problem() is null, blockNumber, field, definition.Problem() ?? string.Empty);
-            Corruption.Check(names.Add(definition.Name), blockNumber, $"{field}.name", $"'{definition.Name}' appears twice");
             var record = new VectorSpaceRecord(
                 (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(e[0x30..]), int.MaxValue),
                 definition,
                 BinaryPrimitives.ReadInt64LittleEndian(e[0x38..]),
                 BinaryPrimitives.ReadInt64LittleEndian(e[0x40..]),
                 BinaryPrimitives.ReadInt64LittleEndian(e[0x48..]));
-            Corruption.Check(record.Id < nextId, blockNumber, $"{field}.id", $"{record.Id} is not below the next id {nextId}");
-            Corruption.Check(record.Count >= 0, blockNumber, $"{field}.count", $"{record.Count} is negative");
-            Corruption.Check(record.StorageRoot >= 0 && record.StorageRoot < blockCount, blockNumber, $"{field}.storage_root", $"block {record.StorageRoot} is outside the filesystem");
-            Corruption.Check(record.IndexRoot >= 0 && record.IndexRoot < blockCount, blockNumber, $"{field}.index_root", $"block {record.IndexRoot} is outside the filesystem");
+            string? problem = definition.Problem()
+                ?? (names.Contains(definition.Name) ? $"'{definition.Name}' appears twice" : null)
+                ?? (record.Id >= nextId && !salvage ? $"id {record.Id} is not below the next id {nextId}" : null)
+                ?? (record.Count < 0 ? $"count {record.Count} is negative" : null)
+                ?? (record.StorageRoot < 0 || record.StorageRoot >= blockCount ? $"storage root {record.StorageRoot} is outside the filesystem" : null)
+                ?? (record.IndexRoot < 0 || record.IndexRoot >= blockCount ? $"index root {record.IndexRoot} is outside the filesystem" : null);
+            if (problem is not null)
+            {
+                Corruption.Check(salvage, blockNumber, field, problem);
+                continue;
+            }
+
+            names.Add(definition.Name);
             spaces.Add(record);
         }
 
-        return (spaces, nextId);
+        return (spaces, salvage ? Math.Max(nextId, spaces.Select(s => s.Id + 1).DefaultIfEmpty(1).Max()) : nextId);
     }
 }
