@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using VexFs.BlockDevices;
 using VexFs.BlockDevices.DirectIO;
+using VexFs.Samples;
 
 namespace VexCtl;
 

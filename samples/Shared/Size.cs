@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace VexCtl;
+namespace VexFs.Samples;
 
 /// <summary>Sizes as people write them: 4096, 64K, 256M, 2G, 1T (binary units).</summary>
 internal static class Size

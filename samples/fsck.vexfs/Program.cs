@@ -1,0 +1,3 @@
+using FsckVexfs;
+
+return FsckCommand.Run(args);

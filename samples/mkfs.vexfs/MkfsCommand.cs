@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Globalization;
+using VexFs.BlockDevices;
+using VexFs.Format;
+using VexFs.Format.VectorArea;
+using VexFs.Samples;
+
+namespace MkfsVexfs;
+
+/// <summary>
+/// mkfs.vexfs, in the manner of mke2fs: options, refusal of mounted devices and of existing filesystems
+/// without -F, and exit status 0 on success, 1 on any failure.
+/// </summary>
+internal static class MkfsCommand
+{
+    private const int Success = 0;
+    private const int Failure = 1;
+
+    public static int Run(string[] args)
+    {
+        var device = new Argument<string>("device") { Description = "The block device or image file to format." };
+        var size = new Argument<string?>("fs-size") { Description = "Create the image file with this size if it does not exist (e.g. 512M).", Arity = ArgumentArity.ZeroOrOne };
+        var blockSize = new Option<int>("-b") { Description = "Block size in bytes (1024 to 65536).", DefaultValueFactory = _ => FormatOptions.Default.BlockSize };
+        var label = new Option<string?>("-L") { Description = "Volume label (at most 64 bytes)." };
+        var uuid = new Option<string?>("-U") { Description = "UUID, or 'random', or 'time'." };
+        var inodes = new Option<long?>("-N") { Description = "Number of inodes." };
+        var bytesPerInode = new Option<int?>("-i") { Description = "Bytes per inode." };
+        var inodeSize = new Option<int>("-I") { Description = "Inode size in bytes.", DefaultValueFactory = _ => FormatOptions.Default.InodeSize };
+        var journal = new Option<string?>("-J") { Description = "Journal options: size=SIZE (e.g. size=64M)." };
+        var extended = new Option<string?>("-E") { Description = "Extended options: discard or nodiscard." };
+        var vectors = new Option<string[]>("-V") { Description = "Declare a vector space name:dimension[:metric[:type]] (metric l2, cosine or ip; type f32, f16 or i8); repeatable.", AllowMultipleArgumentsPerToken = false };
+        var dryRun = new Option<bool>("-n") { Description = "Print the layout without writing anything." };
+        var force = new Option<bool>("-F") { Description = "Format even when the device holds a filesystem." };
+        var quiet = new Option<bool>("-q") { Description = "Print nothing but errors." };
+        var root = new RootCommand("mkfs.vexfs: make a VexFS filesystem on a block device or image file.")
+        {
+            device, size, blockSize, label, uuid, inodes, bytesPerInode, inodeSize, journal, extended, vectors, dryRun, force, quiet,
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"mkfs.vexfs: {parsed.Errors[0].Message}");
+            return Failure;
+        }
+
+        try
+        {
+            var options = new FormatOptions
+            {
+                BlockSize = parsed.GetValue(blockSize),
+                Label = parsed.GetValue(label) ?? string.Empty,
+                Uuid = ParseUuid(parsed.GetValue(uuid)),
+                InodeCount = parsed.GetValue(inodes),
+                BytesPerInode = parsed.GetValue(bytesPerInode) ?? FormatOptions.Default.BytesPerInode,
+                InodeSize = parsed.GetValue(inodeSize),
+                JournalSize = ParseJournal(parsed.GetValue(journal)),
+                Discard = ParseExtended(parsed.GetValue(extended)),
+                VectorSpaces = (parsed.GetValue(vectors) ?? []).Select(ParseSpace).ToList(),
+            };
+            if (options.Problem() is { } problem)
+            {
+                throw new ArgumentException($"invalid option: {problem}");
+            }
+
+            return Format(parsed.GetValue(device)!, parsed.GetValue(size), options, parsed.GetValue(dryRun), parsed.GetValue(force), parsed.GetValue(quiet));
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or FormatException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"mkfs.vexfs: {e.Message}");
+            return Failure;
+        }
+    }
+
+    private static int Format(string path, string? size, FormatOptions options, bool dryRun, bool force, bool quiet)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            if (size is null)
+            {
+                throw new IOException($"the file {path} does not exist and no size was specified");
+            }
+
+            if (!dryRun)
+            {
+                long length = Size.Parse(size) / options.BlockSize * options.BlockSize;
+                ImageFileDevice.Create(path, length).Dispose();
+            }
+            else
+            {
+                Print(quiet, FormatLayout.Plan(Size.Parse(size), 512, options).Describe());
+                return Success;
+            }
+        }
+
+        using var device = BlockDevice.Open(path, readOnly: dryRun);
+        if (device.Length % options.BlockSize != 0 && !quiet)
+        {
+            Console.Error.WriteLine($"mkfs.vexfs: warning: {path} is {device.Length} bytes, not a multiple of the {options.BlockSize}-byte block size; the last {device.Length % options.BlockSize} bytes stay unused");
+        }
+
+        var layout = FormatLayout.Plan(device.Length, device.SectorSize, options);
+        if (dryRun)
+        {
+            Print(quiet, layout.Describe());
+            return Success;
+        }
+
+        if (Signatures.Detect(device) is { } existing && !force)
+        {
+            if (Console.IsInputRedirected || Console.IsOutputRedirected)
+            {
+                throw new IOException($"{path} already holds a filesystem of type {existing}; use -F to overwrite it");
+            }
+
+            Console.Write($"{path} already holds a filesystem of type {existing}. Proceed anyway? (y,N) ");
+            if (!string.Equals(Console.ReadLine()?.Trim(), "y", StringComparison.OrdinalIgnoreCase))
+            {
+                return Failure;
+            }
+        }
+
+        var progress = quiet || Console.IsOutputRedirected ? null : new Progress<FormatProgress>(p =>
+            Console.Write(string.Create(CultureInfo.InvariantCulture, $"\r{p.Stage}: {p.Done}/{p.Total}   ")));
+        layout = Formatter.Format(device, options, progress);
+        if (progress is not null)
+        {
+            Console.WriteLine();
+        }
+
+        Print(quiet, $"Creating VexFS filesystem on {path}");
+        Print(quiet, layout.Describe());
+        Print(quiet, "Writing superblocks and filesystem accounting information: done");
+        return Success;
+    }
+
+    private static void Print(bool quiet, string text)
+    {
+        if (!quiet)
+        {
+            Console.WriteLine(text);
+        }
+    }
+
+    private static Guid? ParseUuid(string? text) => text switch
+    {
+        null or "random" => null,
+        "time" => Guid.CreateVersion7(),
+        _ => Guid.TryParse(text, out var uuid) ? uuid : throw new FormatException($"invalid UUID '{text}'"),
+    };
+
+    private static long? ParseJournal(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        return text.StartsWith("size=", StringComparison.Ordinal)
+            ? Size.Parse(text["size=".Length..])
+            : throw new FormatException($"invalid journal option '{text}' (expected size=SIZE)");
+    }
+
+    private static bool ParseExtended(string? text) => text switch
+    {
+        null or "discard" => true,
+        "nodiscard" => false,
+        _ => throw new FormatException($"invalid extended option '{text}' (expected discard or nodiscard)"),
+    };
+
+    private static VectorSpaceDefinition ParseSpace(string text) => VectorSpaceDefinition.Parse(text);
+}

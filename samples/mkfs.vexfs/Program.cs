@@ -1,0 +1,3 @@
+using MkfsVexfs;
+
+return MkfsCommand.Run(args);
