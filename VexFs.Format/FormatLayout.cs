@@ -169,7 +169,7 @@ public sealed class FormatLayout
             CreatedNs = now,
             WrittenNs = now,
             CheckedNs = now,
-            MaxMountCount = -1,
+            MaxMountCount = 0,
             ChecksumSeed = Superblock.SeedFor(uuid),
             FirstInode = FirstOrdinaryInode,
         };

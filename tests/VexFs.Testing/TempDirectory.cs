@@ -1,7 +1,7 @@
-namespace VexFs.BlockDevices.Tests;
+namespace VexFs.Testing;
 
 /// <summary>A directory for one test's files, removed afterwards.</summary>
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
     public TempDirectory(string? parent = null)
     {

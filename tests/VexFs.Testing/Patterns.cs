@@ -1,7 +1,7 @@
-namespace VexFs.BlockDevices.Tests;
+namespace VexFs.Testing;
 
 /// <summary>Deterministic test data.</summary>
-internal static class Patterns
+public static class Patterns
 {
     public static byte[] Random(int length, int seed)
     {

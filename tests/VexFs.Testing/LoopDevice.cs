@@ -1,13 +1,13 @@
 using System.Diagnostics;
 
-namespace VexFs.BlockDevices.Tests;
+namespace VexFs.Testing;
 
 /// <summary>
 /// A real loop device attached to a sparse image file with losetup, detached on disposal. Tests that need
 /// one call <see cref="SkipUnlessAvailable"/>: they are skipped, with the reason, where loop devices cannot
 /// be attached, unless VEXFS_REQUIRE_LOOP=1 demands them (as CI does).
 /// </summary>
-internal sealed class LoopDevice : IDisposable
+public sealed class LoopDevice : IDisposable
 {
     private readonly TempDirectory _directory;
 
