@@ -1,6 +1,7 @@
 using System.Buffers;
 using VexFs.BlockDevices;
 using VexFs.Format.Directories;
+using VexFs.Format.Editing;
 using VexFs.Format.Journal;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
@@ -61,7 +62,7 @@ public static class Formatter
             for (int i = 0; i < copies.Count; i++)
             {
                 progress?.Report(new FormatProgress("Writing superblocks and group descriptors", i, copies.Count));
-                WriteSuperblockCopy(device, geometry, sb with { CopyGroup = copies[i] }, descriptors, copies[i]);
+                SuperblockCopies.Write(device, geometry, sb with { CopyGroup = copies[i] }, descriptors, copies[i]);
             }
 
             progress?.Report(new FormatProgress("Writing superblocks and group descriptors", copies.Count, copies.Count));
@@ -177,22 +178,6 @@ public static class Formatter
         }
 
         return table;
-    }
-
-    private static void WriteSuperblockCopy(BlockDevice device, Geometry geometry, Superblock sb, byte[] descriptors, int group)
-    {
-        int sector = device.SectorSize;
-        var record = new byte[Math.Max(Superblock.Size, sector)];
-        long offset = geometry.SuperblockByteOffset(group);
-        long aligned = offset / sector * sector;
-        if (aligned != offset || record.Length > Superblock.Size)
-        {
-            device.Read(aligned, record);
-        }
-
-        sb.WriteTo(record.AsSpan((int)(offset - aligned), Superblock.Size));
-        device.Write(aligned, record);
-        device.Write(geometry.DescriptorTableBlock(group) * geometry.BlockSize, descriptors);
     }
 
     private static void WriteBlock(BlockDevice device, long block, ReadOnlySpan<byte> data) =>

@@ -1,3 +1,4 @@
+using VexFs.Format.Editing;
 using VexFs.Format.Journal;
 using VexFs.Format.Records;
 
@@ -89,19 +90,13 @@ public sealed partial class FileSystemChecker
 
     private void WriteSuperblockCopy(int group, Superblock sb, byte[]? descriptors)
     {
-        int sector = _device.SectorSize;
-        long offset = _geometry.SuperblockByteOffset(group);
-        long aligned = offset / sector * sector;
-        var record = new byte[Math.Max(Superblock.Size, sector) + (int)(offset - aligned)];
-        record = new byte[((record.Length + sector - 1) / sector) * sector];
-        _device.Read(aligned, record);
-        sb.WriteTo(record.AsSpan((int)(offset - aligned), Superblock.Size));
-        _device.Write(aligned, record);
-        if (descriptors is not null)
+        if (descriptors is null)
         {
-            _device.Write(_geometry.DescriptorTableBlock(group) * _sb.BlockSize, descriptors);
+            descriptors = new byte[(long)sb.DescriptorBlocks * sb.BlockSize];
+            _device.Read(_geometry.DescriptorTableBlock(group) * sb.BlockSize, descriptors);
         }
 
+        SuperblockCopies.Write(_device, _geometry, sb, descriptors, group);
         _report.Modified = true;
     }
 

@@ -1,0 +1,279 @@
+using VexFs.BlockDevices;
+using VexFs.Format.Records;
+
+namespace VexFs.Format.Editing;
+
+/// <summary>
+/// Allocates and frees blocks and inodes through the group bitmaps, keeping the group descriptors and the
+/// superblock's counts in step. Uninitialised groups are initialised on first use. Changes stay in memory
+/// until <see cref="Commit"/> writes the bitmaps, descriptors and superblock copies.
+/// </summary>
+internal sealed class Allocator
+{
+    private readonly IBlockStore _store;
+    private readonly Geometry _geometry;
+    private readonly GroupDescriptor[] _groups;
+    private readonly Dictionary<int, byte[]> _blockBitmaps = [];
+    private readonly Dictionary<int, byte[]> _inodeBitmaps = [];
+    private readonly HashSet<int> _dirtyBlockBitmaps = [];
+    private readonly HashSet<int> _dirtyInodeBitmaps = [];
+
+    public Allocator(IBlockStore store, Superblock superblock, GroupDescriptor[] groups)
+    {
+        _store = store;
+        Superblock = superblock;
+        _geometry = new Geometry(superblock);
+        _groups = groups;
+    }
+
+    public Superblock Superblock { get; private set; }
+
+    public Geometry Geometry => _geometry;
+
+    public GroupDescriptor Group(int group) => _groups[group];
+
+    /// <summary>Loads the descriptor table of a filesystem whose superblock is <paramref name="superblock"/>.</summary>
+    public static GroupDescriptor[] ReadDescriptors(IBlockStore store, Superblock superblock)
+    {
+        var geometry = new Geometry(superblock);
+        var groups = new GroupDescriptor[superblock.GroupCount];
+        var block = new byte[superblock.BlockSize];
+        int perBlock = superblock.BlockSize / GroupDescriptor.Size;
+        long first = geometry.DescriptorTableBlock(0);
+        for (int g = 0; g < groups.Length; g++)
+        {
+            if (g % perBlock == 0)
+            {
+                store.Read(first + (g / perBlock), block);
+            }
+
+            groups[g] = GroupDescriptor.ReadFrom(block.AsSpan((g % perBlock) * GroupDescriptor.Size), g, first + (g / perBlock), geometry);
+        }
+
+        return groups;
+    }
+
+    /// <summary>
+    /// Allocates up to <paramref name="count"/> contiguous blocks, as near after <paramref name="goal"/> as
+    /// possible; returns the first block and how many were given (at least one).
+    /// </summary>
+    public (long Start, int Length) AllocateBlocks(long goal, int count)
+    {
+        if (Superblock.FreeBlocks == 0)
+        {
+            throw new DiskFullException("No space left on the VexFS filesystem: every block is in use.");
+        }
+
+        int startGroup = (int)Math.Clamp(goal / _geometry.BlocksPerGroup, 0, _geometry.GroupCount - 1);
+        for (int n = 0; n < _geometry.GroupCount; n++)
+        {
+            int g = (startGroup + n) % _geometry.GroupCount;
+            if (_groups[g].FreeBlocks == 0)
+            {
+                continue;
+            }
+
+            var bitmap = BlockBitmap(g);
+            int blocks = _geometry.BlocksInGroup(g);
+            int from = n == 0 ? (int)Math.Clamp(goal - _geometry.GroupStart(g), 0, blocks - 1) : 0;
+            int first = FindClear(bitmap, from, blocks);
+            if (first < 0 && from > 0)
+            {
+                first = FindClear(bitmap, 0, blocks);
+            }
+
+            if (first < 0)
+            {
+                continue;
+            }
+
+            int length = 1;
+            while (length < count && first + length < blocks && !Bitmap.IsSet(bitmap, first + length))
+            {
+                length++;
+            }
+
+            Bitmap.SetRange(bitmap, first, length);
+            _dirtyBlockBitmaps.Add(g);
+            _groups[g] = _groups[g] with { FreeBlocks = _groups[g].FreeBlocks - length, Flags = _groups[g].Flags & ~GroupFlags.BlockBitmapUninit };
+            Superblock = Superblock with { FreeBlocks = Superblock.FreeBlocks - length };
+            return (_geometry.GroupStart(g) + first, length);
+        }
+
+        throw new DiskFullException("No space left on the VexFS filesystem.");
+    }
+
+    public void FreeBlocks(long start, long count)
+    {
+        for (long b = start; b < start + count; b++)
+        {
+            int g = _geometry.GroupOfBlock(b);
+            var bitmap = BlockBitmap(g);
+            int index = (int)(b - _geometry.GroupStart(g));
+            if (!Bitmap.IsSet(bitmap, index))
+            {
+                throw new InvalidFileSystemException(b, "block bitmap", $"block {b} is freed but was not in use");
+            }
+
+            Bitmap.Clear(bitmap, index);
+            _dirtyBlockBitmaps.Add(g);
+            _groups[g] = _groups[g] with { FreeBlocks = _groups[g].FreeBlocks + 1, Flags = _groups[g].Flags & ~GroupFlags.BlockBitmapUninit };
+        }
+
+        Superblock = Superblock with { FreeBlocks = Superblock.FreeBlocks + count };
+    }
+
+    /// <summary>Allocates an inode, preferring <paramref name="goalGroup"/>; zeroes its inode-table block on first use.</summary>
+    public long AllocateInode(bool directory, int goalGroup)
+    {
+        for (int n = 0; n < _geometry.GroupCount; n++)
+        {
+            int g = (goalGroup + n) % _geometry.GroupCount;
+            var d = _groups[g];
+            if (d.FreeInodes == 0)
+            {
+                continue;
+            }
+
+            var bitmap = InodeBitmap(g);
+            int index = FindClear(bitmap, 0, _geometry.InodesPerGroup);
+            if (index < 0)
+            {
+                continue;
+            }
+
+            int watermark = _geometry.InodesPerGroup - d.UnusedInodes;
+            if (index >= watermark)
+            {
+                int firstOfBlock = index / _geometry.InodesPerBlock * _geometry.InodesPerBlock;
+                if (firstOfBlock >= watermark)
+                {
+                    _store.Write(d.InodeTable + (index / _geometry.InodesPerBlock), new byte[_geometry.BlockSize]);
+                }
+
+                d = d with { UnusedInodes = _geometry.InodesPerGroup - index - 1 };
+            }
+
+            Bitmap.Set(bitmap, index);
+            _dirtyInodeBitmaps.Add(g);
+            _groups[g] = d with
+            {
+                FreeInodes = d.FreeInodes - 1,
+                Directories = d.Directories + (directory ? 1 : 0),
+                Flags = d.Flags & ~GroupFlags.InodeBitmapUninit,
+            };
+            Superblock = Superblock with { FreeInodes = Superblock.FreeInodes - 1 };
+            return ((long)g * _geometry.InodesPerGroup) + index + 1;
+        }
+
+        throw new DiskFullException("No free inodes left on the VexFS filesystem.");
+    }
+
+    public void FreeInode(long number, bool directory)
+    {
+        var (g, index) = _geometry.LocateInode(number);
+        var bitmap = InodeBitmap(g);
+        Bitmap.Clear(bitmap, index);
+        _dirtyInodeBitmaps.Add(g);
+        _groups[g] = _groups[g] with { FreeInodes = _groups[g].FreeInodes + 1, Directories = _groups[g].Directories - (directory ? 1 : 0) };
+        Superblock = Superblock with { FreeInodes = Superblock.FreeInodes + 1 };
+    }
+
+    /// <summary>Writes the changed bitmaps, then every copy of the descriptor table and superblock.</summary>
+    public void Commit(BlockDevice device)
+    {
+        foreach (int g in _dirtyBlockBitmaps)
+        {
+            _store.Write(_groups[g].BlockBitmap, _blockBitmaps[g]);
+            _groups[g] = _groups[g] with { BlockBitmapChecksum = Bitmap.Checksum(_blockBitmaps[g], g, Superblock.ChecksumSeed) };
+        }
+
+        foreach (int g in _dirtyInodeBitmaps)
+        {
+            _store.Write(_groups[g].InodeBitmap, _inodeBitmaps[g]);
+            _groups[g] = _groups[g] with { InodeBitmapChecksum = Bitmap.Checksum(_inodeBitmaps[g], g, Superblock.ChecksumSeed) };
+        }
+
+        _dirtyBlockBitmaps.Clear();
+        _dirtyInodeBitmaps.Clear();
+        var table = new byte[(long)Superblock.DescriptorBlocks * Superblock.BlockSize];
+        for (int g = 0; g < _groups.Length; g++)
+        {
+            _groups[g].WriteTo(table.AsSpan(g * GroupDescriptor.Size, GroupDescriptor.Size), g, Superblock.ChecksumSeed);
+        }
+
+        foreach (int g in Enumerable.Range(0, _groups.Length).Where(Geometry.HasSuperblockCopy))
+        {
+            SuperblockCopies.Write(device, _geometry, Superblock with { CopyGroup = g }, table, g);
+        }
+    }
+
+    private byte[] BlockBitmap(int g)
+    {
+        if (_blockBitmaps.TryGetValue(g, out var bitmap))
+        {
+            return bitmap;
+        }
+
+        bitmap = new byte[_geometry.BlockSize];
+        var d = _groups[g];
+        if (d.Flags.HasFlag(GroupFlags.BlockBitmapUninit))
+        {
+            long start = _geometry.GroupStart(g);
+            Bitmap.SetRange(bitmap, 0, _geometry.SuperblockAreaBlocks(g));
+            Bitmap.Set(bitmap, (int)(d.BlockBitmap - start));
+            Bitmap.Set(bitmap, (int)(d.InodeBitmap - start));
+            Bitmap.SetRange(bitmap, (int)(d.InodeTable - start), _geometry.InodeTableBlocks);
+            int blocks = _geometry.BlocksInGroup(g);
+            Bitmap.SetRange(bitmap, blocks, (bitmap.Length * 8) - blocks);
+        }
+        else
+        {
+            _store.Read(d.BlockBitmap, bitmap);
+        }
+
+        _blockBitmaps[g] = bitmap;
+        return bitmap;
+    }
+
+    private byte[] InodeBitmap(int g)
+    {
+        if (_inodeBitmaps.TryGetValue(g, out var bitmap))
+        {
+            return bitmap;
+        }
+
+        bitmap = new byte[_geometry.BlockSize];
+        var d = _groups[g];
+        if (d.Flags.HasFlag(GroupFlags.InodeBitmapUninit))
+        {
+            Bitmap.SetRange(bitmap, _geometry.InodesPerGroup, (bitmap.Length * 8) - _geometry.InodesPerGroup);
+        }
+        else
+        {
+            _store.Read(d.InodeBitmap, bitmap);
+        }
+
+        _inodeBitmaps[g] = bitmap;
+        return bitmap;
+    }
+
+    private static int FindClear(byte[] bitmap, int from, int limit)
+    {
+        for (int i = from; i < limit; i++)
+        {
+            if ((i & 7) == 0 && i + 8 <= limit && bitmap[i >> 3] == 0xFF)
+            {
+                i += 7;
+                continue;
+            }
+
+            if (!Bitmap.IsSet(bitmap, i))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

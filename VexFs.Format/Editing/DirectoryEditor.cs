@@ -1,0 +1,255 @@
+using VexFs.Format.Directories;
+using VexFs.Format.Records;
+
+namespace VexFs.Format.Editing;
+
+/// <summary>
+/// Looks up, adds and removes names in a directory's hash tree. A full leaf splits at a hash boundary into a
+/// new block appended to the directory; a full index node splits the same way; a full root pushes its
+/// entries one level down, so lookups stay at depth + 2 block reads however large the directory grows.
+/// </summary>
+internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, ExtentTree extents)
+{
+    private Superblock Sb => allocator.Superblock;
+
+    private int BlockSize => store.BlockSize;
+
+    /// <summary>Writes an empty directory (an index root and one leaf) for a new inode; returns it with its blocks.</summary>
+    public Inode CreateEmpty(long number, long parent, Inode inode)
+    {
+        inode = inode with { Root = EmptyRoot(number), Size = 0, Blocks = 0 };
+        long root = AppendBlock(number, ref inode);
+        long leaf = AppendBlock(number, ref inode);
+        WriteIndex(new DirectoryIndex { IsRoot = true, Owner = number, Parent = parent, Entries = [new IndexEntry(0, 1)] }, root);
+        WriteLeaf(leaf, number, []);
+        return inode;
+    }
+
+    public DirectoryEntry? Lookup(long dir, Inode inode, string name)
+    {
+        ulong hash = DirectoryHash.Of(name, Sb.HashSeed);
+        var (_, leafBlock) = Descend(dir, inode, hash);
+        var entries = ReadLeaf(extents.Map(inode, dir, leafBlock), dir);
+        int i = entries.FindIndex(e => e.Hash == hash && e.Name == name);
+        return i < 0 ? null : entries[i];
+    }
+
+    /// <summary>Every entry, in hash order.</summary>
+    public IEnumerable<DirectoryEntry> Enumerate(long dir, Inode inode)
+    {
+        var root = ReadIndex(extents.Map(inode, dir, 0), dir, inode, isRoot: true);
+        return EnumerateIndex(dir, inode, root);
+    }
+
+    /// <summary>Adds an entry; returns the directory inode, grown when a block was added.</summary>
+    public Inode Insert(long dir, Inode inode, string name, long target, UnixFileType type)
+    {
+        DirectoryNames.Validate(name, nameof(name));
+        var entry = new DirectoryEntry(name, target, type, DirectoryHash.Of(name, Sb.HashSeed));
+        var (path, leafFileBlock) = Descend(dir, inode, entry.Hash);
+        long leafBlock = extents.Map(inode, dir, leafFileBlock);
+        var entries = ReadLeaf(leafBlock, dir);
+        if (entries.Any(e => e.Hash == entry.Hash && e.Name == name))
+        {
+            throw new IOException($"'{name}' already exists in directory {dir}.");
+        }
+
+        int at = entries.FindIndex(e => DirectoryEntry.Compare(e, entry) > 0);
+        entries.Insert(at < 0 ? entries.Count : at, entry);
+        int capacity = DirectoryLeaf.Capacity(BlockSize);
+        if (entries.Sum(e => e.EncodedSize) <= capacity)
+        {
+            WriteLeaf(leafBlock, dir, entries);
+            return inode;
+        }
+
+        int split = SplitPoint(entries, capacity);
+        long rightFileBlock = inode.Size / BlockSize;
+        long rightBlock = AppendBlock(dir, ref inode);
+        WriteLeaf(leafBlock, dir, entries.GetRange(0, split));
+        WriteLeaf(rightBlock, dir, entries.GetRange(split, entries.Count - split));
+        return InsertIndexEntry(dir, inode, path, new IndexEntry(entries[split].Hash, rightFileBlock));
+    }
+
+    /// <summary>Removes <paramref name="name"/>; returns the entry removed, or null when there was none.</summary>
+    public DirectoryEntry? Remove(long dir, Inode inode, string name)
+    {
+        ulong hash = DirectoryHash.Of(name, Sb.HashSeed);
+        var (_, leafFileBlock) = Descend(dir, inode, hash);
+        long leafBlock = extents.Map(inode, dir, leafFileBlock);
+        var entries = ReadLeaf(leafBlock, dir);
+        int i = entries.FindIndex(e => e.Hash == hash && e.Name == name);
+        if (i < 0)
+        {
+            return null;
+        }
+
+        var removed = entries[i];
+        entries.RemoveAt(i);
+        WriteLeaf(leafBlock, dir, entries);
+        return removed;
+    }
+
+    /// <summary>Changes the parent ('..') a directory names.</summary>
+    public void SetParent(long dir, Inode inode, long parent)
+    {
+        long block = extents.Map(inode, dir, 0);
+        var root = ReadIndex(block, dir, inode, isRoot: true);
+        WriteIndex(new DirectoryIndex { IsRoot = true, Depth = root.Depth, Owner = dir, Parent = parent, Entries = root.Entries }, block);
+    }
+
+    public long Parent(long dir, Inode inode) => ReadIndex(extents.Map(inode, dir, 0), dir, inode, isRoot: true).Parent;
+
+    private static byte[] EmptyRoot(long owner)
+    {
+        var bytes = new byte[Inode.RootSize];
+        ExtentNode.EmptyRoot(owner).WriteRoot(bytes);
+        return bytes;
+    }
+
+    /// <summary>Splits sorted entries near the middle of their bytes, never inside a run of equal hashes.</summary>
+    private static int SplitPoint(List<DirectoryEntry> entries, int capacity)
+    {
+        int total = entries.Sum(e => e.EncodedSize);
+        int best = -1;
+        int running = 0;
+        for (int i = 1; i < entries.Count; i++)
+        {
+            running += entries[i - 1].EncodedSize;
+            bool boundary = entries[i].Hash != entries[i - 1].Hash;
+            if (boundary && running <= capacity && total - running <= capacity
+                && (best < 0 || Math.Abs((2 * running) - total) < Math.Abs((2 * Prefix(entries, best)) - total)))
+            {
+                best = i;
+            }
+        }
+
+        return best > 0 ? best : throw new IOException("Too many names in one directory share a hash value.");
+    }
+
+    private static int Prefix(List<DirectoryEntry> entries, int count) => entries.Take(count).Sum(e => e.EncodedSize);
+
+    private Inode InsertIndexEntry(long dir, Inode inode, List<(long FileBlock, DirectoryIndex Node)> path, IndexEntry entry)
+    {
+        for (int level = path.Count - 1; level >= 0; level--)
+        {
+            var (fileBlock, node) = path[level];
+            int at = node.Entries.FindIndex(e => e.Hash > entry.Hash);
+            node.Entries.Insert(at < 0 ? node.Entries.Count : at, entry);
+            int capacity = DirectoryIndex.Capacity(BlockSize);
+            if (node.Entries.Count <= capacity)
+            {
+                WriteIndex(node, extents.Map(inode, dir, fileBlock));
+                return inode;
+            }
+
+            int half = node.Entries.Count / 2;
+            var upper = node.Entries.GetRange(half, node.Entries.Count - half);
+            ulong separator = upper[0].Hash;
+            upper[0] = upper[0] with { Hash = 0 };
+            if (node.IsRoot)
+            {
+                if (node.Depth + 1 > DirectoryIndex.MaxDepth)
+                {
+                    throw new IOException($"Directory {dir} has reached the largest size its index can address.");
+                }
+
+                // The root pushes both halves one level down and keeps only the two pointers.
+                long leftFileBlock = inode.Size / BlockSize;
+                long leftBlock = AppendBlock(dir, ref inode);
+                long rightFileBlock = inode.Size / BlockSize;
+                long rightBlock = AppendBlock(dir, ref inode);
+                WriteIndex(new DirectoryIndex { Depth = node.Depth, Owner = dir, Entries = node.Entries.GetRange(0, half) }, leftBlock);
+                WriteIndex(new DirectoryIndex { Depth = node.Depth, Owner = dir, Entries = upper }, rightBlock);
+                WriteIndex(new DirectoryIndex { IsRoot = true, Depth = node.Depth + 1, Owner = dir, Parent = node.Parent, Entries = [new IndexEntry(0, leftFileBlock), new IndexEntry(separator, rightFileBlock)] }, extents.Map(inode, dir, fileBlock));
+                return inode;
+            }
+
+            long newFileBlock = inode.Size / BlockSize;
+            long newBlock = AppendBlock(dir, ref inode);
+            WriteIndex(new DirectoryIndex { Depth = node.Depth, Owner = dir, Entries = node.Entries.GetRange(0, half) }, extents.Map(inode, dir, fileBlock));
+            WriteIndex(new DirectoryIndex { Depth = node.Depth, Owner = dir, Entries = upper }, newBlock);
+            entry = new IndexEntry(separator, newFileBlock);
+        }
+
+        throw new InvalidOperationException("A directory index path always ends at its root.");
+    }
+
+    private (List<(long FileBlock, DirectoryIndex Node)> Path, long LeafFileBlock) Descend(long dir, Inode inode, ulong hash)
+    {
+        var path = new List<(long, DirectoryIndex)>();
+        long fileBlock = 0;
+        var node = ReadIndex(extents.Map(inode, dir, 0), dir, inode, isRoot: true);
+        while (true)
+        {
+            path.Add((fileBlock, node));
+            fileBlock = node.Entries[node.Find(hash)].FileBlock;
+            if (node.Depth == 0)
+            {
+                return (path, fileBlock);
+            }
+
+            node = ReadIndex(extents.Map(inode, dir, fileBlock), dir, inode, isRoot: false);
+        }
+    }
+
+    private IEnumerable<DirectoryEntry> EnumerateIndex(long dir, Inode inode, DirectoryIndex node)
+    {
+        foreach (var entry in node.Entries)
+        {
+            long block = extents.Map(inode, dir, entry.FileBlock);
+            if (node.Depth > 0)
+            {
+                foreach (var e in EnumerateIndex(dir, inode, ReadIndex(block, dir, inode, isRoot: false)))
+                {
+                    yield return e;
+                }
+            }
+            else
+            {
+                foreach (var e in ReadLeaf(block, dir))
+                {
+                    yield return e;
+                }
+            }
+        }
+    }
+
+    private long AppendBlock(long dir, ref Inode inode)
+    {
+        long fileBlock = inode.Size / BlockSize;
+        long goal = fileBlock > 0 ? extents.Map(inode, dir, fileBlock - 1) + 1 : allocator.Geometry.GroupStart(allocator.Geometry.LocateInode(dir).Group);
+        var (block, _) = allocator.AllocateBlocks(goal, 1);
+        inode = extents.Insert(inode, dir, new Extent(fileBlock, block, 1));
+        inode = inode with { Size = inode.Size + BlockSize, Blocks = inode.Blocks + 1 };
+        return block;
+    }
+
+    private DirectoryIndex ReadIndex(long block, long dir, Inode inode, bool isRoot)
+    {
+        var buffer = new byte[BlockSize];
+        store.Read(block, buffer);
+        return DirectoryIndex.Read(buffer, block, isRoot, dir, Sb.ChecksumSeed, inode.Size / BlockSize, Sb.InodeCount);
+    }
+
+    private void WriteIndex(DirectoryIndex index, long block)
+    {
+        var buffer = new byte[BlockSize];
+        index.Write(buffer, block, Sb.ChecksumSeed);
+        store.Write(block, buffer);
+    }
+
+    private List<DirectoryEntry> ReadLeaf(long block, long dir)
+    {
+        var buffer = new byte[BlockSize];
+        store.Read(block, buffer);
+        return DirectoryLeaf.Read(buffer, block, dir, Sb.ChecksumSeed, Sb.HashSeed, Sb.InodeCount);
+    }
+
+    private void WriteLeaf(long block, long dir, IReadOnlyList<DirectoryEntry> entries)
+    {
+        var buffer = new byte[BlockSize];
+        DirectoryLeaf.Write(buffer, block, dir, entries, Sb.ChecksumSeed);
+        store.Write(block, buffer);
+    }
+}

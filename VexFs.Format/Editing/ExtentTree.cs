@@ -1,0 +1,198 @@
+using VexFs.Format.Records;
+
+namespace VexFs.Format.Editing;
+
+/// <summary>
+/// Reads and grows an inode's extent tree: maps file blocks to device blocks, and inserts extents, merging
+/// with a contiguous neighbour, splitting full nodes and deepening the tree when the root in the inode fills.
+/// </summary>
+internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
+{
+    private readonly int _blockCapacity = ExtentNode.CapacityOf(store.BlockSize, isRoot: false);
+    private readonly int _rootCapacity = ExtentNode.CapacityOf(Inode.RootSize, isRoot: true);
+
+    private Superblock Sb => allocator.Superblock;
+
+    /// <summary>The extent holding <paramref name="fileBlock"/>, or null for a hole.</summary>
+    public Extent? Find(Inode inode, long owner, long fileBlock)
+    {
+        var node = ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner);
+        while (!node.IsLeaf)
+        {
+            int i = node.Children.FindLastIndex(c => c.Logical <= fileBlock);
+            if (i < 0)
+            {
+                return null;
+            }
+
+            node = ReadNode(node.Children[i].Child, owner);
+        }
+
+        foreach (var extent in node.Extents)
+        {
+            if (fileBlock >= extent.Logical && fileBlock < extent.LogicalEnd)
+            {
+                return extent;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The device block holding <paramref name="fileBlock"/>; throws for a hole.</summary>
+    public long Map(Inode inode, long owner, long fileBlock) =>
+        Find(inode, owner, fileBlock) is { } e
+            ? e.Physical + (fileBlock - e.Logical)
+            : throw new InvalidFileSystemException(owner, $"inode {owner}.extents", $"file block {fileBlock} is not mapped");
+
+    /// <summary>Every extent, in file order.</summary>
+    public List<Extent> All(Inode inode, long owner)
+    {
+        var result = new List<Extent>();
+        Collect(ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner), owner, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="extent"/>, which must not overlap a mapped block; returns the inode with its new
+    /// root and with the tree blocks it allocated charged to it.
+    /// </summary>
+    public Inode Insert(Inode inode, long owner, Extent extent)
+    {
+        var root = ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner);
+        int allocated = 0;
+        InsertInto(root, -1, owner, extent, ref allocated);
+        if (root.Count > _rootCapacity)
+        {
+            // The root moves into a block of its own and becomes an index one level higher.
+            long block = NewTreeBlock(extent.Physical, ref allocated);
+            var moved = new ExtentNode { Depth = root.Depth, Owner = owner, Extents = root.Extents, Children = root.Children };
+            WriteNode(moved, block);
+            long first = moved.IsLeaf ? moved.Extents[0].Logical : moved.Children[0].Logical;
+            root = new ExtentNode { Depth = root.Depth + 1, Owner = owner, Children = [new ExtentIndex(first, block)] };
+            if (root.Depth > ExtentNode.MaxDepth)
+            {
+                throw new IOException($"The extent tree of inode {owner} is too deep; the file is too fragmented.");
+            }
+        }
+
+        var bytes = new byte[Inode.RootSize];
+        root.WriteRoot(bytes);
+        return inode with { Root = bytes, Blocks = inode.Blocks + allocated };
+    }
+
+    private ExtentIndex? InsertInto(ExtentNode node, long nodeBlock, long owner, Extent extent, ref int allocated)
+    {
+        if (node.IsLeaf)
+        {
+            AddToLeaf(node, extent, owner);
+        }
+        else
+        {
+            int i = Math.Max(0, node.Children.FindLastIndex(c => c.Logical <= extent.Logical));
+            var childIndex = node.Children[i];
+            var child = ReadNode(childIndex.Child, owner);
+            var split = InsertInto(child, childIndex.Child, owner, extent, ref allocated);
+            if (extent.Logical < childIndex.Logical)
+            {
+                node.Children[i] = childIndex with { Logical = extent.Logical };
+            }
+
+            if (split is { } s)
+            {
+                node.Children.Insert(i + 1, s);
+            }
+        }
+
+        if (nodeBlock < 0)
+        {
+            return null;
+        }
+
+        if (node.Count <= _blockCapacity)
+        {
+            WriteNode(node, nodeBlock);
+            return null;
+        }
+
+        int half = node.Count / 2;
+        var right = new ExtentNode
+        {
+            Depth = node.Depth,
+            Owner = owner,
+            Extents = node.IsLeaf ? node.Extents.GetRange(half, node.Count - half) : [],
+            Children = node.IsLeaf ? [] : node.Children.GetRange(half, node.Count - half),
+        };
+        if (node.IsLeaf)
+        {
+            node.Extents.RemoveRange(half, node.Extents.Count - half);
+        }
+        else
+        {
+            node.Children.RemoveRange(half, node.Children.Count - half);
+        }
+
+        long rightBlock = NewTreeBlock(nodeBlock, ref allocated);
+        WriteNode(node, nodeBlock);
+        WriteNode(right, rightBlock);
+        return new ExtentIndex(right.IsLeaf ? right.Extents[0].Logical : right.Children[0].Logical, rightBlock);
+    }
+
+    private static void AddToLeaf(ExtentNode leaf, Extent extent, long owner)
+    {
+        int at = leaf.Extents.FindIndex(e => e.Logical > extent.Logical);
+        at = at < 0 ? leaf.Extents.Count : at;
+        if ((at > 0 && leaf.Extents[at - 1].LogicalEnd > extent.Logical) || (at < leaf.Extents.Count && extent.LogicalEnd > leaf.Extents[at].Logical))
+        {
+            throw new InvalidOperationException($"Extent at file block {extent.Logical} of inode {owner} overlaps a mapped block.");
+        }
+
+        if (at > 0)
+        {
+            var previous = leaf.Extents[at - 1];
+            if (previous.LogicalEnd == extent.Logical && previous.Physical + previous.Length == extent.Physical
+                && previous.Unwritten == extent.Unwritten && (long)previous.Length + extent.Length <= int.MaxValue)
+            {
+                leaf.Extents[at - 1] = previous with { Length = previous.Length + extent.Length };
+                return;
+            }
+        }
+
+        leaf.Extents.Insert(at, extent);
+    }
+
+    private void Collect(ExtentNode node, long owner, List<Extent> result)
+    {
+        if (node.IsLeaf)
+        {
+            result.AddRange(node.Extents);
+            return;
+        }
+
+        foreach (var child in node.Children)
+        {
+            Collect(ReadNode(child.Child, owner), owner, result);
+        }
+    }
+
+    private long NewTreeBlock(long goal, ref int allocated)
+    {
+        var (block, _) = allocator.AllocateBlocks(goal, 1);
+        allocated++;
+        return block;
+    }
+
+    private ExtentNode ReadNode(long block, long owner)
+    {
+        var buffer = new byte[store.BlockSize];
+        store.Read(block, buffer);
+        return ExtentNode.ReadBlock(buffer, block, owner, Sb.BlockCount, Sb.ChecksumSeed);
+    }
+
+    private void WriteNode(ExtentNode node, long block)
+    {
+        var buffer = new byte[store.BlockSize];
+        node.WriteBlock(buffer, block, Sb.ChecksumSeed);
+        store.Write(block, buffer);
+    }
+}
