@@ -102,11 +102,6 @@ public sealed partial class FileSystemChecker
 
     private void CheckJournal()
     {
-        if (_sb.JournalBlocks == 0)
-        {
-            return;
-        }
-
         JournalHeader header;
         try
         {

@@ -233,7 +233,7 @@ internal sealed record Superblock
         Corruption.Check(RootInode >= 1 && RootInode < FirstInode, block, "superblock.root_inode", $"{RootInode} is not a reserved inode");
         Corruption.Check(LostAndFoundInode == 0 || (LostAndFoundInode >= 1 && LostAndFoundInode <= InodeCount), block, "superblock.lost_found_inode", $"{LostAndFoundInode} is out of range");
         Corruption.Check(OrphanHead == 0 || (OrphanHead >= FirstInode && OrphanHead <= InodeCount), block, "superblock.orphan_head", $"{OrphanHead} is out of range");
-        Corruption.Check(JournalBlocks == 0 || (JournalBlocks >= Journal.JournalLayout.MinBlocks && JournalStart > 0 && JournalStart < BlockCount && JournalBlocks <= BlockCount - JournalStart), block, "superblock.journal", $"{JournalBlocks} blocks at {JournalStart} do not lie within the filesystem");
+        Corruption.Check(JournalBlocks >= Journal.JournalLayout.MinBlocks && JournalStart > 0 && JournalStart < BlockCount && JournalBlocks <= BlockCount - JournalStart, block, "superblock.journal", $"a journal of {JournalBlocks} blocks at {JournalStart} is too small or does not lie within the filesystem");
         Corruption.Check(VectorTableBlock >= 0 && VectorTableBlock < BlockCount, block, "superblock.vector_table", $"block {VectorTableBlock} is outside the filesystem");
         Corruption.Check(ChecksumSeed == SeedFor(Uuid), block, "superblock.checksum_seed", "the checksum seed does not belong to this UUID");
         Corruption.Check(CopyGroup >= 0 && CopyGroup < GroupCount, block, "superblock.copy_group", $"group {CopyGroup} does not exist");

@@ -1,5 +1,7 @@
 using VexFs.BlockDevices;
 using VexFs.Format.Check;
+using VexFs.Format.Directories;
+using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Tests;
@@ -204,5 +206,123 @@ public sealed class CorruptionTests
                 Assert.True(again.IsClean, $"trial {trial}: block {block} byte {offset}: {string.Join("; ", again.Findings)}");
             }
         }
+    }
+
+    [Fact]
+    public void A_zero_length_journal_makes_the_primary_superblock_invalid_and_a_backup_restores_it()
+    {
+        var (device, _) = Fresh();
+        using (device)
+        {
+            RewriteSuperblock(device, sb => sb with { JournalBlocks = 0 });
+            AssertFoundThenRepaired(device, "superblock");
+        }
+    }
+
+    [Fact]
+    public void A_cross_linked_block_is_found_and_the_later_claimant_cleared()
+    {
+        var (device, _) = Fresh();
+        using (device)
+        {
+            var editor = FileSystemEditor.Open(device);
+            long first = editor.CreateFile(editor.RootInode, "first", Enumerable.Repeat((byte)1, 8192).ToArray());
+            long second = editor.CreateFile(editor.RootInode, "second", Enumerable.Repeat((byte)2, 8192).ToArray());
+            editor.Commit();
+            long shared = editor.Map(first, 1);
+            RewriteInode(device, second, inode => WithExtents(inode, second, new Extent(0, shared, 2)));
+            AssertFoundThenRepaired(device, "inode");
+            var after = FileSystemEditor.Open(device);
+            Assert.Equal(first, after.Resolve("/first"));
+            Assert.Null(after.Lookup(after.RootInode, "second"));
+        }
+    }
+
+    [Fact]
+    public void An_absurd_extent_length_is_found()
+    {
+        var (device, _) = Fresh();
+        using (device)
+        {
+            var editor = FileSystemEditor.Open(device);
+            long file = editor.CreateFile(editor.RootInode, "file", new byte[4096]);
+            editor.Commit();
+            long block = editor.Map(file, 0);
+            RewriteInode(device, file, inode => WithExtents(inode, file, new Extent(0, block, int.MaxValue)));
+            AssertFoundThenRepaired(device, "inode");
+        }
+    }
+
+    [Fact]
+    public void A_directory_entry_with_a_wrong_hash_is_found_and_the_directory_rebuilt()
+    {
+        var (device, _) = Fresh();
+        using (device)
+        {
+            var editor = FileSystemEditor.Open(device);
+            long dir = editor.CreateDirectory(editor.RootInode, "dir");
+            long file = editor.CreateFile(dir, "file", new byte[10]);
+            editor.Commit();
+            var sb = editor.Superblock;
+            long leaf = editor.Map(dir, 1);
+            var block = new byte[BlockSize];
+            DirectoryLeaf.Write(block, leaf, dir, [new DirectoryEntry("file", file, UnixFileType.RegularFile, 12345)], sb.ChecksumSeed);
+            device.Write(leaf * BlockSize, block);
+            AssertFoundThenRepaired(device, "directory");
+            Assert.Equal(file, FileSystemEditor.Open(device).Resolve("/lost+found/#" + file));
+        }
+    }
+
+    [Fact]
+    public void A_cycle_in_the_directory_tree_is_broken_into_lost_and_found()
+    {
+        var (device, _) = Fresh();
+        using (device)
+        {
+            var editor = FileSystemEditor.Open(device);
+            long a = editor.CreateDirectory(editor.RootInode, "a");
+            long b = editor.CreateDirectory(a, "b");
+            editor.Commit();
+
+            // Unlink a from the root and make it a child of its own child: a -> b -> a.
+            var store = new DeviceBlockStore(device, BlockSize);
+            var allocator = new Allocator(store, editor.Superblock, Allocator.ReadDescriptors(store, editor.Superblock));
+            var inodes = new InodeTable(store, allocator);
+            var directories = new DirectoryEditor(store, allocator, new ExtentTree(store, allocator));
+            directories.Remove(editor.RootInode, inodes.Read(editor.RootInode), "a");
+            inodes.Write(b, directories.Insert(b, inodes.Read(b), "a", a, UnixFileType.Directory));
+            allocator.Commit(device);
+
+            AssertFoundThenRepaired(device, "connectivity");
+            // One of the two goes to lost+found and keeps the other below it; the cycle is gone.
+            var after = FileSystemEditor.Open(device);
+            var rescued = Assert.Single(after.List(after.Superblock.LostAndFoundInode));
+            long other = rescued.Inode == a ? b : a;
+            Assert.Equal(other, Assert.Single(after.List(rescued.Inode)).Inode);
+            Assert.Empty(after.List(other));
+        }
+    }
+
+    private static void RewriteSuperblock(BlockDevice device, Func<Superblock, Superblock> change)
+    {
+        var sector = new byte[1024];
+        device.Read(Superblock.ByteOffset, sector);
+        change(Superblock.ReadFrom(sector, 1, device.Length)).WriteTo(sector);
+        device.Write(Superblock.ByteOffset, sector);
+    }
+
+    private static void RewriteInode(BlockDevice device, long number, Func<Inode, Inode> change)
+    {
+        var sb = FileSystemEditor.Open(device).Superblock;
+        var store = new DeviceBlockStore(device, BlockSize);
+        var table = new InodeTable(store, new Allocator(store, sb, Allocator.ReadDescriptors(store, sb)));
+        table.Write(number, change(table.Read(number)));
+    }
+
+    private static Inode WithExtents(Inode inode, long owner, params Extent[] extents)
+    {
+        var root = new byte[Inode.RootSize];
+        new ExtentNode { Owner = owner, Extents = [.. extents] }.WriteRoot(root);
+        return inode with { Root = root };
     }
 }
