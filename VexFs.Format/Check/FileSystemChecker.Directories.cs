@@ -159,7 +159,9 @@ public sealed partial class FileSystemChecker
         }
 
         var groups = PackLeaves(salvaged.ToList(), DirectoryLeaf.Capacity(_sb.BlockSize));
-        if (groups.Count > fileBlocks - 1 || groups.Count > DirectoryIndex.Capacity(_sb.BlockSize))
+        long spares = fileBlocks - 1 - Math.Max(1, groups.Count);
+        ulong above = salvaged.Count == 0 ? 0 : salvaged.Max!.Hash;
+        if (groups.Count > fileBlocks - 1 || fileBlocks - 1 > DirectoryIndex.Capacity(_sb.BlockSize) || above > ulong.MaxValue - (ulong)spares)
         {
             return false;
         }
@@ -174,10 +176,10 @@ public sealed partial class FileSystemChecker
             WriteLeaf(PhysicalOf(dir, i + 1), dir.Number, entries);
         }
 
+        // Spare blocks become empty leaves for hashes above every name's, so that nothing is stranded.
         for (long fb = Math.Max(1, groups.Count) + 1; fb < fileBlocks; fb++)
         {
-            // Spare blocks become empty leaves reachable from the index, so that nothing is stranded.
-            index.Entries.Add(new IndexEntry(index.Entries[^1].Hash + 1, fb));
+            index.Entries.Add(new IndexEntry(++above, fb));
             WriteLeaf(PhysicalOf(dir, fb), dir.Number, []);
         }
 

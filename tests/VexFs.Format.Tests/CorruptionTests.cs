@@ -186,18 +186,38 @@ public sealed class CorruptionTests
         var (pristine, layout) = Fresh();
         using (pristine)
         {
-            long[] metadata =
-            [
+            // A tree worth damaging: directories of several leaves, files, links.
+            var editor = FileSystemEditor.Open(pristine);
+            long big = editor.CreateDirectory(editor.RootInode, "big");
+            long small = editor.CreateDirectory(big, "small");
+            long file = editor.CreateFile(small, "file", Patterns.Random(20_000, seed: 5));
+            for (int i = 0; i < 600; i++)
+            {
+                editor.Link(big, $"name-{i}", file);
+            }
+
+            editor.CreateSymbolicLink(editor.RootInode, "link", "big/small/file");
+            editor.Commit();
+
+            var metadata = new List<long>
+            {
                 Superblock.ByteOffset / BlockSize, layout.Geometry.DescriptorTableBlock(0), layout.Groups[0].BlockBitmap,
-                layout.Groups[0].InodeBitmap, layout.Groups[0].InodeTable, layout.JournalStart,
-                layout.RootDirectoryBlock, layout.RootDirectoryBlock + 1, layout.LostAndFoundBlock, layout.LostAndFoundBlock + 1,
-                layout.Superblock.VectorTableBlock,
-            ];
+                layout.Groups[0].InodeBitmap, layout.Groups[0].InodeTable, layout.JournalStart, layout.Superblock.VectorTableBlock,
+            };
+            foreach (long dir in new[] { editor.RootInode, FormatLayout.LostAndFoundInode, big, small })
+            {
+                long blocks = editor.ReadInode(dir).Size / BlockSize;
+                for (long b = 0; b < blocks; b++)
+                {
+                    metadata.Add(editor.Map(dir, b));
+                }
+            }
+
             var random = new Random(20261125);
-            for (int trial = 0; trial < 150; trial++)
+            for (int trial = 0; trial < 300; trial++)
             {
                 using var device = pristine.Snapshot();
-                long block = metadata[random.Next(metadata.Length)];
+                long block = metadata[random.Next(metadata.Count)];
                 int offset = block == Superblock.ByteOffset / BlockSize ? 1024 + random.Next(1024) : random.Next(BlockSize);
                 FlipByte(device, (block * BlockSize) + offset);
                 var report = FileSystemChecker.Check(device, Fix);
