@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using VexFs.Format.Checksums;
+using VexFs.Format.Records;
 
 namespace VexFs.Format.Directories;
 
@@ -80,8 +80,7 @@ internal sealed class DirectoryIndex
             BinaryPrimitives.WriteInt64LittleEndian(e[8..], Entries[i].FileBlock);
         }
 
-        int limit = block.Length - sizeof(uint);
-        BinaryPrimitives.WriteUInt32LittleEndian(block[limit..], Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit));
+        BlockTail.Seal(block, blockNumber, seed);
     }
 
     /// <summary>Decodes an index block; <paramref name="fileBlocks"/> bounds the directory blocks it may point at.</summary>
@@ -89,8 +88,7 @@ internal sealed class DirectoryIndex
     {
         string record = root ? "directory root" : "directory index";
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), root ? RootMagic : NodeMagic, blockNumber, record);
-        int limit = block.Length - sizeof(uint);
-        Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(block[limit..]), Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit), blockNumber, record);
+        BlockTail.Verify(block, blockNumber, seed, record);
         int count = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
         int depth = BinaryPrimitives.ReadUInt16LittleEndian(block[0x06..]);
         long storedOwner = BinaryPrimitives.ReadInt64LittleEndian(block[0x10..]);

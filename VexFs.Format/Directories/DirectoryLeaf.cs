@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using VexFs.Format.Checksums;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Directories;
@@ -46,15 +45,14 @@ internal static class DirectoryLeaf
         BinaryPrimitives.WriteUInt16LittleEndian(block[0x04..], (ushort)entries.Count);
         BinaryPrimitives.WriteUInt16LittleEndian(block[0x06..], (ushort)(at - HeaderSize));
         BinaryPrimitives.WriteInt64LittleEndian(block[0x08..], owner);
-        BinaryPrimitives.WriteUInt32LittleEndian(block[limit..], Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit));
+        BlockTail.Seal(block, blockNumber, seed);
     }
 
     /// <summary>Decodes a leaf, checking every entry's name, hash, order, inode range and type.</summary>
     public static List<DirectoryEntry> Read(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed, ulong hashSeed, long inodeCount)
     {
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "directory leaf");
-        int limit = block.Length - sizeof(uint);
-        Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(block[limit..]), Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit), blockNumber, "directory leaf");
+        BlockTail.Verify(block, blockNumber, seed, "directory leaf");
         int count = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
         int used = BinaryPrimitives.ReadUInt16LittleEndian(block[0x06..]);
         long storedOwner = BinaryPrimitives.ReadInt64LittleEndian(block[0x08..]);

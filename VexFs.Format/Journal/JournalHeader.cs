@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using VexFs.Format.Checksums;
+using VexFs.Format.Records;
 
 namespace VexFs.Format.Journal;
 
@@ -32,15 +32,13 @@ internal readonly record struct JournalHeader(ulong Sequence, long Start, long B
         BinaryPrimitives.WriteInt64LittleEndian(block[0x18..], Blocks);
         BinaryPrimitives.WriteUInt32LittleEndian(block[0x20..], (uint)BlockSize);
         Uuid.TryWriteBytes(block[0x28..0x38]);
-        int limit = block.Length - sizeof(uint);
-        BinaryPrimitives.WriteUInt32LittleEndian(block[limit..], Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit));
+        BlockTail.Seal(block, blockNumber, seed);
     }
 
     public static JournalHeader Read(ReadOnlySpan<byte> block, long blockNumber, uint seed, long expectedBlocks, Guid uuid)
     {
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "journal header");
-        int limit = block.Length - sizeof(uint);
-        Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(block[limit..]), Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit), blockNumber, "journal header");
+        BlockTail.Verify(block, blockNumber, seed, "journal header");
         var header = new JournalHeader(
             BinaryPrimitives.ReadUInt64LittleEndian(block[0x08..]),
             BinaryPrimitives.ReadInt64LittleEndian(block[0x10..]),

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using VexFs.Format.Checksums;
 
 namespace VexFs.Format.Records;
 
@@ -62,8 +61,7 @@ internal sealed class ExtentNode
     {
         block.Clear();
         Write(block, CapacityOf(block.Length, isRoot: false));
-        int checksumOffset = block.Length - sizeof(uint);
-        BinaryPrimitives.WriteUInt32LittleEndian(block[checksumOffset..], Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, checksumOffset));
+        BlockTail.Seal(block, blockNumber, seed);
     }
 
     public static ExtentNode ReadRoot(ReadOnlySpan<byte> root, long owner, long blockCount, long inodeBlock) =>
@@ -71,8 +69,7 @@ internal sealed class ExtentNode
 
     public static ExtentNode ReadBlock(ReadOnlySpan<byte> block, long blockNumber, long owner, long blockCount, uint seed)
     {
-        int checksumOffset = block.Length - sizeof(uint);
-        Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(block[checksumOffset..]), Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, checksumOffset), blockNumber, "extent node");
+        BlockTail.Verify(block, blockNumber, seed, "extent node");
         return Read(block, CapacityOf(block.Length, isRoot: false), owner, blockCount, blockNumber, "extent node");
     }
 

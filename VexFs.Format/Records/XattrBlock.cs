@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using VexFs.Format.Checksums;
 
 namespace VexFs.Format.Records;
 
@@ -25,15 +24,13 @@ internal static class XattrBlock
         BinaryPrimitives.WriteUInt32LittleEndian(block, Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(block[0x04..], (uint)used);
         BinaryPrimitives.WriteInt64LittleEndian(block[0x08..], owner);
-        int checksumOffset = block.Length - sizeof(uint);
-        BinaryPrimitives.WriteUInt32LittleEndian(block[checksumOffset..], Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, checksumOffset));
+        BlockTail.Seal(block, blockNumber, seed);
     }
 
     public static SortedDictionary<string, byte[]> Read(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed)
     {
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "attribute block");
-        int checksumOffset = block.Length - sizeof(uint);
-        Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(block[checksumOffset..]), Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, checksumOffset), blockNumber, "attribute block");
+        BlockTail.Verify(block, blockNumber, seed, "attribute block");
         uint used = BinaryPrimitives.ReadUInt32LittleEndian(block[0x04..]);
         long storedOwner = BinaryPrimitives.ReadInt64LittleEndian(block[0x08..]);
         Corruption.Check(used <= Capacity(block.Length), blockNumber, "attribute block.used", $"{used} bytes exceed the capacity {Capacity(block.Length)}");

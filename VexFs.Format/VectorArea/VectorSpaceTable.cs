@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using VexFs.Format.Checksums;
+using VexFs.Format.Records;
 
 namespace VexFs.Format.VectorArea;
 
@@ -63,15 +63,13 @@ internal static class VectorSpaceTable
             BinaryPrimitives.WriteInt64LittleEndian(e[0x48..], s.IndexRoot);
         }
 
-        int limit = block.Length - sizeof(uint);
-        BinaryPrimitives.WriteUInt32LittleEndian(block[limit..], Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit));
+        BlockTail.Seal(block, blockNumber, seed);
     }
 
     public static (List<VectorSpaceRecord> Spaces, int NextId) Read(ReadOnlySpan<byte> block, long blockNumber, uint seed, long blockCount)
     {
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "vector table");
-        int limit = block.Length - sizeof(uint);
-        Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(block[limit..]), Crc32C.ComputeMetadata(seed, (ulong)blockNumber, block, limit), blockNumber, "vector table");
+        BlockTail.Verify(block, blockNumber, seed, "vector table");
         int version = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
         Corruption.Check(version == Version, blockNumber, "vector table.version", $"version {version} is not supported");
         return ReadEntries(block, blockNumber, blockCount, salvage: false);
