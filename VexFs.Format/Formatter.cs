@@ -138,19 +138,7 @@ public static class Formatter
     {
         var root = new byte[Inode.RootSize];
         new ExtentNode { Owner = number, Extents = [new Extent(0, firstBlock, 2)] }.WriteRoot(root);
-        return new Inode
-        {
-            Mode = mode,
-            LinkCount = links,
-            Size = 2L * blockSize,
-            Blocks = 2,
-            AccessTimeNs = now,
-            ModifyTimeNs = now,
-            ChangeTimeNs = now,
-            CreateTimeNs = now,
-            Generation = 1,
-            Root = root,
-        };
+        return Inode.New(number, mode, links, now) with { Size = 2L * blockSize, Blocks = 2, Root = root };
     }
 
     private static byte[] Descriptors(FormatLayout layout, BlockDevice device, Span<byte> buffer)

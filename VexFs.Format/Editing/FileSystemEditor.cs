@@ -73,7 +73,7 @@ internal sealed class FileSystemEditor
     {
         var parentInode = RequireDirectory(parent);
         long number = _allocator.AllocateInode(directory: true, _allocator.Geometry.LocateInode(parent).Group);
-        var inode = _directories.CreateEmpty(number, parent, NewInode(UnixFileType.Directory, permissions, links: 2));
+        var inode = _directories.CreateEmpty(number, parent, Inode.New(number, UnixModes.Make(UnixFileType.Directory, permissions), 2, _now));
         _inodes.Write(number, inode);
         parentInode = _directories.Insert(parent, parentInode, name, number, UnixFileType.Directory);
         _inodes.Write(parent, parentInode with { LinkCount = parentInode.LinkCount + 1, ModifyTimeNs = _now, ChangeTimeNs = _now });
@@ -84,7 +84,7 @@ internal sealed class FileSystemEditor
     {
         var parentInode = RequireDirectory(parent);
         long number = _allocator.AllocateInode(directory: false, _allocator.Geometry.LocateInode(parent).Group);
-        var inode = NewInode(UnixFileType.RegularFile, permissions, links: 1) with { Size = content.Length };
+        var inode = Inode.New(number, UnixModes.Make(UnixFileType.RegularFile, permissions), 1, _now) with { Size = content.Length };
         inode = WriteData(number, inode, content);
         _inodes.Write(number, inode);
         _inodes.Write(parent, _directories.Insert(parent, parentInode, name, number, UnixFileType.RegularFile) with { ModifyTimeNs = _now, ChangeTimeNs = _now });
@@ -101,7 +101,7 @@ internal sealed class FileSystemEditor
         }
 
         long number = _allocator.AllocateInode(directory: false, _allocator.Geometry.LocateInode(parent).Group);
-        var inode = NewInode(UnixFileType.SymbolicLink, 0x1FF, links: 1) with { Size = bytes.Length };
+        var inode = Inode.New(number, UnixModes.Make(UnixFileType.SymbolicLink, 0x1FF), 1, _now) with { Size = bytes.Length };
         if (bytes.Length <= Inode.RootSize)
         {
             var root = new byte[Inode.RootSize];
@@ -144,28 +144,8 @@ internal sealed class FileSystemEditor
         return inode.Mode.Type() == UnixFileType.Directory ? inode : throw new IOException($"Inode {number} is not a directory.");
     }
 
-    private Inode NewInode(UnixFileType type, int permissions, int links)
-    {
-        var root = new byte[Inode.RootSize];
-        ExtentNode.EmptyRoot(0).WriteRoot(root);
-        return new Inode
-        {
-            Mode = UnixModes.Make(type, permissions),
-            LinkCount = links,
-            AccessTimeNs = _now,
-            ModifyTimeNs = _now,
-            ChangeTimeNs = _now,
-            CreateTimeNs = _now,
-            Generation = 1,
-            Root = root,
-        };
-    }
-
     private Inode WriteData(long number, Inode inode, ReadOnlySpan<byte> content)
     {
-        var root = new byte[Inode.RootSize];
-        ExtentNode.EmptyRoot(number).WriteRoot(root);
-        inode = inode with { Root = root };
         int blockSize = _store.BlockSize;
         long blocks = (content.Length + blockSize - 1) / blockSize;
         long goal = _allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group);

@@ -80,6 +80,24 @@ internal sealed record Inode
 
     public bool IsFree => Mode == 0;
 
+    /// <summary>A new inode of inode number <paramref name="number"/>, with no data and all its times <paramref name="nowNs"/>.</summary>
+    public static Inode New(long number, UnixMode mode, int links, long nowNs)
+    {
+        var root = new byte[RootSize];
+        ExtentNode.EmptyRoot(number).WriteRoot(root);
+        return new Inode
+        {
+            Mode = mode,
+            LinkCount = links,
+            AccessTimeNs = nowNs,
+            ModifyTimeNs = nowNs,
+            ChangeTimeNs = nowNs,
+            CreateTimeNs = nowNs,
+            Generation = 1,
+            Root = root,
+        };
+    }
+
     /// <summary>The bytes the inline attribute area has in an inode slot of <paramref name="inodeSize"/> bytes.</summary>
     public static int InlineXattrCapacity(int inodeSize) => inodeSize - InlineXattrOffset - sizeof(uint);
 
