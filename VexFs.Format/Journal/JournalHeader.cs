@@ -14,13 +14,16 @@ namespace VexFs.Format.Journal;
 /// 0x10 u64 its first block, relative to the journal (1 .. blocks-1)
 /// 0x18 u64 journal blocks              0x20 u32 block size     0x24 u32 zero
 /// 0x28 u8[16] filesystem UUID
-/// block end - 4: u32 CRC32C (seed, journal's first block, block)
+/// 0x1FC u32 CRC32C (seed, journal's first block, bytes 0x000-0x1FB)
 /// </code>
+/// The record fills the first 512 bytes of the block, one sector, so that a power cut while it is rewritten
+/// leaves the old or the new record, never a torn one. The rest of the block is zero.
 /// </remarks>
 internal readonly record struct JournalHeader(ulong Sequence, long Start, long Blocks, int BlockSize, Guid Uuid)
 {
     public const uint Magic = 0x484A5856;
     public const uint CheckpointType = 1;
+    public const int Size = 512;
 
     public void Write(Span<byte> block, long blockNumber, uint seed)
     {
@@ -32,13 +35,13 @@ internal readonly record struct JournalHeader(ulong Sequence, long Start, long B
         BinaryPrimitives.WriteInt64LittleEndian(block[0x18..], Blocks);
         BinaryPrimitives.WriteUInt32LittleEndian(block[0x20..], (uint)BlockSize);
         Uuid.TryWriteBytes(block[0x28..0x38]);
-        BlockTail.Seal(block, blockNumber, seed);
+        BlockTail.Seal(block[..Size], blockNumber, seed);
     }
 
     public static JournalHeader Read(ReadOnlySpan<byte> block, long blockNumber, uint seed, long expectedBlocks, Guid uuid)
     {
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "journal header");
-        BlockTail.Verify(block, blockNumber, seed, "journal header");
+        BlockTail.Verify(block[..Size], blockNumber, seed, "journal header");
         var header = new JournalHeader(
             BinaryPrimitives.ReadUInt64LittleEndian(block[0x08..]),
             BinaryPrimitives.ReadInt64LittleEndian(block[0x10..]),

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using VexFs.BlockDevices;
 using VexFs.Format.Journal;
 
 namespace VexFs.Format.Tests;
@@ -47,9 +48,9 @@ public sealed class JournalTests
     [Fact]
     public void Committed_transactions_replay_and_the_latest_copy_wins()
     {
-        var journal = new JournalBuilder(64);
-        journal.Transaction(1, (100, 1), (200, 2));
-        journal.Transaction(2, (100, 3));
+        var journal = new TestJournal(64);
+        journal.Transaction((100, 1), (200, 2));
+        journal.Transaction((100, 3));
         var plan = journal.Plan();
         Assert.Equal(2, plan.Transactions);
         Assert.False(plan.DiscardedTail);
@@ -60,10 +61,10 @@ public sealed class JournalTests
     [Fact]
     public void An_uncommitted_tail_is_discarded()
     {
-        var journal = new JournalBuilder(64);
-        journal.Transaction(1, (100, 1));
-        journal.Transaction(2, (300, 4));
-        journal.TearCommit();
+        var journal = new TestJournal(64);
+        journal.Transaction((100, 1));
+        journal.Transaction((300, 4));
+        journal.Damage(journal.LastCommit);
         var plan = journal.Plan();
         Assert.Equal(1, plan.Transactions);
         Assert.True(plan.DiscardedTail);
@@ -73,118 +74,141 @@ public sealed class JournalTests
     [Fact]
     public void A_torn_data_block_in_an_uncommitted_transaction_ends_the_log()
     {
-        var journal = new JournalBuilder(64);
-        journal.Transaction(1, (100, 1));
-        journal.Transaction(2, (300, 4), (301, 5));
-        journal.DamageDataOfLastTransaction();
-        journal.TearCommit();
+        var journal = new TestJournal(64);
+        journal.Transaction((100, 1));
+        journal.Transaction((300, 4), (301, 5));
+        journal.Damage(journal.LastCommit - 1);
+        journal.Damage(journal.LastCommit);
         Assert.Equal([100L], journal.Plan().Writes.Select(w => w.Home));
     }
 
     [Fact]
     public void Damage_before_a_valid_commit_is_corruption()
     {
-        var journal = new JournalBuilder(64);
-        journal.Transaction(1, (100, 1), (101, 2));
-        journal.DamageDataOfLastTransaction();
+        var journal = new TestJournal(64);
+        journal.Transaction((100, 1), (101, 2));
+        journal.Damage(journal.LastCommit - 1);
         Assert.Throws<InvalidFileSystemException>(() => journal.Plan());
     }
 
     [Fact]
     public void A_revoke_cancels_earlier_copies_but_not_later_ones()
     {
-        var journal = new JournalBuilder(64);
-        journal.Transaction(1, (100, 1), (101, 2));
-        journal.Transaction(2, revoke: [100]);
-        journal.Transaction(3, (101, 3));
-        var plan = journal.Plan();
-        Assert.Equal(new (long, byte)[] { (101, 3) }, plan.Writes.Select(w => (w.Home, journal.Fill(w.JournalBlock))));
-        journal.Transaction(4, (100, 9));
+        var journal = new TestJournal(64);
+        journal.Transaction((100, 1), (101, 2));
+        journal.Revoke(100);
+        journal.Transaction((101, 3));
+        Assert.Equal(new (long, byte)[] { (101, 3) }, journal.Plan().Writes.Select(w => (w.Home, journal.Fill(w.JournalBlock))));
+        journal.Transaction((100, 9));
         Assert.Contains(((long)100, (byte)9), journal.Plan().Writes.Select(w => (w.Home, journal.Fill(w.JournalBlock))));
     }
 
     [Fact]
-    public void The_log_wraps_past_the_header()
+    public void The_log_wraps_past_the_header_and_checkpoints_make_room()
     {
-        var journal = new JournalBuilder(8, start: 5, sequence: 40);
-        journal.Transaction(40, (100, 1), (200, 2));
+        var journal = new TestJournal(8);
+        for (byte i = 1; i <= 5; i++)
+        {
+            journal.Transaction((100, i), (200, (byte)(i + 100)));
+        }
+
         var plan = journal.Plan();
-        Assert.Equal(1, plan.Transactions);
-        Assert.Equal(2, plan.NextStart);
-        Assert.Equal(new (long, byte)[] { (100, 1), (200, 2) }, plan.Writes.Select(w => (w.Home, journal.Fill(w.JournalBlock))));
+        Assert.Equal(new (long, byte)[] { (100, 5), (200, 105) }, plan.Writes.Select(w => (w.Home, journal.Fill(w.JournalBlock))));
+        Assert.Equal(6ul, plan.NextSequence);
+        Assert.Equal(4, journal.Home(100));
     }
 
     [Fact]
-    public void Stale_records_of_an_older_sequence_end_the_log()
+    public void Recovery_replays_onto_the_home_blocks_and_resets_the_journal()
     {
-        var journal = new JournalBuilder(64, start: 1, sequence: 5);
-        journal.Transaction(5, (100, 1));
-        journal.Transaction(3, (999, 7));
-        Assert.Equal([100L], journal.Plan().Writes.Select(w => w.Home));
+        var journal = new TestJournal(64);
+        journal.Transaction((100, 7), (101, 8));
+        var (writer, plan) = journal.Recover();
+        Assert.Equal(1, plan.Transactions);
+        Assert.Equal(7, journal.Home(100));
+        Assert.Equal(8, journal.Home(101));
+        Assert.False(writer.HasUncheckpointed);
+        Assert.Equal(0, journal.Recover().Plan.Transactions);
     }
 
-    /// <summary>Writes transactions into an in-memory journal the way the filesystem does.</summary>
-    private sealed class JournalBuilder
+    /// <summary>A journal at blocks 10-(10+n) of a memory device, written by the real writer and damaged by hand.</summary>
+    private sealed class TestJournal
     {
-        private readonly byte[][] _blocks;
-        private readonly JournalHeader _header;
-        private long _position;
-        private long _lastCommit = -1;
-        private readonly List<long> _lastData = [];
+        private const long Start = 10;
+        private readonly MemoryBlockDevice _device = new(1 << 24);
+        private readonly long _blocks;
+        private JournalWriter _writer;
 
-        public JournalBuilder(long blocks, long start = 1, ulong sequence = 1)
+        public TestJournal(long blocks)
         {
-            _blocks = Enumerable.Range(0, (int)blocks).Select(_ => new byte[BlockSize]).ToArray();
-            _header = new JournalHeader(sequence, start, blocks, BlockSize, Uuid);
-            _position = start;
+            _blocks = blocks;
+            var header = new byte[BlockSize];
+            new JournalHeader(1, 1, blocks, BlockSize, Uuid).Write(header, Start, Seed);
+            _device.Write(Start * BlockSize, header);
+            _writer = JournalWriter.Recover(_device, Start, blocks, BlockSize, Seed, Uuid, Homes).Writer;
         }
 
-        public byte Fill(long journalBlock) => _blocks[journalBlock][0];
+        public long LastCommit { get; private set; }
 
-        public void Transaction(ulong sequence, params (long Home, byte Fill)[] writes) => Transaction(sequence, [], writes);
-
-        public void Transaction(ulong sequence, long[] revoke, params (long Home, byte Fill)[] writes)
+        public void Transaction(params (long Home, byte Fill)[] writes)
         {
-            uint running = 0;
-            int count = 0;
-            _lastData.Clear();
-            if (revoke.Length > 0)
-            {
-                running = RecoveryPlanner.Fold(running, new JournalRecord(JournalRecordType.Revoke, sequence) { Revoked = revoke }.Write(Next(), Seed));
-                count++;
-            }
+            _writer.Commit(writes.Select(w => new JournaledBlock(w.Home, Enumerable.Repeat(w.Fill, BlockSize).ToArray())).ToList(), [], 0);
+            LastCommit = FindLastCommit();
+        }
 
-            if (writes.Length > 0)
+        public void Revoke(long home)
+        {
+            _writer.Commit([], [home], 0);
+            LastCommit = FindLastCommit();
+        }
+
+        public void Damage(long relative)
+        {
+            var block = new byte[BlockSize];
+            _device.Read((Start + relative) * BlockSize, block);
+            block[BlockSize / 2] ^= 0xFF;
+            _device.Write((Start + relative) * BlockSize, block);
+        }
+
+        public byte Fill(long relative) => Read(Start + relative)[0];
+
+        public byte Home(long block) => Read(block)[0];
+
+        public RecoveryPlan Plan()
+        {
+            var header = JournalHeader.Read(Read(Start), Start, Seed, _blocks, Uuid);
+            return RecoveryPlanner.Plan(header, (relative, buffer) => _device.Read((Start + relative) * BlockSize, buffer), Seed, Homes);
+        }
+
+        public (JournalWriter Writer, RecoveryPlan Plan) Recover()
+        {
+            var result = JournalWriter.Recover(_device, Start, _blocks, BlockSize, Seed, Uuid, Homes);
+            _writer = result.Writer;
+            return result;
+        }
+
+        private long FindLastCommit()
+        {
+            long last = -1;
+            ulong best = 0;
+            for (long r = 1; r < _blocks; r++)
             {
-                var data = writes.Select(w => Enumerable.Repeat(w.Fill, BlockSize).ToArray()).ToArray();
-                var tags = writes.Select((w, i) => new JournalTag(w.Home, JournalRecord.DataChecksum(data[i], sequence, w.Home, Seed))).ToArray();
-                running = RecoveryPlanner.Fold(running, new JournalRecord(JournalRecordType.Descriptor, sequence) { Tags = tags }.Write(Next(), Seed));
-                count++;
-                for (int i = 0; i < data.Length; i++)
+                var record = JournalRecord.TryRead(Read(Start + r), Seed, Homes, out _);
+                if (record is { Type: JournalRecordType.Commit } && record.Sequence >= best)
                 {
-                    _lastData.Add(_position);
-                    data[i].CopyTo(Next(), 0);
-                    running = RecoveryPlanner.Fold(running, tags[i].DataChecksum);
-                    count++;
+                    best = record.Sequence;
+                    last = r;
                 }
             }
 
-            _lastCommit = _position;
-            new JournalRecord(JournalRecordType.Commit, sequence) { TransactionBlocks = count + 1, TransactionChecksum = running }.Write(Next(), Seed);
+            return last;
         }
 
-        public void TearCommit() => _blocks[_lastCommit][200] ^= 0xFF;
-
-        public void DamageDataOfLastTransaction() => _blocks[_lastData[0]][10] ^= 0xFF;
-
-        public RecoveryPlan Plan() =>
-            RecoveryPlanner.Plan(_header, (relative, buffer) => _blocks[relative].CopyTo(buffer), Seed, Homes);
-
-        private byte[] Next()
+        private byte[] Read(long block)
         {
-            var block = _blocks[_position];
-            _position = RecoveryPlanner.Next(_position, _blocks.Length);
-            return block;
+            var buffer = new byte[BlockSize];
+            _device.Read(block * BlockSize, buffer);
+            return buffer;
         }
     }
 }
