@@ -124,10 +124,17 @@ public sealed partial class FileSystemChecker
             return;
         }
 
-        RecoveryPlan plan;
         try
         {
-            plan = RecoveryPlanner.Plan(header, (relative, buffer) => _device.Read((_sb.JournalStart + relative) * _sb.BlockSize, buffer), _sb.ChecksumSeed, _sb.BlockCount);
+            if (!Repair)
+            {
+                var plan = RecoveryPlanner.Plan(header, (relative, buffer) => _device.Read((_sb.JournalStart + relative) * _sb.BlockSize, buffer), _sb.ChecksumSeed, _sb.BlockCount);
+                Found("journal", $"the journal holds {plan.Transactions} committed transactions that need replaying ({plan.Writes.Count} blocks)");
+                return;
+            }
+
+            JournalWriter.Recover(_device, _sb.JournalStart, _sb.JournalBlocks, _sb.BlockSize, _sb.ChecksumSeed, _sb.Uuid, _sb.BlockCount);
+            _report.Modified = true;
         }
         catch (InvalidFileSystemException e)
         {
@@ -135,21 +142,6 @@ public sealed partial class FileSystemChecker
             return;
         }
 
-        if (!Repair)
-        {
-            Found("journal", $"the journal holds {plan.Transactions} committed transactions that need replaying ({plan.Writes.Count} blocks)");
-            return;
-        }
-
-        var buffer = new byte[_sb.BlockSize];
-        foreach (var (home, journalBlock) in plan.Writes)
-        {
-            _device.Read((_sb.JournalStart + journalBlock) * _sb.BlockSize, buffer);
-            WriteBlock(home, buffer);
-        }
-
-        _device.Flush();
-        ResetJournal(plan.NextSequence);
         var reloaded = TryReadSuperblock(Superblock.ByteOffset, out string? problem)
             ?? throw new InvalidFileSystemException($"The superblock is invalid after replaying the journal: {problem}");
         _sb = reloaded with { Incompatible = reloaded.Incompatible & ~IncompatibleFeatures.NeedsRecovery };
