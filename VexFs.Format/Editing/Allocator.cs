@@ -6,7 +6,7 @@ namespace VexFs.Format.Editing;
 /// <summary>
 /// Allocates and frees blocks and inodes through the group bitmaps, keeping the group descriptors and the
 /// superblock's counts in step. Uninitialised groups are initialised on first use. Changes stay in memory
-/// until <see cref="Commit"/> writes the bitmaps, descriptors and superblock copies.
+/// until <see cref="WriteChanges"/> writes the bitmaps, descriptors and superblock.
 /// </summary>
 internal sealed class Allocator
 {
@@ -17,6 +17,7 @@ internal sealed class Allocator
     private readonly Dictionary<int, byte[]> _inodeBitmaps = [];
     private readonly HashSet<int> _dirtyBlockBitmaps = [];
     private readonly HashSet<int> _dirtyInodeBitmaps = [];
+    private readonly HashSet<int> _dirtyDescriptors = [];
 
     public Allocator(IBlockStore store, Superblock superblock, GroupDescriptor[] groups)
     {
@@ -95,6 +96,7 @@ internal sealed class Allocator
 
             Bitmap.SetRange(bitmap, first, length);
             _dirtyBlockBitmaps.Add(g);
+            _dirtyDescriptors.Add(g);
             _groups[g] = _groups[g] with { FreeBlocks = _groups[g].FreeBlocks - length, Flags = _groups[g].Flags & ~GroupFlags.BlockBitmapUninit };
             Superblock = Superblock with { FreeBlocks = Superblock.FreeBlocks - length };
             return (_geometry.GroupStart(g) + first, length);
@@ -117,6 +119,7 @@ internal sealed class Allocator
 
             Bitmap.Clear(bitmap, index);
             _dirtyBlockBitmaps.Add(g);
+            _dirtyDescriptors.Add(g);
             _groups[g] = _groups[g] with { FreeBlocks = _groups[g].FreeBlocks + 1, Flags = _groups[g].Flags & ~GroupFlags.BlockBitmapUninit };
         }
 
@@ -156,6 +159,7 @@ internal sealed class Allocator
 
             Bitmap.Set(bitmap, index);
             _dirtyInodeBitmaps.Add(g);
+            _dirtyDescriptors.Add(g);
             _groups[g] = d with
             {
                 FreeInodes = d.FreeInodes - 1,
@@ -175,13 +179,18 @@ internal sealed class Allocator
         var bitmap = InodeBitmap(g);
         Bitmap.Clear(bitmap, index);
         _dirtyInodeBitmaps.Add(g);
+        _dirtyDescriptors.Add(g);
         _groups[g] = _groups[g] with { FreeInodes = _groups[g].FreeInodes + 1, Directories = _groups[g].Directories - (directory ? 1 : 0) };
         Superblock = Superblock with { FreeInodes = Superblock.FreeInodes + 1 };
     }
 
-    /// <summary>Writes the changed bitmaps, then every copy of the descriptor table and superblock.</summary>
-    public void Commit(BlockDevice device)
+    /// <summary>
+    /// Writes the changed bitmaps, the descriptor-table blocks of the changed groups and the primary superblock
+    /// through the store (a journaled transaction, or the device).
+    /// </summary>
+    public void WriteChanges()
     {
+        var dirtyGroups = new HashSet<int>(_dirtyBlockBitmaps.Concat(_dirtyInodeBitmaps).Concat(_dirtyDescriptors));
         foreach (int g in _dirtyBlockBitmaps)
         {
             _store.Write(_groups[g].BlockBitmap, _blockBitmaps[g]);
@@ -194,19 +203,46 @@ internal sealed class Allocator
             _groups[g] = _groups[g] with { InodeBitmapChecksum = Bitmap.Checksum(_inodeBitmaps[g], g, Superblock.ChecksumSeed) };
         }
 
+        int perBlock = _geometry.BlockSize / GroupDescriptor.Size;
+        var block = new byte[_geometry.BlockSize];
+        foreach (int tableBlock in dirtyGroups.Select(g => g / perBlock).Distinct())
+        {
+            long home = _geometry.DescriptorTableBlock(0) + tableBlock;
+            _store.Read(home, block);
+            for (int g = tableBlock * perBlock; g < Math.Min(_groups.Length, (tableBlock + 1) * perBlock); g++)
+            {
+                _groups[g].WriteTo(block.AsSpan((g % perBlock) * GroupDescriptor.Size, GroupDescriptor.Size), g, Superblock.ChecksumSeed);
+            }
+
+            _store.Write(home, block);
+        }
+
+        long superblockHome = Superblock.ByteOffset / _geometry.BlockSize;
+        _store.Read(superblockHome, block);
+        Superblock.WriteTo(block.AsSpan((int)(Superblock.ByteOffset % _geometry.BlockSize), Superblock.Size));
+        _store.Write(superblockHome, block);
         _dirtyBlockBitmaps.Clear();
         _dirtyInodeBitmaps.Clear();
+        _dirtyDescriptors.Clear();
+    }
+
+    /// <summary>Writes the superblock and descriptor-table copies of the backup groups straight to the device.</summary>
+    public void WriteBackups(BlockDevice device)
+    {
         var table = new byte[(long)Superblock.DescriptorBlocks * Superblock.BlockSize];
         for (int g = 0; g < _groups.Length; g++)
         {
             _groups[g].WriteTo(table.AsSpan(g * GroupDescriptor.Size, GroupDescriptor.Size), g, Superblock.ChecksumSeed);
         }
 
-        foreach (int g in Enumerable.Range(0, _groups.Length).Where(Geometry.HasSuperblockCopy))
+        foreach (int g in Enumerable.Range(1, _groups.Length - 1).Where(Geometry.HasSuperblockCopy))
         {
             SuperblockCopies.Write(device, _geometry, Superblock with { CopyGroup = g }, table, g);
         }
     }
+
+    /// <summary>Changes the superblock the allocator keeps (state, times, orphan list), to be written with the rest.</summary>
+    public void UpdateSuperblock(Func<Superblock, Superblock> change) => Superblock = change(Superblock);
 
     private byte[] BlockBitmap(int g)
     {

@@ -134,7 +134,8 @@ internal sealed class FileSystemEditor
     /// <summary>Writes the allocator's bitmaps, descriptors and superblocks, then flushes the device.</summary>
     public void Commit()
     {
-        _allocator.Commit(_device);
+        _allocator.WriteChanges();
+        _allocator.WriteBackups(_device);
         _device.Flush();
     }
 

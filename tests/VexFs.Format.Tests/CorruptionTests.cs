@@ -311,7 +311,7 @@ public sealed class CorruptionTests
             var directories = new DirectoryEditor(store, allocator, new ExtentTree(store, allocator));
             directories.Remove(editor.RootInode, inodes.Read(editor.RootInode), "a");
             inodes.Write(b, directories.Insert(b, inodes.Read(b), "a", a, UnixFileType.Directory));
-            allocator.Commit(device);
+            allocator.WriteChanges();
 
             AssertFoundThenRepaired(device, "connectivity");
             // One of the two goes to lost+found and keeps the other below it; the cycle is gone.

@@ -107,7 +107,7 @@ public sealed class EditorTests
         inode = inode with { Size = Pieces * 1024L };
         table.Write(number, inode);
         table.Write(sb.RootInode, directories.Insert(sb.RootInode, table.Read(sb.RootInode), "fragmented", number, UnixFileType.RegularFile));
-        allocator.Commit(device);
+        allocator.WriteChanges();
 
         AssertClean(device);
         var extents = tree.All(table.Read(number), number);
