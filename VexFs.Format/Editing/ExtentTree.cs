@@ -49,7 +49,7 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
     public List<Extent> All(Inode inode, long owner)
     {
         var result = new List<Extent>();
-        Collect(ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner), owner, result);
+        CollectWithBlocks(ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner), owner, result, []);
         return result;
     }
 
@@ -79,6 +79,71 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
         var bytes = new byte[Inode.RootSize];
         root.WriteRoot(bytes);
         return inode with { Root = bytes, Blocks = inode.Blocks + allocated };
+    }
+
+    /// <summary>
+    /// Unmaps every file block from <paramref name="firstBlock"/> on, freeing the data blocks and rebuilding the
+    /// tree from the extents that remain; returns the inode with its root and charged blocks updated.
+    /// </summary>
+    public Inode RemoveFrom(Inode inode, long owner, long firstBlock)
+    {
+        var root = ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner);
+        var treeBlocks = new List<long>();
+        var all = new List<Extent>();
+        CollectWithBlocks(root, owner, all, treeBlocks);
+        var kept = new List<Extent>();
+        long freed = 0;
+        foreach (var extent in all)
+        {
+            if (extent.LogicalEnd <= firstBlock)
+            {
+                kept.Add(extent);
+                continue;
+            }
+
+            int keep = (int)Math.Max(0, firstBlock - extent.Logical);
+            allocator.FreeBlocks(extent.Physical + keep, extent.Length - keep);
+            freed += extent.Length - keep;
+            if (keep > 0)
+            {
+                kept.Add(extent with { Length = keep });
+            }
+        }
+
+        if (freed == 0)
+        {
+            return inode;
+        }
+
+        treeBlocks.ForEach(b => allocator.FreeBlocks(b, 1));
+        FreedTreeBlocks.AddRange(treeBlocks);
+        var rebuilt = new byte[Inode.RootSize];
+        ExtentNode.EmptyRoot(owner).WriteRoot(rebuilt);
+        inode = inode with { Root = rebuilt, Blocks = inode.Blocks - freed - treeBlocks.Count };
+        foreach (var extent in kept)
+        {
+            inode = Insert(inode, owner, extent);
+        }
+
+        return inode;
+    }
+
+    /// <summary>Tree blocks freed by <see cref="RemoveFrom"/>: metadata blocks whose journaled copies must be revoked.</summary>
+    public List<long> FreedTreeBlocks { get; } = [];
+
+    private void CollectWithBlocks(ExtentNode node, long owner, List<Extent> extents, List<long> treeBlocks)
+    {
+        if (node.IsLeaf)
+        {
+            extents.AddRange(node.Extents);
+            return;
+        }
+
+        foreach (var child in node.Children)
+        {
+            treeBlocks.Add(child.Child);
+            CollectWithBlocks(ReadNode(child.Child, owner), owner, extents, treeBlocks);
+        }
     }
 
     private ExtentIndex? InsertInto(ExtentNode node, long nodeBlock, long owner, Extent extent, ref int allocated)
@@ -159,20 +224,6 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
         }
 
         leaf.Extents.Insert(at, extent);
-    }
-
-    private void Collect(ExtentNode node, long owner, List<Extent> result)
-    {
-        if (node.IsLeaf)
-        {
-            result.AddRange(node.Extents);
-            return;
-        }
-
-        foreach (var child in node.Children)
-        {
-            Collect(ReadNode(child.Child, owner), owner, result);
-        }
     }
 
     private long NewTreeBlock(long goal, ref int allocated)

@@ -13,6 +13,7 @@ internal sealed class FileSystemEditor
 {
     private readonly BlockDevice _device;
     private readonly DeviceBlockStore _store;
+    private readonly DeviceBlockStore _data;
     private readonly Allocator _allocator;
     private readonly InodeTable _inodes;
     private readonly ExtentTree _extents;
@@ -23,6 +24,7 @@ internal sealed class FileSystemEditor
     {
         _device = device;
         _store = new DeviceBlockStore(device, superblock.BlockSize);
+        _data = _store;
         _allocator = new Allocator(_store, superblock, Allocator.ReadDescriptors(_store, superblock));
         _inodes = new InodeTable(_store, _allocator);
         _extents = new ExtentTree(_store, _allocator);
@@ -131,12 +133,221 @@ internal sealed class FileSystemEditor
         _inodes.Write(target, inode with { LinkCount = inode.LinkCount + 1, ChangeTimeNs = _now });
     }
 
+    /// <summary>
+    /// Removes the name <paramref name="name"/> from <paramref name="parent"/>. A directory must be empty; a
+    /// file whose last link goes is freed with its blocks.
+    /// </summary>
+    public void Unlink(long parent, string name)
+    {
+        var parentInode = RequireDirectory(parent);
+        var entry = _directories.Lookup(parent, parentInode, name) ?? throw new FileNotFoundException($"'{name}' does not exist in directory {parent}.");
+        var target = _inodes.Read(entry.Inode);
+        bool isDirectory = target.Mode.Type() == UnixFileType.Directory;
+        if (isDirectory && _directories.Enumerate(entry.Inode, target).Any())
+        {
+            throw new IOException($"The directory '{name}' is not empty.");
+        }
+
+        _directories.Remove(parent, parentInode, name);
+        parentInode = _inodes.Read(parent);
+        _inodes.Write(parent, parentInode with { LinkCount = parentInode.LinkCount - (isDirectory ? 1 : 0), ModifyTimeNs = _now, ChangeTimeNs = _now });
+        if (isDirectory || target.LinkCount <= 1)
+        {
+            Release(entry.Inode, target);
+        }
+        else
+        {
+            _inodes.Write(entry.Inode, target with { LinkCount = target.LinkCount - 1, ChangeTimeNs = _now });
+        }
+    }
+
+    /// <summary>
+    /// Moves an entry, replacing a file or an empty directory of the new name; a directory cannot move below
+    /// itself.
+    /// </summary>
+    public void Rename(long fromParent, string fromName, long toParent, string toName)
+    {
+        DirectoryNames.Validate(toName, nameof(toName));
+        var entry = Lookup(fromParent, fromName) ?? throw new FileNotFoundException($"'{fromName}' does not exist in directory {fromParent}.");
+        if (fromParent == toParent && fromName == toName)
+        {
+            return;
+        }
+
+        bool isDirectory = entry.Type == UnixFileType.Directory;
+        if (isDirectory && IsWithin(toParent, entry.Inode))
+        {
+            throw new IOException($"A directory cannot be moved below itself.");
+        }
+
+        if (Lookup(toParent, toName) is { } existing)
+        {
+            if (existing.Inode == entry.Inode)
+            {
+                Unlink(fromParent, fromName);
+                return;
+            }
+
+            if ((existing.Type == UnixFileType.Directory) != isDirectory)
+            {
+                throw new IOException(isDirectory ? $"'{toName}' is not a directory." : $"'{toName}' is a directory.");
+            }
+
+            Unlink(toParent, toName);
+        }
+
+        _directories.Remove(fromParent, _inodes.Read(fromParent), fromName);
+        _inodes.Write(toParent, _directories.Insert(toParent, _inodes.Read(toParent), toName, entry.Inode, entry.Type) with { ModifyTimeNs = _now });
+        if (isDirectory && fromParent != toParent)
+        {
+            var moved = _inodes.Read(entry.Inode);
+            _directories.SetParent(entry.Inode, moved, toParent);
+            var source = _inodes.Read(fromParent);
+            _inodes.Write(fromParent, source with { LinkCount = source.LinkCount - 1 });
+            var destination = _inodes.Read(toParent);
+            _inodes.Write(toParent, destination with { LinkCount = destination.LinkCount + 1 });
+        }
+
+        var target = _inodes.Read(entry.Inode);
+        _inodes.Write(entry.Inode, target with { ChangeTimeNs = _now });
+    }
+
+    /// <summary>Reads from a file at <paramref name="offset"/>; holes read as zeros. Returns the bytes read.</summary>
+    public int Read(long number, long offset, Span<byte> buffer)
+    {
+        var inode = _inodes.Read(number);
+        if (offset >= inode.Size)
+        {
+            return 0;
+        }
+
+        int total = (int)Math.Min(buffer.Length, inode.Size - offset);
+        int blockSize = _store.BlockSize;
+        var block = new byte[blockSize];
+        for (int done = 0; done < total;)
+        {
+            long position = offset + done;
+            int within = (int)(position % blockSize);
+            int count = Math.Min(total - done, blockSize - within);
+            if (_extents.Find(inode, number, position / blockSize) is { Unwritten: false } extent)
+            {
+                _data.Read(extent.Physical + ((position / blockSize) - extent.Logical), block);
+                block.AsSpan(within, count).CopyTo(buffer[done..]);
+            }
+            else
+            {
+                buffer.Slice(done, count).Clear();
+            }
+
+            done += count;
+        }
+
+        return total;
+    }
+
+    /// <summary>Writes into a file at <paramref name="offset"/>, allocating the blocks of holes it fills.</summary>
+    public void Write(long number, long offset, ReadOnlySpan<byte> data)
+    {
+        var inode = _inodes.Read(number);
+        int blockSize = _store.BlockSize;
+        var block = new byte[blockSize];
+        for (int done = 0; done < data.Length;)
+        {
+            long position = offset + done;
+            long fileBlock = position / blockSize;
+            int within = (int)(position % blockSize);
+            int count = Math.Min(data.Length - done, blockSize - within);
+            long physical;
+            if (_extents.Find(inode, number, fileBlock) is { } extent)
+            {
+                physical = extent.Physical + (fileBlock - extent.Logical);
+                if (count < blockSize)
+                {
+                    _data.Read(physical, block);
+                }
+            }
+            else
+            {
+                long goal = fileBlock > 0 && _extents.Find(inode, number, fileBlock - 1) is { } previous
+                    ? previous.Physical + (fileBlock - 1 - previous.Logical) + 1
+                    : _allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group);
+                (physical, _) = _allocator.AllocateBlocks(goal, 1);
+                inode = _extents.Insert(inode, number, new Extent(fileBlock, physical, 1));
+                inode = inode with { Blocks = inode.Blocks + 1 };
+                Array.Clear(block);
+            }
+
+            data.Slice(done, count).CopyTo(block.AsSpan(within));
+            _data.Write(physical, block);
+            done += count;
+        }
+
+        _inodes.Write(number, inode with { Size = Math.Max(inode.Size, offset + data.Length), ModifyTimeNs = _now, ChangeTimeNs = _now });
+    }
+
+    /// <summary>Sets a file's length: shrinking frees the blocks past the end, growing leaves a hole.</summary>
+    public void SetLength(long number, long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var inode = _inodes.Read(number);
+        int blockSize = _store.BlockSize;
+        if (length < inode.Size)
+        {
+            inode = _extents.RemoveFrom(inode, number, (length + blockSize - 1) / blockSize);
+            int tail = (int)(length % blockSize);
+            if (tail != 0 && _extents.Find(inode, number, length / blockSize) is { } last)
+            {
+                var block = new byte[blockSize];
+                long physical = last.Physical + ((length / blockSize) - last.Logical);
+                _data.Read(physical, block);
+                block.AsSpan(tail).Clear();
+                _data.Write(physical, block);
+            }
+        }
+
+        _inodes.Write(number, inode with { Size = length, ModifyTimeNs = _now, ChangeTimeNs = _now });
+    }
+
     /// <summary>Writes the allocator's bitmaps, descriptors and superblocks, then flushes the device.</summary>
     public void Commit()
     {
         _allocator.WriteChanges();
         _allocator.WriteBackups(_device);
         _device.Flush();
+    }
+
+    private bool IsWithin(long directory, long ancestor)
+    {
+        for (long current = directory; ;)
+        {
+            if (current == ancestor)
+            {
+                return true;
+            }
+
+            if (current == RootInode)
+            {
+                return false;
+            }
+
+            current = _directories.Parent(current, _inodes.Read(current));
+        }
+    }
+
+    private void Release(long number, Inode inode)
+    {
+        if (inode.Mode.Type() is UnixFileType.RegularFile or UnixFileType.Directory || (inode.Mode.Type() == UnixFileType.SymbolicLink && !inode.Flags.HasFlag(InodeFlags.InlineSymlink)))
+        {
+            _extents.RemoveFrom(inode, number, 0);
+        }
+
+        if (inode.XattrBlock != 0)
+        {
+            _allocator.FreeBlocks(inode.XattrBlock, 1);
+        }
+
+        _allocator.FreeInode(number, inode.Mode.Type() == UnixFileType.Directory);
+        _inodes.Write(number, new Inode());
     }
 
     private Inode RequireDirectory(long number)
@@ -160,7 +371,7 @@ internal sealed class FileSystemEditor
                 int count = (int)Math.Min(blockSize, content.Length - offset);
                 Array.Clear(buffer);
                 content.Slice((int)offset, count).CopyTo(buffer);
-                _store.Write(start + i, buffer);
+                _data.Write(start + i, buffer);
             }
 
             inode = _extents.Insert(inode, number, new Extent(fileBlock, start, length));
