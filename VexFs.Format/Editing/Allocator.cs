@@ -18,6 +18,7 @@ internal sealed class Allocator
     private readonly HashSet<int> _dirtyBlockBitmaps = [];
     private readonly HashSet<int> _dirtyInodeBitmaps = [];
     private readonly HashSet<int> _dirtyDescriptors = [];
+    private readonly HashSet<long> _notYetReusable = [];
 
     public Allocator(IBlockStore store, Superblock superblock, GroupDescriptor[] groups)
     {
@@ -32,6 +33,15 @@ internal sealed class Allocator
     public Geometry Geometry => _geometry;
 
     public GroupDescriptor Group(int group) => _groups[group];
+
+    /// <summary>Blocks freed since the owner last cleared the list (it revokes their journaled copies).</summary>
+    public List<long> Freed { get; } = [];
+
+    /// <summary>
+    /// Declares every block freed so far durable as free. Until then a freed block is not handed out again, so
+    /// that file data written straight to the device never lands on a block whose freeing a crash could undo.
+    /// </summary>
+    public void MarkFreesDurable() => _notYetReusable.Clear();
 
     /// <summary>Loads the descriptor table of a filesystem whose superblock is <paramref name="superblock"/>.</summary>
     public static GroupDescriptor[] ReadDescriptors(IBlockStore store, Superblock superblock)
@@ -77,10 +87,11 @@ internal sealed class Allocator
             var bitmap = BlockBitmap(g);
             int blocks = _geometry.BlocksInGroup(g);
             int from = n == 0 ? (int)Math.Clamp(goal - _geometry.GroupStart(g), 0, blocks - 1) : 0;
-            int first = FindClear(bitmap, from, blocks);
+            long groupStart = _geometry.GroupStart(g);
+            int first = FindFree(bitmap, groupStart, from, blocks);
             if (first < 0 && from > 0)
             {
-                first = FindClear(bitmap, 0, blocks);
+                first = FindFree(bitmap, groupStart, 0, blocks);
             }
 
             if (first < 0)
@@ -89,7 +100,7 @@ internal sealed class Allocator
             }
 
             int length = 1;
-            while (length < count && first + length < blocks && !Bitmap.IsSet(bitmap, first + length))
+            while (length < count && first + length < blocks && !Bitmap.IsSet(bitmap, first + length) && !_notYetReusable.Contains(groupStart + first + length))
             {
                 length++;
             }
@@ -118,6 +129,8 @@ internal sealed class Allocator
             }
 
             Bitmap.Clear(bitmap, index);
+            Freed.Add(b);
+            _notYetReusable.Add(b);
             _dirtyBlockBitmaps.Add(g);
             _dirtyDescriptors.Add(g);
             _groups[g] = _groups[g] with { FreeBlocks = _groups[g].FreeBlocks + 1, Flags = _groups[g].Flags & ~GroupFlags.BlockBitmapUninit };
@@ -292,6 +305,19 @@ internal sealed class Allocator
 
         _inodeBitmaps[g] = bitmap;
         return bitmap;
+    }
+
+    private int FindFree(byte[] bitmap, long groupStart, int from, int limit)
+    {
+        for (int i = FindClear(bitmap, from, limit); i >= 0; i = FindClear(bitmap, i + 1, limit))
+        {
+            if (_notYetReusable.Count == 0 || !_notYetReusable.Contains(groupStart + i))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static int FindClear(byte[] bitmap, int from, int limit)

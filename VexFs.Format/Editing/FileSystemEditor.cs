@@ -11,26 +11,34 @@ namespace VexFs.Format.Editing;
 /// </summary>
 internal sealed class FileSystemEditor
 {
-    private readonly BlockDevice _device;
-    private readonly DeviceBlockStore _store;
-    private readonly DeviceBlockStore _data;
+    private readonly BlockDevice? _device;
+    private readonly IBlockStore _store;
+    private readonly IBlockStore _data;
     private readonly Allocator _allocator;
     private readonly InodeTable _inodes;
     private readonly ExtentTree _extents;
     private readonly DirectoryEditor _directories;
-    private readonly long _now;
 
-    private FileSystemEditor(BlockDevice device, Superblock superblock)
+    /// <summary>
+    /// Edits through <paramref name="metadata"/> (where every metadata block is read and written) and
+    /// <paramref name="data"/> (file contents); <paramref name="device"/>, when given, receives the backup
+    /// superblocks at <see cref="Commit"/>.
+    /// </summary>
+    public FileSystemEditor(IBlockStore metadata, IBlockStore data, Superblock superblock, BlockDevice? device)
     {
         _device = device;
-        _store = new DeviceBlockStore(device, superblock.BlockSize);
-        _data = _store;
+        _store = metadata;
+        _data = data;
         _allocator = new Allocator(_store, superblock, Allocator.ReadDescriptors(_store, superblock));
         _inodes = new InodeTable(_store, _allocator);
         _extents = new ExtentTree(_store, _allocator);
         _directories = new DirectoryEditor(_store, _allocator, _extents);
-        _now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
     }
+
+    /// <summary>The allocator, whose changes the owner writes (and journals) when an operation completes.</summary>
+    public Allocator Allocator => _allocator;
+
+    private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
 
     public long RootInode => _allocator.Superblock.RootInode;
 
@@ -47,7 +55,8 @@ internal sealed class FileSystemEditor
             throw new IOException("The filesystem's journal needs recovery; run fsck.vexfs first.");
         }
 
-        return new FileSystemEditor(device, sb);
+        var store = new DeviceBlockStore(device, sb.BlockSize);
+        return new FileSystemEditor(store, store, sb, device);
     }
 
     public Inode ReadInode(long number) => _inodes.Read(number);
@@ -75,10 +84,10 @@ internal sealed class FileSystemEditor
     {
         var parentInode = RequireDirectory(parent);
         long number = _allocator.AllocateInode(directory: true, _allocator.Geometry.LocateInode(parent).Group);
-        var inode = _directories.CreateEmpty(number, parent, Inode.New(number, UnixModes.Make(UnixFileType.Directory, permissions), 2, _now));
+        var inode = _directories.CreateEmpty(number, parent, Inode.New(number, UnixModes.Make(UnixFileType.Directory, permissions), 2, Now));
         _inodes.Write(number, inode);
         parentInode = _directories.Insert(parent, parentInode, name, number, UnixFileType.Directory);
-        _inodes.Write(parent, parentInode with { LinkCount = parentInode.LinkCount + 1, ModifyTimeNs = _now, ChangeTimeNs = _now });
+        _inodes.Write(parent, parentInode with { LinkCount = parentInode.LinkCount + 1, ModifyTimeNs = Now, ChangeTimeNs = Now });
         return number;
     }
 
@@ -86,10 +95,10 @@ internal sealed class FileSystemEditor
     {
         var parentInode = RequireDirectory(parent);
         long number = _allocator.AllocateInode(directory: false, _allocator.Geometry.LocateInode(parent).Group);
-        var inode = Inode.New(number, UnixModes.Make(UnixFileType.RegularFile, permissions), 1, _now) with { Size = content.Length };
+        var inode = Inode.New(number, UnixModes.Make(UnixFileType.RegularFile, permissions), 1, Now) with { Size = content.Length };
         inode = WriteData(number, inode, content);
         _inodes.Write(number, inode);
-        _inodes.Write(parent, _directories.Insert(parent, parentInode, name, number, UnixFileType.RegularFile) with { ModifyTimeNs = _now, ChangeTimeNs = _now });
+        _inodes.Write(parent, _directories.Insert(parent, parentInode, name, number, UnixFileType.RegularFile) with { ModifyTimeNs = Now, ChangeTimeNs = Now });
         return number;
     }
 
@@ -103,7 +112,7 @@ internal sealed class FileSystemEditor
         }
 
         long number = _allocator.AllocateInode(directory: false, _allocator.Geometry.LocateInode(parent).Group);
-        var inode = Inode.New(number, UnixModes.Make(UnixFileType.SymbolicLink, 0x1FF), 1, _now) with { Size = bytes.Length };
+        var inode = Inode.New(number, UnixModes.Make(UnixFileType.SymbolicLink, 0x1FF), 1, Now) with { Size = bytes.Length };
         if (bytes.Length <= Inode.RootSize)
         {
             var root = new byte[Inode.RootSize];
@@ -130,7 +139,7 @@ internal sealed class FileSystemEditor
         }
 
         _inodes.Write(parent, _directories.Insert(parent, parentInode, name, target, inode.Mode.Type()));
-        _inodes.Write(target, inode with { LinkCount = inode.LinkCount + 1, ChangeTimeNs = _now });
+        _inodes.Write(target, inode with { LinkCount = inode.LinkCount + 1, ChangeTimeNs = Now });
     }
 
     /// <summary>
@@ -150,14 +159,14 @@ internal sealed class FileSystemEditor
 
         _directories.Remove(parent, parentInode, name);
         parentInode = _inodes.Read(parent);
-        _inodes.Write(parent, parentInode with { LinkCount = parentInode.LinkCount - (isDirectory ? 1 : 0), ModifyTimeNs = _now, ChangeTimeNs = _now });
+        _inodes.Write(parent, parentInode with { LinkCount = parentInode.LinkCount - (isDirectory ? 1 : 0), ModifyTimeNs = Now, ChangeTimeNs = Now });
         if (isDirectory || target.LinkCount <= 1)
         {
             Release(entry.Inode, target);
         }
         else
         {
-            _inodes.Write(entry.Inode, target with { LinkCount = target.LinkCount - 1, ChangeTimeNs = _now });
+            _inodes.Write(entry.Inode, target with { LinkCount = target.LinkCount - 1, ChangeTimeNs = Now });
         }
     }
 
@@ -197,7 +206,7 @@ internal sealed class FileSystemEditor
         }
 
         _directories.Remove(fromParent, _inodes.Read(fromParent), fromName);
-        _inodes.Write(toParent, _directories.Insert(toParent, _inodes.Read(toParent), toName, entry.Inode, entry.Type) with { ModifyTimeNs = _now });
+        _inodes.Write(toParent, _directories.Insert(toParent, _inodes.Read(toParent), toName, entry.Inode, entry.Type) with { ModifyTimeNs = Now });
         if (isDirectory && fromParent != toParent)
         {
             var moved = _inodes.Read(entry.Inode);
@@ -209,7 +218,7 @@ internal sealed class FileSystemEditor
         }
 
         var target = _inodes.Read(entry.Inode);
-        _inodes.Write(entry.Inode, target with { ChangeTimeNs = _now });
+        _inodes.Write(entry.Inode, target with { ChangeTimeNs = Now });
     }
 
     /// <summary>Reads from a file at <paramref name="offset"/>; holes read as zeros. Returns the bytes read.</summary>
@@ -282,7 +291,7 @@ internal sealed class FileSystemEditor
             done += count;
         }
 
-        _inodes.Write(number, inode with { Size = Math.Max(inode.Size, offset + data.Length), ModifyTimeNs = _now, ChangeTimeNs = _now });
+        _inodes.Write(number, inode with { Size = Math.Max(inode.Size, offset + data.Length), ModifyTimeNs = Now, ChangeTimeNs = Now });
     }
 
     /// <summary>Sets a file's length: shrinking frees the blocks past the end, growing leaves a hole.</summary>
@@ -305,15 +314,18 @@ internal sealed class FileSystemEditor
             }
         }
 
-        _inodes.Write(number, inode with { Size = length, ModifyTimeNs = _now, ChangeTimeNs = _now });
+        _inodes.Write(number, inode with { Size = length, ModifyTimeNs = Now, ChangeTimeNs = Now });
     }
 
     /// <summary>Writes the allocator's bitmaps, descriptors and superblocks, then flushes the device.</summary>
     public void Commit()
     {
         _allocator.WriteChanges();
-        _allocator.WriteBackups(_device);
-        _device.Flush();
+        if (_device is not null)
+        {
+            _allocator.WriteBackups(_device);
+            _device.Flush();
+        }
     }
 
     private bool IsWithin(long directory, long ancestor)

@@ -5,6 +5,9 @@ namespace VexFs.Format.Journal;
 /// <summary>A block a transaction changes: its home location and its new contents.</summary>
 internal readonly record struct JournaledBlock(long Home, ReadOnlyMemory<byte> Data);
 
+/// <summary>One transaction: the blocks it changes and the freed blocks whose older copies it revokes.</summary>
+internal sealed record JournalTransaction(IReadOnlyList<JournaledBlock> Blocks, IReadOnlyCollection<long> Revoked, long TimeNs);
+
 /// <summary>
 /// Writes transactions to the journal and checkpoints them home. A commit writes the descriptors, data
 /// blocks and revokes, flushes, then writes the commit record and flushes again: an intact commit therefore
@@ -81,39 +84,125 @@ internal sealed class JournalWriter
     }
 
     /// <summary>
-    /// Commits one transaction durably: when this returns, a crash leaves either all of it or (were it to come
-    /// before) none of it. Revoked blocks are freed blocks whose older journaled copies must not be replayed.
+    /// Commits one transaction durably: when this returns, a crash leaves all of it; a crash before leaves
+    /// all or none. Revoked blocks are freed blocks whose older journaled copies must not be replayed.
     /// </summary>
-    public void Commit(IReadOnlyList<JournaledBlock> blocks, IReadOnlyCollection<long> revoked, long timeNs)
+    public void Commit(IReadOnlyList<JournaledBlock> blocks, IReadOnlyCollection<long> revoked, long timeNs) =>
+        CommitAll([new JournalTransaction(blocks, revoked, timeNs)]);
+
+    /// <summary>
+    /// Commits several transactions, in order, with two barriers for the lot: their records and data, a flush,
+    /// their commit records, a flush. A crash keeps a prefix of them.
+    /// </summary>
+    public void CommitAll(IReadOnlyList<JournalTransaction> transactions)
+    {
+        var batch = new List<(JournalTransaction Transaction, long Needed)>();
+        long batchBlocks = 0;
+        foreach (var transaction in transactions)
+        {
+            long needed = Needed(transaction);
+            if (needed > _blocks - 1)
+            {
+                throw new IOException($"A transaction of {transaction.Blocks.Count} blocks does not fit a journal of {_blocks} blocks.");
+            }
+
+            foreach (long home in transaction.Revoked)
+            {
+                _unCheckpointed.Remove(home);
+            }
+
+            if (batchBlocks + needed > _blocks - 1 - _used)
+            {
+                WriteBatch(batch);
+                batch.Clear();
+                batchBlocks = 0;
+                if (needed > _blocks - 1 - _used)
+                {
+                    Checkpoint();
+                }
+            }
+
+            batch.Add((transaction, needed));
+            batchBlocks += needed;
+        }
+
+        WriteBatch(batch);
+    }
+
+    /// <summary>Reads the newest committed copy of <paramref name="home"/> that is not yet checkpointed.</summary>
+    public bool TryRead(long home, Span<byte> buffer)
+    {
+        if (!_unCheckpointed.TryGetValue(home, out var data))
+        {
+            return false;
+        }
+
+        data.CopyTo(buffer);
+        return true;
+    }
+
+    private long Needed(JournalTransaction transaction)
     {
         int tagCapacity = JournalRecord.TagCapacity(_blockSize);
         int revokeCapacity = JournalRecord.RevokeCapacity(_blockSize);
-        int descriptors = (blocks.Count + tagCapacity - 1) / tagCapacity;
-        int revokes = (revoked.Count + revokeCapacity - 1) / revokeCapacity;
-        long needed = descriptors + blocks.Count + revokes + 1;
-        if (needed > _blocks - 1)
+        return ((transaction.Blocks.Count + tagCapacity - 1) / tagCapacity) + transaction.Blocks.Count
+            + ((transaction.Revoked.Count + revokeCapacity - 1) / revokeCapacity) + 1;
+    }
+
+    private void WriteBatch(List<(JournalTransaction Transaction, long Needed)> batch)
+    {
+        if (batch.Count == 0)
         {
-            throw new IOException($"A transaction of {blocks.Count} blocks does not fit a journal of {_blocks} blocks.");
+            return;
         }
 
-        if (needed > _blocks - 1 - _used)
+        var commits = new List<(long Position, byte[] Record)>();
+        foreach (var (transaction, needed) in batch)
         {
-            Checkpoint();
+            var staged = new byte[(needed - 1) * _blockSize];
+            uint running = Stage(transaction, staged);
+            long position = WriteRun(staged, _head, (int)(needed - 1));
+            var commit = new byte[_blockSize];
+            new JournalRecord(JournalRecordType.Commit, _sequence) { TransactionBlocks = (int)needed, CommitTimeNs = transaction.TimeNs, TransactionChecksum = running }.Write(commit, _seed);
+            commits.Add((position, commit));
+            _head = RecoveryPlanner.Next(position, _blocks);
+            _used += needed;
+            _sequence++;
         }
 
-        var staged = new byte[(needed - 1) * _blockSize];
+        _device.Flush();
+        foreach (var (position, record) in commits)
+        {
+            _device.Write((_start + position) * _blockSize, record);
+        }
+
+        _device.Flush();
+        foreach (var (transaction, _) in batch)
+        {
+            foreach (var block in transaction.Blocks)
+            {
+                _unCheckpointed[block.Home] = block.Data.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Lays out a transaction's revoke records, descriptors and data blocks; returns its running checksum.</summary>
+    private uint Stage(JournalTransaction transaction, byte[] staged)
+    {
+        int tagCapacity = JournalRecord.TagCapacity(_blockSize);
+        int revokeCapacity = JournalRecord.RevokeCapacity(_blockSize);
+        var blocks = transaction.Blocks;
+        var revoked = transaction.Revoked.ToList();
         int at = 0;
         uint running = 0;
-        var revokedList = revoked.ToList();
-        for (int r = 0; r < revokes; r++)
+        for (int r = 0; r < revoked.Count; r += revokeCapacity)
         {
-            var record = new JournalRecord(JournalRecordType.Revoke, _sequence) { Revoked = revokedList.GetRange(r * revokeCapacity, Math.Min(revokeCapacity, revokedList.Count - (r * revokeCapacity))) };
+            var record = new JournalRecord(JournalRecordType.Revoke, _sequence) { Revoked = revoked.GetRange(r, Math.Min(revokeCapacity, revoked.Count - r)) };
             running = RecoveryPlanner.Fold(running, record.Write(Slot(staged, at++), _seed));
         }
 
-        for (int d = 0; d < descriptors; d++)
+        for (int first = 0; first < blocks.Count; first += tagCapacity)
         {
-            int first = d * tagCapacity;
             int count = Math.Min(tagCapacity, blocks.Count - first);
             var tags = new JournalTag[count];
             for (int i = 0; i < count; i++)
@@ -121,7 +210,7 @@ internal sealed class JournalWriter
                 var block = blocks[first + i];
                 if (block.Home < 0 || block.Home >= _homeBlockCount || block.Data.Length != _blockSize)
                 {
-                    throw new ArgumentException($"Block {block.Home} of {block.Data.Length} bytes cannot be journaled.", nameof(blocks));
+                    throw new ArgumentException($"Block {block.Home} of {block.Data.Length} bytes cannot be journaled.", nameof(transaction));
                 }
 
                 tags[i] = new JournalTag(block.Home, JournalRecord.DataChecksum(block.Data.Span, _sequence, block.Home, _seed));
@@ -135,27 +224,7 @@ internal sealed class JournalWriter
             }
         }
 
-        long position = WriteRun(staged, _head, at);
-        _device.Flush();
-
-        var commit = new byte[_blockSize];
-        new JournalRecord(JournalRecordType.Commit, _sequence) { TransactionBlocks = (int)needed, CommitTimeNs = timeNs, TransactionChecksum = running }.Write(commit, _seed);
-        _device.Write((_start + position) * _blockSize, commit);
-        _device.Flush();
-
-        foreach (long home in revoked)
-        {
-            _unCheckpointed.Remove(home);
-        }
-
-        foreach (var block in blocks)
-        {
-            _unCheckpointed[block.Home] = block.Data.ToArray();
-        }
-
-        _head = RecoveryPlanner.Next(position, _blocks);
-        _used += needed;
-        _sequence++;
+        return running;
     }
 
     /// <summary>Writes every committed block home, flushes, and frees the journal space they took.</summary>
