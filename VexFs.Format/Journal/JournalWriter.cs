@@ -141,6 +141,9 @@ internal sealed class JournalWriter
         return true;
     }
 
+    /// <summary>Whether the journal holds a not-yet-checkpointed copy of <paramref name="home"/>.</summary>
+    public bool HoldsCopy(long home) => _unCheckpointed.ContainsKey(home);
+
     private long Needed(JournalTransaction transaction)
     {
         int tagCapacity = JournalRecord.TagCapacity(_blockSize);

@@ -1,0 +1,82 @@
+using VexFs.BlockDevices;
+using VexFs.Format.Editing;
+using VexFs.Format.Journal;
+
+namespace VexFs.Core.Storage;
+
+/// <summary>
+/// The metadata blocks as the filesystem sees them: the running operation's writes, then the finished
+/// operations not yet flushed, then the journal's committed copies not yet checkpointed, then the device.
+/// Each finished operation becomes one journal transaction, so that after a crash the operations that
+/// survive are a prefix of those that finished, each whole.
+/// </summary>
+internal sealed class JournaledStore(BlockDevice device, JournalWriter journal, int blockSize) : IBlockStore
+{
+    private readonly Dictionary<long, byte[]> _running = [];
+    private readonly Dictionary<long, byte[]> _finished = [];
+    private readonly List<JournalTransaction> _pending = [];
+
+    public int BlockSize { get; } = blockSize;
+
+    /// <summary>Operations finished since the last flush.</summary>
+    public int PendingTransactions => _pending.Count;
+
+    public void Read(long block, Span<byte> buffer)
+    {
+        buffer = buffer[..BlockSize];
+        if (_running.TryGetValue(block, out var data) || _finished.TryGetValue(block, out data))
+        {
+            data.CopyTo(buffer);
+        }
+        else if (!journal.TryRead(block, buffer))
+        {
+            device.Read(block * BlockSize, buffer);
+        }
+    }
+
+    public void Write(long block, ReadOnlySpan<byte> buffer) => _running[block] = buffer[..BlockSize].ToArray();
+
+    /// <summary>
+    /// Closes the running operation as a transaction. Of the blocks it freed, those with journaled or pending
+    /// copies are revoked, so that no replay writes stale metadata over what they hold next.
+    /// </summary>
+    public void FinishOperation(IReadOnlyCollection<long> freed)
+    {
+        var revoked = freed.Where(b => _running.ContainsKey(b) || _finished.ContainsKey(b) || journal.HoldsCopy(b)).ToHashSet();
+        foreach (long block in revoked)
+        {
+            _running.Remove(block);
+            _finished.Remove(block);
+        }
+
+        if (_running.Count == 0 && revoked.Count == 0)
+        {
+            return;
+        }
+
+        var blocks = _running.OrderBy(kv => kv.Key).Select(kv => new JournaledBlock(kv.Key, kv.Value)).ToList();
+        _pending.Add(new JournalTransaction(blocks, revoked, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000));
+        foreach (var (block, data) in _running)
+        {
+            _finished[block] = data;
+        }
+
+        _running.Clear();
+    }
+
+    /// <summary>Forgets the running operation's writes.</summary>
+    public void AbortOperation() => _running.Clear();
+
+    /// <summary>Commits every finished operation to the journal (durably, with two barriers).</summary>
+    public void Commit()
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        journal.CommitAll(_pending);
+        _pending.Clear();
+        _finished.Clear();
+    }
+}

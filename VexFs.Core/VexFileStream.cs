@@ -1,0 +1,133 @@
+namespace VexFs.Core;
+
+/// <summary>A seekable stream over a file of a <see cref="VexFileSystem"/>.</summary>
+/// <remarks>Each write is one atomic operation of the filesystem; <see cref="Flush(bool)"/> with
+/// <c>flushToDisk</c> commits it durably.</remarks>
+public sealed class VexFileStream : Stream
+{
+    private readonly VexFileSystem _fileSystem;
+    private readonly long _inode;
+    private readonly bool _canRead;
+    private readonly bool _canWrite;
+    private long _position;
+    private bool _closed;
+
+    internal VexFileStream(VexFileSystem fileSystem, long inode, FileAccess access, long position)
+    {
+        _fileSystem = fileSystem;
+        _inode = inode;
+        _canRead = access.HasFlag(FileAccess.Read);
+        _canWrite = access.HasFlag(FileAccess.Write);
+        _position = position;
+    }
+
+    /// <summary>The inode number of the file.</summary>
+    public long Inode => _inode;
+
+    /// <inheritdoc />
+    public override bool CanRead => !_closed && _canRead;
+
+    /// <inheritdoc />
+    public override bool CanWrite => !_closed && _canWrite;
+
+    /// <inheritdoc />
+    public override bool CanSeek => !_closed;
+
+    /// <inheritdoc />
+    public override long Length
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            return _fileSystem.LengthOf(_inode);
+        }
+    }
+
+    /// <inheritdoc />
+    public override long Position
+    {
+        get => _position;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _position = value;
+        }
+    }
+
+    /// <inheritdoc />
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    /// <inheritdoc />
+    public override int Read(Span<byte> buffer)
+    {
+        if (!CanRead)
+        {
+            throw new NotSupportedException("The stream was not opened for reading.");
+        }
+
+        int read = _fileSystem.ReadAt(_inode, _position, buffer);
+        _position += read;
+        return read;
+    }
+
+    /// <inheritdoc />
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    /// <inheritdoc />
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        if (!CanWrite)
+        {
+            throw new NotSupportedException("The stream was not opened for writing.");
+        }
+
+        _fileSystem.WriteAt(_inode, _position, buffer);
+        _position += buffer.Length;
+    }
+
+    /// <inheritdoc />
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        long target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            SeekOrigin.End => Length + offset,
+            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+        };
+        Position = target;
+        return target;
+    }
+
+    /// <inheritdoc />
+    public override void SetLength(long value)
+    {
+        if (!CanWrite)
+        {
+            throw new NotSupportedException("The stream was not opened for writing.");
+        }
+
+        _fileSystem.SetLengthOf(_inode, value);
+    }
+
+    /// <inheritdoc />
+    public override void Flush()
+    {
+    }
+
+    /// <summary>With <paramref name="flushToDisk"/>, commits the filesystem's completed operations durably.</summary>
+    public void Flush(bool flushToDisk)
+    {
+        if (flushToDisk)
+        {
+            _fileSystem.Flush();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        _closed = true;
+        base.Dispose(disposing);
+    }
+}

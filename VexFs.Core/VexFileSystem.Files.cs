@@ -1,0 +1,95 @@
+using VexFs.Format.Records;
+
+namespace VexFs.Core;
+
+/// <summary>Opening, reading and writing files.</summary>
+public sealed partial class VexFileSystem
+{
+    /// <summary>Opens a file as <see cref="File.Open(string, FileMode, FileAccess)"/> does.</summary>
+    public VexFileStream OpenFile(string path, FileMode mode, FileAccess access = FileAccess.ReadWrite)
+    {
+        if (access == FileAccess.Read && mode is not (FileMode.Open or FileMode.OpenOrCreate))
+        {
+            throw new ArgumentException($"{mode} needs write access.", nameof(mode));
+        }
+
+        if (mode == FileMode.Open)
+        {
+            return Query(editor => OpenExisting(editor, path, access));
+        }
+
+        return Mutate(editor =>
+        {
+            var (parent, name) = ResolveParent(editor, path);
+            var entry = editor.Lookup(parent, name);
+            if (entry is { Type: UnixFileType.Directory })
+            {
+                throw new UnauthorizedAccessException($"'{path}' is a directory.");
+            }
+
+            switch (mode)
+            {
+                case FileMode.CreateNew when entry is not null:
+                    throw new IOException($"'{path}' already exists.");
+                case FileMode.Truncate when entry is null:
+                    throw new FileNotFoundException($"'{path}' does not exist.", path);
+                case FileMode.Create or FileMode.Truncate when entry is not null:
+                    editor.SetLength(entry.Value.Inode, 0);
+                    return new VexFileStream(this, entry.Value.Inode, access, 0);
+                case FileMode.Append when entry is not null:
+                    return new VexFileStream(this, entry.Value.Inode, access, editor.ReadInode(entry.Value.Inode).Size);
+                case FileMode.OpenOrCreate when entry is not null:
+                    return new VexFileStream(this, entry.Value.Inode, access, 0);
+                default:
+                    return new VexFileStream(this, editor.CreateFile(parent, name, []), access, 0);
+            }
+        });
+    }
+
+    internal long LengthOf(long inode) => Query(editor => editor.ReadInode(inode).Size);
+
+    internal int ReadAt(long inode, long position, Span<byte> buffer)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            try
+            {
+                return _editor.Read(inode, position, buffer);
+            }
+            catch (Exception e) when (IsDeviceFailure(e))
+            {
+                Latch(e);
+                throw;
+            }
+        }
+    }
+
+    internal void WriteAt(long inode, long position, ReadOnlySpan<byte> data)
+    {
+        var copy = data.ToArray();
+        Mutate(editor =>
+        {
+            editor.Write(inode, position, copy);
+            return 0;
+        });
+    }
+
+    internal void SetLengthOf(long inode, long length) => Mutate(editor =>
+    {
+        editor.SetLength(inode, length);
+        return 0;
+    });
+
+    private VexFileStream OpenExisting(Format.Editing.FileSystemEditor editor, string path, FileAccess access)
+    {
+        long inode = Resolve(editor, path);
+        var type = editor.ReadInode(inode).Mode.Type();
+        if (type != UnixFileType.RegularFile)
+        {
+            throw new UnauthorizedAccessException($"'{path}' is a {type}, not a regular file.");
+        }
+
+        return new VexFileStream(this, inode, access, 0);
+    }
+}

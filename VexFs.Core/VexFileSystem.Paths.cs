@@ -1,0 +1,91 @@
+using VexFs.Format.Directories;
+using VexFs.Format.Editing;
+using VexFs.Format.Records;
+
+namespace VexFs.Core;
+
+/// <summary>Paths: '/'-separated, absolute, UTF-8 names of 1 to 255 bytes.</summary>
+public sealed partial class VexFileSystem
+{
+    private static string[] Split(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!path.StartsWith('/'))
+        {
+            throw new ArgumentException($"'{path}' is not an absolute path (it must start with '/').", nameof(path));
+        }
+
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        foreach (string part in parts)
+        {
+            if (part is not "." and not ".." && DirectoryNames.Problem(part) is { } problem)
+            {
+                throw new ArgumentException($"Invalid path '{path}': {problem}.", nameof(path));
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary>The inode a path names, following '.' and '..' but not symbolic links.</summary>
+    private static long Resolve(FileSystemEditor editor, string path)
+    {
+        var stack = new List<long> { editor.RootInode };
+        foreach (string part in Split(path))
+        {
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (stack.Count > 1)
+                {
+                    stack.RemoveAt(stack.Count - 1);
+                }
+
+                continue;
+            }
+
+            long current = stack[^1];
+            if (editor.ReadInode(current).Mode.Type() != UnixFileType.Directory)
+            {
+                throw new DirectoryNotFoundException($"A component of '{path}' is not a directory.");
+            }
+
+            var entry = editor.Lookup(current, part) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
+            stack.Add(entry.Inode);
+        }
+
+        return stack[^1];
+    }
+
+    /// <summary>The directory that holds the last component of <paramref name="path"/>, and that name.</summary>
+    private static (long Parent, string Name) ResolveParent(FileSystemEditor editor, string path)
+    {
+        var parts = Split(path);
+        if (parts.Length == 0 || parts[^1] is "." or "..")
+        {
+            throw new ArgumentException($"'{path}' does not name an entry.", nameof(path));
+        }
+
+        string parentPath = "/" + string.Join('/', parts[..^1]);
+        long parent;
+        try
+        {
+            parent = Resolve(editor, parentPath);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new DirectoryNotFoundException($"The directory of '{path}' does not exist.", e);
+        }
+
+        if (editor.ReadInode(parent).Mode.Type() != UnixFileType.Directory)
+        {
+            throw new DirectoryNotFoundException($"The parent of '{path}' is not a directory.");
+        }
+
+        return (parent, parts[^1]);
+    }
+}

@@ -1,0 +1,318 @@
+using VexFs.BlockDevices;
+using VexFs.Core.Storage;
+using VexFs.Format;
+using VexFs.Format.Editing;
+using VexFs.Format.Journal;
+using VexFs.Format.Records;
+
+namespace VexFs.Core;
+
+/// <summary>
+/// A VexFS filesystem opened on a block device or image file, inside this process.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Durability: every operation is atomic. Operations are committed to the journal, in order, by
+/// <see cref="Flush"/> (and on their own after <see cref="VexFileSystemOptions.MaxUnflushedOperations"/>);
+/// after <see cref="Flush"/> returns, everything done before it survives a power cut. After a crash, the
+/// operations that survive are a prefix of those that completed, each whole. File data reaches the device
+/// before the metadata that exposes it is committed (data=ordered); overwriting data already in a file is
+/// not atomic.
+/// </para>
+/// <para>
+/// Instances are thread-safe: operations are serialised. An I/O error from the device latches the instance
+/// read-only and marks the filesystem as having errors.
+/// </para>
+/// </remarks>
+public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
+{
+    private readonly BlockDevice _device;
+    private readonly bool _leaveOpen;
+    private readonly VexFileSystemOptions _options;
+    private readonly Lock _lock = new();
+    private readonly JournalWriter? _journal;
+    private readonly JournaledStore? _store;
+    private readonly DeviceBlockStore _data;
+    private FileSystemEditor _editor;
+    private Exception? _failure;
+    private bool _disposed;
+
+    private VexFileSystem(BlockDevice device, VexFileSystemOptions options, bool leaveOpen, Superblock superblock, JournalWriter? journal)
+    {
+        _device = device;
+        _options = options;
+        _leaveOpen = leaveOpen;
+        _journal = journal;
+        _data = new DeviceBlockStore(device, superblock.BlockSize);
+        if (journal is not null)
+        {
+            _store = new JournaledStore(device, journal, superblock.BlockSize);
+            _editor = new FileSystemEditor(_store, _data, superblock, device);
+        }
+        else
+        {
+            _editor = new FileSystemEditor(_data, _data, superblock, device: null);
+        }
+    }
+
+    /// <summary>Whether changes are refused (opened read-only, or latched read-only by an I/O error).</summary>
+    public bool IsReadOnly => _journal is null || _failure is not null;
+
+    /// <summary>The filesystem's UUID.</summary>
+    public Guid Uuid => _editor.Superblock.Uuid;
+
+    /// <summary>The volume label.</summary>
+    public string Label => _editor.Superblock.Label;
+
+    /// <summary>Formats <paramref name="device"/> and opens the new filesystem.</summary>
+    public static VexFileSystem Format(BlockDevice device, FormatOptions? format = null, VexFileSystemOptions? options = null, bool leaveOpen = false)
+    {
+        Formatter.Format(device, format);
+        return Open(device, options, leaveOpen);
+    }
+
+    /// <summary>
+    /// Opens the filesystem on <paramref name="device"/>, replaying its journal after a crash.
+    /// </summary>
+    /// <exception cref="InvalidFileSystemException">The device holds no valid VexFS filesystem, or one this version cannot read.</exception>
+    public static VexFileSystem Open(BlockDevice device, VexFileSystemOptions? options = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        options ??= VexFileSystemOptions.Default;
+        var superblock = ReadSuperblock(device);
+        bool readOnly = options.ReadOnly || device.IsReadOnly
+            || (superblock.ReadOnlyCompatible & ~KnownFeatures.ReadOnlyCompatible) != 0;
+        if (readOnly)
+        {
+            if (superblock.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
+            {
+                throw new IOException("The filesystem needs journal recovery, which a read-only open cannot do; open it read-write or run fsck.vexfs.");
+            }
+
+            return new VexFileSystem(device, options, leaveOpen, superblock, journal: null);
+        }
+
+        var (journal, _) = JournalWriter.Recover(device, superblock.JournalStart, superblock.JournalBlocks, superblock.BlockSize, superblock.ChecksumSeed, superblock.Uuid, superblock.BlockCount);
+        superblock = ReadSuperblock(device) with
+        {
+            State = FileSystemState.NotClean | (superblock.State & FileSystemState.Errors),
+            Incompatible = superblock.Incompatible | IncompatibleFeatures.NeedsRecovery,
+            MountCount = superblock.MountCount + 1,
+            MountedNs = Now,
+        };
+        WritePrimarySuperblock(device, superblock);
+        device.Flush();
+        return new VexFileSystem(device, options, leaveOpen, superblock, journal);
+    }
+
+    /// <summary>Commits every completed operation durably: after this returns they survive a power cut.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (_store is not null && _failure is null)
+            {
+                Guard(() =>
+                {
+                    _store.Commit();
+                    _editor.Allocator.MarkFreesDurable();
+                });
+            }
+        }
+    }
+
+    /// <summary>The asynchronous twin of <see cref="Flush"/>.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default) => Task.Run(Flush, cancellationToken);
+
+    /// <summary>Block and inode counts, as statfs gives them.</summary>
+    public VexSpaceInfo GetSpaceInfo()
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            var sb = _editor.Allocator.Superblock;
+            return new VexSpaceInfo(sb.BlockSize, sb.BlockCount, sb.FreeBlocks, sb.InodeCount, sb.FreeInodes);
+        }
+    }
+
+    /// <summary>Commits, checkpoints and marks the filesystem clean (a clean unmount).</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            try
+            {
+                if (_store is not null && _journal is not null && _failure is null)
+                {
+                    _editor.Allocator.UpdateSuperblock(sb => sb with
+                    {
+                        State = FileSystemState.Clean | (sb.State & FileSystemState.Errors),
+                        Incompatible = sb.Incompatible & ~IncompatibleFeatures.NeedsRecovery,
+                        WrittenNs = Now,
+                    });
+                    _editor.Allocator.WriteChanges();
+                    _store.FinishOperation(_editor.Allocator.Freed);
+                    _store.Commit();
+                    _journal.Checkpoint();
+                    _editor.Allocator.WriteBackups(_device);
+                    _device.Flush();
+                }
+            }
+            finally
+            {
+                _disposed = true;
+                if (!_leaveOpen)
+                {
+                    _device.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+
+    private static Superblock ReadSuperblock(BlockDevice device)
+    {
+        var buffer = new byte[Math.Max(2048, device.SectorSize)];
+        if (device.Length < buffer.Length)
+        {
+            throw new InvalidFileSystemException($"{device.Description} is too small to hold a VexFS filesystem.");
+        }
+
+        device.Read(0, buffer);
+        return Superblock.ReadFrom(buffer.AsSpan((int)Superblock.ByteOffset), Superblock.ByteOffset / 1024, device.Length);
+    }
+
+    private static void WritePrimarySuperblock(BlockDevice device, Superblock superblock)
+    {
+        int sector = device.SectorSize;
+        long aligned = Superblock.ByteOffset / sector * sector;
+        var buffer = new byte[Math.Max(sector, (int)(Superblock.ByteOffset - aligned) + Superblock.Size)];
+        device.Read(aligned, buffer);
+        superblock.WriteTo(buffer.AsSpan((int)(Superblock.ByteOffset - aligned)));
+        device.Write(aligned, buffer);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Runs a read under the lock.</summary>
+    private T Query<T>(Func<FileSystemEditor, T> query)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            return Guard(() => query(_editor));
+        }
+    }
+
+    /// <summary>
+    /// Runs one operation as one transaction: its writes are kept, and its allocator changes written, when it
+    /// completes; when it fails they are all discarded and the allocator reloaded from what was committed.
+    /// </summary>
+    private T Mutate<T>(Func<FileSystemEditor, T> operation)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (_failure is not null)
+            {
+                throw new IOException("The filesystem was switched to read-only after an I/O error.", _failure);
+            }
+
+            if (_store is null)
+            {
+                throw new NotSupportedException("The filesystem is open read-only.");
+            }
+
+            try
+            {
+                var result = operation(_editor);
+                _editor.Allocator.WriteChanges();
+                _store.FinishOperation(_editor.Allocator.Freed);
+                _editor.Allocator.Freed.Clear();
+                if (_store.PendingTransactions >= _options.MaxUnflushedOperations)
+                {
+                    _store.Commit();
+                    _editor.Allocator.MarkFreesDurable();
+                }
+
+                return result;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _store.AbortOperation();
+                _editor.Allocator.Freed.Clear();
+                if (IsDeviceFailure(e))
+                {
+                    Latch(e);
+                    throw;
+                }
+
+                _editor = new FileSystemEditor(_store, _data, ReadSuperblockThrough(_store), _device);
+                throw;
+            }
+        }
+    }
+
+    private T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (IsDeviceFailure(e))
+        {
+            Latch(e);
+            throw;
+        }
+    }
+
+    private void Guard(Action action) => Guard(() =>
+    {
+        action();
+        return 0;
+    });
+
+    /// <summary>
+    /// Corruption, or an error the device reported (an errno), as opposed to a refused request (a missing
+    /// name, a full disk, a non-empty directory).
+    /// </summary>
+    private static bool IsDeviceFailure(Exception e) =>
+        e is InvalidFileSystemException || (e is IOException io && e is not DiskFullException && io.HResult is > 0 and < 4096);
+
+    /// <summary>Switches to read-only after a device error and tries to mark the superblock as having errors.</summary>
+    private void Latch(Exception e)
+    {
+        _failure ??= e;
+        try
+        {
+            var sb = ReadSuperblock(_device) with { State = FileSystemState.Errors };
+            WritePrimarySuperblock(_device, sb);
+            _device.Flush();
+        }
+        catch (IOException)
+        {
+            // The device is failing; the latch alone keeps later writes away from it.
+        }
+    }
+
+    private Superblock ReadSuperblockThrough(JournaledStore store)
+    {
+        var block = new byte[store.BlockSize];
+        store.Read(Superblock.ByteOffset / store.BlockSize, block);
+        return Superblock.ReadFrom(block.AsSpan((int)(Superblock.ByteOffset % store.BlockSize)), Superblock.ByteOffset / 1024, _device.Length);
+    }
+}

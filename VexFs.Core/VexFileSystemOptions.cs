@@ -1,0 +1,17 @@
+namespace VexFs.Core;
+
+/// <summary>How a filesystem is opened.</summary>
+public sealed record VexFileSystemOptions
+{
+    /// <summary>Read-write, committing on its own after 256 unflushed operations.</summary>
+    public static VexFileSystemOptions Default { get; } = new();
+
+    /// <summary>Open without writing anything; every change is refused.</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>
+    /// How many finished operations may wait in memory before they are committed to the journal without a
+    /// <see cref="VexFileSystem.Flush"/>.
+    /// </summary>
+    public int MaxUnflushedOperations { get; init; } = 256;
+}
