@@ -259,6 +259,7 @@ internal sealed class FileSystemEditor
     {
         var inode = _inodes.Read(number);
         int blockSize = _store.BlockSize;
+
         var block = new byte[blockSize];
         for (int done = 0; done < data.Length;)
         {
@@ -302,15 +303,25 @@ internal sealed class FileSystemEditor
         int blockSize = _store.BlockSize;
         if (length < inode.Size)
         {
-            inode = _extents.RemoveFrom(inode, number, (length + blockSize - 1) / blockSize);
             int tail = (int)(length % blockSize);
-            if (tail != 0 && _extents.Find(inode, number, length / blockSize) is { } last)
+            long lastBlock = length / blockSize;
+            byte[]? kept = null;
+            if (tail != 0 && _extents.Find(inode, number, lastBlock) is { } last)
             {
-                var block = new byte[blockSize];
-                long physical = last.Physical + ((length / blockSize) - last.Logical);
-                _data.Read(physical, block);
-                block.AsSpan(tail).Clear();
-                _data.Write(physical, block);
+                kept = new byte[blockSize];
+                _data.Read(last.Physical + (lastBlock - last.Logical), kept);
+                kept.AsSpan(tail).Clear();
+            }
+
+            // The new last block is a copy with zeros past the end: the old block keeps the old contents whole
+            // until this change commits, and nothing past the end of a file ever holds stale bytes.
+            inode = _extents.RemoveFrom(inode, number, kept is null ? (length + blockSize - 1) / blockSize : lastBlock);
+            if (kept is not null)
+            {
+                var (copy, _) = _allocator.AllocateBlocks(_allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group), 1);
+                _data.Write(copy, kept);
+                inode = _extents.Insert(inode, number, new Extent(lastBlock, copy, 1));
+                inode = inode with { Blocks = inode.Blocks + 1 };
             }
         }
 

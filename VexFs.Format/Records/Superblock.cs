@@ -22,9 +22,11 @@ namespace VexFs.Format.Records;
 /// 0x0D0 u64 directory hash seed          0x0D8 i64 created (ns)    0x0E0 i64 last mount (ns)
 /// 0x0E8 i64 last write (ns)              0x0F0 i64 last check (ns) 0x0F8 u32 mount count
 /// 0x0FC u32 maximum mount count          0x100 u32 checksum seed   0x104 u32 first ordinary inode
-/// 0x108 u32 reserved blocks percent ×100 0x10C u32 zero ... 0x3FB
-/// 0x3FC u32 CRC32C of bytes 0x000-0x3FB
+/// 0x108 u32 reserved blocks percent ×100 0x10C zero ... 0x1FB
+/// 0x1FC u32 CRC32C of bytes 0x000-0x1FB     0x200-0x3FF zero
 /// </code>
+/// Every field and the checksum sit in the first 512 bytes, one sector, so that rewriting the superblock is
+/// atomic on any device: a power cut leaves the old record or the new one, never a torn one.
 /// </remarks>
 internal sealed record Superblock
 {
@@ -36,7 +38,8 @@ internal sealed record Superblock
     public const int MinBlockSizeLog2 = 10;
     public const int MaxBlockSizeLog2 = 16;
     public const int LabelSize = 64;
-    private const int ChecksumOffset = 0x3FC;
+    private const int Sector = 512;
+    private const int ChecksumOffset = 0x1FC;
 
     public ushort MajorVersion { get; init; } = CurrentMajor;
 
@@ -158,7 +161,7 @@ internal sealed record Superblock
         BinaryPrimitives.WriteUInt32LittleEndian(b[0x100..], ChecksumSeed);
         BinaryPrimitives.WriteUInt32LittleEndian(b[0x104..], (uint)FirstInode);
         BinaryPrimitives.WriteUInt32LittleEndian(b[0x108..], (uint)ReservedPercentHundredths);
-        BinaryPrimitives.WriteUInt32LittleEndian(b[ChecksumOffset..], Crc32C.ComputeSkipping(b, ChecksumOffset));
+        BinaryPrimitives.WriteUInt32LittleEndian(b[ChecksumOffset..], Crc32C.ComputeSkipping(b[..Sector], ChecksumOffset));
     }
 
     /// <summary>
@@ -170,7 +173,7 @@ internal sealed record Superblock
         Corruption.Check(b.Length >= Size, block, "superblock", $"only {b.Length} bytes");
         b = b[..Size];
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(b), MagicValue, block, "superblock");
-        Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(b[ChecksumOffset..]), Crc32C.ComputeSkipping(b, ChecksumOffset), block, "superblock");
+        Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(b[ChecksumOffset..]), Crc32C.ComputeSkipping(b[..Sector], ChecksumOffset), block, "superblock");
         var sb = new Superblock
         {
             MajorVersion = BinaryPrimitives.ReadUInt16LittleEndian(b[0x004..]),
