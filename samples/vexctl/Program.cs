@@ -1,10 +1,16 @@
 using System.CommandLine;
 using VexCtl;
 
-var root = new RootCommand("vexctl: inspect and exercise VexFS devices and images.")
+var root = new RootCommand("vexctl: work with VexFS images and devices without mounting them.")
 {
+    ImageCommands.DeviceOption,
     DeviceCommands.Create(),
     DeviceCommands.Info(),
     DeviceCommands.Verify(),
 };
+foreach (var command in ImageCommands.All())
+{
+    root.Add(command);
+}
+
 return CommandRunner.Run(root, args);

@@ -1,0 +1,60 @@
+namespace VexFs.Tools.Tests;
+
+public sealed class VexctlTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void A_tree_put_into_an_image_comes_back_identical_and_checks_clean()
+    {
+        string tree = Path.Combine(_directory.Path, "tree");
+        Directory.CreateDirectory(Path.Combine(tree, "a", "b"));
+        File.WriteAllBytes(Path.Combine(tree, "a", "big.bin"), Patterns.Random(2_500_000, seed: 4));
+        File.WriteAllText(Path.Combine(tree, "a", "b", "hi.txt"), "hello");
+        File.CreateSymbolicLink(Path.Combine(tree, "link"), "a/b/hi.txt");
+        string image = _directory.File("tree.img");
+        Assert.Equal(0, Tool.Run("mkfs.vexfs", "-q", image, "64M").ExitCode);
+
+        var put = Tool.Run("vexctl", "--device", image, "put", "-r", tree, "/tree");
+        Assert.True(put.ExitCode == 0, put.Error);
+        var ls = Tool.Run("vexctl", "-d", image, "ls", "/tree/a");
+        Assert.Equal(["b", "big.bin"], ls.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("hello", Tool.Run("vexctl", "-d", image, "cat", "/tree/a/b/hi.txt").Output);
+
+        string back = Path.Combine(_directory.Path, "back");
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "get", "-r", "/tree", back).ExitCode);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(tree, "a", "big.bin")), File.ReadAllBytes(Path.Combine(back, "a", "big.bin")));
+        Assert.Equal("a/b/hi.txt", new FileInfo(Path.Combine(back, "link")).LinkTarget);
+        Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+
+        Assert.Equal(1, Tool.Run("vexctl", "-d", image, "rm", "/tree/a").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "rm", "-r", "/tree/a").ExitCode);
+        Assert.Equal(["link"], Tool.Run("vexctl", "-d", image, "ls", "/tree").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+    }
+
+    [Fact]
+    public void Missing_paths_full_devices_and_corrupt_images_fail_with_one_line()
+    {
+        string image = _directory.File("small.img");
+        Assert.Equal(0, Tool.Run("mkfs.vexfs", "-q", "-b", "1024", image, "16M").ExitCode);
+        var missing = Tool.Run("vexctl", "-d", image, "cat", "/nope");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal("vexctl: '/nope' does not exist.", missing.Error.Trim());
+
+        string big = _directory.File("big.bin");
+        File.WriteAllBytes(big, Patterns.Random(20_000_000, seed: 5));
+        var full = Tool.Run("vexctl", "-d", image, "put", big, "/big.bin");
+        Assert.Equal(1, full.ExitCode);
+        Assert.Contains("No space left", full.Error, StringComparison.Ordinal);
+        Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+
+        string garbage = _directory.File("garbage.img");
+        File.WriteAllBytes(garbage, Patterns.Random(1 << 20, seed: 6));
+        var corrupt = Tool.Run("vexctl", "-d", garbage, "ls", "/");
+        Assert.Equal(1, corrupt.ExitCode);
+        Assert.StartsWith("vexctl: Corrupt filesystem", corrupt.Error, StringComparison.Ordinal);
+    }
+}
