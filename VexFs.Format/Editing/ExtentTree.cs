@@ -116,7 +116,6 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
         }
 
         treeBlocks.ForEach(b => allocator.FreeBlocks(b, 1));
-        FreedTreeBlocks.AddRange(treeBlocks);
         var rebuilt = new byte[Inode.RootSize];
         ExtentNode.EmptyRoot(owner).WriteRoot(rebuilt);
         inode = inode with { Root = rebuilt, Blocks = inode.Blocks - freed - treeBlocks.Count };
@@ -127,9 +126,6 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
 
         return inode;
     }
-
-    /// <summary>Tree blocks freed by <see cref="RemoveFrom"/>: metadata blocks whose journaled copies must be revoked.</summary>
-    public List<long> FreedTreeBlocks { get; } = [];
 
     private void CollectWithBlocks(ExtentNode node, long owner, List<Extent> extents, List<long> treeBlocks)
     {

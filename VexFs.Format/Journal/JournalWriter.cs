@@ -106,11 +106,6 @@ internal sealed class JournalWriter
                 throw new IOException($"A transaction of {transaction.Blocks.Count} blocks does not fit a journal of {_blocks} blocks.");
             }
 
-            foreach (long home in transaction.Revoked)
-            {
-                _unCheckpointed.Remove(home);
-            }
-
             if (batchBlocks + needed > _blocks - 1 - _used)
             {
                 WriteBatch(batch);
@@ -180,8 +175,15 @@ internal sealed class JournalWriter
         }
 
         _device.Flush();
+        // Only now that they are committed do the revokes drop older copies: a checkpoint before this point
+        // must still write them home, since a crash would bring back the state that needs them.
         foreach (var (transaction, _) in batch)
         {
+            foreach (long home in transaction.Revoked)
+            {
+                _unCheckpointed.Remove(home);
+            }
+
             foreach (var block in transaction.Blocks)
             {
                 _unCheckpointed[block.Home] = block.Data.ToArray();
