@@ -14,7 +14,7 @@ namespace VexFs.Core.Tests;
 /// </summary>
 public sealed class CrashConsistencyTests
 {
-    [Property(MaxTest = 30)]
+    [Property(MaxTest = 40)]
     public void Crashes_leave_a_prefix_of_the_operations_and_check_clean(int seed)
     {
         var random = new Random(seed);
@@ -55,7 +55,7 @@ public sealed class CrashConsistencyTests
             Action? act = null;
             string? intermediate = null;
             Action? first = null;
-            switch (random.Next(7))
+            switch (random.Next(8))
             {
                 case 0 when !model.ContainsKey(path):
                     next[path] = null;
@@ -99,6 +99,17 @@ public sealed class CrashConsistencyTests
                     break;
                 case 5:
                     act = fs.Flush;
+                    break;
+                case 6 when files.Count > 1:
+                    string replacement = files[random.Next(files.Count)];
+                    string replaced = files[random.Next(files.Count)];
+                    if (replacement != replaced)
+                    {
+                        next[replaced] = next[replacement];
+                        next.Remove(replacement);
+                        act = () => fs.Move(replacement, replaced, overwrite: true);
+                    }
+
                     break;
             }
 
