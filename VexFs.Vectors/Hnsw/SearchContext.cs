@@ -1,0 +1,58 @@
+using Microsoft.Extensions.ObjectPool;
+using VexFs.Vectors.Search;
+
+namespace VexFs.Vectors.Hnsw;
+
+/// <summary>
+/// The reusable state of one graph search: visited marks, the candidate frontier, the result heap and
+/// scratch buffers. Rented from a pool so that a search allocates nothing but its result.
+/// </summary>
+internal sealed class SearchContext
+{
+    public SearchContext(int dimension, int queryStateLength)
+    {
+        Query = new float[dimension];
+        QueryState = new float[Math.Max(1, queryStateLength)];
+    }
+
+    public VisitedSet Visited { get; } = new();
+
+    public NearestFirstQueue Candidates { get; } = new();
+
+    public FarthestFirstQueue Results { get; } = new();
+
+    /// <summary>The final top-k while re-ranking or brute-forcing.</summary>
+    public FarthestFirstQueue TopK { get; } = new();
+
+    /// <summary>The prepared (validated, normalized) query.</summary>
+    public float[] Query { get; }
+
+    /// <summary>Per-query state of the vector codec.</summary>
+    public float[] QueryState { get; set; }
+
+    /// <summary>Neighbor candidates while choosing links.</summary>
+    public List<Neighbor> Selection { get; } = [];
+
+    /// <summary>Links chosen by the neighbor-selection heuristic.</summary>
+    public List<Neighbor> Chosen { get; } = [];
+
+    /// <summary>Slots gathered for a brute-force plan.</summary>
+    public List<int> Slots { get; } = [];
+
+    /// <summary>Creates and resets contexts for an object pool.</summary>
+    internal sealed class Policy(int dimension, int queryStateLength) : PooledObjectPolicy<SearchContext>
+    {
+        public override SearchContext Create() => new(dimension, queryStateLength);
+
+        public override bool Return(SearchContext context)
+        {
+            context.Candidates.Clear();
+            context.Results.Clear();
+            context.TopK.Clear();
+            context.Selection.Clear();
+            context.Chosen.Clear();
+            context.Slots.Clear();
+            return true;
+        }
+    }
+}
