@@ -45,6 +45,20 @@ public abstract class BlockDevice : IDisposable, IAsyncDisposable
     /// </summary>
     protected virtual long WritableLength => Length;
 
+    /// <summary>
+    /// Opens whatever <paramref name="path"/> names: a block device node as a <see cref="LinuxBlockDevice"/>
+    /// (exclusive, O_DIRECT), anything else as an <see cref="ImageFileDevice"/>.
+    /// </summary>
+    /// <param name="path">A device node such as <c>/dev/loop0</c>, or an image file.</param>
+    /// <param name="readOnly">Open for reading only.</param>
+    public static BlockDevice Open(string path, bool readOnly = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Linux.FileStatus.Of(path).IsBlockDevice
+            ? LinuxBlockDevice.Open(path, new RawDeviceOptions { ReadOnly = readOnly })
+            : ImageFileDevice.Open(path, new ImageFileOptions { ReadOnly = readOnly });
+    }
+
     /// <summary>Reads <paramref name="buffer"/>.Length bytes starting at <paramref name="offset"/>.</summary>
     public void Read(long offset, Span<byte> buffer)
     {

@@ -9,6 +9,9 @@ namespace VexFs.BlockDevices;
 /// </summary>
 public sealed class ImageFileDevice : BlockDevice
 {
+    private const int LockAttempts = 10;
+    private const int LockRetryMilliseconds = 10;
+
     private readonly PositionalFile _file;
     private readonly bool _ownsHandle;
     private readonly int _sectorSize;
@@ -81,7 +84,7 @@ public sealed class ImageFileDevice : BlockDevice
 
         SectorSizes.ValidateLength(length, SectorSizes.Validate(options.SectorSize, nameof(options)), nameof(length));
         string full = System.IO.Path.GetFullPath(path);
-        int flags = LinuxNative.ORdWr | LinuxNative.OCreat | (overwrite ? 0 : LinuxNative.OExcl);
+        int flags = LinuxNative.ORdWr | LinuxNative.OCreat | (overwrite ? 0 : LinuxNative.OExcl) | (options.DirectIO ? LinuxNative.ODirect : 0);
         var handle = LinuxNative.OpenHandle(full, flags, Convert.ToInt32("644", 8), "image file");
         try
         {
@@ -97,6 +100,7 @@ public sealed class ImageFileDevice : BlockDevice
 
             LinuxNative.Check(LinuxNative.Fsync(handle), $"Cannot sync image file '{full}'");
             SyncDirectory(full);
+            return new ImageFileDevice(handle, full, options, ownsHandle: true);
         }
         catch
         {
@@ -108,9 +112,6 @@ public sealed class ImageFileDevice : BlockDevice
 
             throw;
         }
-
-        handle.Dispose();
-        return Open(full, options);
     }
 
     /// <summary>Opens an existing image file.</summary>
@@ -214,10 +215,18 @@ public sealed class ImageFileDevice : BlockDevice
             return;
         }
 
+        // A lock can linger for an instant after its holder closed the file, while a child process forked
+        // from the holder has not yet reached exec; a few short retries tell that from a real second opener.
         int operation = (options.ReadOnly ? LinuxNative.LockSh : LinuxNative.LockEx) | LinuxNative.LockNb;
-        if (LinuxNative.Flock(handle, operation) < 0)
+        for (int attempt = 0; LinuxNative.Flock(handle, operation) < 0; attempt++)
         {
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno == LinuxNative.Eagain && attempt < LockAttempts)
+            {
+                Thread.Sleep(LockRetryMilliseconds);
+                continue;
+            }
+
             throw errno == LinuxNative.Eagain
                 ? new DeviceBusyException($"Image file '{path}' is in use by another opener.")
                 : LinuxNative.ErrnoException(errno, $"Cannot lock image file '{path}'");

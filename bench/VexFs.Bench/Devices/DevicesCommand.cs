@@ -1,0 +1,75 @@
+using System.Globalization;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perfolizer.Horology;
+
+namespace VexFs.Bench.Devices;
+
+/// <summary>
+/// <c>devices --image FILE [--raw DEVICE] [--seconds S]</c>: BenchmarkDotNet measures VexFS's image-file and
+/// raw devices, fio measures the same file and device in the same run, and a table gives the ratios.
+/// </summary>
+internal static class DevicesCommand
+{
+    public static int Run(string[] args)
+    {
+        string? image = Option(args, "--image");
+        string? raw = Option(args, "--raw");
+        double seconds = double.Parse(Option(args, "--seconds") ?? "3", CultureInfo.InvariantCulture);
+        if (image is null || !File.Exists(image))
+        {
+            Console.Error.WriteLine("devices: --image must name an existing, filled image file");
+            return 2;
+        }
+
+        BenchTargets.Paths[BenchTargets.ImageDirect] = image;
+        if (raw is not null)
+        {
+            BenchTargets.Paths[BenchTargets.Raw] = raw;
+        }
+
+        using (var probe = BenchTargets.Open(BenchTargets.ImageDirect))
+        {
+            BenchTargets.Length = probe.Length;
+        }
+
+        var job = Job.Default
+            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithWarmupCount(1)
+            .WithIterationCount(5)
+            .WithIterationTime(TimeInterval.FromMilliseconds(seconds * 1000 / 6));
+        var config = ManualConfig.CreateMinimumViable().AddJob(job).WithOptions(ConfigOptions.DisableLogFile);
+        var summary = BenchmarkRunner.Run<DeviceIoBenchmarks>(config);
+
+        var rows = new List<string>
+        {
+            "| target | pattern | block | VexFS MB/s | fio MB/s | VexFS / fio |",
+            "| --- | --- | --- | ---: | ---: | ---: |",
+        };
+        foreach (var report in summary.Reports.Where(r => r.ResultStatistics is not null))
+        {
+            var parameters = report.BenchmarkCase.Parameters;
+            string target = (string)parameters["Target"];
+            var pattern = (IoPattern)parameters["Pattern"];
+            int blockSize = (int)parameters["BlockSize"];
+            double ours = blockSize / (report.ResultStatistics!.Mean * 1e-9);
+            double fio = Fio.BytesPerSecond(BenchTargets.Paths[target], pattern, blockSize, BenchTargets.Length, seconds);
+            rows.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {target} | {pattern.FioName()} | {(blockSize >= 1 << 20 ? $"{blockSize >> 20} MiB" : $"{blockSize >> 10} KiB")} | {ours / 1e6:0.0} | {fio / 1e6:0.0} | {ours / fio:0.00} |"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"Device I/O, one synchronous request at a time (fio: psync, iodepth 1, direct=1), {BenchTargets.Length >> 20} MiB target:");
+        rows.ForEach(Console.WriteLine);
+        return 0;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

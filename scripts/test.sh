@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs, checks formatting, builds with warnings as errors, runs every test,
+# and ends with one line of totals: "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v losetup >/dev/null || need+=(util-linux mount)
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+command -v blockdev >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing packages: ${need[*]} (run as root to install them)" >&2
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Where loop devices can be attached (root, /dev/loop-control), their tests must run, not skip.
+if [ "$(id -u)" = 0 ] && [ -e /dev/loop-control ]; then export VEXFS_REQUIRE_LOOP=1; fi
+
+dotnet restore VexFs.sln
+dotnet format VexFs.sln --verify-no-changes --no-restore
+dotnet build VexFs.sln -c Release --no-restore -warnaserror
+
+log=$(mktemp)
+status=0
+dotnet test --solution VexFs.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+
+summary=$(awk '/Test run summary/ { t=f=s=k=0 } /^ +total:/ { t=$2 } /^ +failed:/ { f=$2 } /^ +succeeded:/ { s=$2 } /^ +skipped:/ { k=$2 } END { printf "%d passed, %d failed, %d skipped", s, f, k }' "$log")
+rm -f "$log"
+if [ "$status" -ne 0 ] && [[ "$summary" == *" 0 failed"* ]]; then
+  summary="${summary/ 0 failed/ 1 failed}"
+fi
+echo "$summary"
+exit "$status"
