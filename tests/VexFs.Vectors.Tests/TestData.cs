@@ -3,27 +3,36 @@ namespace VexFs.Vectors.Tests;
 /// <summary>Deterministic Gaussian-mixture vectors and a brute-force oracle computed in double precision.</summary>
 internal static class TestData
 {
-    public static float[][] Mixture(int count, int dimension, int seed, int clusters = 20)
+    /// <summary>
+    /// Vectors drawn from a mixture of <paramref name="clusters"/> Gaussians whose centres lie in [-1, 1] and
+    /// whose per-axis spreads follow a gamma(2, 0.3) law, so that clusters overlap and a few directions dominate.
+    /// </summary>
+    public static float[][] Mixture(int count, int dimension, int seed, int clusters = 100)
     {
-        var random = new Random(seed);
+        // Centres and spreads depend on the dimension only, so base vectors and queries share a mixture.
+        var shape = new Random(dimension);
         var centres = new float[clusters][];
+        var spreads = new float[clusters][];
         for (var c = 0; c < clusters; c++)
         {
             centres[c] = new float[dimension];
+            spreads[c] = new float[dimension];
             for (var i = 0; i < dimension; i++)
             {
-                centres[c][i] = (float)((random.NextDouble() * 2) - 1);
+                centres[c][i] = (float)((shape.NextDouble() * 2) - 1);
+                spreads[c][i] = (float)(-0.3 * (Math.Log(1 - shape.NextDouble()) + Math.Log(1 - shape.NextDouble())));
             }
         }
 
+        var random = new Random(seed);
         var vectors = new float[count][];
         for (var v = 0; v < count; v++)
         {
-            var centre = centres[random.Next(clusters)];
+            var c = random.Next(clusters);
             vectors[v] = new float[dimension];
             for (var i = 0; i < dimension; i++)
             {
-                vectors[v][i] = centre[i] + (float)(Gaussian(random) * 0.4);
+                vectors[v][i] = centres[c][i] + (float)(Gaussian(random) * spreads[c][i]);
             }
         }
 
