@@ -42,6 +42,7 @@ public sealed partial class HnswIndex
                     if (_states.At(s) == DeletedSlot)
                     {
                         _links0.At(s) = 0;
+                        _levels.At(s) = 0;
                         _upperLinks.At(s) = null;
                         Volatile.Write(ref _states.At(s), FreeSlot);
                         _freeSlots.Push(s);

@@ -137,7 +137,7 @@ public sealed partial class HnswIndex
                 return;
             }
 
-            var candidates = context.Selection;
+            var candidates = context.PruneCandidates;
             candidates.Clear();
             candidates.Add(new Neighbor(distance, to));
             for (var i = 1; i <= count; i++)
@@ -146,8 +146,8 @@ public sealed partial class HnswIndex
             }
 
             candidates.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
-            SelectNeighbors(candidates, max, context.Chosen);
-            var chosen = context.Chosen;
+            SelectNeighbors(candidates, max, context.PruneChosen);
+            var chosen = context.PruneChosen;
             for (var i = 0; i < chosen.Count; i++)
             {
                 links[1 + i] = chosen[i].Slot;

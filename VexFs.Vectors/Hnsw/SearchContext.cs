@@ -36,6 +36,12 @@ internal sealed class SearchContext
     /// <summary>Links chosen by the neighbor-selection heuristic.</summary>
     public List<Neighbor> Chosen { get; } = [];
 
+    /// <summary>Candidates while pruning the full link list of an existing node.</summary>
+    public List<Neighbor> PruneCandidates { get; } = [];
+
+    /// <summary>Links kept while pruning the full link list of an existing node.</summary>
+    public List<Neighbor> PruneChosen { get; } = [];
+
     /// <summary>Slots gathered for a brute-force plan.</summary>
     public List<int> Slots { get; } = [];
 
@@ -51,6 +57,8 @@ internal sealed class SearchContext
             context.TopK.Clear();
             context.Selection.Clear();
             context.Chosen.Clear();
+            context.PruneCandidates.Clear();
+            context.PruneChosen.Clear();
             context.Slots.Clear();
             return true;
         }
