@@ -137,9 +137,13 @@ public static class AnnCommand
 
         result.Runs.Add(new Measurement(0, 1, Recall(found, truth, a.K), single));
         var batch = queries.SelectMany(q => q).ToArray();
-        var clockBatch = Stopwatch.StartNew();
-        found = index.SearchBatch(batch, a.K, Math.Max(2, a.Threads));
-        var batchQps = queries.Length / clockBatch.Elapsed.TotalSeconds;
+        var batchQps = 0.0;
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var clockBatch = Stopwatch.StartNew();
+            found = index.SearchBatch(batch, a.K, Math.Max(2, a.Threads));
+            batchQps = queries.Length / clockBatch.Elapsed.TotalSeconds;
+        }
         result.Runs.Add(new Measurement(0, queries.Length, Recall(found, truth, a.K), batchQps));
         return result;
     }
