@@ -116,12 +116,11 @@ public sealed partial class FlatIndex
         while (slot < end)
         {
             var chunk = _vectors.Chunk(slot / rowsPerChunk);
-            var ids = _ids.Chunk(slot / rowsPerChunk);
             var row = slot % rowsPerChunk;
             var rows = Math.Min(rowsPerChunk - row, end - slot);
             for (var r = row; r < row + rows; r++)
             {
-                if (filter is not null && !filter.Admits(ids[r]))
+                if (filter is not null && !filter.Admits(_ids.At(slot + r - row)))
                 {
                     continue;
                 }

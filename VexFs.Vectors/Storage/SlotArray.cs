@@ -16,6 +16,7 @@ internal sealed class SlotArray<T>
     private readonly int _shift;
     private readonly int _mask;
     private T[][] _chunks = [];
+    private int _allocatedChunks;
 
     /// <summary>Creates an empty array of rows of <paramref name="width"/> elements of <paramref name="elementBytes"/> bytes each.</summary>
     public SlotArray(int width, int elementBytes)
@@ -31,7 +32,7 @@ internal sealed class SlotArray<T>
     public int Width => _width;
 
     /// <summary>The number of rows currently addressable.</summary>
-    public int Capacity => Volatile.Read(ref _chunks).Length << _shift;
+    public int Capacity => Volatile.Read(ref _allocatedChunks) << _shift;
 
     /// <summary>The number of rows in each chunk (a power of two).</summary>
     public int RowsPerChunk => 1 << _shift;
@@ -39,21 +40,28 @@ internal sealed class SlotArray<T>
     /// <summary>Makes rows 0..<paramref name="rows"/>-1 addressable. Callers serialize growth.</summary>
     public void EnsureCapacity(int rows)
     {
-        var chunks = _chunks;
         var needed = (int)(((long)rows + _mask) >> _shift);
-        if (needed <= chunks.Length)
+        if (needed <= _allocatedChunks)
         {
             return;
         }
 
-        var grown = new T[Math.Max(needed, chunks.Length * 2)][];
-        Array.Copy(chunks, grown, chunks.Length);
-        for (var c = chunks.Length; c < grown.Length; c++)
+        var chunks = _chunks;
+        if (needed > chunks.Length)
         {
-            grown[c] = new T[(long)_width << _shift];
+            // The table of chunk references doubles; chunks themselves are allocated only when needed.
+            var grown = new T[Math.Max(needed, chunks.Length * 2)][];
+            Array.Copy(chunks, grown, _allocatedChunks);
+            chunks = grown;
         }
 
-        Volatile.Write(ref _chunks, grown);
+        for (var c = _allocatedChunks; c < needed; c++)
+        {
+            chunks[c] = new T[(long)_width << _shift];
+        }
+
+        Volatile.Write(ref _chunks, chunks);
+        Volatile.Write(ref _allocatedChunks, needed);
     }
 
     /// <summary>The first element of row <paramref name="slot"/>.</summary>

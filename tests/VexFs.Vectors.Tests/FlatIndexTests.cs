@@ -10,6 +10,7 @@ public sealed class FlatIndexTests : IndexContractTests
     [InlineData(VectorMetric.L2, 37)]
     [InlineData(VectorMetric.Cosine, 64)]
     [InlineData(VectorMetric.InnerProduct, 100)]
+    [InlineData(VectorMetric.L2, 1500)]
     public void Exact_search_has_recall_one_against_brute_force(VectorMetric metric, int dimension)
     {
         using var index = new FlatIndex(new VectorSpace(dimension, metric));
@@ -29,6 +30,23 @@ public sealed class FlatIndexTests : IndexContractTests
         {
             Assert.Equal(truth[q], found[q].Select(m => m.Id));
         }
+    }
+
+    [Fact]
+    public void Filtered_scans_cross_chunk_boundaries()
+    {
+        // 4 KiB rows: vectors and ids are chunked differently, and 1,200 vectors span several chunks.
+        using var index = new FlatIndex(new VectorSpace(1024, VectorMetric.L2));
+        var vectors = TestData.Mixture(1200, 1024, seed: 13);
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            index.Add(i, vectors[i]);
+        }
+
+        var odd = VectorFilter.Where(id => id % 2 == 1);
+        var result = index.Search(vectors[1101], 3, odd);
+        Assert.Equal(1101, result[0].Id);
+        Assert.All(result, m => Assert.Equal(1, m.Id % 2));
     }
 
     [Fact]
