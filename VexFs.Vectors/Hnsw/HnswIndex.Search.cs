@@ -191,6 +191,7 @@ public sealed partial class HnswIndex
         var visited = context.Visited;
         var candidates = context.Candidates;
         var results = context.Results;
+        var pending = context.Unvisited;
         visited.Reset(Volatile.Read(ref _slotCount));
         candidates.Clear();
         results.Clear();
@@ -220,25 +221,26 @@ public sealed partial class HnswIndex
                 continue;
             }
 
+            // Gather the unvisited neighbors first and prefetch all their vectors, so that their cache misses
+            // overlap instead of following one another.
             var count = Math.Min(Volatile.Read(ref links[0]), links.Length - 1);
-            if (count > 0 && Sse.IsSupported)
-            {
-                Sse.Prefetch0(Unsafe.AsPointer(ref distance.Storage(links[1])));
-            }
-
+            var unvisited = 0;
             for (var i = 1; i <= count; i++)
             {
                 var neighbor = links[i];
-                if (i < count && Sse.IsSupported)
+                if (visited.Visit(neighbor))
                 {
-                    Sse.Prefetch0(Unsafe.AsPointer(ref distance.Storage(links[i + 1])));
+                    pending[unvisited++] = neighbor;
+                    if (Sse.IsSupported)
+                    {
+                        Sse.Prefetch0(Unsafe.AsPointer(ref distance.Storage(neighbor)));
+                    }
                 }
+            }
 
-                if (!visited.Visit(neighbor))
-                {
-                    continue;
-                }
-
+            for (var i = 0; i < unvisited; i++)
+            {
+                var neighbor = pending[i];
                 var d = distance.To(neighbor);
                 if (results.Count < ef || d < bound)
                 {

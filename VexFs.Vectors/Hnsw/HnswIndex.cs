@@ -89,7 +89,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
 
         var stateLength = space.Metric == VectorMetric.L2 ? 2 * space.Dimension : space.Dimension;
         _contexts = new DefaultObjectPool<SearchContext>(
-            new SearchContext.Policy(space.Dimension, _codes is null ? 0 : stateLength),
+            new SearchContext.Policy(space.Dimension, _codes is null ? 0 : stateLength, _m0),
             Environment.ProcessorCount * 4);
     }
 

@@ -9,8 +9,9 @@ namespace VexFs.Vectors.Hnsw;
 /// </summary>
 internal sealed class SearchContext
 {
-    public SearchContext(int dimension, int queryStateLength)
+    public SearchContext(int dimension, int queryStateLength, int maxLinks)
     {
+        Unvisited = new int[maxLinks];
         Query = new float[dimension];
         QueryState = new float[Math.Max(1, queryStateLength)];
     }
@@ -23,6 +24,9 @@ internal sealed class SearchContext
 
     /// <summary>The final top-k while re-ranking or brute-forcing.</summary>
     public FarthestFirstQueue TopK { get; } = new();
+
+    /// <summary>The not yet visited neighbors of the node being expanded, gathered so that their vectors are fetched in parallel.</summary>
+    public int[] Unvisited { get; }
 
     /// <summary>The prepared (validated, normalized) query.</summary>
     public float[] Query { get; }
@@ -46,9 +50,9 @@ internal sealed class SearchContext
     public List<int> Slots { get; } = [];
 
     /// <summary>Creates and resets contexts for an object pool.</summary>
-    internal sealed class Policy(int dimension, int queryStateLength) : PooledObjectPolicy<SearchContext>
+    internal sealed class Policy(int dimension, int queryStateLength, int maxLinks) : PooledObjectPolicy<SearchContext>
     {
-        public override SearchContext Create() => new(dimension, queryStateLength);
+        public override SearchContext Create() => new(dimension, queryStateLength, maxLinks);
 
         public override bool Return(SearchContext context)
         {
