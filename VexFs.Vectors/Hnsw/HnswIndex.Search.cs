@@ -290,11 +290,17 @@ public sealed partial class HnswIndex
             return true;
         }
 
+        // The sample visits pseudo-random slots: a regular stride could alias with a regular filter (every
+        // hundredth id, say) and misjudge its selectivity tenfold.
         var slotCount = Volatile.Read(ref _slotCount);
-        var stride = Math.Max(1, slotCount / FilterSampleSize);
         int sampled = 0, admitted = 0;
-        for (var s = 0; s < slotCount; s += stride)
+        var position = 0x9E3779B97F4A7C15UL;
+        for (var i = 0; i < FilterSampleSize && slotCount > 0; i++)
         {
+            position ^= position << 13;
+            position ^= position >> 7;
+            position ^= position << 17;
+            var s = (int)(position % (ulong)slotCount);
             if (Volatile.Read(ref _states.At(s)) == LiveSlot)
             {
                 sampled++;

@@ -52,8 +52,14 @@ def main():
     flat = find(systems, "faiss indexflat")
     print()
     print(f"ratios (ours / peer); QPS at recall@10 >= {TARGET}; higher QPS and lower build/memory are better")
+    unfiltered = find(systems, "vexfs hnswindex")
     for s in systems:
         if not s["system"].startswith("VexFs"):
+            continue
+        if "filter" in s["system"] and unfiltered:
+            pairs = [(r, u) for r in s["runs"] for u in unfiltered["runs"] if r["ef"] == u["ef"]]
+            text = ", ".join(f"ef={r['ef']} {ratio(r['qps'], u['qps'])} (recall {r['recall_at_10']:.3f})" for r, u in pairs)
+            print(f"  {s['system']}: QPS vs unfiltered: {text}")
             continue
         if "Flat" in s["system"] and flat:
             for run, peer in zip(s["runs"], flat["runs"]):

@@ -178,4 +178,12 @@ public sealed class HnswIndexTests : IndexContractTests
         Assert.Throws<ArgumentOutOfRangeException>(() => index.EfSearch = 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => index.Search(new float[4], 1, efSearch: 0));
     }
+
+    [Fact]
+    public void A_regular_one_percent_predicate_is_planned_as_an_exact_scan()
+    {
+        using var index = Build(HnswOptions.Default with { M = 8, EfConstruction = 32 }, threads: 2);
+        static bool Admits(long id) => id % 100 == 0;
+        Assert.Equal(1.0, Recall(index, 10, Admits, VectorFilter.Where(Admits)));
+    }
 }
