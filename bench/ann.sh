@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs the vector-search benchmark on one make_dataset.py dataset: native hnswlib, the Debian peers
-# (hnswlib, FAISS HNSW, FAISS flat) and our indexes, then prints one table of ratios.
+# (hnswlib, FAISS HNSW, FAISS flat) and our indexes, then prints one table of ratios and draws
+# recall@10 against QPS (recall_qps.png beside the results).
 # usage: bench/ann.sh [N=100000] [DIM=128] [METRIC=l2]
 # environment: PEERS (peer scripts, default ../shared/bench beside the repository), WORK (datasets and
 # results, default ${TMPDIR:-/tmp}/vexfs-ann), M, EFC, EFS, THREADS, BUILD_THREADS, K
@@ -26,3 +27,4 @@ bench=$repo/bench/VexFs.Bench/bin/Release/net10.0/VexFs.Bench
 "$bench" ann "$data" --out "$out/ours.json" --M "$M" --efc "$EFC" --ef "$EFS" \
   --threads "$THREADS" --build-threads "$BUILD_THREADS" --k "$K"
 "$py" "$here/ann/table.py" "$out/native.json" "$out/peers.json" "$out/ours.json" | tee "$out/table.txt"
+"$bench" ann plot "$out/recall_qps.png" "$out/native.json" "$out/peers.json" "$out/ours.json"

@@ -11,12 +11,17 @@ namespace VexFs.Bench.Ann;
 /// <summary>
 /// <c>ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10]
 /// [--systems hnsw,hnsw-int8,flat] [--out results.json]</c>: builds our indexes on a make_dataset.py
-/// directory and writes the peers' result schema.
+/// directory and writes the peers' result schema. <c>ann plot OUT.png RESULTS.json...</c> draws them.
 /// </summary>
 public static class AnnCommand
 {
     public static int Run(string[] args)
     {
+        if (args.FirstOrDefault() == "plot")
+        {
+            return AnnPlot.Run(args[1..]);
+        }
+
         AnnArguments a;
         try
         {
