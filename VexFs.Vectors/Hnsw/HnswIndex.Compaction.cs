@@ -10,8 +10,10 @@ public sealed partial class HnswIndex
     /// of the removed neighbors, so that recall holds. Waits for running inserts; searches keep running.
     /// </summary>
     /// <returns>The number of slots freed.</returns>
+    /// <exception cref="InvalidOperationException">The index is read-only (<see cref="IsReadOnly"/>).</exception>
     public int Compact()
     {
+        ThrowIfReadOnly();
         _structureLock.EnterWriteLock();
         var context = _contexts.Get();
         try

@@ -15,9 +15,11 @@ public sealed partial class HnswIndex
     /// slots, vectors, links and codes, each page checksummed. Waits for running inserts and holds off
     /// changes while it writes; searches keep running. Flushes the store before returning.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The index is read-only (<see cref="IsReadOnly"/>).</exception>
     public void Save(IPageStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ThrowIfReadOnly();
         if (store.PageSize < 512)
         {
             throw new ArgumentException("Pages must hold at least 512 bytes.", nameof(store));
@@ -42,7 +44,16 @@ public sealed partial class HnswIndex
     /// The reopened index answers every search exactly as the saved one did.
     /// </summary>
     /// <exception cref="CorruptIndexException">A checksum, magic number or field is wrong; names the page and the field.</exception>
-    public static HnswIndex Load(IPageStore store)
+    public static HnswIndex Load(IPageStore store) => Load(store, VectorResidency.Memory);
+
+    /// <summary>
+    /// Reads an index saved by <see cref="Save"/>, keeping its float vectors in memory or, for a quantized
+    /// index, on <paramref name="store"/> (<see cref="VectorResidency.Device"/>): then the vector pages are not
+    /// read now but one vector at a time to re-rank search candidates, and the index is read-only.
+    /// </summary>
+    /// <exception cref="CorruptIndexException">A checksum, magic number or field is wrong; names the page and the field.</exception>
+    /// <exception cref="ArgumentException">Vectors were asked to stay on the device but the index is not quantized.</exception>
+    public static HnswIndex Load(IPageStore store, VectorResidency residency)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (store.PageCount < 1 || store.PageSize < IndexHeader.Size)
@@ -54,7 +65,18 @@ public sealed partial class HnswIndex
         store.Read(0, page);
         var header = IndexHeader.ReadFrom(page, 0);
         var index = Create(header, store);
-        using var reader = new PageStreamReader(store, header.FirstDataPage, header.DataPageCount);
+        if (residency == VectorResidency.Device)
+        {
+            if (!header.QuantizerTrained)
+            {
+                throw new ArgumentException("Only an index walked with quantized codes can keep its vectors on the device.", nameof(residency));
+            }
+
+            index._deviceVectors = new DeviceVectors(
+                store, header.FirstDataPage, header.DataPageCount, header.DataLength, (long)header.SlotCount * SlotRecordSize, header.Dimension);
+        }
+
+        using var reader = new PageStreamReader(store, header.FirstDataPage, header.DataPageCount, header.DataLength);
         index.LoadData(header, reader);
         return index;
     }
@@ -158,7 +180,8 @@ public sealed partial class HnswIndex
         Require(!h.QuantizerTrained || h.Quantization == 1, "quantizer trained", "set without quantization");
         Require(h.FirstDataPage == 1, "first data page", "data must follow the header");
         Require(h.DataPageCount >= 0 && h.DataPageCount <= store.PageCount - 1, "data page count", "more pages than the store holds");
-        Require(h.DataLength >= 0 && h.DataLength <= h.DataPageCount * (store.PageSize - DataPageHeader.Size), "data length", "longer than the data pages");
+        var payload = store.PageSize - DataPageHeader.Size;
+        Require(h.DataLength >= 0 && h.DataPageCount == (h.DataLength + payload - 1) / payload, "data length", "does not match the data page count");
         Require(h.EntrySlot >= -1 && h.EntrySlot < h.SlotCount && h.TopLevel is >= -1 and <= MaxLevel, "entry", "out of range");
         Require((h.EntrySlot == -1) == (h.TopLevel == -1), "entry", "slot and level disagree");
 
@@ -208,12 +231,19 @@ public sealed partial class HnswIndex
         }
 
         Check(reader, upperInts <= int.MaxValue && DataLength(slotCount, (int)upperInts, h.QuantizerTrained) == h.DataLength, "data length", "does not match the slots");
-        for (var s = 0; s < slotCount; s++)
+        if (_deviceVectors is not null)
         {
-            ReadLittleEndian(reader, _vectors.Row(s));
-            foreach (var value in _vectors.Row(s))
+            reader.Skip((long)slotCount * Space.Dimension * sizeof(float));
+        }
+        else
+        {
+            for (var s = 0; s < slotCount; s++)
             {
-                Check(reader, float.IsFinite(value), "vector", $"slot {s} holds a non-finite component");
+                ReadLittleEndian(reader, _vectors.Row(s));
+                foreach (var value in _vectors.Row(s))
+                {
+                    Check(reader, float.IsFinite(value), "vector", $"slot {s} holds a non-finite component");
+                }
             }
         }
 

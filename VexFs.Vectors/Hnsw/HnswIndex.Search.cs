@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using VexFs.Vectors.Kernels;
 
 namespace VexFs.Vectors.Hnsw;
 
@@ -68,10 +69,9 @@ public sealed partial class HnswIndex
         var top = context.TopK;
         if (filter is not null && PlanBruteForce(filter, context))
         {
-            var exact = new FloatQueryDistance(_vectors, context.Query, Space.Metric);
             foreach (var slot in context.Slots)
             {
-                top.PushBounded(exact.To(slot), slot, k);
+                top.PushBounded(ExactDistance(slot, context), slot, k);
             }
         }
         else
@@ -115,7 +115,6 @@ public sealed partial class HnswIndex
         }
 
         var top = context.TopK;
-        var exact = new FloatQueryDistance(_vectors, context.Query, Space.Metric);
         if (Volatile.Read(ref _quantizer) is { } quantizer)
         {
             var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
@@ -123,11 +122,12 @@ public sealed partial class HnswIndex
             Walk(ref coded, context, entry, ef, filter);
             foreach (var n in context.Results.Items)
             {
-                top.PushBounded(exact.To(n.Slot), n.Slot, k);
+                top.PushBounded(ExactDistance(n.Slot, context), n.Slot, k);
             }
         }
         else
         {
+            var exact = new FloatQueryDistance(_vectors, context.Query, Space.Metric);
             Walk(ref exact, context, entry, ef, filter);
             foreach (var n in context.Results.Items)
             {
@@ -253,6 +253,19 @@ public sealed partial class HnswIndex
                 }
             }
         }
+    }
+
+    /// <summary>The exact distance from the prepared query to <paramref name="slot"/>, from memory or the device.</summary>
+    private float ExactDistance(int slot, SearchContext context)
+    {
+        var dimension = Space.Dimension;
+        if (_deviceVectors is { } device)
+        {
+            device.Read(slot, context.Vector, context.PageBuffer(device.BufferBytes));
+            return Distance.Compute(Space.Metric, ref context.Query[0], ref context.Vector[0], dimension);
+        }
+
+        return Distance.Compute(Space.Metric, ref context.Query[0], ref _vectors.At(slot), dimension);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -48,6 +48,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     private readonly DefaultObjectPool<SearchContext> _contexts;
 
     private ScalarQuantizer? _quantizer;
+    private DeviceVectors? _deviceVectors;
     private int _slotCount;
     private int _liveCount;
     private int _deletedCount;
@@ -188,6 +189,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     /// <remarks>The node stays in the graph as a tombstone that routes searches until <see cref="Compact"/>.</remarks>
     public void Remove(long id)
     {
+        ThrowIfReadOnly();
         lock (_mapLock)
         {
             var slot = SlotOf(id);
@@ -208,11 +210,30 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     /// <inheritdoc />
     public float[] GetVector(long id)
     {
+        int slot;
         lock (_mapLock)
         {
-            return _vectors.Row(SlotOf(id)).ToArray();
+            slot = SlotOf(id);
+            if (_deviceVectors is null)
+            {
+                return _vectors.Row(slot).ToArray();
+            }
+        }
+
+        var context = _contexts.Get();
+        try
+        {
+            _deviceVectors.Read(slot, context.Vector, context.PageBuffer(_deviceVectors.BufferBytes));
+            return context.Vector.AsSpan(0, Space.Dimension).ToArray();
+        }
+        finally
+        {
+            _contexts.Return(context);
         }
     }
+
+    /// <summary>Whether the index was reopened with its vectors on the device, and so cannot change.</summary>
+    public bool IsReadOnly => _deviceVectors is not null;
 
     /// <summary>Releases the locks of the index.</summary>
     public void Dispose() => _structureLock.Dispose();
@@ -224,6 +245,14 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             ? slot
             : throw new KeyNotFoundException(Invariant($"No vector is stored under id {id}."));
 
+    private void ThrowIfReadOnly()
+    {
+        if (_deviceVectors is not null)
+        {
+            throw new InvalidOperationException("This index was opened with its vectors on the device and is read-only; open it with its vectors in memory to change it.");
+        }
+    }
+
     private void Tombstone(int slot)
     {
         Volatile.Write(ref _states.At(slot), DeletedSlot);
@@ -233,6 +262,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
 
     private void Insert(long id, ReadOnlySpan<float> vector, bool replace)
     {
+        ThrowIfReadOnly();
         var context = _contexts.Get();
         try
         {
@@ -313,7 +343,11 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
 
     private void GrowTo(int slots)
     {
-        _vectors.EnsureCapacity(slots);
+        if (_deviceVectors is null)
+        {
+            _vectors.EnsureCapacity(slots);
+        }
+
         _links0.EnsureCapacity(slots);
         _upperLinks.EnsureCapacity(slots);
         _ids.EnsureCapacity(slots);

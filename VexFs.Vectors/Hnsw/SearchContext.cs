@@ -9,10 +9,13 @@ namespace VexFs.Vectors.Hnsw;
 /// </summary>
 internal sealed class SearchContext
 {
+    private byte[]? _pages;
+
     public SearchContext(int dimension, int queryStateLength, int maxLinks)
     {
         Unvisited = new int[maxLinks];
         Query = new float[dimension];
+        Vector = new float[dimension];
         QueryState = new float[Math.Max(1, queryStateLength)];
     }
 
@@ -31,6 +34,9 @@ internal sealed class SearchContext
     /// <summary>The prepared (validated, normalized) query.</summary>
     public float[] Query { get; }
 
+    /// <summary>A vector read from the device for re-ranking.</summary>
+    public float[] Vector { get; }
+
     /// <summary>Per-query state of the vector codec.</summary>
     public float[] QueryState { get; set; }
 
@@ -48,6 +54,9 @@ internal sealed class SearchContext
 
     /// <summary>Slots gathered for a brute-force plan.</summary>
     public List<int> Slots { get; } = [];
+
+    /// <summary>A buffer of at least <paramref name="bytes"/> bytes for device reads, kept for the next search.</summary>
+    public byte[] PageBuffer(int bytes) => _pages is { } pages && pages.Length >= bytes ? pages : _pages = new byte[bytes];
 
     /// <summary>Creates and resets contexts for an object pool.</summary>
     internal sealed class Policy(int dimension, int queryStateLength, int maxLinks) : PooledObjectPolicy<SearchContext>

@@ -216,4 +216,65 @@ public sealed class PersistenceTests
 
         Assert.Equal(~Crc32C.UpdateSoftware(~0u, data), Crc32C.Compute(data));
     }
+
+    [Theory]
+    [InlineData(VectorMetric.L2, 4096)]
+    [InlineData(VectorMetric.Cosine, 512)]
+    public void Vectors_left_on_the_device_give_the_same_answers_with_less_memory(VectorMetric metric, int pageSize)
+    {
+        using var index = Build(VectorQuantization.ScalarInt8, metric);
+        var store = new MemoryPageStore(pageSize);
+        index.Save(store);
+        using var inMemory = HnswIndex.Load(store);
+        using var onDevice = HnswIndex.Load(store, VectorResidency.Device);
+        Assert.True(onDevice.IsReadOnly);
+        Assert.False(inMemory.IsReadOnly);
+        AssertSameAnswers(inMemory, onDevice);
+        Assert.Equal(inMemory.GetVector(700), onDevice.GetVector(700));
+        Assert.True(onDevice.MemoryBytes < inMemory.MemoryBytes - (1500L * Dimension * sizeof(float)) + 4096);
+    }
+
+    [Fact]
+    public void An_index_with_vectors_on_the_device_is_read_only()
+    {
+        using var index = Build(VectorQuantization.ScalarInt8);
+        var store = new MemoryPageStore(4096);
+        index.Save(store);
+        using var onDevice = HnswIndex.Load(store, VectorResidency.Device);
+        Assert.Throws<InvalidOperationException>(() => onDevice.Add(1, new float[Dimension]));
+        Assert.Throws<InvalidOperationException>(() => onDevice.Update(7, new float[Dimension]));
+        Assert.Throws<InvalidOperationException>(() => onDevice.Remove(7));
+        Assert.Throws<InvalidOperationException>(() => onDevice.Compact());
+        Assert.Throws<InvalidOperationException>(() => onDevice.Save(new MemoryPageStore(4096)));
+        Assert.Equal(index.Count, onDevice.Count);
+    }
+
+    [Fact]
+    public void Vectors_stay_in_memory_unless_the_index_is_quantized()
+    {
+        using var index = Build(VectorQuantization.None, count: 300);
+        var store = new MemoryPageStore(4096);
+        index.Save(store);
+        Assert.Throws<ArgumentException>(() => HnswIndex.Load(store, VectorResidency.Device));
+    }
+
+    [Fact]
+    public void A_corrupt_vector_page_read_during_a_search_is_reported()
+    {
+        using var index = Build(VectorQuantization.ScalarInt8, count: 600);
+        var store = new MemoryPageStore(1024);
+        index.Save(store);
+        using var onDevice = HnswIndex.Load(store, VectorResidency.Device);
+        // Slot records take 600 x 16 bytes; the vectors follow. Corrupt every page that holds vector bytes.
+        var payload = 1024 - DataPageHeader.Size;
+        var firstVectorPage = 1 + (600 * 16 / payload);
+        var lastVectorPage = 1 + (((600 * 16) + (600 * Dimension * 4) - 1) / payload);
+        for (var page = firstVectorPage; page <= lastVectorPage; page++)
+        {
+            store.Page(page)[DataPageHeader.Size + 100] ^= 0x40;
+        }
+
+        var error = Assert.Throws<CorruptIndexException>(() => onDevice.Search(Queries[0], 10));
+        Assert.InRange(error.PageNumber, firstVectorPage, lastVectorPage);
+    }
 }
