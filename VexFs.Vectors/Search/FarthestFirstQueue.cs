@@ -73,18 +73,6 @@ internal sealed class FarthestFirstQueue
         return top;
     }
 
-    /// <summary>Empties the queue into <paramref name="destination"/>, nearest first; returns the count.</summary>
-    public int DrainNearestFirst(Span<Neighbor> destination)
-    {
-        var n = _count;
-        for (var i = n - 1; i >= 0; i--)
-        {
-            destination[i] = Pop();
-        }
-
-        return n;
-    }
-
     private void SiftDown(int i)
     {
         var items = _items;

@@ -28,9 +28,6 @@ internal sealed class SlotArray<T>
         _mask = (1 << _shift) - 1;
     }
 
-    /// <summary>The number of elements in each row.</summary>
-    public int Width => _width;
-
     /// <summary>The number of rows currently addressable.</summary>
     public int Capacity => Volatile.Read(ref _allocatedChunks) << _shift;
 
