@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.ObjectPool;
 using VexFs.Vectors.Quantization;
 using VexFs.Vectors.Storage;
@@ -159,7 +160,8 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     /// Adds many vectors on up to <paramref name="maxDegreeOfParallelism"/> threads (all processors when -1).
     /// With one thread the insertion order, and so the graph, is that of the lists.
     /// </summary>
-    /// <exception cref="ArgumentException">The lists differ in length, an id repeats or a vector is invalid.</exception>
+    /// <exception cref="ArgumentException">The lists differ in length, an id repeats or a vector is invalid
+    /// (with several threads, the first such error; the other vectors may have been added).</exception>
     public void AddRange(IReadOnlyList<long> ids, IReadOnlyList<float[]> vectors, int maxDegreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -179,10 +181,18 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             return;
         }
 
-        Parallel.For(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, i => Add(ids[i], vectors[i]));
+        try
+        {
+            Parallel.For(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, i => Add(ids[i], vectors[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
     }
 
     /// <inheritdoc />
+    /// <remarks>The new vector gets a new node; the old one stays as a tombstone until <see cref="Compact"/>.</remarks>
     public void Update(long id, ReadOnlySpan<float> vector) => Insert(id, vector, replace: true);
 
     /// <inheritdoc />

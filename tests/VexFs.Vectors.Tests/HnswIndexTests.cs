@@ -186,4 +186,14 @@ public sealed class HnswIndexTests : IndexContractTests
         static bool Admits(long id) => id % 100 == 0;
         Assert.Equal(1.0, Recall(index, 10, Admits, VectorFilter.Where(Admits)));
     }
+
+    [Fact]
+    public void Parallel_add_reports_a_bad_vector_as_an_argument_error()
+    {
+        using var index = new HnswIndex(new VectorSpace(4, VectorMetric.L2));
+        float[][] vectors = [[1, 2, 3, 4], [1, float.NaN, 3, 4], [5, 6, 7, 8]];
+        Assert.Throws<ArgumentException>(() => index.AddRange([1, 2, 3], vectors, maxDegreeOfParallelism: 2));
+        Assert.Throws<ArgumentException>(() => index.AddRange([1, 2], vectors));
+        Assert.False(index.Contains(2));
+    }
 }
