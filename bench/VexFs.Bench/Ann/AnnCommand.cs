@@ -97,7 +97,7 @@ public static class AnnCommand
 
     private static List<SystemResult> RunHnsw(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a, VectorQuantization quantization)
     {
-        var options = HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = quantization, Seed = 100 };
+        var options = HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = quantization, QuantizationTrainingSize = Math.Min(vectors.Length, 1024), Seed = 100 };
         var ids = Enumerable.Range(0, vectors.Length).Select(i => (long)i).ToArray();
         var before = ResidentBytes();
         var clock = Stopwatch.StartNew();
@@ -142,7 +142,7 @@ public static class AnnCommand
         try
         {
             var clock = Stopwatch.StartNew();
-            using (var built = new HnswIndex(space, HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = VectorQuantization.ScalarInt8, Seed = 100 }))
+            using (var built = new HnswIndex(space, HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = VectorQuantization.ScalarInt8, QuantizationTrainingSize = Math.Min(vectors.Length, 1024), Seed = 100 }))
             {
                 built.AddRange(Enumerable.Range(0, vectors.Length).Select(i => (long)i).ToArray(), vectors, a.BuildThreads);
                 using var file = new PageFile(path, 4096, FileMode.CreateNew);
