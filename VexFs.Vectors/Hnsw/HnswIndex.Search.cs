@@ -192,6 +192,7 @@ public sealed partial class HnswIndex
         var candidates = context.Candidates;
         var results = context.Results;
         var pending = context.Unvisited;
+        var storageBytes = distance.StorageBytes;
         visited.Reset(Volatile.Read(ref _slotCount));
         candidates.Clear();
         results.Clear();
@@ -241,6 +242,16 @@ public sealed partial class HnswIndex
             for (var i = 0; i < unvisited; i++)
             {
                 var neighbor = pending[i];
+                if (i + 1 < unvisited && Sse.IsSupported)
+                {
+                    // The rest of the next vector: its first line is already on its way.
+                    var next = (byte*)Unsafe.AsPointer(ref distance.Storage(pending[i + 1]));
+                    for (var line = 64; line < storageBytes; line += 64)
+                    {
+                        Sse.Prefetch0(next + line);
+                    }
+                }
+
                 var d = distance.To(neighbor);
                 if (results.Count < ef || d < bound)
                 {

@@ -16,6 +16,9 @@ internal interface IQueryDistance
 
     /// <summary>A reference to the storage of <paramref name="slot"/>, for prefetching.</summary>
     ref byte Storage(int slot);
+
+    /// <summary>The bytes of storage per slot.</summary>
+    int StorageBytes { get; }
 }
 
 /// <summary>Exact float distances.</summary>
@@ -26,6 +29,8 @@ internal readonly struct FloatQueryDistance(SlotArray<float> vectors, float[] qu
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref byte Storage(int slot) => ref Unsafe.As<float, byte>(ref vectors.At(slot));
+
+    public int StorageBytes => query.Length * sizeof(float);
 }
 
 /// <summary>Distances estimated from scalar-quantized codes.</summary>
@@ -36,4 +41,6 @@ internal readonly struct CodeQueryDistance(SlotArray<byte> codes, ScalarQuantize
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref byte Storage(int slot) => ref codes.At(slot);
+
+    public int StorageBytes => quantizer.CodeSize;
 }
