@@ -196,4 +196,36 @@ public sealed class HnswIndexTests : IndexContractTests
         Assert.Throws<ArgumentException>(() => index.AddRange([1, 2], vectors));
         Assert.False(index.Contains(2));
     }
+
+    [Fact]
+    public async Task Searches_run_in_parallel_with_compaction()
+    {
+        using var index = new HnswIndex(new VectorSpace(Dimension, VectorMetric.L2), HnswOptions.Default with { M = 8, EfConstruction = 40 });
+        var vectors = Data.Value.Base[..3000];
+        index.AddRange([.. Enumerable.Range(0, vectors.Length).Select(i => (long)i)], vectors, 2);
+        for (var i = 0; i < vectors.Length; i += 2)
+        {
+            index.Remove(i);
+        }
+
+        using var done = new CancellationTokenSource();
+        var searches = 0;
+        var reader = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested || searches == 0)
+            {
+                foreach (var match in index.Search(Data.Value.Queries[searches % 100], 10))
+                {
+                    Assert.Equal(1, match.Id % 2);
+                }
+
+                searches++;
+            }
+        }, TestContext.Current.CancellationToken);
+        Assert.Equal(1500, index.Compact());
+        await done.CancelAsync();
+        await reader;
+        Assert.True(searches > 0);
+        AssertRecall(Recall(index, ef: 64), 0.95);
+    }
 }
