@@ -71,14 +71,17 @@ public sealed class VectorSpace : IEquatable<VectorSpace>
                 parameterName);
         }
 
-        for (var i = 0; i < vector.Length; i++)
+        if (!Kernels.Finite.All(vector))
         {
-            if (!float.IsFinite(vector[i]))
+            var i = 0;
+            while (float.IsFinite(vector[i]))
             {
-                throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"Component {i} of the vector is {vector[i]}; only finite values are allowed."),
-                    parameterName);
+                i++;
             }
+
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Component {i} of the vector is {vector[i]}; only finite values are allowed."),
+                parameterName);
         }
 
         vector.CopyTo(destination);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using VexFs.Vectors.Kernels;
 using VexFs.Vectors.Persistence;
 using VexFs.Vectors.Quantization;
 
@@ -212,16 +213,28 @@ public sealed partial class HnswIndex
             var id = BinaryPrimitives.ReadInt64LittleEndian(record);
             var level = BinaryPrimitives.ReadInt32LittleEndian(record[0x08..]);
             var state = record[0x0C];
-            Check(reader, level is >= 0 and <= MaxLevel, "slot level", $"slot {s} has level {level}");
-            Check(reader, state is LiveSlot or DeletedSlot or FreeSlot, "slot state", $"slot {s} has state {state}");
-            Check(reader, state != FreeSlot || level == 0, "slot level", $"free slot {s} has a level");
+            if (!(level is >= 0 and <= MaxLevel))
+            {
+                throw new CorruptIndexException(reader.CurrentPage, "slot level", $"slot {s} has level {level}");
+            }
+            if (!(state is LiveSlot or DeletedSlot or FreeSlot))
+            {
+                throw new CorruptIndexException(reader.CurrentPage, "slot state", $"slot {s} has state {state}");
+            }
+            if (!(state != FreeSlot || level == 0))
+            {
+                throw new CorruptIndexException(reader.CurrentPage, "slot level", $"free slot {s} has a level");
+            }
             _ids.At(s) = id;
             _levels.At(s) = level;
             _states.At(s) = state;
             upperInts += (long)level * (_m + 1);
             if (state == LiveSlot)
             {
-                Check(reader, _slotsById.TryAdd(id, s), "slot id", $"id {id} is stored twice");
+                if (!_slotsById.TryAdd(id, s))
+                {
+                    throw new CorruptIndexException(reader.CurrentPage, "slot id", $"id {id} is stored twice");
+                }
                 _liveCount++;
             }
             else if (state == DeletedSlot)
@@ -240,9 +253,9 @@ public sealed partial class HnswIndex
             for (var s = 0; s < slotCount; s++)
             {
                 ReadLittleEndian(reader, _vectors.Row(s));
-                foreach (var value in _vectors.Row(s))
+                if (!Finite.All(_vectors.Row(s)))
                 {
-                    Check(reader, float.IsFinite(value), "vector", $"slot {s} holds a non-finite component");
+                    throw new CorruptIndexException(reader.CurrentPage, "vector", $"slot {s} holds a non-finite component");
                 }
             }
         }
@@ -278,7 +291,10 @@ public sealed partial class HnswIndex
             ReadLittleEndian(reader, step.AsSpan());
             for (var i = 0; i < step.Length; i++)
             {
-                Check(reader, float.IsFinite(min[i]) && float.IsFinite(step[i]) && step[i] > 0, "quantizer", $"dimension {i} has an invalid range");
+                if (!(float.IsFinite(min[i]) && float.IsFinite(step[i]) && step[i] > 0))
+                {
+                    throw new CorruptIndexException(reader.CurrentPage, "quantizer", $"dimension {i} has an invalid range");
+                }
             }
 
             for (var s = 0; s < slotCount; s++)
@@ -317,10 +333,16 @@ public sealed partial class HnswIndex
     private static void CheckLinks(PageStreamReader reader, ReadOnlySpan<int> links, int slotCount, int slot)
     {
         var count = links[0];
-        Check(reader, count >= 0 && count < links.Length, "link count", $"slot {slot} has {count} links");
+        if (!(count >= 0 && count < links.Length))
+        {
+            throw new CorruptIndexException(reader.CurrentPage, "link count", $"slot {slot} has {count} links");
+        }
         foreach (var neighbor in links.Slice(1, count))
         {
-            Check(reader, neighbor >= 0 && neighbor < slotCount && neighbor != slot, "link", $"slot {slot} links to {neighbor}");
+            if (!(neighbor >= 0 && neighbor < slotCount && neighbor != slot))
+            {
+                throw new CorruptIndexException(reader.CurrentPage, "link", $"slot {slot} links to {neighbor}");
+            }
         }
     }
 

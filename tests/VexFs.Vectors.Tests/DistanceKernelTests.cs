@@ -107,4 +107,24 @@ public sealed class DistanceKernelTests
         Assert.Equal(0f, new VectorSpace(2, VectorMetric.Cosine).Distance(a, b), 6);
         Assert.Equal(1f - 50f, new VectorSpace(2, VectorMetric.InnerProduct).Distance(a, b));
     }
+
+    [Fact]
+    public void Finite_check_finds_a_bad_value_at_every_position()
+    {
+        Assert.True(Finite.All([]));
+        foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            for (var length = 1; length <= 70; length++)
+            {
+                var values = Enumerable.Range(0, length).Select(i => (float)i - 30).ToArray();
+                Assert.True(Finite.All(values));
+                for (var position = 0; position < length; position++)
+                {
+                    var copy = (float[])values.Clone();
+                    copy[position] = bad;
+                    Assert.False(Finite.All(copy), $"{bad} at {position} of {length}");
+                }
+            }
+        }
+    }
 }
