@@ -84,6 +84,8 @@ public sealed class VectorSpace : IEquatable<VectorSpace>
                 parameterName);
         }
 
+        // The destination may be longer (a pooled buffer): only its first Dimension floats are the vector.
+        destination = destination[..Dimension];
         vector.CopyTo(destination);
         if (Metric == VectorMetric.Cosine)
         {

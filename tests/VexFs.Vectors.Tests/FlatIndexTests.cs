@@ -50,6 +50,21 @@ public sealed class FlatIndexTests : IndexContractTests
     }
 
     [Fact]
+    public void Cosine_queries_ignore_what_pooled_buffers_held_before()
+    {
+        using var index = new FlatIndex(new VectorSpace(3, VectorMetric.Cosine));
+        index.Add(1, [1, 2, 2]);
+        using var wide = new FlatIndex(new VectorSpace(64, VectorMetric.L2));
+        wide.Add(1, Enumerable.Repeat(9f, 64).ToArray());
+        for (var i = 0; i < 20; i++)
+        {
+            // Searches of a wider index leave non-zero floats in buffers the narrow index may rent next.
+            wide.Search(Enumerable.Repeat(5f, 64).ToArray(), 1);
+            Assert.Equal(0f, index.Search([2, 4, 4], 1)[0].Distance, 5);
+        }
+    }
+
+    [Fact]
     public void Batch_search_equals_single_searches()
     {
         using var index = new FlatIndex(new VectorSpace(24, VectorMetric.L2));
