@@ -1,0 +1,151 @@
+using VexFs.Vectors.Search;
+
+namespace VexFs.Vectors.Hnsw;
+
+public sealed partial class HnswIndex
+{
+    /// <summary>
+    /// Unlinks removed vectors and frees their slots for reuse. Every live node that linked to a removed one
+    /// is reconnected by re-running the neighbor-selection heuristic over its remaining links and the links
+    /// of the removed neighbors, so that recall holds. Waits for running inserts; searches keep running.
+    /// </summary>
+    /// <returns>The number of slots freed.</returns>
+    /// <exception cref="InvalidOperationException">The index is read-only (<see cref="IsReadOnly"/>).</exception>
+    public int Compact()
+    {
+        ThrowIfReadOnly();
+        _structureLock.EnterWriteLock();
+        var context = _contexts.Get();
+        try
+        {
+            if (Volatile.Read(ref _deletedCount) == 0)
+            {
+                return 0;
+            }
+
+            var slotCount = _slotCount;
+            for (var s = 0; s < slotCount; s++)
+            {
+                if (_states.At(s) == LiveSlot)
+                {
+                    for (var l = _levels.At(s); l >= 0; l--)
+                    {
+                        Repair(s, l, context);
+                    }
+                }
+            }
+
+            ReplaceEntryIfRemoved();
+            var freed = 0;
+            lock (_mapLock)
+            {
+                for (var s = 0; s < slotCount; s++)
+                {
+                    if (_states.At(s) == DeletedSlot)
+                    {
+                        _links0.At(s) = 0;
+                        _levels.At(s) = 0;
+                        _upperLinks.At(s) = null;
+                        Volatile.Write(ref _states.At(s), FreeSlot);
+                        _freeSlots.Push(s);
+                        freed++;
+                    }
+                }
+
+                Interlocked.Add(ref _deletedCount, -freed);
+            }
+
+            return freed;
+        }
+        finally
+        {
+            _contexts.Return(context);
+            _structureLock.ExitWriteLock();
+        }
+    }
+
+    private void Repair(int slot, int level, SearchContext context)
+    {
+        var links = Links(slot, level);
+        var count = links[0];
+        var broken = false;
+        for (var i = 1; i <= count && !broken; i++)
+        {
+            broken = _states.At(links[i]) != LiveSlot;
+        }
+
+        if (!broken)
+        {
+            return;
+        }
+
+        var visited = context.Visited;
+        visited.Reset(_slotCount);
+        visited.Visit(slot);
+        var candidates = context.Selection;
+        candidates.Clear();
+        for (var i = 1; i <= count; i++)
+        {
+            var neighbor = links[i];
+            if (!visited.Visit(neighbor))
+            {
+                continue;
+            }
+
+            if (_states.At(neighbor) == LiveSlot)
+            {
+                candidates.Add(new Neighbor(Between(slot, neighbor), neighbor));
+                continue;
+            }
+
+            var second = Links(neighbor, level);
+            var secondCount = second.IsEmpty ? 0 : second[0];
+            for (var j = 1; j <= secondCount; j++)
+            {
+                var candidate = second[j];
+                if (_states.At(candidate) == LiveSlot && visited.Visit(candidate))
+                {
+                    candidates.Add(new Neighbor(Between(slot, candidate), candidate));
+                }
+            }
+        }
+
+        candidates.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+        SelectNeighbors(candidates, MaxLinks(level), context.Chosen);
+        var chosen = context.Chosen;
+        lock (NodeLock(slot))
+        {
+            for (var i = 0; i < chosen.Count; i++)
+            {
+                links[1 + i] = chosen[i].Slot;
+            }
+
+            Volatile.Write(ref links[0], chosen.Count);
+        }
+    }
+
+    private void ReplaceEntryIfRemoved()
+    {
+        var (entry, _) = Unpack(_entry);
+        if (entry >= 0 && _states.At(entry) == LiveSlot)
+        {
+            return;
+        }
+
+        var best = -1;
+        var bestLevel = -1;
+        for (var s = 0; s < _slotCount; s++)
+        {
+            if (_states.At(s) == LiveSlot && _levels.At(s) > bestLevel)
+            {
+                best = s;
+                bestLevel = _levels.At(s);
+            }
+        }
+
+        lock (_entryLock)
+        {
+            Volatile.Write(ref _entry, best == -1 ? -1 : Pack(best, bestLevel));
+        }
+    }
+}

@@ -1,0 +1,199 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using VexFs.Vectors.Kernels;
+using VexFs.Vectors.Search;
+
+namespace VexFs.Vectors.Hnsw;
+
+public sealed partial class HnswIndex
+{
+    /// <summary>
+    /// The link list of <paramref name="slot"/> on <paramref name="level"/>: element 0 is the count, the
+    /// neighbors follow. Empty when the node has no such level (a slot reused by a concurrent insert).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<int> Links(int slot, int level)
+    {
+        if (level == 0)
+        {
+            return MemoryMarshal.CreateSpan(ref _links0.At(slot), _m0 + 1);
+        }
+
+        var upper = _upperLinks.At(slot);
+        var start = (level - 1) * (_m + 1);
+        return upper is not null && start + _m + 1 <= upper.Length ? upper.AsSpan(start, _m + 1) : [];
+    }
+
+    private int MaxLinks(int level) => level == 0 ? _m0 : _m;
+
+    private float Between(int a, int b) =>
+        Distance.Compute(Space.Metric, ref _vectors.At(a), ref _vectors.At(b), Space.Dimension);
+
+    private Lock NodeLock(int slot) => _nodeLocks[slot & (NodeLockCount - 1)];
+
+    /// <summary>Connects the freshly stored node <paramref name="slot"/> into every layer up to <paramref name="level"/>.</summary>
+    private void Link(int slot, int level, SearchContext context)
+    {
+        var entry = Volatile.Read(ref _entry);
+        if (entry == -1)
+        {
+            lock (_entryLock)
+            {
+                entry = _entry;
+                if (entry == -1)
+                {
+                    Volatile.Write(ref _entry, Pack(slot, level));
+                    return;
+                }
+            }
+        }
+
+        var (current, top) = Unpack(entry);
+        var distance = new FloatQueryDistance(_vectors, context.Query, Space.Metric);
+        var currentDistance = distance.To(current);
+        for (var l = top; l > level; l--)
+        {
+            (current, currentDistance) = Greedy(ref distance, current, currentDistance, l);
+        }
+
+        for (var l = Math.Min(level, top); l >= 0; l--)
+        {
+            SearchLayer(ref distance, context, current, currentDistance, Options.EfConstruction, l, null, false);
+            var candidates = context.Selection;
+            candidates.Clear();
+            while (context.Results.Count > 0)
+            {
+                var n = context.Results.Pop();
+                if (n.Slot != slot)
+                {
+                    candidates.Add(n);
+                }
+            }
+
+            candidates.Reverse();
+            if (candidates.Count == 0)
+            {
+                continue;
+            }
+
+            current = candidates[0].Slot;
+            currentDistance = candidates[0].Distance;
+            SelectNeighbors(candidates, _m, context.Chosen);
+            var chosen = context.Chosen;
+            lock (NodeLock(slot))
+            {
+                var links = Links(slot, l);
+                for (var i = 0; i < chosen.Count; i++)
+                {
+                    links[1 + i] = chosen[i].Slot;
+                }
+
+                Volatile.Write(ref links[0], chosen.Count);
+            }
+
+            for (var i = 0; i < chosen.Count; i++)
+            {
+                AddLink(chosen[i].Slot, slot, chosen[i].Distance, l, context);
+            }
+        }
+
+        if (level > top)
+        {
+            lock (_entryLock)
+            {
+                if (level > Unpack(_entry).Level)
+                {
+                    Volatile.Write(ref _entry, Pack(slot, level));
+                }
+            }
+        }
+    }
+
+    /// <summary>Adds a link from <paramref name="from"/> to <paramref name="to"/>, pruning with the heuristic when full.</summary>
+    private void AddLink(int from, int to, float distance, int level, SearchContext context)
+    {
+        lock (NodeLock(from))
+        {
+            var links = Links(from, level);
+            if (links.IsEmpty)
+            {
+                return;
+            }
+
+            var count = links[0];
+            var max = MaxLinks(level);
+            for (var i = 1; i <= count; i++)
+            {
+                if (links[i] == to)
+                {
+                    return;
+                }
+            }
+
+            if (count < max)
+            {
+                links[1 + count] = to;
+                Volatile.Write(ref links[0], count + 1);
+                return;
+            }
+
+            var candidates = context.PruneCandidates;
+            candidates.Clear();
+            candidates.Add(new Neighbor(distance, to));
+            for (var i = 1; i <= count; i++)
+            {
+                candidates.Add(new Neighbor(Between(from, links[i]), links[i]));
+            }
+
+            candidates.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+            SelectNeighbors(candidates, max, context.PruneChosen);
+            var chosen = context.PruneChosen;
+            for (var i = 0; i < chosen.Count; i++)
+            {
+                links[1 + i] = chosen[i].Slot;
+            }
+
+            Volatile.Write(ref links[0], chosen.Count);
+        }
+    }
+
+    /// <summary>
+    /// The neighbor-selection heuristic: walking candidates nearest first, keep one only if it is nearer to
+    /// the base node than to every neighbor already kept, so that links spread in different directions.
+    /// </summary>
+    private void SelectNeighbors(List<Neighbor> nearestFirst, int max, List<Neighbor> chosen)
+    {
+        chosen.Clear();
+        if (nearestFirst.Count <= max)
+        {
+            chosen.AddRange(nearestFirst);
+            return;
+        }
+
+        foreach (var candidate in nearestFirst)
+        {
+            var keep = true;
+            foreach (var kept in chosen)
+            {
+                if (Between(candidate.Slot, kept.Slot) < candidate.Distance)
+                {
+                    keep = false;
+                    break;
+                }
+            }
+
+            if (keep)
+            {
+                chosen.Add(candidate);
+                if (chosen.Count == max)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static long Pack(int slot, int level) => ((long)level << 32) | (uint)slot;
+
+    private static (int Slot, int Level) Unpack(long entry) => ((int)(entry & 0xFFFF_FFFF), (int)(entry >> 32));
+}

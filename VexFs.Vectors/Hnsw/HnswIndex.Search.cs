@@ -1,0 +1,350 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using VexFs.Vectors.Kernels;
+
+namespace VexFs.Vectors.Hnsw;
+
+public sealed partial class HnswIndex
+{
+    // A filter that admits at most max(BruteForceMinimum, live / BruteForceDivisor) vectors is answered by
+    // comparing the query with exactly those vectors: a graph walk would mostly visit rejected nodes.
+    private const int BruteForceMinimum = 1000;
+    private const int BruteForceDivisor = 20;
+    private const int FilterSampleSize = 256;
+
+    /// <inheritdoc />
+    public VectorMatch[] Search(ReadOnlySpan<float> query, int k, VectorFilter? filter = null) =>
+        Search(query, k, EfSearch, filter);
+
+    /// <summary>
+    /// The (at most) <paramref name="k"/> nearest vectors found with a candidate list of
+    /// max(<paramref name="efSearch"/>, <paramref name="k"/>), nearest first, restricted to <paramref name="filter"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> or <paramref name="efSearch"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">The query is invalid.</exception>
+    public VectorMatch[] Search(ReadOnlySpan<float> query, int k, int efSearch, VectorFilter? filter = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(efSearch, 1);
+        var context = _contexts.Get();
+        try
+        {
+            SearchCore(query, k, efSearch, filter, context);
+            var results = new VectorMatch[context.Selection.Count];
+            Emit(context, results);
+            return results;
+        }
+        finally
+        {
+            _contexts.Return(context);
+        }
+    }
+
+    /// <summary>
+    /// Writes the (at most) <c>results.Length</c> nearest vectors into <paramref name="results"/>, nearest
+    /// first, and returns how many were written. Allocates nothing.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="results"/> is empty or <paramref name="efSearch"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">The query is invalid.</exception>
+    public int Search(ReadOnlySpan<float> query, Span<VectorMatch> results, int efSearch, VectorFilter? filter = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(results.Length, 1, nameof(results));
+        ArgumentOutOfRangeException.ThrowIfLessThan(efSearch, 1);
+        var context = _contexts.Get();
+        try
+        {
+            SearchCore(query, results.Length, efSearch, filter, context);
+            return Emit(context, results);
+        }
+        finally
+        {
+            _contexts.Return(context);
+        }
+    }
+
+    /// <summary>Leaves the admitted top-k, nearest first, in the context's selection list.</summary>
+    private void SearchCore(ReadOnlySpan<float> query, int k, int efSearch, VectorFilter? filter, SearchContext context)
+    {
+        Space.Prepare(query, context.Query, nameof(query));
+        var top = context.TopK;
+        if (filter is not null && PlanBruteForce(filter, context))
+        {
+            foreach (var slot in context.Slots)
+            {
+                top.PushBounded(ExactDistance(slot, context), slot, k);
+            }
+        }
+        else
+        {
+            GraphSearch(context, k, Math.Max(k, efSearch), filter);
+        }
+
+        var selection = context.Selection;
+        selection.Clear();
+        while (top.Count > 0)
+        {
+            var n = top.Pop();
+            // A slot removed or reused while the search ran is dropped rather than reported under a wrong id.
+            if (Volatile.Read(ref _states.At(n.Slot)) == LiveSlot && (filter is null || filter.Admits(_ids.At(n.Slot))))
+            {
+                selection.Add(n);
+            }
+        }
+
+        selection.Reverse();
+    }
+
+    private int Emit(SearchContext context, Span<VectorMatch> results)
+    {
+        var selection = context.Selection;
+        var n = Math.Min(selection.Count, results.Length);
+        for (var i = 0; i < n; i++)
+        {
+            results[i] = new VectorMatch(_ids.At(selection[i].Slot), selection[i].Distance);
+        }
+
+        return n;
+    }
+
+    private void GraphSearch(SearchContext context, int k, int ef, VectorFilter? filter)
+    {
+        var entry = Volatile.Read(ref _entry);
+        if (entry == -1)
+        {
+            return;
+        }
+
+        var top = context.TopK;
+        if (Volatile.Read(ref _quantizer) is { } quantizer)
+        {
+            var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
+            var coded = new CodeQueryDistance(_codes!, quantizer, context.QueryState, bias);
+            Walk(ref coded, context, entry, ef, filter);
+            foreach (var n in context.Results.Items)
+            {
+                top.PushBounded(ExactDistance(n.Slot, context), n.Slot, k);
+            }
+        }
+        else
+        {
+            var exact = new FloatQueryDistance(_vectors, context.Query, Space.Metric);
+            Walk(ref exact, context, entry, ef, filter);
+            foreach (var n in context.Results.Items)
+            {
+                top.PushBounded(n.Distance, n.Slot, k);
+            }
+        }
+    }
+
+    private void Walk<TDistance>(ref TDistance distance, SearchContext context, long entry, int ef, VectorFilter? filter)
+        where TDistance : struct, IQueryDistance
+    {
+        var (current, level) = Unpack(entry);
+        var currentDistance = distance.To(current);
+        for (; level > 0; level--)
+        {
+            (current, currentDistance) = Greedy(ref distance, current, currentDistance, level);
+        }
+
+        SearchLayer(ref distance, context, current, currentDistance, ef, 0, filter, true);
+    }
+
+    /// <summary>Moves from <paramref name="current"/> to ever nearer neighbors on one layer until none is nearer.</summary>
+    private (int Slot, float Distance) Greedy<TDistance>(ref TDistance distance, int current, float currentDistance, int level)
+        where TDistance : struct, IQueryDistance
+    {
+        var changed = true;
+        while (changed)
+        {
+            changed = false;
+            var links = Links(current, level);
+            if (links.IsEmpty)
+            {
+                break;
+            }
+
+            var count = Math.Min(Volatile.Read(ref links[0]), links.Length - 1);
+            for (var i = 1; i <= count; i++)
+            {
+                var candidate = links[i];
+                var d = distance.To(candidate);
+                if (d < currentDistance)
+                {
+                    currentDistance = d;
+                    current = candidate;
+                    changed = true;
+                }
+            }
+        }
+
+        return (current, currentDistance);
+    }
+
+    /// <summary>
+    /// Best-first search of one layer from <paramref name="entry"/>, keeping the <paramref name="ef"/> nearest
+    /// acceptable nodes in the context's result heap. Rejected and removed nodes still route the search.
+    /// </summary>
+    private unsafe void SearchLayer<TDistance>(
+        ref TDistance distance, SearchContext context, int entry, float entryDistance, int ef, int level, VectorFilter? filter, bool liveOnly)
+        where TDistance : struct, IQueryDistance
+    {
+        var visited = context.Visited;
+        var candidates = context.Candidates;
+        var results = context.Results;
+        var pending = context.Unvisited;
+        var storageBytes = distance.StorageBytes;
+        visited.Reset(Volatile.Read(ref _slotCount));
+        candidates.Clear();
+        results.Clear();
+        var restricted = filter is not null || (liveOnly && Volatile.Read(ref _deletedCount) > 0);
+
+        visited.Visit(entry);
+        candidates.Push(entryDistance, entry);
+        var bound = float.MaxValue;
+        if (!restricted || Accepts(entry, filter))
+        {
+            results.Push(entryDistance, entry);
+            bound = entryDistance;
+        }
+
+        while (candidates.Count > 0)
+        {
+            var nearest = candidates.Top;
+            if (nearest.Distance > bound && (results.Count >= ef || !restricted))
+            {
+                break;
+            }
+
+            candidates.Pop();
+            var links = Links(nearest.Slot, level);
+            if (links.IsEmpty)
+            {
+                continue;
+            }
+
+            // Gather the unvisited neighbors first and prefetch all their vectors, so that their cache misses
+            // overlap instead of following one another.
+            var count = Math.Min(Volatile.Read(ref links[0]), links.Length - 1);
+            var unvisited = 0;
+            for (var i = 1; i <= count; i++)
+            {
+                var neighbor = links[i];
+                if (visited.Visit(neighbor))
+                {
+                    pending[unvisited++] = neighbor;
+                    if (Sse.IsSupported)
+                    {
+                        Sse.Prefetch0(Unsafe.AsPointer(ref distance.Storage(neighbor)));
+                    }
+                }
+            }
+
+            for (var i = 0; i < unvisited; i++)
+            {
+                var neighbor = pending[i];
+                if (i + 1 < unvisited && Sse.IsSupported)
+                {
+                    // The rest of the next vector: its first line is already on its way.
+                    var next = (byte*)Unsafe.AsPointer(ref distance.Storage(pending[i + 1]));
+                    for (var line = 64; line < storageBytes; line += 64)
+                    {
+                        Sse.Prefetch0(next + line);
+                    }
+                }
+
+                var d = distance.To(neighbor);
+                if (results.Count < ef || d < bound)
+                {
+                    candidates.Push(d, neighbor);
+                    if (!restricted || Accepts(neighbor, filter))
+                    {
+                        results.PushBounded(d, neighbor, ef);
+                        bound = results.Top.Distance;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The exact distance from the prepared query to <paramref name="slot"/>, from memory or the device.</summary>
+    private float ExactDistance(int slot, SearchContext context)
+    {
+        var dimension = Space.Dimension;
+        if (_deviceVectors is { } device)
+        {
+            device.Read(slot, context.Vector, context.PageBuffer(device.BufferBytes));
+            return Distance.Compute(Space.Metric, ref context.Query[0], ref context.Vector[0], dimension);
+        }
+
+        return Distance.Compute(Space.Metric, ref context.Query[0], ref _vectors.At(slot), dimension);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Accepts(int slot, VectorFilter? filter) =>
+        Volatile.Read(ref _states.At(slot)) == LiveSlot && (filter is null || filter.Admits(_ids.At(slot)));
+
+    /// <summary>
+    /// Decides whether the filter admits few enough vectors to compare them all; if so, gathers their slots
+    /// into the context.
+    /// </summary>
+    private bool PlanBruteForce(VectorFilter filter, SearchContext context)
+    {
+        var live = Count;
+        var limit = Math.Max(BruteForceMinimum, live / BruteForceDivisor);
+        var slots = context.Slots;
+        slots.Clear();
+        if (filter.AdmittedIds is { } ids)
+        {
+            if (ids.Count > limit)
+            {
+                return false;
+            }
+
+            lock (_mapLock)
+            {
+                foreach (var id in ids)
+                {
+                    if (_slotsById.TryGetValue(id, out var slot))
+                    {
+                        slots.Add(slot);
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        // The sample visits pseudo-random slots: a regular stride could alias with a regular filter (every
+        // hundredth id, say) and misjudge its selectivity tenfold.
+        var slotCount = Volatile.Read(ref _slotCount);
+        int sampled = 0, admitted = 0;
+        var position = 0x9E3779B97F4A7C15UL;
+        for (var i = 0; i < FilterSampleSize && slotCount > 0; i++)
+        {
+            position ^= position << 13;
+            position ^= position >> 7;
+            position ^= position << 17;
+            var s = (int)(position % (ulong)slotCount);
+            if (Volatile.Read(ref _states.At(s)) == LiveSlot)
+            {
+                sampled++;
+                admitted += filter.Admits(_ids.At(s)) ? 1 : 0;
+            }
+        }
+
+        if (sampled > 0 && (long)admitted * live / sampled > limit)
+        {
+            return false;
+        }
+
+        for (var s = 0; s < slotCount; s++)
+        {
+            if (Accepts(s, filter))
+            {
+                slots.Add(s);
+            }
+        }
+
+        return true;
+    }
+}

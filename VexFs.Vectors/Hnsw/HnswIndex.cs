@@ -1,0 +1,405 @@
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.ObjectPool;
+using VexFs.Vectors.Quantization;
+using VexFs.Vectors.Storage;
+
+namespace VexFs.Vectors.Hnsw;
+
+/// <summary>
+/// An approximate nearest-neighbor index: a hierarchical navigable small-world graph (Malkov and Yashunin,
+/// 2016) over vectors stored in contiguous chunks, with tombstone deletion, compaction, filtered search and
+/// optional int8 scalar quantization with exact re-ranking.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Searches never block: they run in parallel with each other, with inserts and with removals. Inserts run
+/// in parallel with each other (<see cref="AddRange"/>); per-node locks guard link lists.
+/// <see cref="Compact"/> and saving wait for inserts to finish and hold them off.
+/// </para>
+/// <para>
+/// A single-threaded sequence of inserts with the same <see cref="HnswOptions.Seed"/> builds the same graph.
+/// </para>
+/// </remarks>
+public sealed partial class HnswIndex : IVectorIndex, IDisposable
+{
+    private const byte FreeSlot = 0;
+    private const byte LiveSlot = 1;
+    private const byte DeletedSlot = 2;
+    private const int MaxLevel = 30;
+    private const int NodeLockCount = 1024;
+
+    private readonly int _m;
+    private readonly int _m0;
+    private readonly double _levelFactor;
+    private readonly SlotArray<float> _vectors;
+    private readonly SlotArray<int> _links0;
+    private readonly SlotArray<int[]?> _upperLinks;
+    private readonly SlotArray<long> _ids;
+    private readonly SlotArray<int> _levels;
+    private readonly SlotArray<byte> _states;
+    private readonly SlotArray<byte>? _codes;
+    private readonly Dictionary<long, int> _slotsById = [];
+    private readonly Stack<int> _freeSlots = new();
+    private readonly Random _levelRandom;
+    private readonly Lock _mapLock = new();
+    private readonly Lock _entryLock = new();
+    private readonly Lock[] _nodeLocks;
+    private readonly ReaderWriterLockSlim _structureLock = new(LockRecursionPolicy.NoRecursion);
+    private readonly DefaultObjectPool<SearchContext> _contexts;
+
+    private ScalarQuantizer? _quantizer;
+    private DeviceVectors? _deviceVectors;
+    private int _slotCount;
+    private int _liveCount;
+    private int _deletedCount;
+    private int _efSearch;
+
+    // High 32 bits: the top level of the graph; low 32 bits: the entry slot. -1 when empty.
+    private long _entry = -1;
+
+    /// <summary>Creates an empty index of vectors in <paramref name="space"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public HnswIndex(VectorSpace space, HnswOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        options ??= HnswOptions.Default;
+        options.Validate();
+        Space = space;
+        Options = options;
+        _m = options.M;
+        _m0 = 2 * options.M;
+        _levelFactor = 1.0 / Math.Log(options.M);
+        _efSearch = options.EfSearch;
+        _levelRandom = new Random(options.Seed);
+        _vectors = new SlotArray<float>(space.Dimension, sizeof(float));
+        _links0 = new SlotArray<int>(_m0 + 1, sizeof(int));
+        _upperLinks = new SlotArray<int[]?>(1, IntPtr.Size);
+        _ids = new SlotArray<long>(1, sizeof(long));
+        _levels = new SlotArray<int>(1, sizeof(int));
+        _states = new SlotArray<byte>(1, 1);
+        if (options.Quantization == VectorQuantization.ScalarInt8)
+        {
+            _codes = new SlotArray<byte>(space.Dimension, 1);
+        }
+
+        _nodeLocks = new Lock[NodeLockCount];
+        for (var i = 0; i < _nodeLocks.Length; i++)
+        {
+            _nodeLocks[i] = new Lock();
+        }
+
+        var stateLength = space.Metric == VectorMetric.L2 ? 2 * space.Dimension : space.Dimension;
+        _contexts = new DefaultObjectPool<SearchContext>(
+            new SearchContext.Policy(space.Dimension, _codes is null ? 0 : stateLength, _m0),
+            Environment.ProcessorCount * 4);
+    }
+
+    /// <inheritdoc />
+    public VectorSpace Space { get; }
+
+    /// <summary>The parameters the index was created with.</summary>
+    public HnswOptions Options { get; }
+
+    /// <inheritdoc />
+    public int Count => Volatile.Read(ref _liveCount);
+
+    /// <summary>Removed vectors whose nodes still route searches; <see cref="Compact"/> reclaims them.</summary>
+    public int DeletedCount => Volatile.Read(ref _deletedCount);
+
+    /// <summary>Whether the graph is walked with quantized codes (the quantizer has been trained).</summary>
+    public bool IsQuantized => Volatile.Read(ref _quantizer) is not null;
+
+    /// <summary>The candidate list size of searches that do not name one. At least 1.</summary>
+    public int EfSearch
+    {
+        get => Volatile.Read(ref _efSearch);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref _efSearch, value);
+        }
+    }
+
+    /// <summary>
+    /// The bytes held by vectors, codes, links and bookkeeping arrays (excluding the id dictionary and pooled
+    /// search state).
+    /// </summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            long total = (long)_vectors.Capacity * Space.Dimension * sizeof(float)
+                + ((long)_links0.Capacity * (_m0 + 1) * sizeof(int))
+                + ((long)_ids.Capacity * sizeof(long))
+                + ((long)_levels.Capacity * sizeof(int))
+                + _states.Capacity
+                + ((long)_upperLinks.Capacity * IntPtr.Size);
+            if (_codes is not null)
+            {
+                total += (long)_codes.Capacity * Space.Dimension;
+            }
+
+            var slots = Volatile.Read(ref _slotCount);
+            for (var s = 0; s < slots; s++)
+            {
+                if (_upperLinks.At(s) is { } upper)
+                {
+                    total += 24 + ((long)upper.Length * sizeof(int));
+                }
+            }
+
+            return total;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Add(long id, ReadOnlySpan<float> vector) => Insert(id, vector, replace: false);
+
+    /// <summary>
+    /// Adds many vectors on up to <paramref name="maxDegreeOfParallelism"/> threads (all processors when -1).
+    /// With one thread the insertion order, and so the graph, is that of the lists.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lists differ in length, an id repeats or a vector is invalid
+    /// (with several threads, the first such error; the other vectors may have been added).</exception>
+    public void AddRange(IReadOnlyList<long> ids, IReadOnlyList<float[]> vectors, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (ids.Count != vectors.Count)
+        {
+            throw new ArgumentException("There must be one id per vector.", nameof(vectors));
+        }
+
+        if (maxDegreeOfParallelism == 1)
+        {
+            for (var i = 0; i < ids.Count; i++)
+            {
+                Add(ids[i], vectors[i]);
+            }
+
+            return;
+        }
+
+        try
+        {
+            Parallel.For(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, i => Add(ids[i], vectors[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The new vector gets a new node; the old one stays as a tombstone until <see cref="Compact"/>.</remarks>
+    public void Update(long id, ReadOnlySpan<float> vector) => Insert(id, vector, replace: true);
+
+    /// <inheritdoc />
+    /// <remarks>The node stays in the graph as a tombstone that routes searches until <see cref="Compact"/>.</remarks>
+    public void Remove(long id)
+    {
+        ThrowIfReadOnly();
+        lock (_mapLock)
+        {
+            var slot = SlotOf(id);
+            _slotsById.Remove(id);
+            Tombstone(slot);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Contains(long id)
+    {
+        lock (_mapLock)
+        {
+            return _slotsById.ContainsKey(id);
+        }
+    }
+
+    /// <inheritdoc />
+    public float[] GetVector(long id)
+    {
+        int slot;
+        lock (_mapLock)
+        {
+            slot = SlotOf(id);
+            if (_deviceVectors is null)
+            {
+                return _vectors.Row(slot).ToArray();
+            }
+        }
+
+        var context = _contexts.Get();
+        try
+        {
+            _deviceVectors.Read(slot, context.Vector, context.PageBuffer(_deviceVectors.BufferBytes));
+            return context.Vector.AsSpan(0, Space.Dimension).ToArray();
+        }
+        finally
+        {
+            _contexts.Return(context);
+        }
+    }
+
+    /// <summary>Whether the index was reopened with its vectors on the device, and so cannot change.</summary>
+    public bool IsReadOnly => _deviceVectors is not null;
+
+    /// <summary>Releases the locks of the index.</summary>
+    public void Dispose() => _structureLock.Dispose();
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private int SlotOf(long id) =>
+        _slotsById.TryGetValue(id, out var slot)
+            ? slot
+            : throw new KeyNotFoundException(Invariant($"No vector is stored under id {id}."));
+
+    private void ThrowIfReadOnly()
+    {
+        if (_deviceVectors is not null)
+        {
+            throw new InvalidOperationException("This index was opened with its vectors on the device and is read-only; open it with its vectors in memory to change it.");
+        }
+    }
+
+    private void Tombstone(int slot)
+    {
+        Volatile.Write(ref _states.At(slot), DeletedSlot);
+        Interlocked.Decrement(ref _liveCount);
+        Interlocked.Increment(ref _deletedCount);
+    }
+
+    private void Insert(long id, ReadOnlySpan<float> vector, bool replace)
+    {
+        ThrowIfReadOnly();
+        var context = _contexts.Get();
+        try
+        {
+            Space.Prepare(vector, context.Query, nameof(vector));
+            _structureLock.EnterReadLock();
+            int slot;
+            int level;
+            bool train;
+            try
+            {
+                lock (_mapLock)
+                {
+                    if (replace)
+                    {
+                        Tombstone(SlotOf(id));
+                    }
+                    else if (_slotsById.ContainsKey(id))
+                    {
+                        throw new ArgumentException(Invariant($"A vector is already stored under id {id}."), nameof(id));
+                    }
+
+                    level = Math.Min(MaxLevel, (int)(-Math.Log(1.0 - _levelRandom.NextDouble()) * _levelFactor));
+                    slot = AllocateSlot(id, level, context.Query);
+                    _slotsById[id] = slot;
+                    Interlocked.Increment(ref _liveCount);
+                    train = _codes is not null && _quantizer is null && _liveCount == Options.QuantizationTrainingSize;
+                }
+
+                Link(slot, level, context);
+            }
+            finally
+            {
+                _structureLock.ExitReadLock();
+            }
+
+            if (train)
+            {
+                TrainQuantizer();
+            }
+        }
+        finally
+        {
+            _contexts.Return(context);
+        }
+    }
+
+    private int AllocateSlot(long id, int level, ReadOnlySpan<float> vector)
+    {
+        int slot;
+        if (_freeSlots.Count > 0)
+        {
+            slot = _freeSlots.Pop();
+        }
+        else
+        {
+            slot = _slotCount;
+            GrowTo(slot + 1);
+        }
+
+        vector.CopyTo(_vectors.Row(slot));
+        if (_quantizer is { } quantizer)
+        {
+            quantizer.Encode(vector, _codes!.Row(slot));
+        }
+
+        _ids.At(slot) = id;
+        _levels.At(slot) = level;
+        _links0.At(slot) = 0;
+        _upperLinks.At(slot) = level > 0 ? new int[level * (_m + 1)] : null;
+        Volatile.Write(ref _states.At(slot), LiveSlot);
+        if (slot == _slotCount)
+        {
+            Volatile.Write(ref _slotCount, slot + 1);
+        }
+
+        return slot;
+    }
+
+    private void GrowTo(int slots)
+    {
+        if (_deviceVectors is null)
+        {
+            _vectors.EnsureCapacity(slots);
+        }
+
+        _links0.EnsureCapacity(slots);
+        _upperLinks.EnsureCapacity(slots);
+        _ids.EnsureCapacity(slots);
+        _levels.EnsureCapacity(slots);
+        _states.EnsureCapacity(slots);
+        _codes?.EnsureCapacity(slots);
+    }
+
+    private void TrainQuantizer()
+    {
+        _structureLock.EnterWriteLock();
+        try
+        {
+            if (_quantizer is not null)
+            {
+                return;
+            }
+
+            var rows = new List<float[]>();
+            for (var s = 0; s < _slotCount; s++)
+            {
+                if (_states.At(s) == LiveSlot)
+                {
+                    rows.Add(_vectors.Row(s).ToArray());
+                }
+            }
+
+            SetQuantizer(ScalarQuantizer.Train(Space.Metric, Space.Dimension, rows));
+        }
+        finally
+        {
+            _structureLock.ExitWriteLock();
+        }
+    }
+
+    private void SetQuantizer(ScalarQuantizer quantizer)
+    {
+        for (var s = 0; s < _slotCount; s++)
+        {
+            quantizer.Encode(_vectors.Row(s), _codes!.Row(s));
+        }
+
+        Volatile.Write(ref _quantizer, quantizer);
+    }
+}

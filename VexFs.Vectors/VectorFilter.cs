@@ -1,0 +1,43 @@
+namespace VexFs.Vectors;
+
+/// <summary>
+/// Restricts a search to the vectors whose ids it admits. An index never returns an id the filter rejects.
+/// </summary>
+/// <remarks>
+/// A filter that can list the ids it admits (<see cref="AdmittedIds"/>) lets the index compare the query
+/// with exactly those vectors when they are few, instead of walking the graph past rejected ones.
+/// </remarks>
+public abstract class VectorFilter
+{
+    /// <summary>Whether results may include the vector stored under <paramref name="id"/>.</summary>
+    public abstract bool Admits(long id);
+
+    /// <summary>The ids this filter admits, when it knows them; otherwise <see langword="null"/>.</summary>
+    public virtual IReadOnlyCollection<long>? AdmittedIds => null;
+
+    /// <summary>A filter that admits the ids for which <paramref name="predicate"/> returns true.</summary>
+    public static VectorFilter Where(Func<long, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        return new PredicateFilter(predicate);
+    }
+
+    /// <summary>A filter that admits exactly <paramref name="ids"/>.</summary>
+    public static VectorFilter In(IEnumerable<long> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        return new SetFilter([.. ids]);
+    }
+
+    private sealed class PredicateFilter(Func<long, bool> predicate) : VectorFilter
+    {
+        public override bool Admits(long id) => predicate(id);
+    }
+
+    private sealed class SetFilter(HashSet<long> ids) : VectorFilter
+    {
+        public override IReadOnlyCollection<long> AdmittedIds => ids;
+
+        public override bool Admits(long id) => ids.Contains(id);
+    }
+}

@@ -1,0 +1,365 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using VexFs.Vectors;
+using VexFs.Vectors.Flat;
+using VexFs.Vectors.Hnsw;
+using VexFs.Vectors.Persistence;
+using VexFs.Vectors.Quantization;
+
+namespace VexFs.Bench.Ann;
+
+/// <summary>
+/// <c>ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10]
+/// [--systems hnsw,hnsw-int8,hnsw-int8-device,flat] [--out results.json]</c>: builds our indexes on a make_dataset.py
+/// directory and writes the peers' result schema. <c>ann plot OUT.png RESULTS.json...</c> draws them.
+/// </summary>
+public static class AnnCommand
+{
+    public static int Run(string[] args)
+    {
+        if (args.FirstOrDefault() == "plot")
+        {
+            return AnnPlot.Run(args[1..]);
+        }
+
+        AnnArguments a;
+        try
+        {
+            a = AnnArguments.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"ann: {e.Message}");
+            Console.Error.WriteLine("usage: ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10] [--systems hnsw,hnsw-int8,hnsw-int8-device,flat] [--out FILE]");
+            return 2;
+        }
+
+        var metric = ReadMetric(Path.Combine(a.Dataset, "meta.json"));
+        var data = File.Exists(Path.Combine(a.Dataset, "base.fvecs"))
+            ? (Base: VecsFile.ReadFloats(Path.Combine(a.Dataset, "base.fvecs")),
+               Queries: VecsFile.ReadFloats(Path.Combine(a.Dataset, "query.fvecs")),
+               Truth: VecsFile.ReadInts(Path.Combine(a.Dataset, "groundtruth.ivecs")))
+            : throw new FileNotFoundException("no base.fvecs in the dataset directory", a.Dataset);
+        var space = new VectorSpace(data.Base[0].Length, metric);
+        var results = new List<SystemResult>();
+        foreach (var system in a.Systems)
+        {
+            Console.Error.WriteLine($"{system} on {a.Dataset} ...");
+            var measured = system switch
+            {
+                "hnsw" => RunHnsw(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.None),
+                "hnsw-int8" => RunHnsw(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.ScalarInt8),
+                "hnsw-int8-device" => [RunDevice(space, data.Base, data.Queries, data.Truth, a)],
+                "flat" => [RunFlat(space, data.Base, data.Queries, data.Truth, a)],
+                _ => throw new ArgumentException($"unknown system {system}"),
+            };
+            foreach (var result in measured)
+            {
+                Console.Error.WriteLine($"  {result.Name}");
+                result.Print(a.K);
+                results.Add(result);
+            }
+        }
+
+        if (a.Out is not null)
+        {
+            using var stream = File.Create(a.Out);
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            json.WriteStartArray();
+            foreach (var r in results)
+            {
+                r.Write(json, a, space, data.Base.Length, Path.GetFileName(Path.TrimEndingDirectorySeparator(a.Dataset)));
+            }
+
+            json.WriteEndArray();
+        }
+
+        return 0;
+    }
+
+    private static VectorMetric ReadMetric(string metaPath)
+    {
+        if (!File.Exists(metaPath))
+        {
+            return VectorMetric.L2;
+        }
+
+        using var meta = JsonDocument.Parse(File.ReadAllText(metaPath));
+        var name = meta.RootElement.TryGetProperty("metric", out var m) ? m.GetString() : "l2";
+        return name switch
+        {
+            "ip" => VectorMetric.InnerProduct,
+            "cos" => VectorMetric.Cosine,
+            _ => VectorMetric.L2,
+        };
+    }
+
+    private static List<SystemResult> RunHnsw(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a, VectorQuantization quantization)
+    {
+        var options = HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = quantization, QuantizationTrainingSize = Math.Min(vectors.Length, 1024), Seed = 100 };
+        var ids = Enumerable.Range(0, vectors.Length).Select(i => (long)i).ToArray();
+        var before = ResidentBytes();
+        var clock = Stopwatch.StartNew();
+        var index = new HnswIndex(space, options);
+        index.AddRange(ids, vectors, a.BuildThreads);
+        var build = clock.Elapsed.TotalSeconds;
+        var memory = ResidentBytes() - before;
+        var result = new SystemResult(
+            quantization == VectorQuantization.None ? "VexFs HnswIndex" : "VexFs HnswIndex int8 (exact re-rank)",
+            build, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
+        var found = new VectorMatch[queries.Length][];
+        WarmUp(queries.Length, q => index.Search(queries[q], a.K, a.Ef.Max()));
+        foreach (var ef in a.Ef)
+        {
+            // The first pass warms the caches for this ef; the second is timed.
+            var qps = 0.0;
+            for (var pass = 0; pass < 2; pass++)
+            {
+                qps = Timed(queries.Length, a.Threads, q => found[q] = index.Search(queries[q], a.K, Math.Max(ef, a.K)));
+            }
+
+            result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
+        }
+
+        var results = new List<SystemResult> { result };
+        if (quantization == VectorQuantization.None)
+        {
+            results.AddRange(RunFiltered(space, index, vectors, queries, a, memory));
+        }
+
+        index.Dispose();
+        return results;
+    }
+
+    /// <summary>
+    /// Builds an int8 index, saves it to a page file and reopens it with the float vectors left in the file:
+    /// memory is what reopening adds, and re-ranking reads vectors through the operating system's page cache.
+    /// </summary>
+    private static SystemResult RunDevice(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"vexfs-ann-{Environment.ProcessId}.pages");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            using (var built = new HnswIndex(space, HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = VectorQuantization.ScalarInt8, QuantizationTrainingSize = Math.Min(vectors.Length, 1024), Seed = 100 }))
+            {
+                built.AddRange(Enumerable.Range(0, vectors.Length).Select(i => (long)i).ToArray(), vectors, a.BuildThreads);
+                using var file = new PageFile(path, 4096, FileMode.CreateNew);
+                built.Save(file);
+            }
+
+            var build = clock.Elapsed.TotalSeconds;
+            using var store = new PageFile(path, 4096, FileMode.Open);
+            var before = ResidentBytes();
+            clock.Restart();
+            using var index = HnswIndex.Load(store, VectorResidency.Device);
+            var load = clock.Elapsed.TotalSeconds;
+            var memory = ResidentBytes() - before;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  reopened in {load:F2}s"));
+            var result = new SystemResult("VexFs HnswIndex int8, vectors on device", build, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
+            var found = new VectorMatch[queries.Length][];
+            WarmUp(queries.Length, q => index.Search(queries[q], a.K, a.Ef.Max()));
+            foreach (var ef in a.Ef)
+            {
+                var qps = 0.0;
+                for (var pass = 0; pass < 2; pass++)
+                {
+                    qps = Timed(queries.Length, a.Threads, q => found[q] = index.Search(queries[q], a.K, Math.Max(ef, a.K)));
+                }
+
+                result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
+            }
+
+            return result;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// Searches restricted to 1% of the vectors (ids divisible by 100), by an id set and by a predicate, at
+    /// every ef; the truth is an exact search over just those vectors.
+    /// </summary>
+    private static IEnumerable<SystemResult> RunFiltered(VectorSpace space, HnswIndex index, float[][] vectors, float[][] queries, AnnArguments a, long memory)
+    {
+        var admitted = Enumerable.Range(0, vectors.Length).Where(i => i % 100 == 0).Select(i => (long)i).ToArray();
+        using var exact = new FlatIndex(space);
+        foreach (var id in admitted)
+        {
+            exact.Add(id, vectors[id]);
+        }
+
+        var truth = queries.Select(q => exact.Search(q, a.K).Select(m => (int)m.Id).ToArray()).ToArray();
+        var filters = new[]
+        {
+            (Name: "VexFs HnswIndex, filter admits 1% (VectorFilter.In)", Filter: VectorFilter.In(admitted)),
+            (Name: "VexFs HnswIndex, filter admits 1% (VectorFilter.Where)", Filter: VectorFilter.Where(id => id % 100 == 0)),
+        };
+        foreach (var (name, filter) in filters)
+        {
+            var result = new SystemResult(name, 0, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
+            var found = new VectorMatch[queries.Length][];
+            WarmUp(queries.Length, q => index.Search(queries[q], a.K, a.Ef.Max(), filter));
+            foreach (var ef in a.Ef)
+            {
+                var qps = 0.0;
+                for (var pass = 0; pass < 2; pass++)
+                {
+                    qps = Timed(queries.Length, a.Threads, q => found[q] = index.Search(queries[q], a.K, Math.Max(ef, a.K), filter));
+                }
+
+                result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
+            }
+
+            yield return result;
+        }
+    }
+
+    private static SystemResult RunFlat(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a)
+    {
+        var before = ResidentBytes();
+        var clock = Stopwatch.StartNew();
+        using var index = new FlatIndex(space);
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            index.Add(i, vectors[i]);
+        }
+
+        var build = clock.Elapsed.TotalSeconds;
+        var memory = ResidentBytes() - before;
+        var result = new SystemResult("VexFs FlatIndex (exact)", build, memory, (long)vectors.Length * space.Dimension * sizeof(float), []);
+        var found = new VectorMatch[queries.Length][];
+        WarmUp(queries.Length, q => index.Search(queries[q], a.K));
+        var single = 0.0;
+        for (var pass = 0; pass < 2; pass++)
+        {
+            single = Timed(queries.Length, 1, q => found[q] = index.Search(queries[q], a.K));
+        }
+
+        result.Runs.Add(new Measurement(0, 1, Recall(found, truth, a.K), single));
+        var batch = queries.SelectMany(q => q).ToArray();
+        var batchQps = 0.0;
+        for (var pass = 0; pass < 2; pass++)
+        {
+            var clockBatch = Stopwatch.StartNew();
+            found = index.SearchBatch(batch, a.K, Math.Max(2, a.Threads));
+            batchQps = queries.Length / clockBatch.Elapsed.TotalSeconds;
+        }
+        result.Runs.Add(new Measurement(0, queries.Length, Recall(found, truth, a.K), batchQps));
+        return result;
+    }
+
+    /// <summary>
+    /// Searches for two seconds untimed, so that tiered compilation has finished (through its instrumented
+    /// tier) before anything is measured.
+    /// </summary>
+    private static void WarmUp(int count, Action<int> search)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var q = 0; clock.Elapsed.TotalSeconds < 2; q = (q + 1) % count)
+        {
+            search(q);
+        }
+    }
+
+    private static double Timed(int count, int threads, Action<int> search)
+    {
+        var clock = Stopwatch.StartNew();
+        if (threads == 1)
+        {
+            for (var q = 0; q < count; q++)
+            {
+                search(q);
+            }
+        }
+        else
+        {
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, search);
+        }
+
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Recall(VectorMatch[][] found, int[][] truth, int k)
+    {
+        long hits = 0;
+        for (var q = 0; q < found.Length; q++)
+        {
+            var expected = truth[q].Take(k).ToHashSet();
+            hits += found[q].Take(k).Count(m => expected.Contains((int)m.Id));
+        }
+
+        return (double)hits / (found.Length * k);
+    }
+
+    private static long ResidentBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64;
+    }
+
+    private sealed record Measurement(int Ef, int? Batch, double Recall, double Qps);
+
+    private sealed class SystemResult(string system, double build, long memory, long indexBytes, Dictionary<string, int> parameters)
+    {
+        public string Name => system;
+
+        public List<Measurement> Runs { get; } = [];
+
+        public void Print(int k)
+        {
+            foreach (var run in Runs)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ef={run.Ef,4} recall@{k}={run.Recall:F4} qps={run.Qps:F0}"));
+            }
+
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  build {build:F1}s memory {memory / 1048576.0:F0} MiB (index arrays {indexBytes / 1048576.0:F0} MiB)"));
+        }
+
+        public void Write(Utf8JsonWriter json, AnnArguments a, VectorSpace space, int n, string dataset)
+        {
+            json.WriteStartObject();
+            json.WriteString("system", system);
+            json.WriteStartObject("params");
+            foreach (var (name, value) in parameters)
+            {
+                json.WriteNumber(name, value);
+            }
+
+            json.WriteEndObject();
+            json.WriteNumber("build_s", build);
+            json.WriteNumber("memory_bytes", memory);
+            json.WriteNumber("index_bytes", indexBytes);
+            json.WriteString("dataset", dataset);
+            json.WriteNumber("n", n);
+            json.WriteNumber("dim", space.Dimension);
+            json.WriteString("metric", space.Metric switch { VectorMetric.InnerProduct => "ip", VectorMetric.Cosine => "cos", _ => "l2" });
+            json.WriteNumber("k", a.K);
+            json.WriteNumber("threads", a.Threads);
+            json.WriteNumber("build_threads", a.BuildThreads);
+            json.WriteStartArray("runs");
+            foreach (var run in Runs)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("ef", run.Ef);
+                if (run.Batch is { } batch)
+                {
+                    json.WriteNumber("batch", batch);
+                }
+
+                json.WriteNumber("recall_at_10", run.Recall);
+                json.WriteNumber("qps", run.Qps);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+    }
+}

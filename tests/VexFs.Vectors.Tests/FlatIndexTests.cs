@@ -1,0 +1,92 @@
+using VexFs.Vectors.Flat;
+
+namespace VexFs.Vectors.Tests;
+
+public sealed class FlatIndexTests : IndexContractTests
+{
+    protected override IVectorIndex Create(VectorSpace space) => new FlatIndex(space);
+
+    [Theory]
+    [InlineData(VectorMetric.L2, 37)]
+    [InlineData(VectorMetric.Cosine, 64)]
+    [InlineData(VectorMetric.InnerProduct, 100)]
+    [InlineData(VectorMetric.L2, 1500)]
+    public void Exact_search_has_recall_one_against_brute_force(VectorMetric metric, int dimension)
+    {
+        using var index = new FlatIndex(new VectorSpace(dimension, metric));
+        var vectors = TestData.Mixture(3000, dimension, seed: 11);
+        var byId = new Dictionary<long, float[]>();
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            index.Add(1000 + i, vectors[i]);
+            byId[1000 + i] = vectors[i];
+        }
+
+        var queries = TestData.Mixture(50, dimension, seed: 12);
+        var truth = queries.Select(q => TestData.BruteForce(byId, metric, q, 10)).ToList();
+        var found = queries.Select(q => index.Search(q, 10)).ToList();
+        Assert.Equal(1.0, TestData.Recall(truth, found));
+        for (var q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(truth[q], found[q].Select(m => m.Id));
+        }
+    }
+
+    [Fact]
+    public void Filtered_scans_cross_chunk_boundaries()
+    {
+        // 4 KiB rows: vectors and ids are chunked differently, and 1,200 vectors span several chunks.
+        using var index = new FlatIndex(new VectorSpace(1024, VectorMetric.L2));
+        var vectors = TestData.Mixture(1200, 1024, seed: 13);
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            index.Add(i, vectors[i]);
+        }
+
+        var odd = VectorFilter.Where(id => id % 2 == 1);
+        var result = index.Search(vectors[1101], 3, odd);
+        Assert.Equal(1101, result[0].Id);
+        Assert.All(result, m => Assert.Equal(1, m.Id % 2));
+    }
+
+    [Fact]
+    public void Cosine_queries_ignore_what_pooled_buffers_held_before()
+    {
+        using var index = new FlatIndex(new VectorSpace(3, VectorMetric.Cosine));
+        index.Add(1, [1, 2, 2]);
+        using var wide = new FlatIndex(new VectorSpace(16, VectorMetric.L2));
+        wide.Add(1, Enumerable.Repeat(9f, 16).ToArray());
+        for (var i = 0; i < 20; i++)
+        {
+            // Searches of a 16-dimension index leave floats in the pooled buffers a 3-dimension index rents next.
+            wide.Search(Enumerable.Repeat(5f, 16).ToArray(), 1);
+            Assert.Equal(0f, index.Search([2, 4, 4], 1)[0].Distance, 5);
+        }
+    }
+
+    [Fact]
+    public void Batch_search_equals_single_searches()
+    {
+        using var index = new FlatIndex(new VectorSpace(24, VectorMetric.L2));
+        var vectors = TestData.Mixture(2500, 24, seed: 21);
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            index.Add(i, vectors[i]);
+        }
+
+        var queries = TestData.Mixture(37, 24, seed: 22);
+        var batch = index.SearchBatch(queries.SelectMany(q => q).ToArray(), 7, maxDegreeOfParallelism: 2);
+        Assert.Equal(queries.Length, batch.Length);
+        for (var q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(index.Search(queries[q], 7), batch[q]);
+        }
+    }
+
+    [Fact]
+    public void Batch_of_partial_queries_is_an_argument_error()
+    {
+        using var index = new FlatIndex(new VectorSpace(4, VectorMetric.L2));
+        Assert.Throws<ArgumentException>(() => index.SearchBatch(new float[6], 1));
+    }
+}
