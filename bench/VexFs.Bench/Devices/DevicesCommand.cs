@@ -45,7 +45,7 @@ internal static class DevicesCommand
 
         var rows = new List<string>
         {
-            "| target | pattern | block | VexFS MB/s | fio MB/s | VexFS / fio |",
+            "| target | pattern | block | VexFS MB/s | fio MB/s (median of 3; min-max) | VexFS / fio |",
             "| --- | --- | --- | ---: | ---: | ---: |",
         };
         foreach (var report in summary.Reports.Where(r => r.ResultStatistics is not null))
@@ -55,10 +55,12 @@ internal static class DevicesCommand
             var pattern = (IoPattern)parameters["Pattern"];
             int blockSize = (int)parameters["BlockSize"];
             double ours = blockSize / (report.ResultStatistics!.Mean * 1e-9);
-            double fio = Fio.BytesPerSecond(BenchTargets.Paths[target], pattern, blockSize, BenchTargets.Length, seconds);
+            // The median of three fio runs: a virtual disk's speed wanders from one second to the next.
+            var fioRuns = Enumerable.Range(0, 3).Select(_ => Fio.BytesPerSecond(BenchTargets.Paths[target], pattern, blockSize, BenchTargets.Length, seconds)).Order().ToList();
+            double fio = fioRuns[1];
             rows.Add(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {target} | {pattern.FioName()} | {(blockSize >= 1 << 20 ? $"{blockSize >> 20} MiB" : $"{blockSize >> 10} KiB")} | {ours / 1e6:0.0} | {fio / 1e6:0.0} | {ours / fio:0.00} |"));
+                $"| {target} | {pattern.FioName()} | {(blockSize >= 1 << 20 ? $"{blockSize >> 20} MiB" : $"{blockSize >> 10} KiB")} | {ours / 1e6:0.0} | {fio / 1e6:0.0} ({fioRuns[0] / 1e6:0}-{fioRuns[2] / 1e6:0}) | {ours / fio:0.00} |"));
         }
 
         Console.WriteLine();
