@@ -16,6 +16,9 @@ py=/usr/bin/python3
 data=$work/${metric}_${n}x${dim}
 out=$work/results_${metric}_${n}x${dim}_M${M}_efc${EFC}_t${THREADS}_bt${BUILD_THREADS}
 mkdir -p "$out"
+"$py" -c "import faiss, hnswlib, numpy" 2>/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-faiss python3-hnswlib libhnswlib-dev g++ >/dev/null
+}
 
 [ -f "$data/groundtruth.ivecs" ] || "$py" "$peers/make_dataset.py" "$data" --n "$n" --dim "$dim" --metric "$metric"
 dotnet build -c Release "$repo/bench/VexFs.Bench" -v quiet -nologo >&2
