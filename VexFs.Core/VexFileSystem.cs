@@ -79,7 +79,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(device);
         options ??= VexFileSystemOptions.Default;
-        var superblock = ReadSuperblock(device);
+        var superblock = SuperblockCopies.Read(device);
         bool readOnly = options.ReadOnly || device.IsReadOnly
             || (superblock.ReadOnlyCompatible & ~KnownFeatures.ReadOnlyCompatible) != 0;
         if (readOnly)
@@ -93,14 +93,14 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         }
 
         var (journal, _) = JournalWriter.Recover(device, superblock.JournalStart, superblock.JournalBlocks, superblock.BlockSize, superblock.ChecksumSeed, superblock.Uuid, superblock.BlockCount);
-        superblock = ReadSuperblock(device) with
+        superblock = SuperblockCopies.Read(device) with
         {
             State = FileSystemState.NotClean | (superblock.State & FileSystemState.Errors),
             Incompatible = superblock.Incompatible | IncompatibleFeatures.NeedsRecovery,
             MountCount = superblock.MountCount + 1,
             MountedNs = Now,
         };
-        WritePrimarySuperblock(device, superblock);
+        SuperblockCopies.WriteRecord(device, superblock);
         device.Flush();
         return new VexFileSystem(device, options, leaveOpen, superblock, journal);
     }
@@ -183,28 +183,6 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     }
 
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
-
-    private static Superblock ReadSuperblock(BlockDevice device)
-    {
-        var buffer = new byte[Math.Max(2048, device.SectorSize)];
-        if (device.Length < buffer.Length)
-        {
-            throw new InvalidFileSystemException($"{device.Description} is too small to hold a VexFS filesystem.");
-        }
-
-        device.Read(0, buffer);
-        return Superblock.ReadFrom(buffer.AsSpan((int)Superblock.ByteOffset), Superblock.ByteOffset / 1024, device.Length);
-    }
-
-    private static void WritePrimarySuperblock(BlockDevice device, Superblock superblock)
-    {
-        int sector = device.SectorSize;
-        long aligned = Superblock.ByteOffset / sector * sector;
-        var buffer = new byte[Math.Max(sector, (int)(Superblock.ByteOffset - aligned) + Superblock.Size)];
-        device.Read(aligned, buffer);
-        superblock.WriteTo(buffer.AsSpan((int)(Superblock.ByteOffset - aligned)));
-        device.Write(aligned, buffer);
-    }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
@@ -299,8 +277,8 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         _failure ??= e;
         try
         {
-            var sb = ReadSuperblock(_device) with { State = FileSystemState.Errors };
-            WritePrimarySuperblock(_device, sb);
+            var sb = SuperblockCopies.Read(_device) with { State = FileSystemState.Errors };
+            SuperblockCopies.WriteRecord(_device, sb);
             _device.Flush();
         }
         catch (IOException)

@@ -23,20 +23,9 @@ public sealed partial class FileSystemChecker
     private Superblock? TryReadSuperblock(long offset, out string? problem)
     {
         problem = null;
-        int sector = _device.SectorSize;
-        long aligned = offset / sector * sector;
-        int span = (int)(((offset - aligned + Superblock.Size + sector - 1) / sector) * sector);
-        if (aligned < 0 || aligned + span > _device.Length)
-        {
-            problem = "outside the device";
-            return null;
-        }
-
-        var buffer = new byte[span];
-        _device.Read(aligned, buffer);
         try
         {
-            return Superblock.ReadFrom(buffer.AsSpan((int)(offset - aligned)), offset / 1024, _device.Length);
+            return SuperblockCopies.Read(_device, offset);
         }
         catch (InvalidFileSystemException e)
         {

@@ -47,9 +47,7 @@ internal sealed class FileSystemEditor
     public static FileSystemEditor Open(BlockDevice device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        var buffer = new byte[Math.Max(2048, device.SectorSize)];
-        device.Read(0, buffer);
-        var sb = Superblock.ReadFrom(buffer.AsSpan((int)Superblock.ByteOffset), Superblock.ByteOffset / 1024, device.Length);
+        var sb = SuperblockCopies.Read(device);
         if (sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
         {
             throw new IOException("The filesystem's journal needs recovery; run fsck.vexfs first.");
