@@ -1,3 +1,4 @@
+using VexFs.Format.Editing;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
 
@@ -181,16 +182,8 @@ public sealed partial class FileSystemChecker
 
     private void WriteDescriptorsAndSuperblocks()
     {
-        var table = new byte[(long)_sb.DescriptorBlocks * _sb.BlockSize];
-        for (int g = 0; g < _sb.GroupCount; g++)
-        {
-            _groups[g].WriteTo(table.AsSpan(g * GroupDescriptor.Size, GroupDescriptor.Size), g, _sb.ChecksumSeed);
-        }
-
-        foreach (int group in Enumerable.Range(0, _sb.GroupCount).Where(Geometry.HasSuperblockCopy))
-        {
-            WriteSuperblockCopy(group, _sb with { CopyGroup = group }, table);
-        }
+        SuperblockCopies.WriteAll(_device, _geometry, _sb, _groups, firstGroup: 0);
+        _report.Modified = true;
     }
 
     private void CheckVectorArea()

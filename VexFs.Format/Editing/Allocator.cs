@@ -240,19 +240,7 @@ internal sealed class Allocator
     }
 
     /// <summary>Writes the superblock and descriptor-table copies of the backup groups straight to the device.</summary>
-    public void WriteBackups(BlockDevice device)
-    {
-        var table = new byte[(long)Superblock.DescriptorBlocks * Superblock.BlockSize];
-        for (int g = 0; g < _groups.Length; g++)
-        {
-            _groups[g].WriteTo(table.AsSpan(g * GroupDescriptor.Size, GroupDescriptor.Size), g, Superblock.ChecksumSeed);
-        }
-
-        foreach (int g in Enumerable.Range(1, _groups.Length - 1).Where(Geometry.HasSuperblockCopy))
-        {
-            SuperblockCopies.Write(device, _geometry, Superblock with { CopyGroup = g }, table, g);
-        }
-    }
+    public void WriteBackups(BlockDevice device) => SuperblockCopies.WriteAll(device, _geometry, Superblock, _groups, firstGroup: 1);
 
     /// <summary>Changes the superblock the allocator keeps (state, times, orphan list), to be written with the rest.</summary>
     public void UpdateSuperblock(Func<Superblock, Superblock> change) => Superblock = change(Superblock);

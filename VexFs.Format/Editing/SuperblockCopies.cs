@@ -35,6 +35,24 @@ internal static class SuperblockCopies
         device.Write(geometry.DescriptorTableBlock(group) * geometry.BlockSize, descriptors);
     }
 
+    /// <summary>
+    /// Writes the superblock and the descriptor table of <paramref name="groups"/> into every group that keeps a
+    /// copy, from <paramref name="firstGroup"/> on (0 includes the primary, 1 only the backups).
+    /// </summary>
+    public static void WriteAll(BlockDevice device, Geometry geometry, Superblock sb, IReadOnlyList<GroupDescriptor> groups, int firstGroup)
+    {
+        var table = new byte[(long)sb.DescriptorBlocks * sb.BlockSize];
+        for (int g = 0; g < groups.Count; g++)
+        {
+            groups[g].WriteTo(table.AsSpan(g * GroupDescriptor.Size, GroupDescriptor.Size), g, sb.ChecksumSeed);
+        }
+
+        foreach (int g in Enumerable.Range(firstGroup, groups.Count - firstGroup).Where(Geometry.HasSuperblockCopy))
+        {
+            Write(device, geometry, sb with { CopyGroup = g }, table, g);
+        }
+    }
+
     /// <summary>The sector-aligned span of the device that holds a superblock record at <paramref name="byteOffset"/>.</summary>
     private static (long Aligned, byte[] Buffer) Sectors(BlockDevice device, long byteOffset)
     {
