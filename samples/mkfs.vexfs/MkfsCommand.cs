@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using VexFs.BlockDevices;
 using VexFs.Format;
+using VexFs.Format.Editing;
 using VexFs.Format.VectorArea;
 using VexFs.Samples;
 
@@ -32,9 +33,10 @@ internal static class MkfsCommand
         var dryRun = new Option<bool>("-n") { Description = "Print the layout without writing anything." };
         var force = new Option<bool>("-F") { Description = "Format even when the device holds a filesystem." };
         var quiet = new Option<bool>("-q") { Description = "Print nothing but errors." };
+        var populate = new Option<string?>("-d") { Description = "Copy this directory tree into the new filesystem (files, directories, symbolic links, permissions)." };
         var root = new RootCommand("mkfs.vexfs: make a VexFS filesystem on a block device or image file.")
         {
-            device, size, blockSize, label, uuid, inodes, bytesPerInode, inodeSize, journal, extended, vectors, dryRun, force, quiet,
+            device, size, blockSize, label, uuid, inodes, bytesPerInode, inodeSize, journal, extended, vectors, dryRun, force, quiet, populate,
         };
 
         var parsed = root.Parse(args);
@@ -63,7 +65,7 @@ internal static class MkfsCommand
                 throw new ArgumentException($"invalid option: {problem}");
             }
 
-            return Format(parsed.GetValue(device)!, parsed.GetValue(size), options, parsed.GetValue(dryRun), parsed.GetValue(force), parsed.GetValue(quiet));
+            return Format(parsed.GetValue(device)!, parsed.GetValue(size), options, parsed.GetValue(dryRun), parsed.GetValue(force), parsed.GetValue(quiet), parsed.GetValue(populate));
         }
         catch (Exception e) when (e is IOException or ArgumentException or FormatException or UnauthorizedAccessException)
         {
@@ -72,8 +74,13 @@ internal static class MkfsCommand
         }
     }
 
-    private static int Format(string path, string? size, FormatOptions options, bool dryRun, bool force, bool quiet)
+    private static int Format(string path, string? size, FormatOptions options, bool dryRun, bool force, bool quiet, string? populate)
     {
+        if (populate is not null && !Directory.Exists(populate))
+        {
+            throw new IOException($"the directory {populate} given to -d does not exist");
+        }
+
         if (!File.Exists(path) && !Directory.Exists(path))
         {
             if (size is null)
@@ -130,6 +137,12 @@ internal static class MkfsCommand
 
         Print(quiet, $"Creating VexFS filesystem on {path}");
         Print(quiet, layout.Describe());
+        if (populate is not null)
+        {
+            int copied = DirectoryImporter.Import(device, populate);
+            Print(quiet, $"Copying files into the filesystem from {populate}: {copied} entries");
+        }
+
         Print(quiet, "Writing superblocks and filesystem accounting information: done");
         return Success;
     }

@@ -36,6 +36,35 @@ public sealed class VexctlTests : IDisposable
     }
 
     [Fact]
+    public void Mkfs_populates_a_new_filesystem_from_a_directory_tree()
+    {
+        string tree = Path.Combine(_directory.Path, "source");
+        Directory.CreateDirectory(Path.Combine(tree, "x", "y"));
+        File.WriteAllBytes(Path.Combine(tree, "x", "data.bin"), Patterns.Random(3_300_000, seed: 9));
+        File.WriteAllText(Path.Combine(tree, "x", "y", "note.txt"), "note");
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "Unix permissions are tested on Linux.");
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(Path.Combine(tree, "x", "y", "note.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.CreateSymbolicLink(Path.Combine(tree, "to-note"), "x/y/note.txt");
+        string image = _directory.File("populated.img");
+
+        var mkfs = Tool.Run("mkfs.vexfs", "-d", tree, image, "64M");
+        Assert.True(mkfs.ExitCode == 0, mkfs.Error);
+        Assert.Contains("5 entries", mkfs.Output, StringComparison.Ordinal);
+        Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+        Assert.Contains("0600", Tool.Run("vexctl", "-d", image, "stat", "/x/y/note.txt").Output, StringComparison.Ordinal);
+
+        string back = Path.Combine(_directory.Path, "back");
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "get", "-r", "/x", back).ExitCode);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(tree, "x", "data.bin")), File.ReadAllBytes(Path.Combine(back, "data.bin")));
+        Assert.Contains("l 777", Tool.Run("vexctl", "-d", image, "ls", "-l", "/").Output, StringComparison.Ordinal);
+        Assert.Equal(1, Tool.Run("mkfs.vexfs", "-d", Path.Combine(_directory.Path, "nope"), _directory.File("other.img"), "64M").ExitCode);
+    }
+
+    [Fact]
     public void Missing_paths_full_devices_and_corrupt_images_fail_with_one_line()
     {
         string image = _directory.File("small.img");
