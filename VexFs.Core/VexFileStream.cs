@@ -19,6 +19,7 @@ public sealed class VexFileStream : Stream
         _canRead = access.HasFlag(FileAccess.Read);
         _canWrite = access.HasFlag(FileAccess.Write);
         _position = position;
+        fileSystem.Retain(inode);
     }
 
     /// <summary>The inode number of the file.</summary>
@@ -127,7 +128,15 @@ public sealed class VexFileStream : Stream
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        _closed = true;
+        if (!_closed)
+        {
+            _closed = true;
+            if (disposing)
+            {
+                _fileSystem.Release(_inode);
+            }
+        }
+
         base.Dispose(disposing);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using VexFs.Format.Records;
 
 namespace VexFs.Core;
@@ -57,22 +56,10 @@ public sealed partial class VexFileSystem
     });
 
     /// <summary>What stat tells of <paramref name="path"/> (symbolic links are not followed).</summary>
-    public VexFileInfo GetInfo(string path) => Query(editor =>
-    {
-        long number = Resolve(editor, path);
-        var inode = editor.ReadInode(number);
-        return new VexFileInfo(
-            number,
-            inode.Mode.Type(),
-            inode.Mode.Permissions(),
-            inode.Size,
-            inode.LinkCount,
-            inode.Uid,
-            inode.Gid,
-            inode.Blocks,
-            DateTimeOffset.FromUnixTimeMilliseconds(inode.ModifyTimeNs / 1_000_000),
-            DateTimeOffset.FromUnixTimeMilliseconds(inode.ChangeTimeNs / 1_000_000));
-    });
+    public VexFileInfo GetInfo(string path) => Query(editor => Describe(editor, Resolve(editor, path)));
+
+    /// <summary>Changes the permissions, owner or times of <paramref name="path"/> (symbolic links are not followed).</summary>
+    public VexFileInfo SetInfo(string path, VexInfoChange change) => Mutate(editor => Change(editor, Resolve(editor, path), change));
 
     /// <summary>Removes a file, symbolic link or other non-directory.</summary>
     public void Delete(string path) => Mutate(editor =>
@@ -160,22 +147,5 @@ public sealed partial class VexFileSystem
     });
 
     /// <summary>The target of the symbolic link <paramref name="path"/>.</summary>
-    public string ReadLink(string path) => Query(editor =>
-    {
-        long number = Resolve(editor, path);
-        var inode = editor.ReadInode(number);
-        if (inode.Mode.Type() != UnixFileType.SymbolicLink)
-        {
-            throw new IOException($"'{path}' is not a symbolic link.");
-        }
-
-        if (inode.Flags.HasFlag(InodeFlags.InlineSymlink))
-        {
-            return Encoding.UTF8.GetString(inode.Root, 0, (int)inode.Size);
-        }
-
-        var bytes = new byte[inode.Size];
-        editor.Read(number, 0, bytes);
-        return Encoding.UTF8.GetString(bytes);
-    });
+    public string ReadLink(string path) => Query(editor => LinkTarget(editor, Resolve(editor, path)));
 }

@@ -50,7 +50,8 @@ public sealed partial class VexFileSystem
 
     internal int ReadAt(long inode, long position, Span<byte> buffer)
     {
-        lock (_lock)
+        _lock.EnterReadLock();
+        try
         {
             ThrowIfDisposed();
             try
@@ -62,6 +63,10 @@ public sealed partial class VexFileSystem
                 Latch(e);
                 throw;
             }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
         }
     }
 

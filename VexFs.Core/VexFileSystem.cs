@@ -20,8 +20,15 @@ namespace VexFs.Core;
 /// not atomic.
 /// </para>
 /// <para>
-/// Instances are thread-safe: operations are serialised. An I/O error from the device latches the instance
-/// read-only and marks the filesystem as having errors.
+/// Instances are thread-safe. Reads (lookups, stat, directory listings, file reads) run in parallel under a
+/// shared lock; changes take it exclusively, one operation at a time, and concurrent flushes share one
+/// journal commit. The lock order is: the instance lock, then the open-file table, then the block cache
+/// (each of the last two is a leaf lock held for a few instructions). An I/O error from the device latches
+/// the instance read-only and marks the filesystem as having errors.
+/// </para>
+/// <para>
+/// A file whose last name is removed while a <see cref="VexFileStream"/> has it open stays readable and
+/// writable through that stream; it is freed when the last stream closes, or at the next open after a crash.
 /// </para>
 /// </remarks>
 public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
@@ -29,9 +36,11 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     private readonly BlockDevice _device;
     private readonly bool _leaveOpen;
     private readonly VexFileSystemOptions _options;
-    private readonly Lock _lock = new();
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly Lock _openLock = new();
+    private readonly Dictionary<long, int> _openCounts = [];
     private readonly JournalWriter? _journal;
-    private readonly JournaledStore? _store;
+    private readonly JournaledStore _store;
     private readonly DeviceBlockStore _data;
     private FileSystemEditor _editor;
     private Exception? _failure;
@@ -44,15 +53,8 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         _leaveOpen = leaveOpen;
         _journal = journal;
         _data = new DeviceBlockStore(device, superblock.BlockSize);
-        if (journal is not null)
-        {
-            _store = new JournaledStore(device, journal, superblock.BlockSize);
-            _editor = new FileSystemEditor(_store, _data, superblock, device);
-        }
-        else
-        {
-            _editor = new FileSystemEditor(_data, _data, superblock, device: null);
-        }
+        _store = new JournaledStore(device, journal, new BlockCache(options.BlockCacheBytes, superblock.BlockSize));
+        _editor = NewEditor(superblock);
     }
 
     /// <summary>Whether changes are refused (opened read-only, or latched read-only by an I/O error).</summary>
@@ -102,23 +104,26 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         };
         SuperblockCopies.WriteRecord(device, superblock);
         device.Flush();
-        return new VexFileSystem(device, options, leaveOpen, superblock, journal);
+        var fileSystem = new VexFileSystem(device, options, leaveOpen, superblock, journal);
+        if (superblock.OrphanHead != 0)
+        {
+            fileSystem.ReclaimOrphans();
+        }
+
+        return fileSystem;
     }
 
     /// <summary>Commits every completed operation durably: after this returns they survive a power cut.</summary>
     public void Flush()
     {
-        lock (_lock)
+        using var exclusive = Exclusive();
+        if (_journal is not null && _failure is null)
         {
-            ThrowIfDisposed();
-            if (_store is not null && _failure is null)
+            Guard(() =>
             {
-                Guard(() =>
-                {
-                    _store.Commit();
-                    _editor.Allocator.MarkFreesDurable();
-                });
-            }
+                _store.Commit();
+                _editor.Allocator.MarkFreesDurable();
+            });
         }
     }
 
@@ -126,20 +131,17 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     public Task FlushAsync(CancellationToken cancellationToken = default) => Task.Run(Flush, cancellationToken);
 
     /// <summary>Block and inode counts, as statfs gives them.</summary>
-    public VexSpaceInfo GetSpaceInfo()
+    public VexSpaceInfo GetSpaceInfo() => Query(editor =>
     {
-        lock (_lock)
-        {
-            ThrowIfDisposed();
-            var sb = _editor.Allocator.Superblock;
-            return new VexSpaceInfo(sb.BlockSize, sb.BlockCount, sb.FreeBlocks, sb.InodeCount, sb.FreeInodes);
-        }
-    }
+        var sb = editor.Allocator.Superblock;
+        return new VexSpaceInfo(sb.BlockSize, sb.BlockCount, sb.FreeBlocks, sb.InodeCount, sb.FreeInodes);
+    });
 
     /// <summary>Commits, checkpoints and marks the filesystem clean (a clean unmount).</summary>
     public void Dispose()
     {
-        lock (_lock)
+        _lock.EnterWriteLock();
+        try
         {
             if (_disposed)
             {
@@ -148,8 +150,18 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
 
             try
             {
-                if (_store is not null && _journal is not null && _failure is null)
+                if (_journal is not null && _failure is null)
                 {
+                    lock (_openLock)
+                    {
+                        _openCounts.Clear();
+                    }
+
+                    foreach (long orphan in _editor.Orphans())
+                    {
+                        _editor.ReclaimOrphan(orphan);
+                    }
+
                     _editor.Allocator.UpdateSuperblock(sb => sb with
                     {
                         State = FileSystemState.Clean | (sb.State & FileSystemState.Errors),
@@ -173,6 +185,10 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
                 }
             }
         }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
     }
 
     /// <inheritdoc cref="Dispose"/>
@@ -186,63 +202,157 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    /// <summary>Runs a read under the lock.</summary>
+    /// <summary>Runs a read under the shared lock.</summary>
     private T Query<T>(Func<FileSystemEditor, T> query)
     {
-        lock (_lock)
+        _lock.EnterReadLock();
+        try
         {
             ThrowIfDisposed();
             return Guard(() => query(_editor));
         }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
     }
 
     /// <summary>
-    /// Runs one operation as one transaction: its writes are kept, and its allocator changes written, when it
-    /// completes; when it fails they are all discarded and the allocator reloaded from what was committed.
+    /// Runs one operation as one transaction, under the exclusive lock: its writes are kept, and its allocator
+    /// changes written, when it completes; when it fails they are all discarded and the allocator reloaded
+    /// from what was committed.
     /// </summary>
     private T Mutate<T>(Func<FileSystemEditor, T> operation)
     {
-        lock (_lock)
+        using var exclusive = Exclusive();
+        if (_failure is not null)
         {
-            ThrowIfDisposed();
-            if (_failure is not null)
+            throw new IOException("The filesystem was switched to read-only after an I/O error.", _failure);
+        }
+
+        if (_journal is null)
+        {
+            throw new NotSupportedException("The filesystem is open read-only.");
+        }
+
+        try
+        {
+            var result = operation(_editor);
+            _editor.Allocator.WriteChanges();
+            _store.FinishOperation(_editor.Allocator.Freed);
+            _editor.Allocator.Freed.Clear();
+            if (_store.PendingTransactions >= _options.MaxUnflushedOperations)
             {
-                throw new IOException("The filesystem was switched to read-only after an I/O error.", _failure);
+                _store.Commit();
+                _editor.Allocator.MarkFreesDurable();
             }
 
-            if (_store is null)
+            return result;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _store.AbortOperation();
+            _editor.Allocator.Freed.Clear();
+            if (IsDeviceFailure(e))
             {
-                throw new NotSupportedException("The filesystem is open read-only.");
-            }
-
-            try
-            {
-                var result = operation(_editor);
-                _editor.Allocator.WriteChanges();
-                _store.FinishOperation(_editor.Allocator.Freed);
-                _editor.Allocator.Freed.Clear();
-                if (_store.PendingTransactions >= _options.MaxUnflushedOperations)
-                {
-                    _store.Commit();
-                    _editor.Allocator.MarkFreesDurable();
-                }
-
-                return result;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                _store.AbortOperation();
-                _editor.Allocator.Freed.Clear();
-                if (IsDeviceFailure(e))
-                {
-                    Latch(e);
-                    throw;
-                }
-
-                _editor = new FileSystemEditor(_store, _data, ReadSuperblockThrough(_store), _device);
+                Latch(e);
                 throw;
             }
+
+            _editor = NewEditor(ReadSuperblockThrough(_store));
+            throw;
         }
+    }
+
+    private void Mutate(Action<FileSystemEditor> operation) => Mutate(editor =>
+    {
+        operation(editor);
+        return 0;
+    });
+
+    /// <summary>Takes the exclusive lock of a live instance, released by disposing the result.</summary>
+    private ExclusiveScope Exclusive()
+    {
+        _lock.EnterWriteLock();
+        if (_disposed)
+        {
+            _lock.ExitWriteLock();
+            throw new ObjectDisposedException(nameof(VexFileSystem));
+        }
+
+        return new ExclusiveScope(_lock);
+    }
+
+    private FileSystemEditor NewEditor(Superblock superblock) => new(_store, _data, superblock, _journal is null ? null : _device, IsOpen);
+
+    private bool IsOpen(long inode)
+    {
+        lock (_openLock)
+        {
+            return _openCounts.ContainsKey(inode);
+        }
+    }
+
+    /// <summary>Counts one more open stream of <paramref name="inode"/>.</summary>
+    internal void Retain(long inode)
+    {
+        lock (_openLock)
+        {
+            _openCounts[inode] = _openCounts.GetValueOrDefault(inode) + 1;
+        }
+    }
+
+    /// <summary>Counts one stream of <paramref name="inode"/> closed; the last close of an orphan frees it.</summary>
+    internal void Release(long inode)
+    {
+        lock (_openLock)
+        {
+            if (!_openCounts.TryGetValue(inode, out int count))
+            {
+                return;
+            }
+
+            if (count > 1)
+            {
+                _openCounts[inode] = count - 1;
+                return;
+            }
+
+            _openCounts.Remove(inode);
+        }
+
+        try
+        {
+            if (_disposed || IsReadOnly || !Query(editor => editor.ReadInode(inode).Flags.HasFlag(InodeFlags.Orphan)))
+            {
+                return;
+            }
+
+            Mutate(editor =>
+            {
+                if (!IsOpen(inode))
+                {
+                    editor.ReclaimOrphan(inode);
+                }
+            });
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed after the filesystem: the orphan is freed at its next open.
+        }
+    }
+
+    /// <summary>Frees the files left on the orphan list by a crash, and commits.</summary>
+    private void ReclaimOrphans()
+    {
+        Mutate(editor =>
+        {
+            foreach (long orphan in editor.Orphans())
+            {
+                editor.ReclaimOrphan(orphan);
+            }
+        });
+        Flush();
     }
 
     private T Guard<T>(Func<T> action)
@@ -274,7 +384,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// <summary>Switches to read-only after a device error and tries to mark the superblock as having errors.</summary>
     private void Latch(Exception e)
     {
-        _failure ??= e;
+        Interlocked.CompareExchange(ref _failure, e, null);
         try
         {
             var sb = SuperblockCopies.Read(_device) with { State = FileSystemState.Errors };
@@ -292,5 +402,10 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         var block = new byte[store.BlockSize];
         store.Read(Superblock.ByteOffset / store.BlockSize, block);
         return Superblock.ReadFrom(block.AsSpan((int)(Superblock.ByteOffset % store.BlockSize)), Superblock.ByteOffset / 1024, _device.Length);
+    }
+
+    private readonly struct ExclusiveScope(ReaderWriterLockSlim rwLock) : IDisposable
+    {
+        public void Dispose() => rwLock.ExitWriteLock();
     }
 }

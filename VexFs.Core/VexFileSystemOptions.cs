@@ -14,4 +14,10 @@ public sealed record VexFileSystemOptions
     /// <see cref="VexFileSystem.Flush"/>.
     /// </summary>
     public int MaxUnflushedOperations { get; init; } = 256;
+
+    /// <summary>
+    /// The most memory the cache of metadata blocks (inodes, directories, extent trees, bitmaps) may hold;
+    /// 32 MiB by default, 0 for none.
+    /// </summary>
+    public long BlockCacheBytes { get; init; } = 32 << 20;
 }

@@ -6,17 +6,21 @@ namespace VexFs.Core.Storage;
 
 /// <summary>
 /// The metadata blocks as the filesystem sees them: the running operation's writes, then the finished
-/// operations not yet flushed, then the journal's committed copies not yet checkpointed, then the device.
-/// Each finished operation becomes one journal transaction, so that after a crash the operations that
-/// survive are a prefix of those that finished, each whole.
+/// operations not yet flushed, then the journal's committed copies not yet checkpointed, then the block
+/// cache, then the device. Each finished operation becomes one journal transaction, so that after a crash the
+/// operations that survive are a prefix of those that finished, each whole.
 /// </summary>
-internal sealed class JournaledStore(BlockDevice device, JournalWriter journal, int blockSize) : IBlockStore
+/// <remarks>
+/// Reads may run on many threads at once while nothing changes; every other member needs the caller's
+/// exclusive lock. Without a journal (a read-only open) the store only reads.
+/// </remarks>
+internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal, BlockCache cache) : IBlockStore
 {
     private readonly Dictionary<long, byte[]> _running = [];
     private readonly Dictionary<long, byte[]> _finished = [];
     private readonly List<JournalTransaction> _pending = [];
 
-    public int BlockSize { get; } = blockSize;
+    public int BlockSize { get; } = cache.BlockSize;
 
     /// <summary>Operations finished since the last flush.</summary>
     public int PendingTransactions => _pending.Count;
@@ -28,9 +32,10 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter journal, 
         {
             data.CopyTo(buffer);
         }
-        else if (!journal.TryRead(block, buffer))
+        else if ((journal is null || !journal.TryRead(block, buffer)) && !cache.TryRead(block, buffer))
         {
             device.Read(block * BlockSize, buffer);
+            cache.Put(block, buffer);
         }
     }
 
@@ -42,7 +47,12 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter journal, 
     /// </summary>
     public void FinishOperation(IReadOnlyCollection<long> freed)
     {
-        var revoked = freed.Where(b => _running.ContainsKey(b) || _finished.ContainsKey(b) || journal.HoldsCopy(b)).ToHashSet();
+        var revoked = freed.Where(b => _running.ContainsKey(b) || _finished.ContainsKey(b) || Journal.HoldsCopy(b)).ToHashSet();
+        foreach (long block in freed)
+        {
+            cache.Remove(block);
+        }
+
         foreach (long block in revoked)
         {
             _running.Remove(block);
@@ -64,6 +74,8 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter journal, 
         _running.Clear();
     }
 
+    private JournalWriter Journal => journal ?? throw new NotSupportedException("The filesystem is open read-only.");
+
     /// <summary>Forgets the running operation's writes.</summary>
     public void AbortOperation() => _running.Clear();
 
@@ -75,7 +87,12 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter journal, 
             return;
         }
 
-        journal.CommitAll(_pending);
+        Journal.CommitAll(_pending);
+        foreach (var (block, data) in _finished)
+        {
+            cache.Put(block, data);
+        }
+
         _pending.Clear();
         _finished.Clear();
     }

@@ -34,11 +34,11 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         return i < 0 ? null : entries[i];
     }
 
-    /// <summary>Every entry, in hash order.</summary>
-    public IEnumerable<DirectoryEntry> Enumerate(long dir, Inode inode)
+    /// <summary>Every entry whose hash is at least <paramref name="fromHash"/>, in hash order, reading only the leaves that hold them.</summary>
+    public IEnumerable<DirectoryEntry> Enumerate(long dir, Inode inode, ulong fromHash = 0)
     {
         var root = ReadIndex(extents.Map(inode, dir, 0), dir, inode, isRoot: true);
-        return EnumerateIndex(dir, inode, root);
+        return EnumerateIndex(dir, inode, root, fromHash);
     }
 
     /// <summary>Adds an entry; returns the directory inode, grown when a block was added.</summary>
@@ -193,14 +193,19 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         }
     }
 
-    private IEnumerable<DirectoryEntry> EnumerateIndex(long dir, Inode inode, DirectoryIndex node)
+    private IEnumerable<DirectoryEntry> EnumerateIndex(long dir, Inode inode, DirectoryIndex node, ulong fromHash)
     {
-        foreach (var entry in node.Entries)
+        for (int i = 0; i < node.Entries.Count; i++)
         {
-            long block = extents.Map(inode, dir, entry.FileBlock);
+            if (i + 1 < node.Entries.Count && node.Entries[i + 1].Hash <= fromHash)
+            {
+                continue;
+            }
+
+            long block = extents.Map(inode, dir, node.Entries[i].FileBlock);
             if (node.Depth > 0)
             {
-                foreach (var e in EnumerateIndex(dir, inode, ReadIndex(block, dir, inode, isRoot: false)))
+                foreach (var e in EnumerateIndex(dir, inode, ReadIndex(block, dir, inode, isRoot: false), fromHash))
                 {
                     yield return e;
                 }
@@ -209,7 +214,10 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
             {
                 foreach (var e in ReadLeaf(block, dir))
                 {
-                    yield return e;
+                    if (e.Hash >= fromHash)
+                    {
+                        yield return e;
+                    }
                 }
             }
         }

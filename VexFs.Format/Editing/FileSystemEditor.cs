@@ -9,7 +9,7 @@ namespace VexFs.Format.Editing;
 /// Builds and changes an unmounted filesystem directly on its device, without the journal, as mke2fs -d and
 /// e2fsck do: directories, files, symbolic and hard links. Nothing is durable until <see cref="Commit"/>.
 /// </summary>
-internal sealed class FileSystemEditor
+internal sealed partial class FileSystemEditor
 {
     private readonly BlockDevice? _device;
     private readonly IBlockStore _store;
@@ -18,15 +18,18 @@ internal sealed class FileSystemEditor
     private readonly InodeTable _inodes;
     private readonly ExtentTree _extents;
     private readonly DirectoryEditor _directories;
+    private readonly Func<long, bool> _isOpen;
 
     /// <summary>
     /// Edits through <paramref name="metadata"/> (where every metadata block is read and written) and
     /// <paramref name="data"/> (file contents); <paramref name="device"/>, when given, receives the backup
-    /// superblocks at <see cref="Commit"/>.
+    /// superblocks at <see cref="Commit"/>. A file whose last name goes while <paramref name="isOpen"/> says it
+    /// is open becomes an orphan instead of being freed.
     /// </summary>
-    public FileSystemEditor(IBlockStore metadata, IBlockStore data, Superblock superblock, BlockDevice? device)
+    public FileSystemEditor(IBlockStore metadata, IBlockStore data, Superblock superblock, BlockDevice? device, Func<long, bool>? isOpen = null)
     {
         _device = device;
+        _isOpen = isOpen ?? (_ => false);
         _store = metadata;
         _data = data;
         _allocator = new Allocator(_store, superblock, Allocator.ReadDescriptors(_store, superblock));
@@ -64,7 +67,7 @@ internal sealed class FileSystemEditor
     /// <summary>The device block holding file block <paramref name="fileBlock"/> of inode <paramref name="number"/>.</summary>
     public long Map(long number, long fileBlock) => _extents.Map(_inodes.Read(number), number, fileBlock);
 
-    public IEnumerable<DirectoryEntry> List(long directory) => _directories.Enumerate(directory, _inodes.Read(directory));
+    public IEnumerable<DirectoryEntry> List(long directory, ulong fromHash = 0) => _directories.Enumerate(directory, _inodes.Read(directory), fromHash);
 
     /// <summary>The inode a '/'-separated absolute path names.</summary>
     public long Resolve(string path)
@@ -130,10 +133,15 @@ internal sealed class FileSystemEditor
     public void Link(long parent, string name, long target)
     {
         var parentInode = RequireDirectory(parent);
-        var inode = _inodes.Read(target);
+        var inode = RequireInUse(target);
         if (inode.Mode.Type() == UnixFileType.Directory)
         {
             throw new IOException("Directories cannot be hard-linked.");
+        }
+
+        if (inode.LinkCount == 0)
+        {
+            throw new FileNotFoundException($"Inode {target} has been deleted.");
         }
 
         _inodes.Write(parent, _directories.Insert(parent, parentInode, name, target, inode.Mode.Type()));
@@ -158,7 +166,11 @@ internal sealed class FileSystemEditor
         _directories.Remove(parent, parentInode, name);
         parentInode = _inodes.Read(parent);
         _inodes.Write(parent, parentInode with { LinkCount = parentInode.LinkCount - (isDirectory ? 1 : 0), ModifyTimeNs = Now, ChangeTimeNs = Now });
-        if (isDirectory || target.LinkCount <= 1)
+        if (!isDirectory && target.LinkCount <= 1 && _isOpen(entry.Inode))
+        {
+            MakeOrphan(entry.Inode, target);
+        }
+        else if (isDirectory || target.LinkCount <= 1)
         {
             Release(entry.Inode, target);
         }
@@ -217,80 +229,6 @@ internal sealed class FileSystemEditor
 
         var target = _inodes.Read(entry.Inode);
         _inodes.Write(entry.Inode, target with { ChangeTimeNs = Now });
-    }
-
-    /// <summary>Reads from a file at <paramref name="offset"/>; holes read as zeros. Returns the bytes read.</summary>
-    public int Read(long number, long offset, Span<byte> buffer)
-    {
-        var inode = _inodes.Read(number);
-        if (offset >= inode.Size)
-        {
-            return 0;
-        }
-
-        int total = (int)Math.Min(buffer.Length, inode.Size - offset);
-        int blockSize = _store.BlockSize;
-        var block = new byte[blockSize];
-        for (int done = 0; done < total;)
-        {
-            long position = offset + done;
-            int within = (int)(position % blockSize);
-            int count = Math.Min(total - done, blockSize - within);
-            if (_extents.Find(inode, number, position / blockSize) is { Unwritten: false } extent)
-            {
-                _data.Read(extent.Physical + ((position / blockSize) - extent.Logical), block);
-                block.AsSpan(within, count).CopyTo(buffer[done..]);
-            }
-            else
-            {
-                buffer.Slice(done, count).Clear();
-            }
-
-            done += count;
-        }
-
-        return total;
-    }
-
-    /// <summary>Writes into a file at <paramref name="offset"/>, allocating the blocks of holes it fills.</summary>
-    public void Write(long number, long offset, ReadOnlySpan<byte> data)
-    {
-        var inode = _inodes.Read(number);
-        int blockSize = _store.BlockSize;
-
-        var block = new byte[blockSize];
-        for (int done = 0; done < data.Length;)
-        {
-            long position = offset + done;
-            long fileBlock = position / blockSize;
-            int within = (int)(position % blockSize);
-            int count = Math.Min(data.Length - done, blockSize - within);
-            long physical;
-            if (_extents.Find(inode, number, fileBlock) is { } extent)
-            {
-                physical = extent.Physical + (fileBlock - extent.Logical);
-                if (count < blockSize)
-                {
-                    _data.Read(physical, block);
-                }
-            }
-            else
-            {
-                long goal = fileBlock > 0 && _extents.Find(inode, number, fileBlock - 1) is { } previous
-                    ? previous.Physical + (fileBlock - 1 - previous.Logical) + 1
-                    : _allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group);
-                (physical, _) = _allocator.AllocateBlocks(goal, 1);
-                inode = _extents.Insert(inode, number, new Extent(fileBlock, physical, 1));
-                inode = inode with { Blocks = inode.Blocks + 1 };
-                Array.Clear(block);
-            }
-
-            data.Slice(done, count).CopyTo(block.AsSpan(within));
-            _data.Write(physical, block);
-            done += count;
-        }
-
-        _inodes.Write(number, inode with { Size = Math.Max(inode.Size, offset + data.Length), ModifyTimeNs = Now, ChangeTimeNs = Now });
     }
 
     /// <summary>Sets a file's length: shrinking frees the blocks past the end, growing leaves a hole.</summary>

@@ -13,6 +13,24 @@ internal interface IBlockStore
     void Read(long block, Span<byte> buffer);
 
     void Write(long block, ReadOnlySpan<byte> buffer);
+
+    /// <summary>Reads consecutive blocks from <paramref name="first"/> into <paramref name="buffer"/> (whole blocks).</summary>
+    void ReadBlocks(long first, Span<byte> buffer)
+    {
+        for (int i = 0; i < buffer.Length / BlockSize; i++)
+        {
+            Read(first + i, buffer.Slice(i * BlockSize, BlockSize));
+        }
+    }
+
+    /// <summary>Writes consecutive blocks from <paramref name="first"/> (whole blocks).</summary>
+    void WriteBlocks(long first, ReadOnlySpan<byte> buffer)
+    {
+        for (int i = 0; i < buffer.Length / BlockSize; i++)
+        {
+            Write(first + i, buffer.Slice(i * BlockSize, BlockSize));
+        }
+    }
 }
 
 /// <summary>Blocks read from and written straight to a device.</summary>
@@ -23,4 +41,8 @@ internal sealed class DeviceBlockStore(BlockDevice device, int blockSize) : IBlo
     public void Read(long block, Span<byte> buffer) => device.Read(block * BlockSize, buffer[..BlockSize]);
 
     public void Write(long block, ReadOnlySpan<byte> buffer) => device.Write(block * BlockSize, buffer[..BlockSize]);
+
+    public void ReadBlocks(long first, Span<byte> buffer) => device.Read(first * BlockSize, buffer);
+
+    public void WriteBlocks(long first, ReadOnlySpan<byte> buffer) => device.Write(first * BlockSize, buffer);
 }

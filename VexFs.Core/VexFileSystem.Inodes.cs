@@ -1,0 +1,237 @@
+using System.Text;
+using VexFs.Format.Directories;
+using VexFs.Format.Editing;
+using VexFs.Format.Records;
+
+namespace VexFs.Core;
+
+/// <summary>
+/// The inode-number interface, the one a FUSE host sits on: lookup, getattr, setattr, readdir with a cookie,
+/// create, link, unlink, rename, and reads and writes by inode. The path interface resolves a path and then
+/// does the same thing.
+/// </summary>
+public sealed partial class VexFileSystem
+{
+    /// <summary>The inode number of the root directory.</summary>
+    public long RootInode => _editor.RootInode;
+
+    /// <summary>The entry <paramref name="name"/> of directory <paramref name="directory"/>, with its attributes.</summary>
+    /// <exception cref="FileNotFoundException">There is no such entry.</exception>
+    public VexFileInfo Lookup(long directory, string name) => Query(editor =>
+    {
+        RequireDirectory(editor, directory);
+        var entry = editor.Lookup(directory, name) ?? throw new FileNotFoundException($"'{name}' does not exist in directory {directory}.", name);
+        return Describe(editor, entry.Inode);
+    });
+
+    /// <summary>What stat tells of inode <paramref name="inode"/>.</summary>
+    public VexFileInfo GetInfo(long inode) => Query(editor => Describe(editor, inode));
+
+    /// <summary>Changes the permissions, owner or times of inode <paramref name="inode"/>.</summary>
+    public VexFileInfo SetInfo(long inode, VexInfoChange change) => Mutate(editor => Change(editor, inode, change));
+
+    /// <summary>
+    /// Up to <paramref name="maxEntries"/> entries of a directory (without '.' and '..'), starting at
+    /// <paramref name="cookie"/> (0 for the first page, then the <see cref="VexDirectoryEntry.NextCookie"/> of
+    /// the last entry read). Entries that exist throughout a listing are returned exactly once, however the
+    /// directory changes between pages.
+    /// </summary>
+    public IReadOnlyList<VexDirectoryEntry> ReadDirectory(long directory, long cookie, int maxEntries)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cookie);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEntries);
+        return Query(editor =>
+        {
+            RequireDirectory(editor, directory);
+            var page = new List<VexDirectoryEntry>();
+            foreach (var entry in editor.List(directory, (ulong)cookie << CookieShift))
+            {
+                long key = (long)(entry.Hash >> CookieShift);
+
+                // Names whose hashes share a cookie go in one page, so that resuming never splits them.
+                if (page.Count >= maxEntries && key != page[^1].NextCookie - 1)
+                {
+                    break;
+                }
+
+                page.Add(new VexDirectoryEntry(entry.Name, entry.Type, entry.Inode, key + 1));
+            }
+
+            return (IReadOnlyList<VexDirectoryEntry>)page;
+        });
+    }
+
+    /// <summary>Creates an empty regular file <paramref name="name"/> in <paramref name="directory"/>.</summary>
+    public VexFileInfo CreateFile(long directory, string name, int permissions = 0x1A4, uint uid = 0, uint gid = 0) =>
+        Mutate(editor => Own(editor, editor.CreateFile(directory, name, [], permissions), uid, gid));
+
+    /// <summary>Creates an empty directory <paramref name="name"/> in <paramref name="directory"/>.</summary>
+    public VexFileInfo CreateDirectory(long directory, string name, int permissions = 0x1ED, uint uid = 0, uint gid = 0) =>
+        Mutate(editor =>
+        {
+            RequireDirectory(editor, directory);
+            return Own(editor, editor.CreateDirectory(directory, name, permissions), uid, gid);
+        });
+
+    /// <summary>Creates a symbolic link <paramref name="name"/> in <paramref name="directory"/> pointing at <paramref name="target"/>.</summary>
+    public VexFileInfo CreateSymbolicLink(long directory, string name, string target, uint uid = 0, uint gid = 0) =>
+        Mutate(editor => Own(editor, editor.CreateSymbolicLink(directory, name, target), uid, gid));
+
+    /// <summary>Adds the name <paramref name="name"/> in <paramref name="directory"/> for inode <paramref name="inode"/>.</summary>
+    public VexFileInfo CreateHardLink(long directory, string name, long inode) => Mutate(editor =>
+    {
+        editor.Link(directory, name, inode);
+        return Describe(editor, inode);
+    });
+
+    /// <summary>Removes the non-directory entry <paramref name="name"/> of <paramref name="directory"/>.</summary>
+    public void Unlink(long directory, string name) => Mutate(editor =>
+    {
+        var entry = RequireEntry(editor, directory, name);
+        if (entry.Type == UnixFileType.Directory)
+        {
+            throw new IOException($"'{name}' is a directory.");
+        }
+
+        editor.Unlink(directory, name);
+    });
+
+    /// <summary>Removes the empty directory <paramref name="name"/> of <paramref name="directory"/>.</summary>
+    public void RemoveDirectory(long directory, string name) => Mutate(editor =>
+    {
+        if (RequireEntry(editor, directory, name).Type != UnixFileType.Directory)
+        {
+            throw new IOException($"'{name}' is not a directory.");
+        }
+
+        editor.Unlink(directory, name);
+    });
+
+    /// <summary>
+    /// Renames an entry, atomically; with <paramref name="overwrite"/>, a file (or an empty directory) of the new
+    /// name is replaced.
+    /// </summary>
+    public void Rename(long directory, string name, long newDirectory, string newName, bool overwrite = true) => Mutate(editor =>
+    {
+        RequireEntry(editor, directory, name);
+        RequireDirectory(editor, newDirectory);
+        if (!overwrite && editor.Lookup(newDirectory, newName) is not null && !(directory == newDirectory && name == newName))
+        {
+            throw new IOException($"'{newName}' already exists in directory {newDirectory}.");
+        }
+
+        editor.Rename(directory, name, newDirectory, newName);
+    });
+
+    /// <summary>Opens the regular file <paramref name="inode"/> as a stream; the file stays alive while it is open.</summary>
+    public VexFileStream OpenFile(long inode, FileAccess access) => Query(editor =>
+    {
+        var type = Describe(editor, inode).Type;
+        return type == UnixFileType.RegularFile
+            ? new VexFileStream(this, inode, access, 0)
+            : throw new UnauthorizedAccessException($"Inode {inode} is a {type}, not a regular file.");
+    });
+
+    /// <summary>Reads file <paramref name="inode"/> at <paramref name="offset"/>; returns the bytes read (0 at the end).</summary>
+    public int Read(long inode, long offset, Span<byte> buffer)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return ReadAt(inode, offset, buffer);
+    }
+
+    /// <summary>Writes <paramref name="data"/> into file <paramref name="inode"/> at <paramref name="offset"/>.</summary>
+    public void Write(long inode, long offset, ReadOnlySpan<byte> data)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        WriteAt(inode, offset, data);
+    }
+
+    /// <summary>Truncates or extends file <paramref name="inode"/> to <paramref name="length"/> bytes.</summary>
+    public void SetLength(long inode, long length) => SetLengthOf(inode, length);
+
+    /// <summary>The target of the symbolic link <paramref name="inode"/>.</summary>
+    public string ReadLink(long inode) => Query(editor => LinkTarget(editor, inode));
+
+    private const int CookieShift = 2;
+
+    private static VexFileInfo Describe(FileSystemEditor editor, long number)
+    {
+        if (number < 1 || number > editor.Superblock.InodeCount)
+        {
+            throw new FileNotFoundException($"There is no inode {number}.");
+        }
+
+        var inode = editor.ReadInode(number);
+        if (inode.IsFree)
+        {
+            throw new FileNotFoundException($"Inode {number} is not in use.");
+        }
+
+        return new VexFileInfo(
+            number,
+            inode.Mode.Type(),
+            inode.Mode.Permissions(),
+            inode.Size,
+            inode.LinkCount,
+            inode.Uid,
+            inode.Gid,
+            inode.Blocks,
+            FromNs(inode.ModifyTimeNs),
+            FromNs(inode.ChangeTimeNs),
+            FromNs(inode.AccessTimeNs),
+            FromNs(inode.CreateTimeNs));
+    }
+
+    private static VexFileInfo Change(FileSystemEditor editor, long inode, VexInfoChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        editor.SetAttributes(inode, change.Permissions, change.Uid, change.Gid, ToNs(change.AccessedTime), ToNs(change.ModifiedTime));
+        return Describe(editor, inode);
+    }
+
+    private static VexFileInfo Own(FileSystemEditor editor, long inode, uint uid, uint gid)
+    {
+        if (uid != 0 || gid != 0)
+        {
+            editor.SetAttributes(inode, uid: uid, gid: gid);
+        }
+
+        return Describe(editor, inode);
+    }
+
+    private static string LinkTarget(FileSystemEditor editor, long number)
+    {
+        var inode = editor.ReadInode(number);
+        if (inode.Mode.Type() != UnixFileType.SymbolicLink)
+        {
+            throw new IOException($"Inode {number} is not a symbolic link.");
+        }
+
+        if (inode.Flags.HasFlag(InodeFlags.InlineSymlink))
+        {
+            return Encoding.UTF8.GetString(inode.Root, 0, (int)inode.Size);
+        }
+
+        var bytes = new byte[inode.Size];
+        editor.Read(number, 0, bytes);
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    private static void RequireDirectory(FileSystemEditor editor, long directory)
+    {
+        if (Describe(editor, directory).Type != UnixFileType.Directory)
+        {
+            throw new DirectoryNotFoundException($"Inode {directory} is not a directory.");
+        }
+    }
+
+    private static DirectoryEntry RequireEntry(FileSystemEditor editor, long directory, string name)
+    {
+        RequireDirectory(editor, directory);
+        return editor.Lookup(directory, name) ?? throw new FileNotFoundException($"'{name}' does not exist in directory {directory}.", name);
+    }
+
+    private static DateTimeOffset FromNs(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / TimeSpan.NanosecondsPerTick);
+
+    private static long? ToNs(DateTimeOffset? time) => time is { } t ? (t - DateTimeOffset.UnixEpoch).Ticks * TimeSpan.NanosecondsPerTick : null;
+}
