@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using VexFs.BlockDevices;
+using VexFs.Format.Check;
+
+namespace VexFs.Core.Tests;
+
+/// <summary>Many threads on one instance: each thread's files are intact, and fsck agrees.</summary>
+public sealed class ConcurrencyTests
+{
+    [Fact]
+    public async Task Threads_writing_reading_listing_renaming_and_flushing_at_once_leave_a_consistent_filesystem()
+    {
+        using var device = new MemoryBlockDevice(256L << 20);
+        const int Threads = 8;
+        const int FilesPerThread = 40;
+        var expected = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>();
+        using (var fs = VexFileSystem.Format(device, new Format.FormatOptions { BlockSize = 1024 }, new VexFileSystemOptions { BlockCacheBytes = 64 << 10 }, leaveOpen: true))
+        {
+            var workers = Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
+            {
+                var random = new Random(t);
+                string dir = $"/t{t}";
+                fs.CreateDirectory(dir);
+                for (int i = 0; i < FilesPerThread; i++)
+                {
+                    string path = $"{dir}/f{i}";
+                    var content = Patterns.Random(random.Next(1, 40_000), seed: (t * 1000) + i);
+                    using (var stream = fs.OpenFile(path + ".tmp", FileMode.CreateNew))
+                    {
+                        for (int at = 0; at < content.Length; at += 3000)
+                        {
+                            stream.Write(content.AsSpan(at, Math.Min(3000, content.Length - at)));
+                        }
+                    }
+
+                    fs.SetXattr(path + ".tmp", "user.sha", SHA256.HashData(content));
+                    fs.Move(path + ".tmp", path);
+                    expected[path] = content;
+                    if (i % 3 == 0)
+                    {
+                        // Readers of other threads' directories run alongside.
+                        string other = $"/t{random.Next(Threads)}";
+                        if (fs.Exists(other))
+                        {
+                            foreach (var entry in fs.EnumerateEntries(other))
+                            {
+                                Assert.False(string.IsNullOrEmpty(entry.Name));
+                            }
+                        }
+                    }
+
+                    if (i % 10 == 0)
+                    {
+                        fs.Flush();
+                    }
+
+                    if (i % 4 == 1)
+                    {
+                        fs.Delete($"{dir}/f{i - 1}");
+                        expected.TryRemove($"{dir}/f{i - 1}", out _);
+                    }
+                }
+            }, TestContext.Current.CancellationToken)).ToArray();
+            await Task.WhenAll(workers);
+
+            var checkers = expected.Keys.Chunk(40).Select(paths => Task.Run(() =>
+            {
+                foreach (string path in paths)
+                {
+                    using var stream = fs.OpenFile(path, FileMode.Open, FileAccess.Read);
+                    var back = new byte[stream.Length];
+                    stream.ReadExactly(back);
+                    Assert.Equal(expected[path], back);
+                    Assert.Equal(SHA256.HashData(back), fs.GetXattr(path, "user.sha"));
+                }
+            }, TestContext.Current.CancellationToken)).ToArray();
+            await Task.WhenAll(checkers);
+        }
+
+        var report = FileSystemChecker.Check(device, new CheckOptions { Force = true });
+        Assert.True(report.IsClean, string.Join("; ", report.Findings));
+        using var again = VexFileSystem.Open(device, leaveOpen: true);
+        Assert.Equal(expected.Count, Enumerable.Range(0, Threads).Sum(t => again.EnumerateEntries($"/t{t}").Count));
+    }
+
+    [Fact]
+    public async Task Concurrent_flushes_each_return_after_their_operations_are_durable()
+    {
+        using var device = new BlockDevices.CrashSimulation.CrashSimulatingDevice(32L << 20);
+        Format.Formatter.Format(device, new Format.FormatOptions { BlockSize = 1024, JournalSize = 512 << 10 });
+        var fs = VexFileSystem.Open(device, leaveOpen: true);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                fs.CreateDirectory($"/t{t}-{i}");
+                fs.Flush();
+            }
+        }, TestContext.Current.CancellationToken)));
+
+        using var image = device.CrashImage(BlockDevices.CrashSimulation.CrashPlan.Prefix(0));
+        using var after = VexFileSystem.Open(image, leaveOpen: true);
+        Assert.Equal(80, after.EnumerateEntries("/").Count(e => e.Name.StartsWith('t')));
+    }
+}

@@ -1,0 +1,132 @@
+using VexFs.BlockDevices;
+using VexFs.Format.Check;
+using VexFs.Format.Records;
+
+namespace VexFs.Core.Tests;
+
+/// <summary>The inode-number interface a FUSE host uses, and attributes set through it.</summary>
+public sealed class InodeApiTests
+{
+    [Fact]
+    public void Lookup_create_read_write_rename_and_unlink_by_inode()
+    {
+        using var device = new MemoryBlockDevice(32L << 20);
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            var dir = fs.CreateDirectory(fs.RootInode, "docs", 0x1C0, uid: 1000, gid: 100);
+            Assert.Equal(UnixFileType.Directory, dir.Type);
+            Assert.Equal((1000u, 100u, 0x1C0), (dir.Uid, dir.Gid, dir.Permissions));
+
+            var file = fs.CreateFile(dir.Inode, "a.txt", 0x180, uid: 1000, gid: 100);
+            fs.Write(file.Inode, 5000, "hello"u8);
+            Assert.Equal(5005, fs.GetInfo(file.Inode).Size);
+            var back = new byte[5005];
+            Assert.Equal(5005, fs.Read(file.Inode, 0, back));
+            Assert.All(back[..5000], b => Assert.Equal(0, b));
+            Assert.Equal("hello"u8.ToArray(), back[5000..]);
+            Assert.Equal(0, fs.Read(file.Inode, 5005, back));
+
+            Assert.Equal(file.Inode, fs.Lookup(dir.Inode, "a.txt").Inode);
+            Assert.Throws<FileNotFoundException>(() => fs.Lookup(dir.Inode, "missing"));
+            Assert.Throws<DirectoryNotFoundException>(() => fs.Lookup(file.Inode, "x"));
+
+            var link = fs.CreateHardLink(fs.RootInode, "alias", file.Inode);
+            Assert.Equal(2, link.LinkCount);
+            fs.Rename(dir.Inode, "a.txt", fs.RootInode, "b.txt");
+            Assert.Equal(file.Inode, fs.GetInfo("/b.txt").Inode);
+            Assert.Throws<IOException>(() => fs.Rename(fs.RootInode, "b.txt", fs.RootInode, "alias", overwrite: false));
+            fs.Unlink(fs.RootInode, "alias");
+            Assert.Equal(1, fs.GetInfo(file.Inode).LinkCount);
+            Assert.Throws<IOException>(() => fs.Unlink(fs.RootInode, "docs"));
+            fs.RemoveDirectory(fs.RootInode, "docs");
+            Assert.Throws<FileNotFoundException>(() => fs.GetInfo(dir.Inode));
+
+            var link2 = fs.CreateSymbolicLink(fs.RootInode, "ln", "b.txt");
+            Assert.Equal("b.txt", fs.ReadLink(link2.Inode));
+            fs.SetLength(file.Inode, 3);
+            Assert.Equal(3, fs.GetInfo("/b.txt").Size);
+        }
+
+        Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
+    }
+
+    [Fact]
+    public void Set_info_changes_mode_owner_and_times_and_they_persist()
+    {
+        using var device = new MemoryBlockDevice(16L << 20);
+        var modified = new DateTimeOffset(2020, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1234567);
+        var accessed = new DateTimeOffset(2021, 6, 7, 8, 9, 10, TimeSpan.Zero);
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            fs.OpenFile("/f", FileMode.CreateNew).Dispose();
+            var before = fs.GetInfo("/f");
+            var after = fs.SetInfo("/f", new VexInfoChange { Permissions = 0x9ED, Uid = 42, Gid = 43, ModifiedTime = modified, AccessedTime = accessed });
+            Assert.Equal((0x9ED, 42u, 43u, modified, accessed), (after.Permissions, after.Uid, after.Gid, after.ModifiedTime, after.AccessedTime));
+            Assert.True(after.ChangedTime >= before.ChangedTime);
+            Assert.Equal(UnixFileType.RegularFile, after.Type);
+            Assert.Throws<ArgumentOutOfRangeException>(() => fs.SetInfo("/f", new VexInfoChange { Permissions = 0x1000 }));
+            Assert.Throws<FileNotFoundException>(() => fs.SetInfo("/missing", new VexInfoChange { Uid = 1 }));
+        }
+
+        using (var fs = VexFileSystem.Open(device, leaveOpen: true))
+        {
+            var info = fs.GetInfo("/f");
+            Assert.Equal((0x9ED, 42u, 43u, modified, accessed), (info.Permissions, info.Uid, info.Gid, info.ModifiedTime, info.AccessedTime));
+        }
+
+        Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
+    }
+
+    [Fact]
+    public void Read_directory_pages_return_every_entry_once_even_while_the_directory_changes()
+    {
+        using var fs = VexFileSystem.Format(new MemoryBlockDevice(64L << 20), new Format.FormatOptions { BlockSize = 1024 });
+        var dir = fs.CreateDirectory(fs.RootInode, "d");
+        for (int i = 0; i < 3000; i++)
+        {
+            fs.CreateFile(dir.Inode, $"file-{i:D5}");
+        }
+
+        var seen = new List<string>();
+        long cookie = 0;
+        int pages = 0;
+        while (true)
+        {
+            var page = fs.ReadDirectory(dir.Inode, cookie, 100);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            seen.AddRange(page.Select(e => e.Name));
+            cookie = page[^1].NextCookie;
+            pages++;
+
+            // Changes between pages: new names may or may not appear; names that stay appear once.
+            fs.CreateFile(dir.Inode, $"new-{pages}");
+            fs.Unlink(dir.Inode, $"new-{pages}");
+        }
+
+        Assert.True(pages >= 30);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 3000).Select(i => $"file-{i:D5}").Order(), seen.Where(n => n.StartsWith("file-", StringComparison.Ordinal)).Order());
+        Assert.Equal(fs.EnumerateEntries("/d").Select(e => e.Name).Order(), seen.Order());
+        Assert.Empty(fs.ReadDirectory(dir.Inode, cookie, 100));
+    }
+
+    [Fact]
+    public void A_read_only_open_caches_reads_and_refuses_changes()
+    {
+        using var device = new MemoryBlockDevice(16L << 20);
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            fs.CreateDirectory("/a/b");
+        }
+
+        using var ro = VexFileSystem.Open(device, new VexFileSystemOptions { ReadOnly = true }, leaveOpen: true);
+        Assert.True(ro.IsReadOnly);
+        Assert.Equal(UnixFileType.Directory, ro.GetInfo("/a/b").Type);
+        Assert.Throws<NotSupportedException>(() => ro.CreateDirectory("/c"));
+        Assert.Throws<NotSupportedException>(() => ro.SetXattr("/a", "user.x", [1]));
+    }
+}
