@@ -21,6 +21,7 @@ internal static unsafe partial class LinuxNative
 
     public const int AtFdCwd = -100;
     public const int AtEmptyPath = 0x1000;
+    public const int AtSymlinkNoFollow = 0x100;
     public const uint StatxBasicStats = 0x7FF;
     public const uint StatxDioAlign = 0x2000;
 
@@ -48,6 +49,12 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "llistxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint ListXattrs(string path, byte* names, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint GetXattr(string path, string name, byte* value, nuint size);
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(SafeFileHandle fd, ulong request, void* argument);

@@ -1,18 +1,21 @@
 using VexFs.BlockDevices;
+using VexFs.BlockDevices.Linux;
 
 namespace VexFs.Format.Editing;
 
 /// <summary>
 /// Copies a local directory tree into an unmounted, freshly formatted filesystem, as <c>mke2fs -d</c> does:
-/// directories, regular files (streamed in 1 MiB pieces) and symbolic links, with their permission bits.
+/// directories, regular files (streamed in 1 MiB pieces, holes kept), symbolic links and hard links, with
+/// their permission bits, owners, access and modification times and extended attributes. The root directory
+/// takes the attributes of the source directory.
 /// </summary>
 public static class DirectoryImporter
 {
     private const int Piece = 1 << 20;
 
     /// <summary>Copies everything below <paramref name="source"/> into the root directory of the filesystem on <paramref name="device"/>.</summary>
-    /// <returns>The number of files, directories and links copied.</returns>
-    public static int Import(BlockDevice device, string source)
+    /// <returns>What was copied, and what was left out.</returns>
+    public static ImportSummary Import(BlockDevice device, string source)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!Directory.Exists(source))
@@ -21,42 +24,112 @@ public static class DirectoryImporter
         }
 
         var editor = FileSystemEditor.Open(device);
-        int copied = Copy(editor, source, editor.RootInode);
+        var import = new Copier(editor);
+        import.CopyAttributes(source, editor.RootInode);
+        import.CopyDirectory(source, editor.RootInode);
         editor.Commit();
-        return copied;
+        return import.Summary;
     }
 
-    private static int Copy(FileSystemEditor editor, string directory, long parent)
+    private sealed class Copier(FileSystemEditor editor)
     {
-        int copied = 0;
-        var buffer = new byte[Piece];
-        foreach (string path in Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal))
+        private readonly Dictionary<(ulong Device, ulong Inode), long> _linked = [];
+        private readonly byte[] _buffer = new byte[Piece];
+
+        public ImportSummary Summary { get; private set; } = new(0, 0, 0, 0, []);
+
+        public void CopyDirectory(string directory, long parent)
+        {
+            foreach (string path in Directory.EnumerateFileSystemEntries(directory).Order(StringComparer.Ordinal))
+            {
+                CopyEntry(path, parent);
+            }
+        }
+
+        public void CopyAttributes(string path, long inode)
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return;
+            }
+
+            var status = FileStatus.OfLink(path);
+            editor.SetAttributes(inode, status.Mode & 0xFFF, status.Uid, status.Gid, status.AccessTimeNs, status.ModifyTimeNs);
+            foreach (var (name, value) in HostXattrs.Read(path))
+            {
+                editor.SetXattr(inode, name, value);
+            }
+        }
+
+        private void CopyEntry(string path, long parent)
         {
             string name = Path.GetFileName(path);
             var info = new FileInfo(path);
-            int permissions = OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(path);
+            var status = OperatingSystem.IsWindows() ? default : FileStatus.OfLink(path);
+            if (status.LinkCount > 1 && !Directory.Exists(path) && _linked.TryGetValue(status.Identity, out long existing))
+            {
+                editor.Link(parent, name, existing);
+                Summary = Summary with { HardLinks = Summary.HardLinks + 1 };
+                return;
+            }
+
+            long inode;
             if (info.LinkTarget is { } target)
             {
-                editor.CreateSymbolicLink(parent, name, target);
+                inode = editor.CreateSymbolicLink(parent, name, target);
+                Summary = Summary with { SymbolicLinks = Summary.SymbolicLinks + 1 };
             }
-            else if (Directory.Exists(path))
+            else if (info.Attributes.HasFlag(FileAttributes.Directory))
             {
-                copied += Copy(editor, path, editor.CreateDirectory(parent, name, permissions));
+                inode = editor.CreateDirectory(parent, name);
+                CopyDirectory(path, inode);
+                Summary = Summary with { Directories = Summary.Directories + 1 };
+            }
+            else if (OperatingSystem.IsWindows() || status.IsRegularFile)
+            {
+                inode = editor.CreateFile(parent, name, []);
+                CopyContents(path, inode);
+                Summary = Summary with { Files = Summary.Files + 1 };
             }
             else
             {
-                long inode = editor.CreateFile(parent, name, [], permissions);
-                using var stream = File.OpenRead(path);
-                long offset = 0;
-                for (int read; (read = stream.Read(buffer)) > 0; offset += read)
+                Summary = Summary with { Skipped = [.. Summary.Skipped, path] };
+                return;
+            }
+
+            CopyAttributes(path, inode);
+            if (status.LinkCount > 1)
+            {
+                _linked[status.Identity] = inode;
+            }
+        }
+
+        private void CopyContents(string path, long inode)
+        {
+            using var stream = File.OpenRead(path);
+            long offset = 0;
+            for (int read; (read = stream.ReadAtLeast(_buffer, _buffer.Length, throwOnEndOfStream: false)) > 0; offset += read)
+            {
+                // Pieces of zeros stay holes, as in a sparse copy.
+                if (_buffer.AsSpan(0, read).ContainsAnyExcept((byte)0))
                 {
-                    editor.Write(inode, offset, buffer.AsSpan(0, read));
+                    editor.Write(inode, offset, _buffer.AsSpan(0, read));
                 }
             }
 
-            copied++;
+            editor.SetLength(inode, offset);
         }
-
-        return copied;
     }
+}
+
+/// <summary>What <see cref="DirectoryImporter.Import"/> copied.</summary>
+/// <param name="Files">Regular files.</param>
+/// <param name="Directories">Directories.</param>
+/// <param name="SymbolicLinks">Symbolic links.</param>
+/// <param name="HardLinks">Names added for files already copied.</param>
+/// <param name="Skipped">Entries of kinds the filesystem does not store (devices, pipes, sockets).</param>
+public sealed record ImportSummary(int Files, int Directories, int SymbolicLinks, int HardLinks, IReadOnlyList<string> Skipped)
+{
+    /// <summary>Every entry copied.</summary>
+    public int Total => Files + Directories + SymbolicLinks + HardLinks;
 }

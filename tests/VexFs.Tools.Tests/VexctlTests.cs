@@ -49,12 +49,28 @@ public sealed class VexctlTests : IDisposable
         }
 
         File.CreateSymbolicLink(Path.Combine(tree, "to-note"), "x/y/note.txt");
+        string data = Path.Combine(tree, "x", "data.bin");
+        HostFiles.Link(data, Path.Combine(tree, "data-again.bin"));
+        var modified = new DateTime(2019, 3, 4, 5, 6, 7, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(data, modified);
+        bool owned = HostFiles.TryChown(data, 1234, 5678);
+        bool tagged = HostFiles.TrySetXattr(data, "user.tag", "red"u8.ToArray());
         string image = _directory.File("populated.img");
 
         var mkfs = Tool.Run("mkfs.vexfs", "-d", tree, image, "64M");
         Assert.True(mkfs.ExitCode == 0, mkfs.Error);
-        Assert.Contains("5 entries", mkfs.Output, StringComparison.Ordinal);
+        Assert.Contains("2 files, 2 directories, 1 symbolic links, 1 hard links", mkfs.Output, StringComparison.Ordinal);
         Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+        using (var fs = Core.VexFileSystem.Open(BlockDevices.BlockDevice.Open(image, readOnly: true)))
+        {
+            var info = fs.GetInfo("/x/data.bin");
+            Assert.Equal(info.Inode, fs.GetInfo("/data-again.bin").Inode);
+            Assert.Equal(2, info.LinkCount);
+            Assert.Equal(modified, info.ModifiedTime.UtcDateTime);
+            Assert.True(!owned || (info.Uid, info.Gid) == (1234u, 5678u));
+            Assert.True(!tagged || fs.GetXattr("/x/data.bin", "user.tag").SequenceEqual("red"u8.ToArray()));
+        }
+
         Assert.Contains("0600", Tool.Run("vexctl", "-d", image, "stat", "/x/y/note.txt").Output, StringComparison.Ordinal);
 
         string back = Path.Combine(_directory.Path, "back");
