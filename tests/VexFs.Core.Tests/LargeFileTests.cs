@@ -1,11 +1,9 @@
-using System.Security.Cryptography;
 using VexFs.BlockDevices;
-using VexFs.Format;
 using VexFs.Format.Check;
 
 namespace VexFs.Core.Tests;
 
-/// <summary>No toy limits: sparse files far larger than memory, dense files of hundreds of MiB.</summary>
+/// <summary>No toy limits: sparse files far larger than memory (dense ones are in <see cref="DeviceSuiteTests"/>).</summary>
 public sealed class LargeFileTests
 {
     [Fact]
@@ -35,39 +33,5 @@ public sealed class LargeFileTests
 
         Assert.True(device.AllocatedBytes < 256L << 20, $"{device.AllocatedBytes} bytes allocated");
         Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
-    }
-
-    [Fact]
-    public void A_dense_file_of_hundreds_of_megabytes_round_trips_with_its_checksum()
-    {
-        const int Chunk = 1 << 20;
-        const int Chunks = 300;
-        var device = new MemoryBlockDevice(1L << 30);
-        using var writeHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var fs = VexFileSystem.Format(device, new FormatOptions(), leaveOpen: true))
-        {
-            using var stream = fs.OpenFile("/dense", FileMode.Create);
-            var buffer = new byte[Chunk];
-            for (int i = 0; i < Chunks; i++)
-            {
-                new Random(i).NextBytes(buffer);
-                writeHash.AppendData(buffer);
-                stream.Write(buffer);
-            }
-        }
-
-        Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
-        using var reopened = VexFileSystem.Open(device, leaveOpen: true);
-        using var read = reopened.OpenFile("/dense", FileMode.Open, FileAccess.Read);
-        using var readHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var chunk = new byte[Chunk];
-        for (int i = 0; i < Chunks; i++)
-        {
-            read.ReadExactly(chunk);
-            readHash.AppendData(chunk);
-        }
-
-        Assert.Equal(writeHash.GetHashAndReset(), readHash.GetHashAndReset());
-        Assert.True(reopened.GetInfo("/dense").Blocks < (Chunks * (long)Chunk / 4096) + 16, "a sequential file should need few extent-tree blocks");
     }
 }

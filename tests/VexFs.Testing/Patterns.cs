@@ -10,6 +10,9 @@ public static class Patterns
         return data;
     }
 
+    /// <summary>Fills <paramref name="buffer"/> with the bytes <see cref="Random"/> gives for <paramref name="seed"/>.</summary>
+    public static void Fill(Span<byte> buffer, int seed) => new System.Random(seed).NextBytes(buffer);
+
     public static byte[] Filled(int length, byte value)
     {
         var data = new byte[length];

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using VexFs.BlockDevices;
+using VexFs.Format;
+using VexFs.Format.Check;
+
+namespace VexFs.Core.Tests;
+
+/// <summary>
+/// Sizes that toy filesystems fail at: a directory of 100,000 entries, many small files, and (with
+/// VEXFS_SCALE=1) a million inodes.
+/// </summary>
+public sealed class ScaleTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void A_directory_of_100000_entries_is_created_looked_up_listed_and_emptied()
+    {
+        const int Count = 100_000;
+        using var device = new MemoryBlockDevice(2L << 30);
+        var clock = Stopwatch.StartNew();
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            var dir = fs.CreateDirectory(fs.RootInode, "big");
+            for (int i = 0; i < Count; i++)
+            {
+                fs.CreateFile(dir.Inode, Name(i));
+            }
+
+            output.WriteLine($"created {Count} in {clock.Elapsed}");
+            clock.Restart();
+            var random = new Random(1);
+            for (int i = 0; i < 10_000; i++)
+            {
+                int n = random.Next(Count);
+                Assert.Equal(Name(n), fs.Lookup(dir.Inode, Name(n)) is { } found ? Name(n) : null);
+            }
+
+            Assert.Throws<FileNotFoundException>(() => fs.Lookup(dir.Inode, "absent"));
+            output.WriteLine($"10000 lookups in {clock.Elapsed}");
+            clock.Restart();
+            Assert.Equal(Count, fs.EnumerateEntries("/big").Count);
+            output.WriteLine($"listed in {clock.Elapsed}");
+        }
+
+        var report = FileSystemChecker.Check(device, new CheckOptions { Force = true });
+        Assert.True(report.IsClean, string.Join("; ", report.Findings));
+        clock.Restart();
+        using (var fs = VexFileSystem.Open(device, leaveOpen: true))
+        {
+            fs.DeleteDirectory("/big", recursive: true);
+            output.WriteLine($"deleted in {clock.Elapsed}");
+            Assert.False(fs.Exists("/big"));
+        }
+
+        Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
+    }
+
+    [Fact]
+    public void Ten_thousand_small_files_are_created_verified_and_deleted()
+    {
+        using var device = new MemoryBlockDevice(512L << 20);
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            for (int d = 0; d < 100; d++)
+            {
+                fs.CreateDirectory($"/d{d}");
+            }
+
+            for (int i = 0; i < 10_000; i++)
+            {
+                using var stream = fs.OpenFile($"/d{i % 100}/{i}.txt", FileMode.CreateNew);
+                stream.Write(Content(i));
+            }
+
+            fs.Flush();
+        }
+
+        Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
+        using (var fs = VexFileSystem.Open(device, leaveOpen: true))
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                string path = $"/d{i % 100}/{i}.txt";
+                using (var stream = fs.OpenFile(path, FileMode.Open, FileAccess.Read))
+                {
+                    var back = new byte[stream.Length];
+                    stream.ReadExactly(back);
+                    Assert.Equal(Content(i), back);
+                }
+
+                fs.Delete(path);
+            }
+
+            Assert.All(fs.EnumerateEntries("/"), e => Assert.Empty(fs.EnumerateEntries("/" + e.Name)));
+        }
+
+        Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
+    }
+
+    [Fact]
+    public void A_million_inodes_fit_a_large_enough_device()
+    {
+        Assert.SkipUnless(Environment.GetEnvironmentVariable("VEXFS_SCALE") == "1", "Set VEXFS_SCALE=1 for the million-inode run (several minutes).");
+        const int Count = 1_000_000;
+        using var device = new MemoryBlockDevice(32L << 30);
+        var clock = Stopwatch.StartNew();
+        using (var fs = VexFileSystem.Format(device, new FormatOptions { InodeCount = Count + 1000 }, leaveOpen: true))
+        {
+            for (int d = 0; d < 1000; d++)
+            {
+                var dir = fs.CreateDirectory(fs.RootInode, $"d{d}");
+                for (int i = 0; i < (Count / 1000) - 1; i++)
+                {
+                    fs.CreateFile(dir.Inode, Name(i));
+                }
+            }
+
+            var space = fs.GetSpaceInfo();
+            output.WriteLine($"{space.TotalInodes - space.FreeInodes} inodes in use after {clock.Elapsed}");
+            Assert.True(space.TotalInodes - space.FreeInodes >= Count);
+        }
+
+        var report = FileSystemChecker.Check(device, new CheckOptions { Force = true });
+        Assert.True(report.IsClean, string.Join("; ", report.Findings));
+        output.WriteLine($"checked after {clock.Elapsed}");
+    }
+
+    private static string Name(int i) => $"entry-{i:D7}.dat";
+
+    private static byte[] Content(int i) => System.Text.Encoding.UTF8.GetBytes($"file {i} " + new string('x', i % 3000));
+}
