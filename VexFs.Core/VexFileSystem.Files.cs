@@ -1,3 +1,4 @@
+using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Core;
@@ -50,6 +51,7 @@ public sealed partial class VexFileSystem
 
     internal int ReadAt(long inode, long position, Span<byte> buffer)
     {
+        using var gate = _gates.EnterRead(inode);
         _lock.EnterReadLock();
         try
         {
@@ -70,14 +72,101 @@ public sealed partial class VexFileSystem
         }
     }
 
+    /// <summary>
+    /// Writes in two halves: the allocation and the inode change as one operation under the exclusive lock,
+    /// then the data under the shared lock, so that writes to different files move their data at once. No
+    /// commit starts while a write's data is on its way (data=ordered), and the file's gate keeps its readers
+    /// out of blocks not yet filled.
+    /// </summary>
     internal void WriteAt(long inode, long position, ReadOnlySpan<byte> data)
     {
-        var copy = data.ToArray();
-        Mutate(editor =>
+        int length = data.Length;
+        using var gate = _gates.EnterWrite(inode);
+        bool counted = false;
+        List<WriteSegment> segments;
+        try
         {
-            editor.Write(inode, position, copy);
-            return 0;
-        });
+            segments = Mutate(editor =>
+            {
+                var plan = editor.PlanWrite(inode, position, length);
+                BeginDataWrite();
+                counted = true;
+                return plan;
+            });
+        }
+        catch
+        {
+            if (counted)
+            {
+                EndDataWrite();
+            }
+
+            throw;
+        }
+
+        try
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                _editor.WriteSegments(segments, data);
+            }
+            catch (Exception e) when (IsDeviceFailure(e))
+            {
+                Latch(e);
+                throw;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+        finally
+        {
+            EndDataWrite();
+        }
+    }
+
+    private void BeginDataWrite()
+    {
+        lock (_writesLock)
+        {
+            _dataWrites++;
+        }
+    }
+
+    private void EndDataWrite()
+    {
+        lock (_writesLock)
+        {
+            if (--_dataWrites == 0)
+            {
+                Monitor.PulseAll(_writesLock);
+            }
+        }
+    }
+
+    /// <summary>Waits until no write has data on its way (without holding the filesystem lock).</summary>
+    private void WaitForDataWrites()
+    {
+        lock (_writesLock)
+        {
+            while (_dataWrites > 0)
+            {
+                Monitor.Wait(_writesLock);
+            }
+        }
+    }
+
+    private bool DataWritesPending
+    {
+        get
+        {
+            lock (_writesLock)
+            {
+                return _dataWrites > 0;
+            }
+        }
     }
 
     internal void SetLengthOf(long inode, long length) => Mutate(editor =>

@@ -1,4 +1,5 @@
 using VexFs.BlockDevices;
+using VexFs.Core.Concurrency;
 using VexFs.Core.Storage;
 using VexFs.Format;
 using VexFs.Format.Editing;
@@ -39,6 +40,9 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Lock _openLock = new();
     private readonly Dictionary<long, int> _openCounts = [];
+    private readonly InodeGates _gates = new();
+    private readonly object _writesLock = new();
+    private int _dataWrites;
     private readonly JournalWriter? _journal;
     private readonly JournaledStore _store;
     private readonly DeviceBlockStore _data;
@@ -116,14 +120,25 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// <summary>Commits every completed operation durably: after this returns they survive a power cut.</summary>
     public void Flush()
     {
-        using var exclusive = Exclusive();
-        if (_journal is not null && _failure is null)
+        while (true)
         {
-            Guard(() =>
+            WaitForDataWrites();
+            using var exclusive = Exclusive();
+            if (DataWritesPending)
             {
-                _store.Commit();
-                _editor.Allocator.MarkFreesDurable();
-            });
+                continue;
+            }
+
+            if (_journal is not null && _failure is null)
+            {
+                Guard(() =>
+                {
+                    _store.Commit();
+                    _editor.Allocator.MarkFreesDurable();
+                });
+            }
+
+            return;
         }
     }
 
@@ -140,7 +155,18 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// <summary>Commits, checkpoints and marks the filesystem clean (a clean unmount).</summary>
     public void Dispose()
     {
-        _lock.EnterWriteLock();
+        while (true)
+        {
+            WaitForDataWrites();
+            _lock.EnterWriteLock();
+            if (!DataWritesPending)
+            {
+                break;
+            }
+
+            _lock.ExitWriteLock();
+        }
+
         try
         {
             if (_disposed)
@@ -241,7 +267,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             _editor.Allocator.WriteChanges();
             _store.FinishOperation(_editor.Allocator.Freed);
             _editor.Allocator.Freed.Clear();
-            if (_store.PendingTransactions >= _options.MaxUnflushedOperations)
+            if (_store.PendingTransactions >= _options.MaxUnflushedOperations && !DataWritesPending)
             {
                 _store.Commit();
                 _editor.Allocator.MarkFreesDurable();

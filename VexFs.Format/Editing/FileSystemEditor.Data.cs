@@ -66,16 +66,25 @@ internal sealed partial class FileSystemEditor
     }
 
     /// <summary>Writes into a file at <paramref name="offset"/>, allocating the blocks of holes it fills.</summary>
-    public void Write(long number, long offset, ReadOnlySpan<byte> data)
+    public void Write(long number, long offset, ReadOnlySpan<byte> data) => WriteSegments(PlanWrite(number, offset, data.Length), data);
+
+    /// <summary>
+    /// The metadata half of a write: allocates the blocks of the holes that <paramref name="length"/> bytes at
+    /// <paramref name="offset"/> fill, records the new size and times, and returns where the bytes go, for
+    /// <see cref="WriteSegments"/> to write.
+    /// </summary>
+    public List<WriteSegment> PlanWrite(long number, long offset, int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         var inode = _inodes.Read(number);
         int blockSize = _store.BlockSize;
-        for (int done = 0; done < data.Length;)
+        var segments = new List<WriteSegment>();
+        for (int done = 0; done < length;)
         {
             long position = offset + done;
             long fileBlock = position / blockSize;
             int within = (int)(position % blockSize);
+            int left = length - done;
             var extent = _extents.Find(inode, number, fileBlock);
             if (extent is { Unwritten: true })
             {
@@ -84,22 +93,71 @@ internal sealed partial class FileSystemEditor
 
             if (extent is { } mapped)
             {
-                done += WriteMapped(mapped.Physical + (fileBlock - mapped.Logical), mapped.LogicalEnd - fileBlock, within, data[done..]);
+                long physical = mapped.Physical + (fileBlock - mapped.Logical);
+                int whole = (int)Math.Min(mapped.LogicalEnd - fileBlock, left / blockSize);
+                var segment = within == 0 && whole > 0
+                    ? new WriteSegment(physical, whole, 0, done, whole * blockSize, Fresh: false)
+                    : new WriteSegment(physical, 1, within, done, Math.Min(left, blockSize - within), Fresh: false);
+                segments.Add(segment);
+                done += segment.Count;
                 continue;
             }
 
-            long wanted = Math.Min(MaxRunBytes, within + data.Length - done + blockSize - 1) / blockSize;
+            long wanted = Math.Min(MaxRunBytes, within + left + blockSize - 1) / blockSize;
             long goal = fileBlock > 0 && _extents.Find(inode, number, fileBlock - 1) is { } previous
                 ? previous.Physical + (fileBlock - 1 - previous.Logical) + 1
                 : _allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group);
             int run = (int)Math.Min(wanted, HoleLength(inode, number, fileBlock));
-            var (physical, length) = _allocator.AllocateBlocks(goal, run);
-            inode = _extents.Insert(inode, number, new Extent(fileBlock, physical, length));
-            inode = inode with { Blocks = inode.Blocks + length };
-            done += WriteFresh(physical, length, within, data[done..]);
+            var (start, got) = _allocator.AllocateBlocks(goal, run);
+            inode = _extents.Insert(inode, number, new Extent(fileBlock, start, got));
+            inode = inode with { Blocks = inode.Blocks + got };
+            int count = Math.Min(left, (got * blockSize) - within);
+            segments.Add(new WriteSegment(start, got, within, done, count, Fresh: true));
+            done += count;
         }
 
-        _inodes.Write(number, inode with { Size = Math.Max(inode.Size, offset + data.Length), ModifyTimeNs = Now, ChangeTimeNs = Now });
+        _inodes.Write(number, inode with { Size = Math.Max(inode.Size, offset + length), ModifyTimeNs = Now, ChangeTimeNs = Now });
+        return segments;
+    }
+
+    /// <summary>
+    /// The data half of a write: puts the bytes where <see cref="PlanWrite"/> said. Touches file data only, so
+    /// that writes to different files may run at once.
+    /// </summary>
+    public void WriteSegments(IReadOnlyList<WriteSegment> segments, ReadOnlySpan<byte> data)
+    {
+        int blockSize = _store.BlockSize;
+        foreach (var segment in segments)
+        {
+            var bytes = data.Slice(segment.DataOffset, segment.Count);
+            int span = segment.Blocks * blockSize;
+            if (segment.Within == 0 && segment.Count == span)
+            {
+                _data.WriteBlocks(segment.Physical, bytes);
+                continue;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(span);
+            try
+            {
+                var run = buffer.AsSpan(0, span);
+                if (segment.Fresh)
+                {
+                    run.Clear();
+                }
+                else
+                {
+                    _data.ReadBlocks(segment.Physical, run);
+                }
+
+                bytes.CopyTo(run[segment.Within..]);
+                _data.WriteBlocks(segment.Physical, run);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
     }
 
     /// <summary>How many blocks from <paramref name="fileBlock"/> (a hole) are unmapped, up to the next extent.</summary>
@@ -116,59 +174,12 @@ internal sealed partial class FileSystemEditor
 
         return next - fileBlock;
     }
-
-    /// <summary>Writes into mapped blocks (at most <paramref name="blocks"/> of them); returns the bytes written.</summary>
-    private int WriteMapped(long physical, long blocks, int within, ReadOnlySpan<byte> data)
-    {
-        int blockSize = _store.BlockSize;
-        if (within == 0 && data.Length >= blockSize)
-        {
-            int whole = (int)Math.Min(blocks, data.Length / blockSize);
-            _data.WriteBlocks(physical, data[..(whole * blockSize)]);
-            return whole * blockSize;
-        }
-
-        int count = Math.Min(data.Length, blockSize - within);
-        var block = ArrayPool<byte>.Shared.Rent(blockSize);
-        try
-        {
-            _data.Read(physical, block);
-            data[..count].CopyTo(block.AsSpan(within));
-            _data.Write(physical, block);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(block);
-        }
-
-        return count;
-    }
-
-    /// <summary>Writes newly allocated blocks, zero-filling what the data does not cover; returns the bytes written.</summary>
-    private int WriteFresh(long physical, int blocks, int within, ReadOnlySpan<byte> data)
-    {
-        int blockSize = _store.BlockSize;
-        int bytes = blocks * blockSize;
-        int count = Math.Min(data.Length, bytes - within);
-        if (within == 0 && count == bytes)
-        {
-            _data.WriteBlocks(physical, data[..bytes]);
-            return count;
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(bytes);
-        try
-        {
-            var run = buffer.AsSpan(0, bytes);
-            run.Clear();
-            data[..count].CopyTo(run[within..]);
-            _data.WriteBlocks(physical, run);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return count;
-    }
 }
+
+/// <summary>
+/// Where part of a write goes: <paramref name="Count"/> bytes of the data from <paramref name="DataOffset"/>,
+/// into <paramref name="Blocks"/> device blocks from <paramref name="Physical"/>, starting at byte
+/// <paramref name="Within"/> of the first. Fresh blocks were just allocated: what the data does not cover is
+/// zeroed; other blocks keep their bytes around it.
+/// </summary>
+internal readonly record struct WriteSegment(long Physical, int Blocks, int Within, int DataOffset, int Count, bool Fresh);

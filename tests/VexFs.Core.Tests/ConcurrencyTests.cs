@@ -103,3 +103,116 @@ public sealed class ConcurrencyTests
         Assert.Equal(80, after.EnumerateEntries("/").Count(e => e.Name.StartsWith('t')));
     }
 }
+
+/// <summary>
+/// Writes to different files move their data at the same time: a device that counts overlapping large
+/// writes sees more than one, and a reader of a file never sees blocks a write has not filled yet.
+/// </summary>
+public sealed class ParallelDataTests
+{
+    [Fact]
+    public async Task Data_of_writes_to_different_files_reaches_the_device_in_parallel()
+    {
+        using var device = new OverlapCountingDevice(new MemoryBlockDevice(256L << 20));
+        using var fs = VexFileSystem.Format(device, leaveOpen: true);
+        var streams = Enumerable.Range(0, 4).Select(i => fs.OpenFile($"/f{i}", FileMode.CreateNew)).ToArray();
+        await Task.WhenAll(streams.Select((stream, i) => Task.Run(() =>
+        {
+            var chunk = Patterns.Random(256 << 10, seed: i);
+            for (int n = 0; n < 16; n++)
+            {
+                stream.Write(chunk);
+            }
+        }, TestContext.Current.CancellationToken)));
+
+        Assert.True(device.MaxOverlap >= 2, $"at most {device.MaxOverlap} large writes overlapped");
+        foreach (var (stream, i) in streams.Select((s, i) => (s, i)))
+        {
+            stream.Position = 15L * (256 << 10);
+            var back = new byte[256 << 10];
+            stream.ReadExactly(back);
+            Assert.Equal(Patterns.Random(256 << 10, seed: i), back);
+            stream.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Readers_of_a_growing_file_see_only_written_bytes()
+    {
+        using var device = new OverlapCountingDevice(new MemoryBlockDevice(64L << 20));
+        using var fs = VexFileSystem.Format(device, leaveOpen: true);
+        using var writer = fs.OpenFile("/grow", FileMode.CreateNew);
+        using var reader = fs.OpenFile("/grow", FileMode.Open, FileAccess.Read);
+        var chunk = Patterns.Filled(128 << 10, 0xAB);
+        var write = Task.Run(() =>
+        {
+            for (int n = 0; n < 40; n++)
+            {
+                writer.Write(chunk);
+            }
+        }, TestContext.Current.CancellationToken);
+        var buffer = new byte[1 << 20];
+        while (!write.IsCompleted)
+        {
+            long length = reader.Length;
+            reader.Position = 0;
+            int read = reader.Read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, length)));
+            Assert.All(buffer.AsSpan(0, read).ToArray(), b => Assert.Equal(0xAB, b));
+        }
+
+        await write;
+        Assert.Equal(40L * chunk.Length, reader.Length);
+    }
+
+    /// <summary>Counts how many writes of 64 KiB or more are inside the device at once; each takes a moment.</summary>
+    private sealed class OverlapCountingDevice(BlockDevice inner) : BlockDevice
+    {
+        private int _current;
+        private int _max;
+
+        public int MaxOverlap => Volatile.Read(ref _max);
+
+        public override int SectorSize => inner.SectorSize;
+
+        public override long Length => inner.Length;
+
+        public override bool IsReadOnly => inner.IsReadOnly;
+
+        public override string Description => "overlap-counting " + inner.Description;
+
+        protected override void ReadCore(long offset, Span<byte> buffer) => inner.Read(offset, buffer);
+
+        protected override void WriteCore(long offset, ReadOnlySpan<byte> buffer)
+        {
+            if (buffer.Length < 64 << 10)
+            {
+                inner.Write(offset, buffer);
+                return;
+            }
+
+            int now = Interlocked.Increment(ref _current);
+            for (int seen = Volatile.Read(ref _max); now > seen; seen = Volatile.Read(ref _max))
+            {
+                Interlocked.CompareExchange(ref _max, now, seen);
+            }
+
+            Thread.Sleep(2);
+            inner.Write(offset, buffer);
+            Interlocked.Decrement(ref _current);
+        }
+
+        protected override void FlushCore() => inner.Flush();
+
+        protected override void DiscardCore(long offset, long length) => inner.Discard(offset, length);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
