@@ -111,6 +111,17 @@ public sealed class VexFileStream : Stream
         _fileSystem.SetLengthOf(_inode, value);
     }
 
+    /// <inheritdoc cref="VexFileSystem.Allocate"/>
+    public void Allocate(long offset, long length, bool keepSize = false)
+    {
+        if (!CanWrite)
+        {
+            throw new NotSupportedException("The stream was not opened for writing.");
+        }
+
+        _fileSystem.Allocate(_inode, offset, length, keepSize);
+    }
+
     /// <inheritdoc />
     public override void Flush()
     {

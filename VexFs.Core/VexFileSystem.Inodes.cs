@@ -149,6 +149,14 @@ public sealed partial class VexFileSystem
     /// <summary>Truncates or extends file <paramref name="inode"/> to <paramref name="length"/> bytes.</summary>
     public void SetLength(long inode, long length) => SetLengthOf(inode, length);
 
+    /// <summary>
+    /// Preallocates <paramref name="length"/> bytes at <paramref name="offset"/> of file <paramref name="inode"/>
+    /// (fallocate): the blocks read as zeros until written, and writes there cannot run out of space. Without
+    /// <paramref name="keepSize"/> the file grows to cover the range.
+    /// </summary>
+    /// <exception cref="BlockDevices.DiskFullException">The space is not there; nothing was allocated.</exception>
+    public void Allocate(long inode, long offset, long length, bool keepSize = false) => Mutate(editor => editor.Allocate(inode, offset, length, keepSize));
+
     /// <summary>The target of the symbolic link <paramref name="inode"/>.</summary>
     public string ReadLink(long inode) => Query(editor => LinkTarget(editor, inode));
 

@@ -115,11 +115,59 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
             return inode;
         }
 
+        return Rebuild(inode with { Blocks = inode.Blocks - freed }, owner, treeBlocks, kept);
+    }
+
+    /// <summary>
+    /// Marks file blocks <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> as
+    /// written where they are unwritten (preallocated) extents, splitting those extents, and rebuilds the tree;
+    /// returns the inode with its root and charged blocks updated.
+    /// </summary>
+    public Inode MarkWritten(Inode inode, long owner, long first, long count)
+    {
+        var treeBlocks = new List<long>();
+        var all = new List<Extent>();
+        CollectWithBlocks(ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner), owner, all, treeBlocks);
+        long end = first + count;
+        if (!all.Any(e => e.Unwritten && e.Logical < end && e.LogicalEnd > first))
+        {
+            return inode;
+        }
+
+        var result = new List<Extent>();
+        foreach (var extent in all)
+        {
+            if (!extent.Unwritten || extent.Logical >= end || extent.LogicalEnd <= first)
+            {
+                result.Add(extent);
+                continue;
+            }
+
+            long from = Math.Max(first, extent.Logical);
+            long to = Math.Min(end, extent.LogicalEnd);
+            if (from > extent.Logical)
+            {
+                result.Add(extent with { Length = (int)(from - extent.Logical) });
+            }
+
+            result.Add(new Extent(from, extent.Physical + (from - extent.Logical), (int)(to - from)));
+            if (to < extent.LogicalEnd)
+            {
+                result.Add(new Extent(to, extent.Physical + (to - extent.Logical), (int)(extent.LogicalEnd - to), Unwritten: true));
+            }
+        }
+
+        return Rebuild(inode, owner, treeBlocks, result);
+    }
+
+    /// <summary>Frees the tree blocks and inserts <paramref name="extents"/> (in file order) into a new tree.</summary>
+    private Inode Rebuild(Inode inode, long owner, List<long> treeBlocks, List<Extent> extents)
+    {
         treeBlocks.ForEach(b => allocator.FreeBlocks(b, 1));
         var rebuilt = new byte[Inode.RootSize];
         ExtentNode.EmptyRoot(owner).WriteRoot(rebuilt);
-        inode = inode with { Root = rebuilt, Blocks = inode.Blocks - freed - treeBlocks.Count };
-        foreach (var extent in kept)
+        inode = inode with { Root = rebuilt, Blocks = inode.Blocks - treeBlocks.Count };
+        foreach (var extent in extents)
         {
             inode = Insert(inode, owner, extent);
         }

@@ -86,9 +86,15 @@ internal sealed partial class FileSystemEditor
             int within = (int)(position % blockSize);
             int left = length - done;
             var extent = _extents.Find(inode, number, fileBlock);
-            if (extent is { Unwritten: true })
+            if (extent is { Unwritten: true } preallocated)
             {
-                throw new IOException($"Inode {number} has an unwritten extent at file block {fileBlock}; writing into preallocated space is not supported.");
+                // Preallocated blocks read as zeros: what the data does not cover is zeroed, then they count as written.
+                int blocks = (int)Math.Min(preallocated.LogicalEnd - fileBlock, Math.Min(MaxRunBytes, within + left + blockSize - 1) / blockSize);
+                int bytes = Math.Min(left, (blocks * blockSize) - within);
+                segments.Add(new WriteSegment(preallocated.Physical + (fileBlock - preallocated.Logical), blocks, within, done, bytes, Fresh: true));
+                inode = _extents.MarkWritten(inode, number, fileBlock, blocks);
+                done += bytes;
+                continue;
             }
 
             if (extent is { } mapped)
@@ -158,6 +164,44 @@ internal sealed partial class FileSystemEditor
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>
+    /// Preallocates the blocks of the holes in <paramref name="length"/> bytes at <paramref name="offset"/>, as
+    /// fallocate does: they read as zeros until written, and later writes there cannot run out of space. Without
+    /// <paramref name="keepSize"/> the file grows to cover the range.
+    /// </summary>
+    public void Allocate(long number, long offset, long length, bool keepSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        var inode = RequireInUse(number);
+        if (inode.Mode.Type() != UnixFileType.RegularFile)
+        {
+            throw new IOException($"Inode {number} is not a regular file.");
+        }
+
+        int blockSize = _store.BlockSize;
+        long end = (offset + length + blockSize - 1) / blockSize;
+        for (long fileBlock = offset / blockSize; fileBlock < end;)
+        {
+            if (_extents.Find(inode, number, fileBlock) is { } mapped)
+            {
+                fileBlock = mapped.LogicalEnd;
+                continue;
+            }
+
+            long goal = fileBlock > 0 && _extents.Find(inode, number, fileBlock - 1) is { } previous
+                ? previous.Physical + (fileBlock - 1 - previous.Logical) + 1
+                : _allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group);
+            long hole = Math.Min(end - fileBlock, HoleLength(inode, number, fileBlock));
+            var (start, got) = _allocator.AllocateBlocks(goal, (int)Math.Min(hole, 1 << 20));
+            inode = _extents.Insert(inode, number, new Extent(fileBlock, start, got, Unwritten: true));
+            inode = inode with { Blocks = inode.Blocks + got };
+            fileBlock += got;
+        }
+
+        _inodes.Write(number, inode with { Size = keepSize ? inode.Size : Math.Max(inode.Size, offset + length), ChangeTimeNs = Now });
     }
 
     /// <summary>How many blocks from <paramref name="fileBlock"/> (a hole) are unmapped, up to the next extent.</summary>

@@ -242,7 +242,7 @@ internal sealed partial class FileSystemEditor
             int tail = (int)(length % blockSize);
             long lastBlock = length / blockSize;
             byte[]? kept = null;
-            if (tail != 0 && _extents.Find(inode, number, lastBlock) is { } last)
+            if (tail != 0 && _extents.Find(inode, number, lastBlock) is { Unwritten: false } last)
             {
                 kept = new byte[blockSize];
                 _data.Read(last.Physical + (lastBlock - last.Logical), kept);
@@ -251,6 +251,7 @@ internal sealed partial class FileSystemEditor
 
             // The new last block is a copy with zeros past the end: the old block keeps the old contents whole
             // until this change commits, and nothing past the end of a file ever holds stale bytes.
+            // A preallocated last block reads as zeros already and stays as it is.
             inode = _extents.RemoveFrom(inode, number, kept is null ? (length + blockSize - 1) / blockSize : lastBlock);
             if (kept is not null)
             {
