@@ -39,7 +39,17 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal,
         }
     }
 
-    public void Write(long block, ReadOnlySpan<byte> buffer) => _running[block] = buffer[..BlockSize].ToArray();
+    public void Write(long block, ReadOnlySpan<byte> buffer)
+    {
+        if (_running.TryGetValue(block, out var copy))
+        {
+            buffer[..BlockSize].CopyTo(copy);
+        }
+        else
+        {
+            _running[block] = buffer[..BlockSize].ToArray();
+        }
+    }
 
     /// <summary>
     /// Closes the running operation as a transaction. Of the blocks it freed, those with journaled or pending

@@ -1,3 +1,4 @@
+using System.Buffers;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Editing;
@@ -10,27 +11,41 @@ internal sealed class InodeTable(IBlockStore store, Allocator allocator)
     public Inode Read(long number)
     {
         var (block, offset) = Locate(number);
-        var buffer = new byte[store.BlockSize];
-        store.Read(block, buffer);
-        return Inode.ReadFrom(buffer.AsSpan(offset, Sb.InodeSize), number, Sb.InodeSize, Sb.ChecksumSeed, block);
+        var buffer = ArrayPool<byte>.Shared.Rent(store.BlockSize);
+        try
+        {
+            store.Read(block, buffer);
+            return Inode.ReadFrom(buffer.AsSpan(offset, Sb.InodeSize), number, Sb.InodeSize, Sb.ChecksumSeed, block);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public void Write(long number, Inode inode)
     {
         var (block, offset) = Locate(number);
-        var buffer = new byte[store.BlockSize];
-        store.Read(block, buffer);
-        var slot = buffer.AsSpan(offset, Sb.InodeSize);
-        if (inode.IsFree)
+        var buffer = ArrayPool<byte>.Shared.Rent(store.BlockSize);
+        try
         {
-            slot.Clear();
-        }
-        else
-        {
-            inode.WriteTo(slot, number, Sb.InodeSize, Sb.ChecksumSeed);
-        }
+            store.Read(block, buffer);
+            var slot = buffer.AsSpan(offset, Sb.InodeSize);
+            if (inode.IsFree)
+            {
+                slot.Clear();
+            }
+            else
+            {
+                inode.WriteTo(slot, number, Sb.InodeSize, Sb.ChecksumSeed);
+            }
 
-        store.Write(block, buffer);
+            store.Write(block, buffer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private (long Block, int Offset) Locate(long number)
