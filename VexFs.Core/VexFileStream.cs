@@ -9,17 +9,21 @@ public sealed class VexFileStream : Stream
     private readonly long _inode;
     private readonly bool _canRead;
     private readonly bool _canWrite;
+    private readonly FileAccess _access;
+    private readonly FileShare _share;
     private long _position;
     private bool _closed;
 
-    internal VexFileStream(VexFileSystem fileSystem, long inode, FileAccess access, long position)
+    internal VexFileStream(VexFileSystem fileSystem, long inode, FileAccess access, FileShare share, long position)
     {
+        fileSystem.Retain(inode, access, share);
+        _access = access;
+        _share = share;
         _fileSystem = fileSystem;
         _inode = inode;
         _canRead = access.HasFlag(FileAccess.Read);
         _canWrite = access.HasFlag(FileAccess.Write);
         _position = position;
-        fileSystem.Retain(inode);
     }
 
     /// <summary>The inode number of the file.</summary>
@@ -144,7 +148,7 @@ public sealed class VexFileStream : Stream
             _closed = true;
             if (disposing)
             {
-                _fileSystem.Release(_inode);
+                _fileSystem.Release(_inode, _access, _share);
             }
         }
 

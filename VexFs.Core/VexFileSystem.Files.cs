@@ -6,8 +6,13 @@ namespace VexFs.Core;
 /// <summary>Opening, reading and writing files.</summary>
 public sealed partial class VexFileSystem
 {
-    /// <summary>Opens a file as <see cref="File.Open(string, FileMode, FileAccess)"/> does.</summary>
-    public VexFileStream OpenFile(string path, FileMode mode, FileAccess access = FileAccess.ReadWrite)
+    /// <summary>
+    /// Opens a file as <see cref="File.Open(string, FileMode, FileAccess, FileShare)"/> does. Sharing is
+    /// enforced between the streams of this instance for reading and writing; a file may always be deleted or
+    /// renamed while open (<see cref="FileShare.Delete"/> is implied), and lives on until its last stream closes.
+    /// </summary>
+    /// <exception cref="IOException">The file exists and <paramref name="mode"/> refuses it, or another stream's sharing refuses this open.</exception>
+    public VexFileStream OpenFile(string path, FileMode mode, FileAccess access = FileAccess.ReadWrite, FileShare share = FileShare.ReadWrite | FileShare.Delete)
     {
         if (access == FileAccess.Read && mode is not (FileMode.Open or FileMode.OpenOrCreate))
         {
@@ -16,7 +21,7 @@ public sealed partial class VexFileSystem
 
         if (mode == FileMode.Open)
         {
-            return Query(editor => OpenExisting(editor, path, access));
+            return Query(editor => OpenExisting(editor, path, access, share));
         }
 
         return Mutate(editor =>
@@ -35,14 +40,15 @@ public sealed partial class VexFileSystem
                 case FileMode.Truncate when entry is null:
                     throw new FileNotFoundException($"'{path}' does not exist.", path);
                 case FileMode.Create or FileMode.Truncate when entry is not null:
+                    _openFiles.Check(entry.Value.Inode, access, share);
                     editor.SetLength(entry.Value.Inode, 0);
-                    return new VexFileStream(this, entry.Value.Inode, access, 0);
+                    return new VexFileStream(this, entry.Value.Inode, access, share, 0);
                 case FileMode.Append when entry is not null:
-                    return new VexFileStream(this, entry.Value.Inode, access, editor.ReadInode(entry.Value.Inode).Size);
+                    return new VexFileStream(this, entry.Value.Inode, access, share, editor.ReadInode(entry.Value.Inode).Size);
                 case FileMode.OpenOrCreate when entry is not null:
-                    return new VexFileStream(this, entry.Value.Inode, access, 0);
+                    return new VexFileStream(this, entry.Value.Inode, access, share, 0);
                 default:
-                    return new VexFileStream(this, editor.CreateFile(parent, name, []), access, 0);
+                    return new VexFileStream(this, editor.CreateFile(parent, name, []), access, share, 0);
             }
         });
     }
@@ -175,7 +181,7 @@ public sealed partial class VexFileSystem
         return 0;
     });
 
-    private VexFileStream OpenExisting(Format.Editing.FileSystemEditor editor, string path, FileAccess access)
+    private VexFileStream OpenExisting(FileSystemEditor editor, string path, FileAccess access, FileShare share)
     {
         long inode = Resolve(editor, path);
         var type = editor.ReadInode(inode).Mode.Type();
@@ -184,6 +190,6 @@ public sealed partial class VexFileSystem
             throw new UnauthorizedAccessException($"'{path}' is a {type}, not a regular file.");
         }
 
-        return new VexFileStream(this, inode, access, 0);
+        return new VexFileStream(this, inode, access, share, 0);
     }
 }

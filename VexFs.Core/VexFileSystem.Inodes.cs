@@ -124,11 +124,11 @@ public sealed partial class VexFileSystem
     });
 
     /// <summary>Opens the regular file <paramref name="inode"/> as a stream; the file stays alive while it is open.</summary>
-    public VexFileStream OpenFile(long inode, FileAccess access) => Query(editor =>
+    public VexFileStream OpenFile(long inode, FileAccess access, FileShare share = FileShare.ReadWrite | FileShare.Delete) => Query(editor =>
     {
         var type = Describe(editor, inode).Type;
         return type == UnixFileType.RegularFile
-            ? new VexFileStream(this, inode, access, 0)
+            ? new VexFileStream(this, inode, access, share, 0)
             : throw new UnauthorizedAccessException($"Inode {inode} is a {type}, not a regular file.");
     });
 

@@ -38,8 +38,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     private readonly bool _leaveOpen;
     private readonly VexFileSystemOptions _options;
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
-    private readonly Lock _openLock = new();
-    private readonly Dictionary<long, int> _openCounts = [];
+    private readonly OpenFileTable _openFiles = new();
     private readonly InodeGates _gates = new();
     private readonly object _writesLock = new();
     private int _dataWrites;
@@ -178,10 +177,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             {
                 if (_journal is not null && _failure is null)
                 {
-                    lock (_openLock)
-                    {
-                        _openCounts.Clear();
-                    }
+                    _openFiles.Clear();
 
                     foreach (long orphan in _editor.Orphans())
                     {
@@ -311,40 +307,17 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
 
     private FileSystemEditor NewEditor(Superblock superblock) => new(_store, _data, superblock, _journal is null ? null : _device, IsOpen);
 
-    private bool IsOpen(long inode)
+    private bool IsOpen(long inode) => _openFiles.IsOpen(inode);
+
+    /// <summary>Records a stream opened on <paramref name="inode"/>, refusing one its sharing does not allow.</summary>
+    internal void Retain(long inode, FileAccess access, FileShare share) => _openFiles.Open(inode, access, share);
+
+    /// <summary>Records a stream of <paramref name="inode"/> closed; the last close of an orphan frees it.</summary>
+    internal void Release(long inode, FileAccess access, FileShare share)
     {
-        lock (_openLock)
+        if (!_openFiles.Close(inode, access, share))
         {
-            return _openCounts.ContainsKey(inode);
-        }
-    }
-
-    /// <summary>Counts one more open stream of <paramref name="inode"/>.</summary>
-    internal void Retain(long inode)
-    {
-        lock (_openLock)
-        {
-            _openCounts[inode] = _openCounts.GetValueOrDefault(inode) + 1;
-        }
-    }
-
-    /// <summary>Counts one stream of <paramref name="inode"/> closed; the last close of an orphan frees it.</summary>
-    internal void Release(long inode)
-    {
-        lock (_openLock)
-        {
-            if (!_openCounts.TryGetValue(inode, out int count))
-            {
-                return;
-            }
-
-            if (count > 1)
-            {
-                _openCounts[inode] = count - 1;
-                return;
-            }
-
-            _openCounts.Remove(inode);
+            return;
         }
 
         try

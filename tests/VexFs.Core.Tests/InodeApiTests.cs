@@ -129,4 +129,28 @@ public sealed class InodeApiTests
         Assert.Throws<NotSupportedException>(() => ro.CreateDirectory("/c"));
         Assert.Throws<NotSupportedException>(() => ro.SetXattr("/a", "user.x", [1]));
     }
+
+    [Fact]
+    public void File_share_modes_are_enforced_between_streams()
+    {
+        using var fs = VexFileSystem.Format(new MemoryBlockDevice(16L << 20));
+        using (var exclusive = fs.OpenFile("/locked", FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+        {
+            Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Open, FileAccess.Read));
+            Assert.Throws<IOException>(() => fs.OpenFile(exclusive.Inode, FileAccess.Read));
+            exclusive.Write("kept"u8);
+            Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Create));
+            Assert.Equal(4, fs.GetInfo("/locked").Size);
+        }
+
+        using var reader = fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var second = fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.Read);
+        Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Open, FileAccess.Write, FileShare.ReadWrite));
+        Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.None));
+        reader.Dispose();
+        second.Dispose();
+        using var writer = fs.OpenFile("/locked", FileMode.Open, FileAccess.Write, FileShare.Read);
+        Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.Read));
+        using var sharingReader = fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+    }
 }
