@@ -116,6 +116,10 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         return fileSystem;
     }
 
+    /// <summary>The asynchronous twin of <see cref="Open"/>: journal replay and orphan reclaim run off the calling thread.</summary>
+    public static Task<VexFileSystem> OpenAsync(BlockDevice device, VexFileSystemOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Open(device, options, leaveOpen), cancellationToken);
+
     /// <summary>Commits every completed operation durably: after this returns they survive a power cut.</summary>
     public void Flush()
     {

@@ -115,6 +115,19 @@ public sealed class InodeApiTests
     }
 
     [Fact]
+    public async Task Open_async_replays_and_opens()
+    {
+        using var device = new MemoryBlockDevice(16L << 20);
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            fs.CreateDirectory("/async");
+        }
+
+        await using var again = await VexFileSystem.OpenAsync(device, leaveOpen: true, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(again.Exists("/async"));
+    }
+
+    [Fact]
     public void A_read_only_open_caches_reads_and_refuses_changes()
     {
         using var device = new MemoryBlockDevice(16L << 20);
