@@ -97,7 +97,7 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal,
             return;
         }
 
-        Journal.CommitAll(_pending);
+        Journal.CommitAll(Compound(_pending, Math.Max(1, Journal.MaxTransactionBlocks / 4)));
         foreach (var (block, data) in _finished)
         {
             cache.Put(block, data);
@@ -105,5 +105,57 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal,
 
         _pending.Clear();
         _finished.Clear();
+    }
+
+    /// <summary>
+    /// Joins consecutive operations into compound transactions of at most <paramref name="budget"/> blocks, as
+    /// ext4's running transaction does: a compound commits whole or not at all, so the operations that survive
+    /// a crash are still a prefix of those that finished, and a block that many operations changed (a bitmap,
+    /// a directory leaf, the superblock) is journaled once.
+    /// </summary>
+    internal static List<JournalTransaction> Compound(IReadOnlyList<JournalTransaction> pending, int budget)
+    {
+        var result = new List<JournalTransaction>();
+        var blocks = new Dictionary<long, ReadOnlyMemory<byte>>();
+        var revoked = new HashSet<long>();
+        long time = 0;
+        foreach (var transaction in pending)
+        {
+            // A block revoked earlier in the compound and written again would be cancelled by its own revoke.
+            bool rewritesRevoked = transaction.Blocks.Any(b => revoked.Contains(b.Home));
+            int added = transaction.Blocks.Count(b => !blocks.ContainsKey(b.Home));
+            if (rewritesRevoked || (blocks.Count > 0 && blocks.Count + added > budget))
+            {
+                Close();
+            }
+
+            foreach (long home in transaction.Revoked)
+            {
+                blocks.Remove(home);
+                revoked.Add(home);
+            }
+
+            foreach (var block in transaction.Blocks)
+            {
+                blocks[block.Home] = block.Data;
+            }
+
+            time = transaction.TimeNs;
+        }
+
+        Close();
+        return result;
+
+        void Close()
+        {
+            if (blocks.Count == 0 && revoked.Count == 0)
+            {
+                return;
+            }
+
+            result.Add(new JournalTransaction([.. blocks.OrderBy(kv => kv.Key).Select(kv => new JournaledBlock(kv.Key, kv.Value))], revoked.ToHashSet(), time));
+            blocks.Clear();
+            revoked.Clear();
+        }
     }
 }
