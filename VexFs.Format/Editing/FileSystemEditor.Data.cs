@@ -1,4 +1,5 @@
 using System.Buffers;
+using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Editing;
@@ -143,26 +144,14 @@ internal sealed partial class FileSystemEditor
                 continue;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(span);
-            try
+            using var buffer = SpanOwner<byte>.Allocate(span, segment.Fresh ? AllocationMode.Clear : AllocationMode.Default);
+            if (!segment.Fresh)
             {
-                var run = buffer.AsSpan(0, span);
-                if (segment.Fresh)
-                {
-                    run.Clear();
-                }
-                else
-                {
-                    _data.ReadBlocks(segment.Physical, run);
-                }
+                _data.ReadBlocks(segment.Physical, buffer.Span);
+            }
 
-                bytes.CopyTo(run[segment.Within..]);
-                _data.WriteBlocks(segment.Physical, run);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            bytes.CopyTo(buffer.Span[segment.Within..]);
+            _data.WriteBlocks(segment.Physical, buffer.Span);
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Buffers;
+using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Editing;
@@ -11,41 +11,27 @@ internal sealed class InodeTable(IBlockStore store, Allocator allocator)
     public Inode Read(long number)
     {
         var (block, offset) = Locate(number);
-        var buffer = ArrayPool<byte>.Shared.Rent(store.BlockSize);
-        try
-        {
-            store.Read(block, buffer);
-            return Inode.ReadFrom(buffer.AsSpan(offset, Sb.InodeSize), number, Sb.InodeSize, Sb.ChecksumSeed, block);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var buffer = SpanOwner<byte>.Allocate(store.BlockSize);
+        store.Read(block, buffer.Span);
+        return Inode.ReadFrom(buffer.Span.Slice(offset, Sb.InodeSize), number, Sb.InodeSize, Sb.ChecksumSeed, block);
     }
 
     public void Write(long number, Inode inode)
     {
         var (block, offset) = Locate(number);
-        var buffer = ArrayPool<byte>.Shared.Rent(store.BlockSize);
-        try
+        using var buffer = SpanOwner<byte>.Allocate(store.BlockSize);
+        store.Read(block, buffer.Span);
+        var slot = buffer.Span.Slice(offset, Sb.InodeSize);
+        if (inode.IsFree)
         {
-            store.Read(block, buffer);
-            var slot = buffer.AsSpan(offset, Sb.InodeSize);
-            if (inode.IsFree)
-            {
-                slot.Clear();
-            }
-            else
-            {
-                inode.WriteTo(slot, number, Sb.InodeSize, Sb.ChecksumSeed);
-            }
+            slot.Clear();
+        }
+        else
+        {
+            inode.WriteTo(slot, number, Sb.InodeSize, Sb.ChecksumSeed);
+        }
 
-            store.Write(block, buffer);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        store.Write(block, buffer.Span);
     }
 
     private (long Block, int Offset) Locate(long number)
