@@ -87,6 +87,11 @@ public sealed partial class VexFileSystem
     internal void WriteAt(long inode, long position, ReadOnlySpan<byte> data)
     {
         int length = data.Length;
+        if (length == 0)
+        {
+            return;
+        }
+
         using var gate = _gates.EnterWrite(inode);
         bool counted = false;
         List<WriteSegment> segments;

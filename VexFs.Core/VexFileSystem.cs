@@ -285,7 +285,9 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
                 throw;
             }
 
-            _editor = NewEditor(ReadSuperblockThrough(_store));
+            var rebuilt = NewEditor(ReadSuperblockThrough(_store));
+            rebuilt.Allocator.InheritFreesNotDurable(_editor.Allocator);
+            _editor = rebuilt;
             throw;
         }
     }
@@ -309,7 +311,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         return new ExclusiveScope(_lock);
     }
 
-    private FileSystemEditor NewEditor(Superblock superblock) => new(_store, _data, superblock, _journal is null ? null : _device, IsOpen);
+    private FileSystemEditor NewEditor(Superblock superblock) => new(_store, _data, superblock, _journal is null ? null : _device, IsOpen, _options.NameCacheEntries);
 
     private bool IsOpen(long inode) => _openFiles.IsOpen(inode);
 

@@ -20,4 +20,10 @@ public sealed record VexFileSystemOptions
     /// 32 MiB by default, 0 for none.
     /// </summary>
     public long BlockCacheBytes { get; init; } = 32 << 20;
+
+    /// <summary>
+    /// How many names found by lookups are remembered (as the kernel's dentry cache does), 65,536 by default
+    /// (about 13 MiB), 0 for none.
+    /// </summary>
+    public int NameCacheEntries { get; init; } = 1 << 16;
 }

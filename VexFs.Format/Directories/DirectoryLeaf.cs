@@ -48,6 +48,47 @@ internal static class DirectoryLeaf
         BlockTail.Seal(block, blockNumber, seed);
     }
 
+    /// <summary>
+    /// Finds one name in a leaf without decoding the others: the block's checksum and header are verified,
+    /// entries are skipped by their hash, and only the entry found is checked in full.
+    /// </summary>
+    public static DirectoryEntry? Find(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed, ulong hash, string name, long inodeCount)
+    {
+        Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "directory leaf");
+        BlockTail.Verify(block, blockNumber, seed, "directory leaf");
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
+        int used = BinaryPrimitives.ReadUInt16LittleEndian(block[0x06..]);
+        Corruption.Check(BinaryPrimitives.ReadInt64LittleEndian(block[0x08..]) == owner, blockNumber, "directory leaf.owner", $"does not belong to inode {owner}");
+        Corruption.Check(used <= Capacity(block.Length), blockNumber, "directory leaf.used", $"{used} bytes exceed the capacity {Capacity(block.Length)}");
+        Span<byte> wanted = stackalloc byte[Encoding.UTF8.GetMaxByteCount(name.Length)];
+        wanted = wanted[..Encoding.UTF8.GetBytes(name, wanted)];
+        int at = HeaderSize;
+        int end = HeaderSize + used;
+        for (int i = 0; i < count && end - at >= DirectoryEntry.HeaderSize; i++)
+        {
+            ulong entryHash = BinaryPrimitives.ReadUInt64LittleEndian(block[at..]);
+            int nameBytes = block[at + 17];
+            Corruption.Check(end - at - DirectoryEntry.HeaderSize >= nameBytes, blockNumber, $"directory leaf.entry[{i}]", "its name runs past the used bytes");
+            if (entryHash > hash)
+            {
+                return null;
+            }
+
+            if (entryHash == hash && block.Slice(at + DirectoryEntry.HeaderSize, nameBytes).SequenceEqual(wanted))
+            {
+                long inode = BinaryPrimitives.ReadInt64LittleEndian(block[(at + 8)..]);
+                var type = UnixModes.FromDirectoryEntryType(block[at + 16]);
+                Corruption.Check(inode >= 1 && inode <= inodeCount, blockNumber, $"directory leaf.entry[{i}].inode", $"{inode} is out of range");
+                Corruption.Check(type != UnixFileType.Unknown, blockNumber, $"directory leaf.entry[{i}].type", $"{block[at + 16]} is not a file type");
+                return new DirectoryEntry(name, inode, type, hash);
+            }
+
+            at += DirectoryEntry.HeaderSize + nameBytes;
+        }
+
+        return null;
+    }
+
     /// <summary>Decodes a leaf, checking every entry's name, hash, order, inode range and type.</summary>
     public static List<DirectoryEntry> Read(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed, ulong hashSeed, long inodeCount)
     {

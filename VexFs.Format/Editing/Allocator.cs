@@ -24,11 +24,15 @@ internal sealed class Allocator
     {
         _store = store;
         Superblock = superblock;
+        _written = superblock;
         _geometry = new Geometry(superblock);
         _groups = groups;
     }
 
     public Superblock Superblock { get; private set; }
+
+    /// <summary>The superblock as last written through the store (or as read), to skip rewriting it unchanged.</summary>
+    private Superblock _written;
 
     public Geometry Geometry => _geometry;
 
@@ -42,6 +46,12 @@ internal sealed class Allocator
     /// that file data written straight to the device never lands on a block whose freeing a crash could undo.
     /// </summary>
     public void MarkFreesDurable() => _notYetReusable.Clear();
+
+    /// <summary>
+    /// Takes over the blocks <paramref name="previous"/> may not reuse yet: an allocator rebuilt after a failed
+    /// operation must not hand out blocks that operations finished but not yet committed have freed.
+    /// </summary>
+    public void InheritFreesNotDurable(Allocator previous) => _notYetReusable.UnionWith(previous._notYetReusable);
 
     /// <summary>Loads the descriptor table of a filesystem whose superblock is <paramref name="superblock"/>.</summary>
     public static GroupDescriptor[] ReadDescriptors(IBlockStore store, Superblock superblock)
@@ -230,10 +240,15 @@ internal sealed class Allocator
             _store.Write(home, block);
         }
 
-        long superblockHome = Superblock.ByteOffset / _geometry.BlockSize;
-        _store.Read(superblockHome, block);
-        Superblock.WriteTo(block.AsSpan((int)(Superblock.ByteOffset % _geometry.BlockSize), Superblock.Size));
-        _store.Write(superblockHome, block);
+        if (Superblock != _written)
+        {
+            long superblockHome = Superblock.ByteOffset / _geometry.BlockSize;
+            _store.Read(superblockHome, block);
+            Superblock.WriteTo(block.AsSpan((int)(Superblock.ByteOffset % _geometry.BlockSize), Superblock.Size));
+            _store.Write(superblockHome, block);
+            _written = Superblock;
+        }
+
         _dirtyBlockBitmaps.Clear();
         _dirtyInodeBitmaps.Clear();
         _dirtyDescriptors.Clear();

@@ -1,3 +1,5 @@
+using CommunityToolkit.HighPerformance.Buffers;
+using VexFs.Format.Caching;
 using VexFs.Format.Directories;
 using VexFs.Format.Records;
 
@@ -8,8 +10,14 @@ namespace VexFs.Format.Editing;
 /// new block appended to the directory; a full index node splits the same way; a full root pushes its
 /// entries one level down, so lookups stay at depth + 2 block reads however large the directory grows.
 /// </summary>
-internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, ExtentTree extents)
+/// <remarks>
+/// Names found are remembered in a bounded cache (as the kernel's dentry cache does) until they are removed;
+/// the cache belongs to this editor, which is thrown away with it when an operation fails.
+/// </remarks>
+internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, ExtentTree extents, int nameCacheEntries = 0)
 {
+    private readonly LruCache<(long Directory, string Name), DirectoryEntry> _names = new(nameCacheEntries);
+
     private Superblock Sb => allocator.Superblock;
 
     private int BlockSize => store.BlockSize;
@@ -27,11 +35,23 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
 
     public DirectoryEntry? Lookup(long dir, Inode inode, string name)
     {
+        if (_names.TryGet((dir, name), out var cached))
+        {
+            return cached;
+        }
+
         ulong hash = DirectoryHash.Of(name, Sb.HashSeed);
-        var (_, leafBlock) = Descend(dir, inode, hash);
-        var entries = ReadLeaf(extents.Map(inode, dir, leafBlock), dir);
-        int i = entries.FindIndex(e => e.Hash == hash && e.Name == name);
-        return i < 0 ? null : entries[i];
+        var (_, leafFileBlock) = Descend(dir, inode, hash);
+        long leafBlock = extents.Map(inode, dir, leafFileBlock);
+        using var buffer = SpanOwner<byte>.Allocate(BlockSize);
+        store.Read(leafBlock, buffer.Span);
+        var found = DirectoryLeaf.Find(buffer.Span, leafBlock, dir, Sb.ChecksumSeed, hash, name, Sb.InodeCount);
+        if (found is { } entry)
+        {
+            _names.Set((dir, name), entry);
+        }
+
+        return found;
     }
 
     /// <summary>Every entry whose hash is at least <paramref name="fromHash"/>, in hash order, reading only the leaves that hold them.</summary>
@@ -85,6 +105,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         }
 
         var removed = entries[i];
+        _names.Remove((dir, name));
         entries.RemoveAt(i);
         WriteLeaf(leafBlock, dir, entries);
         return removed;
@@ -235,29 +256,29 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
 
     private DirectoryIndex ReadIndex(long block, long dir, Inode inode, bool isRoot)
     {
-        var buffer = new byte[BlockSize];
-        store.Read(block, buffer);
-        return DirectoryIndex.Read(buffer, block, isRoot, dir, Sb.ChecksumSeed, inode.Size / BlockSize, Sb.InodeCount);
+        using var buffer = SpanOwner<byte>.Allocate(BlockSize);
+        store.Read(block, buffer.Span);
+        return DirectoryIndex.Read(buffer.Span, block, isRoot, dir, Sb.ChecksumSeed, inode.Size / BlockSize, Sb.InodeCount);
     }
 
     private void WriteIndex(DirectoryIndex index, long block)
     {
-        var buffer = new byte[BlockSize];
-        index.Write(buffer, block, Sb.ChecksumSeed);
-        store.Write(block, buffer);
+        using var buffer = SpanOwner<byte>.Allocate(BlockSize, AllocationMode.Clear);
+        index.Write(buffer.Span, block, Sb.ChecksumSeed);
+        store.Write(block, buffer.Span);
     }
 
     private List<DirectoryEntry> ReadLeaf(long block, long dir)
     {
-        var buffer = new byte[BlockSize];
-        store.Read(block, buffer);
-        return DirectoryLeaf.Read(buffer, block, dir, Sb.ChecksumSeed, Sb.HashSeed, Sb.InodeCount);
+        using var buffer = SpanOwner<byte>.Allocate(BlockSize);
+        store.Read(block, buffer.Span);
+        return DirectoryLeaf.Read(buffer.Span, block, dir, Sb.ChecksumSeed, Sb.HashSeed, Sb.InodeCount);
     }
 
     private void WriteLeaf(long block, long dir, IReadOnlyList<DirectoryEntry> entries)
     {
-        var buffer = new byte[BlockSize];
-        DirectoryLeaf.Write(buffer, block, dir, entries, Sb.ChecksumSeed);
-        store.Write(block, buffer);
+        using var buffer = SpanOwner<byte>.Allocate(BlockSize, AllocationMode.Clear);
+        DirectoryLeaf.Write(buffer.Span, block, dir, entries, Sb.ChecksumSeed);
+        store.Write(block, buffer.Span);
     }
 }

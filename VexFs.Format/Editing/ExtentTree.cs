@@ -1,3 +1,4 @@
+using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Editing;
@@ -279,15 +280,15 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
 
     private ExtentNode ReadNode(long block, long owner)
     {
-        var buffer = new byte[store.BlockSize];
-        store.Read(block, buffer);
-        return ExtentNode.ReadBlock(buffer, block, owner, Sb.BlockCount, Sb.ChecksumSeed);
+        using var buffer = SpanOwner<byte>.Allocate(store.BlockSize);
+        store.Read(block, buffer.Span);
+        return ExtentNode.ReadBlock(buffer.Span, block, owner, Sb.BlockCount, Sb.ChecksumSeed);
     }
 
     private void WriteNode(ExtentNode node, long block)
     {
-        var buffer = new byte[store.BlockSize];
-        node.WriteBlock(buffer, block, Sb.ChecksumSeed);
-        store.Write(block, buffer);
+        using var buffer = SpanOwner<byte>.Allocate(store.BlockSize, AllocationMode.Clear);
+        node.WriteBlock(buffer.Span, block, Sb.ChecksumSeed);
+        store.Write(block, buffer.Span);
     }
 }

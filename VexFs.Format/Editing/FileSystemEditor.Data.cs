@@ -77,9 +77,25 @@ internal sealed partial class FileSystemEditor
     public List<WriteSegment> PlanWrite(long number, long offset, int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var segments = new List<WriteSegment>();
+        if (length == 0)
+        {
+            return segments;
+        }
+
         var inode = _inodes.Read(number);
         int blockSize = _store.BlockSize;
-        var segments = new List<WriteSegment>();
+
+        // Growing the file exposes the rest of its old last block, which must read as zeros: a crash may have
+        // kept bytes there from a write whose new size was lost.
+        long tailBlock = inode.Size / blockSize;
+        int tail = (int)(inode.Size % blockSize);
+        bool exposesTail = tail != 0 && offset + length > inode.Size;
+        if (exposesTail && offset / blockSize > tailBlock && _extents.Find(inode, number, tailBlock) is { Unwritten: false } last)
+        {
+            segments.Add(new WriteSegment(last.Physical + (tailBlock - last.Logical), 1, tail, 0, 0, Fresh: false, ZeroFrom: tail));
+        }
+
         for (int done = 0; done < length;)
         {
             long position = offset + done;
@@ -104,7 +120,7 @@ internal sealed partial class FileSystemEditor
                 int whole = (int)Math.Min(mapped.LogicalEnd - fileBlock, left / blockSize);
                 var segment = within == 0 && whole > 0
                     ? new WriteSegment(physical, whole, 0, done, whole * blockSize, Fresh: false)
-                    : new WriteSegment(physical, 1, within, done, Math.Min(left, blockSize - within), Fresh: false);
+                    : new WriteSegment(physical, 1, within, done, Math.Min(left, blockSize - within), Fresh: false, ZeroFrom: exposesTail && fileBlock == tailBlock ? tail : -1);
                 segments.Add(segment);
                 done += segment.Count;
                 continue;
@@ -148,6 +164,10 @@ internal sealed partial class FileSystemEditor
             if (!segment.Fresh)
             {
                 _data.ReadBlocks(segment.Physical, buffer.Span);
+                if (segment.ZeroFrom >= 0)
+                {
+                    buffer.Span[segment.ZeroFrom..].Clear();
+                }
             }
 
             bytes.CopyTo(buffer.Span[segment.Within..]);
@@ -213,6 +233,7 @@ internal sealed partial class FileSystemEditor
 /// Where part of a write goes: <paramref name="Count"/> bytes of the data from <paramref name="DataOffset"/>,
 /// into <paramref name="Blocks"/> device blocks from <paramref name="Physical"/>, starting at byte
 /// <paramref name="Within"/> of the first. Fresh blocks were just allocated: what the data does not cover is
-/// zeroed; other blocks keep their bytes around it.
+/// zeroed; other blocks keep their bytes around it, except from byte <paramref name="ZeroFrom"/> on (when it
+/// is not -1), which was past the old end of the file and is zeroed.
 /// </summary>
-internal readonly record struct WriteSegment(long Physical, int Blocks, int Within, int DataOffset, int Count, bool Fresh);
+internal readonly record struct WriteSegment(long Physical, int Blocks, int Within, int DataOffset, int Count, bool Fresh, int ZeroFrom = -1);

@@ -24,9 +24,10 @@ internal sealed partial class FileSystemEditor
     /// Edits through <paramref name="metadata"/> (where every metadata block is read and written) and
     /// <paramref name="data"/> (file contents); <paramref name="device"/>, when given, receives the backup
     /// superblocks at <see cref="Commit"/>. A file whose last name goes while <paramref name="isOpen"/> says it
-    /// is open becomes an orphan instead of being freed.
+    /// is open becomes an orphan instead of being freed. Up to <paramref name="nameCacheEntries"/> names found
+    /// by lookups are remembered.
     /// </summary>
-    public FileSystemEditor(IBlockStore metadata, IBlockStore data, Superblock superblock, BlockDevice? device, Func<long, bool>? isOpen = null)
+    public FileSystemEditor(IBlockStore metadata, IBlockStore data, Superblock superblock, BlockDevice? device, Func<long, bool>? isOpen = null, int nameCacheEntries = 0)
     {
         _device = device;
         _isOpen = isOpen ?? (_ => false);
@@ -35,7 +36,7 @@ internal sealed partial class FileSystemEditor
         _allocator = new Allocator(_store, superblock, Allocator.ReadDescriptors(_store, superblock));
         _inodes = new InodeTable(_store, _allocator);
         _extents = new ExtentTree(_store, _allocator);
-        _directories = new DirectoryEditor(_store, _allocator, _extents);
+        _directories = new DirectoryEditor(_store, _allocator, _extents, nameCacheEntries);
     }
 
     /// <summary>The allocator, whose changes the owner writes (and journals) when an operation completes.</summary>
@@ -231,12 +232,21 @@ internal sealed partial class FileSystemEditor
         _inodes.Write(entry.Inode, target with { ChangeTimeNs = Now });
     }
 
-    /// <summary>Sets a file's length: shrinking frees the blocks past the end, growing leaves a hole.</summary>
+    /// <summary>
+    /// Sets a file's length: shrinking frees the blocks past the end, growing leaves a hole (and zeroes the rest
+    /// of the old last block, where a crash may have left bytes past the old end).
+    /// </summary>
     public void SetLength(long number, long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         var inode = _inodes.Read(number);
         int blockSize = _store.BlockSize;
+        long tailBlock = inode.Size / blockSize;
+        if (length > inode.Size && inode.Size % blockSize != 0 && _extents.Find(inode, number, tailBlock) is { Unwritten: false } oldLast)
+        {
+            WriteSegments([new WriteSegment(oldLast.Physical + (tailBlock - oldLast.Logical), 1, 0, 0, 0, Fresh: false, ZeroFrom: (int)(inode.Size % blockSize))], []);
+        }
+
         if (length < inode.Size)
         {
             int tail = (int)(length % blockSize);

@@ -26,7 +26,7 @@ internal static class CommandRunner
         {
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or NotSupportedException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or NotSupportedException or KeyNotFoundException or FormatException)
         {
             Console.Error.WriteLine($"{root.Name}: {e.Message}");
             return Failed;

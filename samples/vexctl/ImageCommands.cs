@@ -9,7 +9,7 @@ namespace VexCtl;
 
 /// <summary>
 /// Works on an unmounted image or device through the library, as e2tools do: ls, cat, put, get, mkdir, rm,
-/// stat and df.
+/// stat and df (attributes are in <see cref="AttributeCommands"/>).
 /// </summary>
 internal static class ImageCommands
 {
@@ -169,7 +169,7 @@ internal static class ImageCommands
             Console.WriteLine($"  File: {parsed.GetValue(path)}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Size: {info.Size}\tBlocks: {info.Blocks}\tInode: {info.Inode}\tLinks: {info.LinkCount}\t{info.Type}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Access: 0{Convert.ToString(info.Permissions, 8)}\tUid: {info.Uid}\tGid: {info.Gid}"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Modify: {info.ModifiedTime:O}\nChange: {info.ChangedTime:O}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Access: {info.AccessedTime:O}\nModify: {info.ModifiedTime:O}\nChange: {info.ChangedTime:O}\n Birth: {info.CreatedTime:O}"));
         }));
         return command;
     }
@@ -188,7 +188,7 @@ internal static class ImageCommands
         return command;
     }
 
-    private static int WithFileSystem(ParseResult parsed, bool readOnly, Action<VexFileSystem> action)
+    internal static int WithFileSystem(ParseResult parsed, bool readOnly, Action<VexFileSystem> action)
     {
         string device = parsed.GetValue(DeviceOption) ?? throw new ArgumentException("--device is required: the image or device holding the filesystem.");
         using var fs = VexFileSystem.Open(BlockDevice.Open(device, readOnly), new VexFileSystemOptions { ReadOnly = readOnly });

@@ -81,6 +81,32 @@ public sealed class VexctlTests : IDisposable
     }
 
     [Fact]
+    public void Extended_attributes_modes_and_owners_are_set_and_shown()
+    {
+        string image = _directory.File("attrs.img");
+        Assert.Equal(0, Tool.Run("mkfs.vexfs", "-q", image, "32M").ExitCode);
+        string local = _directory.File("f.txt");
+        File.WriteAllText(local, "x");
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "put", local, "/f.txt").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "setfattr", "-n", "user.color", "-v", "blue", "/f.txt").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "setfattr", "-n", "user.raw", "-v", "0x00ff", "/f.txt").ExitCode);
+        var get = Tool.Run("vexctl", "-d", image, "getfattr", "/f.txt");
+        Assert.Equal(["user.color=\"blue\"", "user.raw=0x00ff"], get.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "setfattr", "-x", "user.raw", "/f.txt").ExitCode);
+        var missing = Tool.Run("vexctl", "-d", image, "getfattr", "-n", "user.raw", "/f.txt");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Single(missing.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "chmod", "4750", "/f.txt").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "chown", "1000:100", "/f.txt").ExitCode);
+        var stat = Tool.Run("vexctl", "-d", image, "stat", "/f.txt").Output;
+        Assert.Contains("Access: 04750\tUid: 1000\tGid: 100", stat, StringComparison.Ordinal);
+        Assert.Equal(1, Tool.Run("vexctl", "-d", image, "chmod", "9x", "/f.txt").ExitCode);
+        Assert.Equal(1, Tool.Run("vexctl", "-d", image, "chown", "alice", "/f.txt").ExitCode);
+        Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+    }
+
+    [Fact]
     public void Missing_paths_full_devices_and_corrupt_images_fail_with_one_line()
     {
         string image = _directory.File("small.img");
