@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # File workloads on VexFS (the library on an image file) and on ext4 (the kernel, on a loop device over an
 # image of the same size), in one run: streaming I/O (fio on ext4), metadata (the same small program on
-# both), peak memory. Prints a table of ratios and saves it with the JSON beside it. Needs root.
+# both), peak memory; fio on a plain file beside the images shows the ceiling for both. Prints a table of
+# ratios and saves it with the JSON beside it. Needs root.
 # usage: bench/fs.sh [SIZE=2G]
 # environment: OUT (results, default ${TMPDIR:-/tmp}/vexfs-fs), BENCH_DIR (where the images go, default
 # ${TMPDIR:-/tmp}), STREAM_SIZE (1G), SECONDS_PER_CASE (5, random I/O), FILES (10000), ENTRIES (100000),
@@ -35,6 +36,6 @@ mkdir "$work/mnt"
 mount "$loop" "$work/mnt"
 mounted=1
 
-"$bench" fs --image "$work/vexfs.img" --ext4-device "$loop" --ext4-mount "$work/mnt" --out "$out" \
+"$bench" fs --image "$work/vexfs.img" --ext4-device "$loop" --ext4-mount "$work/mnt" --host-dir "$work" --out "$out" \
   --stream-size "${STREAM_SIZE:-1G}" --seconds "${SECONDS_PER_CASE:-5}" --files "${FILES:-10000}" \
   --entries "${ENTRIES:-100000}" --cap-seconds "${CAP_SECONDS:-300}" --repeats "${REPEATS:-3}"

@@ -5,6 +5,9 @@ internal sealed record Comparison(string Workload, string Size, string Unit, dou
 {
     public List<double> Ext4 { get; } = [];
 
+    /// <summary>fio on a plain file of the host filesystem that holds both images: the ceiling for both.</summary>
+    public List<double> Host { get; } = [];
+
     public List<double> Ours { get; } = [];
 
     /// <summary>Peak RSS of whatever did the ext4 side's work (fio, or this process through System.IO).</summary>
@@ -19,6 +22,8 @@ internal sealed record Comparison(string Workload, string Size, string Unit, dou
     public List<string> Notes { get; } = [];
 
     public double? Ext4Median => Median(Ext4);
+
+    public double? HostMedian => Median(Host);
 
     public double? OursMedian => Median(Ours);
 

@@ -4,10 +4,10 @@ using VexFs.Bench.Devices;
 namespace VexFs.Bench.FileSystem;
 
 /// <summary>
-/// The streaming workloads by fio on a mounted filesystem: psync at queue depth 1 with O_DIRECT, no
-/// preallocation, and an fsync at the end of writing (counted in fio's time).
+/// The streaming workloads by fio on a file in <paramref name="directory"/>: psync at queue depth 1 with
+/// O_DIRECT, no preallocation, and an fsync at the end of writing (counted in fio's time).
 /// </summary>
-internal sealed class FioStreams(string directory, long size, double seconds) : StreamTarget(size, seconds)
+internal sealed class FioStreams(string name, string directory, long size, double seconds) : StreamTarget(size, seconds)
 {
     private readonly string _file = Path.Join(directory, FileName);
 
@@ -21,7 +21,7 @@ internal sealed class FioStreams(string directory, long size, double seconds) : 
         bool random = pattern.IsRandom();
         var arguments = new List<string>
         {
-            "--name=ext4", $"--filename={_file}", $"--rw={pattern.FioName()}", $"--bs={(random ? RandomBlock : SequentialBlock)}",
+            $"--name={name}", $"--filename={_file}", $"--rw={pattern.FioName()}", $"--bs={(random ? RandomBlock : SequentialBlock)}",
             $"--size={Size}", "--direct=1", "--ioengine=psync", "--iodepth=1", "--numjobs=1", "--fallocate=none",
             "--randrepeat=1", "--norandommap",
         };

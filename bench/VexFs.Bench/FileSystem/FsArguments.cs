@@ -4,14 +4,14 @@ namespace VexFs.Bench.FileSystem;
 
 /// <summary>The options of the <c>fs</c> command.</summary>
 internal sealed record FsArguments(
-    string Image, string Ext4Device, string Ext4Mount, string? Out, long StreamSize, double Seconds, int Files, int Entries, TimeSpan Cap, int Repeats)
+    string Image, string Ext4Device, string Ext4Mount, string? HostDirectory, string? Out, long StreamSize, double Seconds, int Files, int Entries, TimeSpan Cap, int Repeats)
 {
     public const string Usage =
-        "fs --image FILE --ext4-device /dev/loopN --ext4-mount DIR [--out DIR] [--stream-size 1G] [--seconds 5] [--files 10000] [--entries 100000] [--cap-seconds 300] [--repeats 3]";
+        "fs --image FILE --ext4-device /dev/loopN --ext4-mount DIR [--host-dir DIR] [--out DIR] [--stream-size 1G] [--seconds 5] [--files 10000] [--entries 100000] [--cap-seconds 300] [--repeats 3]";
 
     public static FsArguments Parse(string[] args)
     {
-        string? image = null, device = null, mount = null, output = null;
+        string? image = null, device = null, mount = null, host = null, output = null;
         long streamSize = 1L << 30;
         double seconds = 5, cap = 300;
         int files = 10_000, entries = 100_000, repeats = 3;
@@ -24,6 +24,7 @@ internal sealed record FsArguments(
                 case "--image": image = value; break;
                 case "--ext4-device": device = value; break;
                 case "--ext4-mount": mount = value; break;
+                case "--host-dir": host = value; break;
                 case "--out": output = value; break;
                 case "--stream-size": streamSize = Size(arg, value); break;
                 case "--seconds": seconds = PositiveSeconds(arg, value); break;
@@ -50,7 +51,7 @@ internal sealed record FsArguments(
             throw new ArgumentException("--stream-size must be a whole number of MiB");
         }
 
-        return new FsArguments(image, device, mount, output, streamSize, seconds, files, entries, TimeSpan.FromSeconds(cap), repeats);
+        return new FsArguments(image, device, mount, host, output, streamSize, seconds, files, entries, TimeSpan.FromSeconds(cap), repeats);
     }
 
     /// <summary>A positive count or size, with an optional binary suffix (K, M, G).</summary>

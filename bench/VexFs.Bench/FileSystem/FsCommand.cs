@@ -28,6 +28,7 @@ internal static class FsCommand
         }
 
         long startRss = PeakMemory.Peak();
+        string loadBefore = LoadAverage();
         long imageSize = new FileInfo(options.Image).Length;
         var comparisons = new List<Comparison>();
         string access;
@@ -35,10 +36,12 @@ internal static class FsCommand
         {
             access = vex.IsDirect ? "O_DIRECT" : "buffered: the host refused O_DIRECT";
             var ext4 = new MountedTarget(options.Ext4Device, options.Ext4Mount);
-            Streaming(options, new FioStreams(ext4.MountPoint, options.StreamSize, options.Seconds), new VexStreams(vex, options.StreamSize, options.Seconds, options.Cap), comparisons);
+            var host = options.HostDirectory is { } directory ? new FioStreams("host", directory, options.StreamSize, options.Seconds) : null;
+            Streaming(options, host, new FioStreams("ext4", ext4.MountPoint, options.StreamSize, options.Seconds), new VexStreams(vex, options.StreamSize, options.Seconds, options.Cap), comparisons);
             Metadata(options, ext4, vex, comparisons);
         }
 
+        string loadAfter = LoadAverage();
         var lines = new List<string>
         {
             string.Create(CultureInfo.InvariantCulture, $"Files: VexFS through the library on a {Gibibytes(imageSize)} image file ({access}) vs ext4 (defaults: data=ordered, 4 KiB blocks) on a loop device (direct I/O) over an image of the same size, same host filesystem."),
@@ -48,22 +51,24 @@ internal static class FsCommand
         };
         lines.AddRange(ResultTable.Format(comparisons));
         lines.Add(string.Empty);
+        lines.Add("host file: the same fio job on a plain file of the host filesystem that holds both images, the ceiling for both sides (ext4 adds the loop device, whose worker thread each request waits for).");
         lines.Add("peer RSS: fio's peak (largest of its runs) for streaming rows, this process's peak while it drove ext4 through System.IO for metadata rows; ext4's own memory (page, dentry and inode caches in the kernel) is not counted.");
         lines.Add(string.Create(CultureInfo.InvariantCulture, $"VexFS RSS: this process's peak while the library did the work (the runtime and harness alone: {Mebibytes(startRss)} MiB before any workload). alloc/op: managed bytes allocated per request (1 MiB for sequential rows) or per operation."));
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} processors; load average before {loadBefore}, after {loadAfter}."));
         lines.ForEach(Console.WriteLine);
 
         if (options.Out is { } output)
         {
             Directory.CreateDirectory(output);
             File.WriteAllLines(Path.Join(output, "fs.md"), lines);
-            File.WriteAllText(Path.Join(output, "fs.json"), Json(options, imageSize, startRss, comparisons));
+            File.WriteAllText(Path.Join(output, "fs.json"), Json(options, imageSize, startRss, [loadBefore, loadAfter], comparisons));
             Console.WriteLine($"Saved {Path.Join(output, "fs.json")} and fs.md");
         }
 
         return 0;
     }
 
-    private static void Streaming(FsArguments options, FioStreams fio, VexStreams ours, List<Comparison> comparisons)
+    private static void Streaming(FsArguments options, FioStreams? host, FioStreams fio, VexStreams ours, List<Comparison> comparisons)
     {
         string file = Gibibytes(options.StreamSize) + " file";
         string random = string.Create(CultureInfo.InvariantCulture, $"{options.Seconds:0.#} s over the {file}");
@@ -81,9 +86,11 @@ internal static class FsCommand
                 new Comparison(row.Workload, row.Size, row.Unit, row.Scale),
                 options.Repeats,
                 new Side(() => fio.Measure(row.Pattern), Fio: true),
-                new Side(() => ours.Measure(row.Pattern), Request: row.Request)));
+                new Side(() => ours.Measure(row.Pattern), Request: row.Request),
+                host is null ? null : new Side(() => host.Measure(row.Pattern), Fio: true)));
         }
 
+        host?.Remove();
         fio.Remove();
         ours.Remove();
     }
@@ -116,15 +123,20 @@ internal static class FsCommand
     }
 
     /// <summary>
-    /// Runs the ext4 side, then the VexFS side, <paramref name="repeats"/> times. A failure on the VexFS side is
-    /// noted in the row and ends its runs; ext4's failures end the benchmark.
+    /// Runs the host reference (if any), the ext4 side, then the VexFS side, <paramref name="repeats"/> times. A
+    /// failure on the VexFS side is noted in the row and ends its runs; the peers' failures end the benchmark.
     /// </summary>
-    private static Comparison Measure(Comparison row, int repeats, Side ext4, Side ours)
+    private static Comparison Measure(Comparison row, int repeats, Side ext4, Side ours, Side? host = null)
     {
         bool failed = false;
         long allocated = 0, requests = 0;
         for (int i = 0; i < repeats; i++)
         {
+            if (host is not null)
+            {
+                row.Host.Add(host.Run().Rate / row.Scale);
+            }
+
             ext4.Prepare?.Invoke();
             PeakMemory.Reset();
             var peer = ext4.Run();
@@ -170,11 +182,12 @@ internal static class FsCommand
         }
     }
 
-    private static string Json(FsArguments options, long imageSize, long startRss, List<Comparison> comparisons) => JsonSerializer.Serialize(
+    private static string Json(FsArguments options, long imageSize, long startRss, string[] load, List<Comparison> comparisons) => JsonSerializer.Serialize(
         new
         {
             kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim(),
             processors = Environment.ProcessorCount,
+            loadAverage = load,
             imageBytes = imageSize,
             streamBytes = options.StreamSize,
             randomSeconds = options.Seconds,
@@ -188,6 +201,7 @@ internal static class FsCommand
                 workload = c.Workload,
                 size = c.Size,
                 unit = c.Unit,
+                hostFile = c.Host,
                 ext4 = c.Ext4,
                 vexfs = c.Ours,
                 ext4Median = c.Ext4Median,
@@ -204,6 +218,8 @@ internal static class FsCommand
     private static string Gibibytes(long bytes) => bytes % (1L << 30) == 0
         ? string.Create(CultureInfo.InvariantCulture, $"{bytes >> 30} GiB")
         : string.Create(CultureInfo.InvariantCulture, $"{bytes >> 20} MiB");
+
+    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
 
     private static string Mebibytes(long bytes) => (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture);
 

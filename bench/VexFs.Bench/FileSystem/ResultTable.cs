@@ -6,7 +6,7 @@ namespace VexFs.Bench.FileSystem;
 internal static class ResultTable
 {
     private static readonly string[] Header =
-        ["workload", "size", "unit", "ext4", "VexFS", "VexFS / ext4", "peer RSS MiB", "VexFS RSS MiB", "VexFS alloc/op", "notes"];
+        ["workload", "size", "unit", "host file", "ext4", "VexFS", "VexFS / ext4", "peer RSS MiB", "VexFS RSS MiB", "VexFS alloc/op", "notes"];
 
     public static List<string> Format(IEnumerable<Comparison> comparisons)
     {
@@ -15,7 +15,7 @@ internal static class ResultTable
         {
             cells.Add(
             [
-                c.Workload, c.Size, c.Unit, Number(c.Ext4Median), Number(c.OursMedian), Ratio(c.Ratio),
+                c.Workload, c.Size, c.Unit, Number(c.HostMedian), Number(c.Ext4Median), Number(c.OursMedian), Ratio(c.Ratio),
                 Mebibytes(c.Ext4PeakRss), Mebibytes(c.OursPeakRss), Bytes(c.OursAllocatedPerUnit), string.Join("; ", c.Notes),
             ]);
         }
@@ -26,7 +26,7 @@ internal static class ResultTable
         return lines;
     }
 
-    private static bool Numeric(int column) => column is >= 3 and <= 8;
+    private static bool Numeric(int column) => column is >= 3 and <= 9;
 
     private static string Line(string[] row, int[] widths) =>
         "| " + string.Join(" | ", row.Select((cell, i) => Numeric(i) ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]))) + " |";

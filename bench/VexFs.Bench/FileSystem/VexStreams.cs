@@ -58,7 +58,28 @@ internal sealed class VexStreams(VexTarget target, long size, double seconds, Ti
             }
         }
 
-        return new Run(done, Size, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        var run = new Run(done, Size, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        Verify();
+        return run;
+    }
+
+    /// <summary>Untimed: a few requests read back what was written, so a fast read cannot be a wrong one.</summary>
+    private void Verify()
+    {
+        var expected = Filled(SequentialBlock);
+        var actual = new byte[SequentialBlock];
+        var random = new Random(3);
+        using var stream = FileSystem.OpenFile(Path, FileMode.Open, FileAccess.Read);
+        for (int i = 0; i < 16; i++)
+        {
+            long request = i == 0 ? 0 : random.NextInt64(Size / SequentialBlock);
+            stream.Position = request * SequentialBlock;
+            stream.ReadExactly(actual);
+            if (!actual.AsSpan().SequenceEqual(expected))
+            {
+                throw new InvalidDataException($"{Path} at {request * SequentialBlock} does not hold what was written there");
+            }
+        }
     }
 
     private Run Random(bool write)
