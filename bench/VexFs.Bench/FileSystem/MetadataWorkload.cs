@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace VexFs.Bench.FileSystem;
+
+/// <summary>
+/// The metadata workload, the same on every target: <c>files</c> empty files created and fsynced one by one
+/// in one directory, stat-ed, and deleted (then one directory sync); a second directory filled with
+/// <c>entries</c> empty files (then one sync) and listed. Each loop stops at <c>cap</c> and says how far it got.
+/// </summary>
+internal sealed class MetadataWorkload(MetadataTarget target, int files, int entries, TimeSpan cap)
+{
+    private const string Small = "/small";
+    private const string Big = "/big";
+    private int _created;
+    private int _populated;
+
+    public MetadataTarget Target => target;
+
+    /// <summary>How many names the big directory holds (fewer than asked when filling it hit the cap).</summary>
+    public int Populated => _populated;
+
+    public Run CreateDurably()
+    {
+        target.CreateDirectory(Small);
+        var run = Loop(files, i => target.CreateDurably(SmallFile(i)));
+        _created = (int)run.Done;
+        return run;
+    }
+
+    public Run Stat() => Loop(_created, i => target.Stat(SmallFile(i)));
+
+    public Run Delete() => Loop(_created, i => target.Delete(SmallFile(i)), () => target.Sync(Small));
+
+    /// <summary>Fills the big directory; timed too, though only as the setup of <see cref="List"/>.</summary>
+    public Run Populate()
+    {
+        target.CreateDirectory(Big);
+        var run = Loop(entries, i => target.Create(Name(Big, i)), () => target.Sync(Big));
+        _populated = (int)run.Done;
+        return run;
+    }
+
+    /// <summary>One listing of the big directory; counts the names it returned.</summary>
+    public Run List()
+    {
+        long start = Stopwatch.GetTimestamp();
+        int listed = target.List(Big);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        if (listed != _populated)
+        {
+            throw new InvalidOperationException($"listed {listed} names in {Big}, but {_populated} were created");
+        }
+
+        return new Run(listed, listed, seconds);
+    }
+
+    private static string SmallFile(int i) => Name(Small, i);
+
+    private static string Name(string directory, int i) => string.Create(CultureInfo.InvariantCulture, $"{directory}/f{i:D6}");
+
+    private Run Loop(int count, Action<int> operation, Action? finish = null)
+    {
+        long start = Stopwatch.GetTimestamp();
+        int done = 0;
+        for (; done < count && Stopwatch.GetElapsedTime(start) < cap; done++)
+        {
+            operation(done);
+        }
+
+        finish?.Invoke();
+        return new Run(done, count, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+}
