@@ -14,7 +14,7 @@ namespace VexFs.Core;
 /// <remarks>
 /// <para>
 /// Durability: every operation is atomic. Operations are committed to the journal, in order, by
-/// <see cref="Flush"/> (and on their own after <see cref="VexFileSystemOptions.MaxUnflushedOperations"/>);
+/// <see cref="Flush"/> (and on their own, see <see cref="VexFileSystemOptions.MaxUnflushedOperations"/>);
 /// after <see cref="Flush"/> returns, everything done before it survives a power cut. After a crash, the
 /// operations that survive are a prefix of those that completed, each whole. File data reaches the device
 /// before the metadata that exposes it is committed (data=ordered); overwriting data already in a file is
@@ -267,7 +267,9 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             _editor.Allocator.WriteChanges();
             _store.FinishOperation(_editor.Allocator.Freed);
             _editor.Allocator.Freed.Clear();
-            if (_store.PendingTransactions >= _options.MaxUnflushedOperations && !DataWritesPending)
+            bool due = _store.PendingTransactions >= _options.MaxUnflushedOperations || _store.PendingBytes >= _options.MaxUnflushedBytes
+                || _store.PendingAge >= _options.CommitInterval;
+            if (due && !DataWritesPending)
             {
                 _store.Commit();
                 _editor.Allocator.MarkFreesDurable();

@@ -3,7 +3,7 @@ namespace VexFs.Core;
 /// <summary>How a filesystem is opened.</summary>
 public sealed record VexFileSystemOptions
 {
-    /// <summary>Read-write, committing on its own after 256 unflushed operations.</summary>
+    /// <summary>Read-write, committing on its own after 4,096 operations, 16 MiB of changed metadata or 5 seconds.</summary>
     public static VexFileSystemOptions Default { get; } = new();
 
     /// <summary>Open without writing anything; every change is refused.</summary>
@@ -11,9 +11,18 @@ public sealed record VexFileSystemOptions
 
     /// <summary>
     /// How many finished operations may wait in memory before they are committed to the journal without a
-    /// <see cref="VexFileSystem.Flush"/>.
+    /// <see cref="VexFileSystem.Flush"/>; 4,096 by default.
     /// </summary>
-    public int MaxUnflushedOperations { get; init; } = 256;
+    public int MaxUnflushedOperations { get; init; } = 4096;
+
+    /// <summary>How many bytes of changed metadata may wait in memory before they are committed; 16 MiB by default.</summary>
+    public long MaxUnflushedBytes { get; init; } = 16 << 20;
+
+    /// <summary>
+    /// How long a finished operation may wait before the next operation commits it (as ext4's commit interval);
+    /// 5 seconds by default.
+    /// </summary>
+    public TimeSpan CommitInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The most memory the cache of metadata blocks (inodes, directories, extent trees, bitmaps) may hold;
