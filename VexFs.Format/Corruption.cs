@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VexFs.Format;
 
 /// <summary>Throws <see cref="InvalidFileSystemException"/> for a field that fails validation.</summary>
@@ -5,11 +7,19 @@ internal static class Corruption
 {
     public static InvalidFileSystemException At(long block, string field, string problem) => new(block, field, problem);
 
-    public static void Check(bool valid, long block, string field, string problem)
+    /// <summary>
+    /// Checks a field. Interpolated texts are only formatted when the check fails, so that decoding a valid
+    /// block allocates nothing for its messages.
+    /// </summary>
+    public static void Check(
+        bool valid,
+        long block,
+        [InterpolatedStringHandlerArgument(nameof(valid))] FailureText field,
+        [InterpolatedStringHandlerArgument(nameof(valid))] FailureText problem)
     {
         if (!valid)
         {
-            throw new InvalidFileSystemException(block, field, problem);
+            throw new InvalidFileSystemException(block, field.ToStringAndClear(), problem.ToStringAndClear());
         }
     }
 
@@ -28,4 +38,38 @@ internal static class Corruption
             throw new InvalidFileSystemException(block, $"{record}.checksum", $"stored 0x{stored:X8}, computed 0x{computed:X8}");
         }
     }
+}
+
+/// <summary>The text of a failed check, formatted only when the check fails.</summary>
+[InterpolatedStringHandler]
+internal ref struct FailureText
+{
+    private readonly string? _text;
+    private DefaultInterpolatedStringHandler _builder;
+    private readonly bool _building;
+
+    public FailureText(int literalLength, int formattedCount, bool valid, out bool shouldAppend)
+    {
+        _text = null;
+        _building = !valid;
+        _builder = _building ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+        shouldAppend = _building;
+    }
+
+    private FailureText(string text)
+    {
+        _text = text;
+        _builder = default;
+        _building = false;
+    }
+
+    public static implicit operator FailureText(string text) => new(text);
+
+    public void AppendLiteral(string value) => _builder.AppendLiteral(value);
+
+    public void AppendFormatted<T>(T value) => _builder.AppendFormatted(value);
+
+    public void AppendFormatted<T>(T value, string? format) => _builder.AppendFormatted(value, format);
+
+    public string ToStringAndClear() => _text ?? (_building ? _builder.ToStringAndClear() : string.Empty);
 }

@@ -83,6 +83,40 @@ internal sealed class DirectoryIndex
         BlockTail.Seal(block, blockNumber, seed);
     }
 
+    /// <summary>
+    /// Where <paramref name="hash"/> goes from this index block, without decoding it: the checksum and header
+    /// are verified and the entries binary-searched; only the entry taken is checked in full.
+    /// </summary>
+    public static (int Depth, long FileBlock) Route(ReadOnlySpan<byte> block, long blockNumber, bool root, long owner, uint seed, long fileBlocks, ulong hash)
+    {
+        string record = root ? "directory root" : "directory index";
+        Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), root ? RootMagic : NodeMagic, blockNumber, record);
+        BlockTail.Verify(block, blockNumber, seed, record);
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
+        int depth = BinaryPrimitives.ReadUInt16LittleEndian(block[0x06..]);
+        Corruption.Check(count >= 1 && count <= Capacity(block.Length), blockNumber, $"{record}.entries", $"{count} is not between 1 and {Capacity(block.Length)}");
+        Corruption.Check(depth <= MaxDepth, blockNumber, $"{record}.depth", $"{depth} exceeds {MaxDepth}");
+        Corruption.Check(BinaryPrimitives.ReadInt64LittleEndian(block[0x10..]) == owner, blockNumber, $"{record}.owner", $"does not belong to inode {owner}");
+        int lo = 0;
+        int hi = count - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (BinaryPrimitives.ReadUInt64LittleEndian(block[(HeaderSize + (mid * EntrySize))..]) <= hash)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        long fileBlock = BinaryPrimitives.ReadInt64LittleEndian(block[(HeaderSize + (lo * EntrySize) + 8)..]);
+        Corruption.Check(fileBlock >= 1 && fileBlock < fileBlocks, blockNumber, $"{record}.entry[{lo}].block", $"directory block {fileBlock} is outside the directory's {fileBlocks} blocks");
+        return (depth, fileBlock);
+    }
+
     /// <summary>Decodes an index block; <paramref name="fileBlocks"/> bounds the directory blocks it may point at.</summary>
     public static DirectoryIndex Read(ReadOnlySpan<byte> block, long blockNumber, bool root, long owner, uint seed, long fileBlocks, long inodeCount)
     {

@@ -104,20 +104,19 @@ internal static class DirectoryLeaf
         int end = HeaderSize + used;
         for (int i = 0; i < count; i++)
         {
-            string field = $"directory leaf.entry[{i}]";
-            Corruption.Check(end - at >= DirectoryEntry.HeaderSize, blockNumber, field, "runs past the used bytes");
+            Corruption.Check(end - at >= DirectoryEntry.HeaderSize, blockNumber, $"directory leaf.entry[{i}]", "runs past the used bytes");
             ulong hash = BinaryPrimitives.ReadUInt64LittleEndian(block[at..]);
             long inode = BinaryPrimitives.ReadInt64LittleEndian(block[(at + 8)..]);
             var type = UnixModes.FromDirectoryEntryType(block[at + 16]);
             int nameBytes = block[at + 17];
-            Corruption.Check(end - at - DirectoryEntry.HeaderSize >= nameBytes, blockNumber, field, "its name runs past the used bytes");
+            Corruption.Check(end - at - DirectoryEntry.HeaderSize >= nameBytes, blockNumber, $"directory leaf.entry[{i}]", "its name runs past the used bytes");
             var utf8 = block.Slice(at + DirectoryEntry.HeaderSize, nameBytes);
-            Corruption.Check(DirectoryNames.TryDecode(utf8, out string name), blockNumber, $"{field}.name", "is not a valid name");
-            Corruption.Check(hash == DirectoryHash.Of(utf8, hashSeed), blockNumber, $"{field}.hash", $"does not match the name '{name}'");
-            Corruption.Check(inode >= 1 && inode <= inodeCount, blockNumber, $"{field}.inode", $"{inode} is out of range");
-            Corruption.Check(type != UnixFileType.Unknown, blockNumber, $"{field}.type", $"{block[at + 16]} is not a file type");
+            Corruption.Check(DirectoryNames.TryDecode(utf8, out string name), blockNumber, $"directory leaf.entry[{i}].name", "is not a valid name");
+            Corruption.Check(hash == DirectoryHash.Of(utf8, hashSeed), blockNumber, $"directory leaf.entry[{i}].hash", $"does not match the name '{name}'");
+            Corruption.Check(inode >= 1 && inode <= inodeCount, blockNumber, $"directory leaf.entry[{i}].inode", $"{inode} is out of range");
+            Corruption.Check(type != UnixFileType.Unknown, blockNumber, $"directory leaf.entry[{i}].type", $"{block[at + 16]} is not a file type");
             var entry = new DirectoryEntry(name, inode, type, hash);
-            Corruption.Check(entries.Count == 0 || DirectoryEntry.Compare(entries[^1], entry) < 0, blockNumber, field, "is out of order or a duplicate");
+            Corruption.Check(entries.Count == 0 || DirectoryEntry.Compare(entries[^1], entry) < 0, blockNumber, $"directory leaf.entry[{i}]", "is out of order or a duplicate");
             entries.Add(entry);
             at += DirectoryEntry.HeaderSize + nameBytes;
         }

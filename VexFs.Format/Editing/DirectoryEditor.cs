@@ -41,9 +41,9 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         }
 
         ulong hash = DirectoryHash.Of(name, Sb.HashSeed);
-        var (_, leafFileBlock) = Descend(dir, inode, hash);
-        long leafBlock = extents.Map(inode, dir, leafFileBlock);
         using var buffer = SpanOwner<byte>.Allocate(BlockSize);
+        long fileBlock = RouteToLeaf(dir, inode, hash, buffer.Span);
+        long leafBlock = extents.Map(inode, dir, fileBlock);
         store.Read(leafBlock, buffer.Span);
         var found = DirectoryLeaf.Find(buffer.Span, leafBlock, dir, Sb.ChecksumSeed, hash, name, Sb.InodeCount);
         if (found is { } entry)
@@ -66,7 +66,12 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     {
         DirectoryNames.Validate(name, nameof(name));
         var entry = new DirectoryEntry(name, target, type, DirectoryHash.Of(name, Sb.HashSeed));
-        var (path, leafFileBlock) = Descend(dir, inode, entry.Hash);
+        long leafFileBlock;
+        using (var route = SpanOwner<byte>.Allocate(BlockSize))
+        {
+            leafFileBlock = RouteToLeaf(dir, inode, entry.Hash, route.Span);
+        }
+
         long leafBlock = extents.Map(inode, dir, leafFileBlock);
         var entries = ReadLeaf(leafBlock, dir);
         if (entries.Any(e => e.Hash == entry.Hash && e.Name == name))
@@ -88,6 +93,8 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         long rightBlock = AppendBlock(dir, ref inode);
         WriteLeaf(leafBlock, dir, entries.GetRange(0, split));
         WriteLeaf(rightBlock, dir, entries.GetRange(split, entries.Count - split));
+        // Only a split needs the index nodes decoded, to add the new leaf to them.
+        var (path, _) = Descend(dir, inode, entry.Hash);
         return InsertIndexEntry(dir, inode, path, new IndexEntry(entries[split].Hash, rightFileBlock));
     }
 
@@ -95,7 +102,12 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     public DirectoryEntry? Remove(long dir, Inode inode, string name)
     {
         ulong hash = DirectoryHash.Of(name, Sb.HashSeed);
-        var (_, leafFileBlock) = Descend(dir, inode, hash);
+        long leafFileBlock;
+        using (var route = SpanOwner<byte>.Allocate(BlockSize))
+        {
+            leafFileBlock = RouteToLeaf(dir, inode, hash, route.Span);
+        }
+
         long leafBlock = extents.Map(inode, dir, leafFileBlock);
         var entries = ReadLeaf(leafBlock, dir);
         int i = entries.FindIndex(e => e.Hash == hash && e.Name == name);
@@ -194,6 +206,28 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         }
 
         throw new InvalidOperationException("A directory index path always ends at its root.");
+    }
+
+    /// <summary>
+    /// The file block of the leaf that holds <paramref name="hash"/>, routed through the index without decoding
+    /// it (<paramref name="scratch"/> holds each block read): a lookup reads depth + 2 blocks.
+    /// </summary>
+    private long RouteToLeaf(long dir, Inode inode, ulong hash, Span<byte> scratch)
+    {
+        long fileBlock = 0;
+        for (int level = 0; ; level++)
+        {
+            long indexBlock = extents.Map(inode, dir, fileBlock);
+            store.Read(indexBlock, scratch);
+            var (depth, next) = DirectoryIndex.Route(scratch, indexBlock, level == 0, dir, Sb.ChecksumSeed, inode.Size / BlockSize, hash);
+            fileBlock = next;
+            if (depth == 0)
+            {
+                return fileBlock;
+            }
+
+            Corruption.Check(level < DirectoryIndex.MaxDepth, indexBlock, "directory index.depth", "the index is deeper than its root says");
+        }
     }
 
     private (List<(long FileBlock, DirectoryIndex Node)> Path, long LeafFileBlock) Descend(long dir, Inode inode, ulong hash)
