@@ -31,6 +31,8 @@ public sealed partial class VexFileSystem
     private static long Resolve(FileSystemEditor editor, string path)
     {
         var stack = new List<long> { editor.RootInode };
+        var types = new List<bool> { true };
+        bool isDirectory = true;
         foreach (string part in Split(path))
         {
             if (part == ".")
@@ -43,19 +45,23 @@ public sealed partial class VexFileSystem
                 if (stack.Count > 1)
                 {
                     stack.RemoveAt(stack.Count - 1);
+                    types.RemoveAt(types.Count - 1);
                 }
 
+                isDirectory = types[^1];
                 continue;
             }
 
-            long current = stack[^1];
-            if (editor.ReadInode(current).Mode.Type() != UnixFileType.Directory)
+            // The entry that led here says whether this is a directory (the root always is).
+            if (!isDirectory)
             {
                 throw new DirectoryNotFoundException($"A component of '{path}' is not a directory.");
             }
 
-            var entry = editor.Lookup(current, part) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
+            var entry = editor.Lookup(stack[^1], part) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
             stack.Add(entry.Inode);
+            types.Add(entry.Type == UnixFileType.Directory);
+            isDirectory = types[^1];
         }
 
         return stack[^1];

@@ -33,6 +33,9 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         return inode;
     }
 
+    /// <summary>The entry <paramref name="name"/> of <paramref name="dir"/> if the name cache holds it.</summary>
+    public bool TryCached(long dir, string name, out DirectoryEntry entry) => _names.TryGet((dir, name), out entry);
+
     public DirectoryEntry? Lookup(long dir, Inode inode, string name)
     {
         if (_names.TryGet((dir, name), out var cached))

@@ -63,7 +63,8 @@ internal sealed partial class FileSystemEditor
 
     public Inode ReadInode(long number) => _inodes.Read(number);
 
-    public DirectoryEntry? Lookup(long directory, string name) => _directories.Lookup(directory, _inodes.Read(directory), name);
+    public DirectoryEntry? Lookup(long directory, string name) =>
+        _directories.TryCached(directory, name, out var cached) ? cached : _directories.Lookup(directory, _inodes.Read(directory), name);
 
     /// <summary>The device block holding file block <paramref name="fileBlock"/> of inode <paramref name="number"/>.</summary>
     public long Map(long number, long fileBlock) => _extents.Map(_inodes.Read(number), number, fileBlock);
