@@ -10,13 +10,6 @@ namespace VexFs.Vectors.Kernels;
 /// </summary>
 internal static class Distance
 {
-    // 16 zero words then 16 all-ones words: loading at offset r gives a mask whose last r lanes are set.
-    private static readonly uint[] TailMasks =
-    [
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u,
-    ];
-
     /// <summary>The distance of <paramref name="metric"/> between two prepared vectors of equal length.</summary>
     public static float Compute(VectorMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
         Compute(metric, ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), Math.Min(a.Length, b.Length));
@@ -49,6 +42,11 @@ internal static class Distance
     }
 
     /// <summary>The squared Euclidean distance between <paramref name="length"/> floats at two references.</summary>
+    /// <remarks>
+    /// Never inlined: inside a large caller (the graph search) the register allocator spilled the four
+    /// accumulators to the stack on every iteration; on its own the loop keeps them in registers.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static float L2Squared(ref float a, ref float b, int length)
     {
         var n = (nuint)length;
@@ -79,13 +77,13 @@ internal static class Distance
 
             if (i < n)
             {
-                var mask = Vector512.LoadUnsafe(ref TailMasks[0], n - i).AsSingle();
+                var mask = TailMask512((int)(n - i));
                 var d = Vector512.LoadUnsafe(ref a, n - 16) - Vector512.LoadUnsafe(ref b, n - 16);
                 d = Vector512.BitwiseAnd(d, mask);
                 acc1 = Vector512.FusedMultiplyAdd(d, d, acc1);
             }
 
-            return Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
+            return Sum((acc0 + acc1) + (acc2 + acc3));
         }
 
         if (Vector256.IsHardwareAccelerated && n >= 8)
@@ -114,13 +112,13 @@ internal static class Distance
 
             if (i < n)
             {
-                var mask = Vector256.LoadUnsafe(ref TailMasks[8], n - i).AsSingle();
+                var mask = TailMask256((int)(n - i));
                 var d = Vector256.LoadUnsafe(ref a, n - 8) - Vector256.LoadUnsafe(ref b, n - 8);
                 d = Vector256.BitwiseAnd(d, mask);
                 acc1 = Vector256.FusedMultiplyAdd(d, d, acc1);
             }
 
-            return Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+            return Sum((acc0 + acc1) + (acc2 + acc3));
         }
 
         var sum = 0f;
@@ -134,6 +132,8 @@ internal static class Distance
     }
 
     /// <summary>The dot product of <paramref name="length"/> floats at two references.</summary>
+    /// <remarks>Never inlined, like <see cref="L2Squared(ref float, ref float, int)"/>.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static float Dot(ref float a, ref float b, int length)
     {
         var n = (nuint)length;
@@ -159,12 +159,12 @@ internal static class Distance
 
             if (i < n)
             {
-                var mask = Vector512.LoadUnsafe(ref TailMasks[0], n - i).AsSingle();
+                var mask = TailMask512((int)(n - i));
                 var x = Vector512.BitwiseAnd(Vector512.LoadUnsafe(ref a, n - 16), mask);
                 acc1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref b, n - 16), acc1);
             }
 
-            return Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
+            return Sum((acc0 + acc1) + (acc2 + acc3));
         }
 
         if (Vector256.IsHardwareAccelerated && n >= 8)
@@ -188,12 +188,12 @@ internal static class Distance
 
             if (i < n)
             {
-                var mask = Vector256.LoadUnsafe(ref TailMasks[8], n - i).AsSingle();
+                var mask = TailMask256((int)(n - i));
                 var x = Vector256.BitwiseAnd(Vector256.LoadUnsafe(ref a, n - 8), mask);
                 acc1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref b, n - 8), acc1);
             }
 
-            return Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+            return Sum((acc0 + acc1) + (acc2 + acc3));
         }
 
         var sum = 0f;
@@ -203,5 +203,35 @@ internal static class Distance
         }
 
         return sum;
+    }
+
+    /// <summary>
+    /// A mask whose last <paramref name="count"/> lanes are set, computed in registers: a table load needs the
+    /// static base, a helper call that made the JIT keep the accumulators on the stack for the whole loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> TailMask512(int count) =>
+        Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(16 - count)).AsSingle();
+
+    /// <summary>A mask whose last <paramref name="count"/> lanes are set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TailMask256(int count) =>
+        Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(8 - count)).AsSingle();
+
+    /// <summary>
+    /// The sum of the lanes of <paramref name="v"/> by halving: three adds of ever narrower halves, then two
+    /// within 128 bits. (<c>Vector512.Sum</c> reduces each 128-bit quarter separately, three times the work.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Sum(Vector512<float> v) => Sum(v.GetLower() + v.GetUpper());
+
+    /// <summary>The sum of the lanes of <paramref name="v"/> by halving.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Sum(Vector256<float> v)
+    {
+        var x = v.GetLower() + v.GetUpper();
+        x += Vector128.Shuffle(x, Vector128.Create(2, 3, 0, 1));
+        x += Vector128.Shuffle(x, Vector128.Create(1, 0, 3, 2));
+        return x.ToScalar();
     }
 }
