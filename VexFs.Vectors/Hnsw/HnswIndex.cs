@@ -36,7 +36,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     private readonly SlotArray<int> _links0;
     private readonly SlotArray<int[]?> _upperLinks;
     private readonly SlotArray<long> _ids;
-    private readonly SlotArray<int> _levels;
+    private readonly SlotArray<byte> _levels;
     private readonly SlotArray<byte> _states;
     private readonly SlotArray<byte>? _codes;
     private readonly Dictionary<long, int> _slotsById = [];
@@ -76,7 +76,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         _links0 = new SlotArray<int>(_m0 + 1, sizeof(int));
         _upperLinks = new SlotArray<int[]?>(1, IntPtr.Size);
         _ids = new SlotArray<long>(1, sizeof(long));
-        _levels = new SlotArray<int>(1, sizeof(int));
+        _levels = new SlotArray<byte>(1, 1);
         _states = new SlotArray<byte>(1, 1);
         if (options.Quantization == VectorQuantization.ScalarInt8)
         {
@@ -132,7 +132,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             long total = (long)_vectors.Capacity * Space.Dimension * sizeof(float)
                 + ((long)_links0.Capacity * (_m0 + 1) * sizeof(int))
                 + ((long)_ids.Capacity * sizeof(long))
-                + ((long)_levels.Capacity * sizeof(int))
+                + _levels.Capacity
                 + _states.Capacity
                 + ((long)_upperLinks.Capacity * IntPtr.Size);
             if (_codes is not null)
@@ -339,7 +339,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         }
 
         _ids.At(slot) = id;
-        _levels.At(slot) = level;
+        _levels.At(slot) = (byte)level;
         _links0.At(slot) = 0;
         _upperLinks.At(slot) = level > 0 ? new int[level * (_m + 1)] : null;
         Volatile.Write(ref _states.At(slot), LiveSlot);
