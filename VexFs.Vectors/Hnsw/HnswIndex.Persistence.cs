@@ -231,7 +231,7 @@ public sealed partial class HnswIndex
             upperInts += (long)level * (_m + 1);
             if (state == LiveSlot)
             {
-                if (!_slotsById.TryAdd(id, s))
+                if (!_slotsById.TryAdd(s))
                 {
                     throw new CorruptIndexException(reader.CurrentPage, "slot id", $"id {id} is stored twice");
                 }

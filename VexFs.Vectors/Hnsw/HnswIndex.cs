@@ -39,7 +39,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     private readonly SlotArray<byte> _levels;
     private readonly SlotArray<byte> _states;
     private readonly SlotArray<byte>? _codes;
-    private readonly Dictionary<long, int> _slotsById = [];
+    private readonly SlotMap _slotsById;
     private readonly Stack<int> _freeSlots = new();
     private readonly Random _levelRandom;
     private readonly Lock _mapLock = new();
@@ -76,6 +76,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         _links0 = new SlotArray<int>(_m0 + 1, sizeof(int));
         _upperLinks = new SlotArray<int[]?>(1, IntPtr.Size);
         _ids = new SlotArray<long>(1, sizeof(long));
+        _slotsById = new SlotMap(_ids);
         _levels = new SlotArray<byte>(1, 1);
         _states = new SlotArray<byte>(1, 1);
         if (options.Quantization == VectorQuantization.ScalarInt8)
@@ -122,7 +123,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     }
 
     /// <summary>
-    /// The bytes held by vectors, codes, links and bookkeeping arrays (excluding the id dictionary and pooled
+    /// The bytes held by vectors, codes, links, bookkeeping arrays and the id-to-slot map (excluding pooled
     /// search state).
     /// </summary>
     public long MemoryBytes
@@ -147,6 +148,11 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
                 {
                     total += 24 + ((long)upper.Length * sizeof(int));
                 }
+            }
+
+            lock (_mapLock)
+            {
+                total += _slotsById.Bytes;
             }
 
             return total;
@@ -296,7 +302,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
 
                     level = Math.Min(MaxLevel, (int)(-Math.Log(1.0 - _levelRandom.NextDouble()) * _levelFactor));
                     slot = AllocateSlot(id, level, context.Query);
-                    _slotsById[id] = slot;
+                    _slotsById.Set(slot);
                     Interlocked.Increment(ref _liveCount);
                     train = _codes is not null && _quantizer is null && _liveCount == Options.QuantizationTrainingSize;
                 }
