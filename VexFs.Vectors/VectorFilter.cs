@@ -16,13 +16,19 @@ public abstract class VectorFilter
     public virtual IReadOnlyCollection<long>? AdmittedIds => null;
 
     /// <summary>A filter that admits the ids for which <paramref name="predicate"/> returns true.</summary>
+    /// <remarks>
+    /// The index cannot list the ids a predicate admits without asking it about every stored vector, so a
+    /// selective predicate costs one call per stored vector (or a graph walk through mostly rejected nodes)
+    /// and is slower than an unfiltered search. When the admitted ids can be listed, as a directory subtree's
+    /// can, use <see cref="In"/>: a few admitted vectors are then compared directly.
+    /// </remarks>
     public static VectorFilter Where(Func<long, bool> predicate)
     {
         ArgumentNullException.ThrowIfNull(predicate);
         return new PredicateFilter(predicate);
     }
 
-    /// <summary>A filter that admits exactly <paramref name="ids"/>.</summary>
+    /// <summary>A filter that admits exactly <paramref name="ids"/>: the recommended form for selective filters.</summary>
     public static VectorFilter In(IEnumerable<long> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);

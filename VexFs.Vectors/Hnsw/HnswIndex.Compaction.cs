@@ -28,7 +28,7 @@ public sealed partial class HnswIndex
             {
                 if (_states.At(s) == LiveSlot)
                 {
-                    for (var l = _levels.At(s); l >= 0; l--)
+                    for (var l = (int)_levels.At(s); l >= 0; l--)
                     {
                         Repair(s, l, context);
                     }

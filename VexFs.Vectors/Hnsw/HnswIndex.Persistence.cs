@@ -226,12 +226,12 @@ public sealed partial class HnswIndex
                 throw new CorruptIndexException(reader.CurrentPage, "slot level", $"free slot {s} has a level");
             }
             _ids.At(s) = id;
-            _levels.At(s) = level;
+            _levels.At(s) = (byte)level;
             _states.At(s) = state;
             upperInts += (long)level * (_m + 1);
             if (state == LiveSlot)
             {
-                if (!_slotsById.TryAdd(id, s))
+                if (!_slotsById.TryAdd(s))
                 {
                     throw new CorruptIndexException(reader.CurrentPage, "slot id", $"id {id} is stored twice");
                 }

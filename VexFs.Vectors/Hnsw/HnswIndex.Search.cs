@@ -184,6 +184,11 @@ public sealed partial class HnswIndex
     /// Best-first search of one layer from <paramref name="entry"/>, keeping the <paramref name="ef"/> nearest
     /// acceptable nodes in the context's result heap. Rejected and removed nodes still route the search.
     /// </summary>
+    /// <remarks>
+    /// Never inlined: the JIT limits how much it inlines into one method, and inlined into its callers this loop
+    /// left the distance, the visited check and the heap pushes as calls.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private unsafe void SearchLayer<TDistance>(
         ref TDistance distance, SearchContext context, int entry, float entryDistance, int ef, int level, VectorFilter? filter, bool liveOnly)
         where TDistance : struct, IQueryDistance

@@ -36,10 +36,10 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     private readonly SlotArray<int> _links0;
     private readonly SlotArray<int[]?> _upperLinks;
     private readonly SlotArray<long> _ids;
-    private readonly SlotArray<int> _levels;
+    private readonly SlotArray<byte> _levels;
     private readonly SlotArray<byte> _states;
     private readonly SlotArray<byte>? _codes;
-    private readonly Dictionary<long, int> _slotsById = [];
+    private readonly SlotMap _slotsById;
     private readonly Stack<int> _freeSlots = new();
     private readonly Random _levelRandom;
     private readonly Lock _mapLock = new();
@@ -76,7 +76,8 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         _links0 = new SlotArray<int>(_m0 + 1, sizeof(int));
         _upperLinks = new SlotArray<int[]?>(1, IntPtr.Size);
         _ids = new SlotArray<long>(1, sizeof(long));
-        _levels = new SlotArray<int>(1, sizeof(int));
+        _slotsById = new SlotMap(_ids);
+        _levels = new SlotArray<byte>(1, 1);
         _states = new SlotArray<byte>(1, 1);
         if (options.Quantization == VectorQuantization.ScalarInt8)
         {
@@ -122,7 +123,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     }
 
     /// <summary>
-    /// The bytes held by vectors, codes, links and bookkeeping arrays (excluding the id dictionary and pooled
+    /// The bytes held by vectors, codes, links, bookkeeping arrays and the id-to-slot map (excluding pooled
     /// search state).
     /// </summary>
     public long MemoryBytes
@@ -132,7 +133,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             long total = (long)_vectors.Capacity * Space.Dimension * sizeof(float)
                 + ((long)_links0.Capacity * (_m0 + 1) * sizeof(int))
                 + ((long)_ids.Capacity * sizeof(long))
-                + ((long)_levels.Capacity * sizeof(int))
+                + _levels.Capacity
                 + _states.Capacity
                 + ((long)_upperLinks.Capacity * IntPtr.Size);
             if (_codes is not null)
@@ -147,6 +148,11 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
                 {
                     total += 24 + ((long)upper.Length * sizeof(int));
                 }
+            }
+
+            lock (_mapLock)
+            {
+                total += _slotsById.Bytes;
             }
 
             return total;
@@ -296,7 +302,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
 
                     level = Math.Min(MaxLevel, (int)(-Math.Log(1.0 - _levelRandom.NextDouble()) * _levelFactor));
                     slot = AllocateSlot(id, level, context.Query);
-                    _slotsById[id] = slot;
+                    _slotsById.Set(slot);
                     Interlocked.Increment(ref _liveCount);
                     train = _codes is not null && _quantizer is null && _liveCount == Options.QuantizationTrainingSize;
                 }
@@ -339,7 +345,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         }
 
         _ids.At(slot) = id;
-        _levels.At(slot) = level;
+        _levels.At(slot) = (byte)level;
         _links0.At(slot) = 0;
         _upperLinks.At(slot) = level > 0 ? new int[level * (_m + 1)] : null;
         Volatile.Write(ref _states.At(slot), LiveSlot);

@@ -7,16 +7,10 @@ namespace VexFs.Vectors.Kernels;
 /// <summary>
 /// SIMD distance kernels over contiguous float storage: four independent accumulators hide the latency of
 /// fused multiply-adds, and a tail shorter than one register is handled by one overlapping, masked load.
+/// Each kernel is written once over <see cref="ILanes{TVector}"/> and runs with the widest supported registers.
 /// </summary>
 internal static class Distance
 {
-    // 16 zero words then 16 all-ones words: loading at offset r gives a mask whose last r lanes are set.
-    private static readonly uint[] TailMasks =
-    [
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u,
-    ];
-
     /// <summary>The distance of <paramref name="metric"/> between two prepared vectors of equal length.</summary>
     public static float Compute(VectorMetric metric, ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
         Compute(metric, ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), Math.Min(a.Length, b.Length));
@@ -49,82 +43,26 @@ internal static class Distance
     }
 
     /// <summary>The squared Euclidean distance between <paramref name="length"/> floats at two references.</summary>
+    /// <remarks>
+    /// Never inlined: the graph search calls it from a large loop, and on its own the kernel gets all the
+    /// vector registers it wants.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static float L2Squared(ref float a, ref float b, int length)
     {
         var n = (nuint)length;
-        nuint i = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        if (Lanes512.IsSupported && n >= (nuint)Lanes512.Count)
         {
-            var acc0 = Vector512<float>.Zero;
-            var acc1 = Vector512<float>.Zero;
-            var acc2 = Vector512<float>.Zero;
-            var acc3 = Vector512<float>.Zero;
-            for (; i + 64 <= n; i += 64)
-            {
-                var d0 = Vector512.LoadUnsafe(ref a, i) - Vector512.LoadUnsafe(ref b, i);
-                var d1 = Vector512.LoadUnsafe(ref a, i + 16) - Vector512.LoadUnsafe(ref b, i + 16);
-                var d2 = Vector512.LoadUnsafe(ref a, i + 32) - Vector512.LoadUnsafe(ref b, i + 32);
-                var d3 = Vector512.LoadUnsafe(ref a, i + 48) - Vector512.LoadUnsafe(ref b, i + 48);
-                acc0 = Vector512.FusedMultiplyAdd(d0, d0, acc0);
-                acc1 = Vector512.FusedMultiplyAdd(d1, d1, acc1);
-                acc2 = Vector512.FusedMultiplyAdd(d2, d2, acc2);
-                acc3 = Vector512.FusedMultiplyAdd(d3, d3, acc3);
-            }
-
-            for (; i + 16 <= n; i += 16)
-            {
-                var d = Vector512.LoadUnsafe(ref a, i) - Vector512.LoadUnsafe(ref b, i);
-                acc0 = Vector512.FusedMultiplyAdd(d, d, acc0);
-            }
-
-            if (i < n)
-            {
-                var mask = Vector512.LoadUnsafe(ref TailMasks[0], n - i).AsSingle();
-                var d = Vector512.LoadUnsafe(ref a, n - 16) - Vector512.LoadUnsafe(ref b, n - 16);
-                d = Vector512.BitwiseAnd(d, mask);
-                acc1 = Vector512.FusedMultiplyAdd(d, d, acc1);
-            }
-
-            return Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
+            return L2Squared<Lanes512, Vector512<float>>(ref a, ref b, n);
         }
 
-        if (Vector256.IsHardwareAccelerated && n >= 8)
+        if (Lanes256.IsSupported && n >= (nuint)Lanes256.Count)
         {
-            var acc0 = Vector256<float>.Zero;
-            var acc1 = Vector256<float>.Zero;
-            var acc2 = Vector256<float>.Zero;
-            var acc3 = Vector256<float>.Zero;
-            for (; i + 32 <= n; i += 32)
-            {
-                var d0 = Vector256.LoadUnsafe(ref a, i) - Vector256.LoadUnsafe(ref b, i);
-                var d1 = Vector256.LoadUnsafe(ref a, i + 8) - Vector256.LoadUnsafe(ref b, i + 8);
-                var d2 = Vector256.LoadUnsafe(ref a, i + 16) - Vector256.LoadUnsafe(ref b, i + 16);
-                var d3 = Vector256.LoadUnsafe(ref a, i + 24) - Vector256.LoadUnsafe(ref b, i + 24);
-                acc0 = Vector256.FusedMultiplyAdd(d0, d0, acc0);
-                acc1 = Vector256.FusedMultiplyAdd(d1, d1, acc1);
-                acc2 = Vector256.FusedMultiplyAdd(d2, d2, acc2);
-                acc3 = Vector256.FusedMultiplyAdd(d3, d3, acc3);
-            }
-
-            for (; i + 8 <= n; i += 8)
-            {
-                var d = Vector256.LoadUnsafe(ref a, i) - Vector256.LoadUnsafe(ref b, i);
-                acc0 = Vector256.FusedMultiplyAdd(d, d, acc0);
-            }
-
-            if (i < n)
-            {
-                var mask = Vector256.LoadUnsafe(ref TailMasks[8], n - i).AsSingle();
-                var d = Vector256.LoadUnsafe(ref a, n - 8) - Vector256.LoadUnsafe(ref b, n - 8);
-                d = Vector256.BitwiseAnd(d, mask);
-                acc1 = Vector256.FusedMultiplyAdd(d, d, acc1);
-            }
-
-            return Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+            return L2Squared<Lanes256, Vector256<float>>(ref a, ref b, n);
         }
 
         var sum = 0f;
-        for (; i < n; i++)
+        for (nuint i = 0; i < n; i++)
         {
             var d = Unsafe.Add(ref a, i) - Unsafe.Add(ref b, i);
             sum = MathF.FusedMultiplyAdd(d, d, sum);
@@ -134,74 +72,105 @@ internal static class Distance
     }
 
     /// <summary>The dot product of <paramref name="length"/> floats at two references.</summary>
+    /// <remarks>Never inlined, like <see cref="L2Squared(ref float, ref float, int)"/>.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static float Dot(ref float a, ref float b, int length)
     {
         var n = (nuint)length;
-        nuint i = 0;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
+        if (Lanes512.IsSupported && n >= (nuint)Lanes512.Count)
         {
-            var acc0 = Vector512<float>.Zero;
-            var acc1 = Vector512<float>.Zero;
-            var acc2 = Vector512<float>.Zero;
-            var acc3 = Vector512<float>.Zero;
-            for (; i + 64 <= n; i += 64)
-            {
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, i), Vector512.LoadUnsafe(ref b, i), acc0);
-                acc1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, i + 16), Vector512.LoadUnsafe(ref b, i + 16), acc1);
-                acc2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, i + 32), Vector512.LoadUnsafe(ref b, i + 32), acc2);
-                acc3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, i + 48), Vector512.LoadUnsafe(ref b, i + 48), acc3);
-            }
-
-            for (; i + 16 <= n; i += 16)
-            {
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, i), Vector512.LoadUnsafe(ref b, i), acc0);
-            }
-
-            if (i < n)
-            {
-                var mask = Vector512.LoadUnsafe(ref TailMasks[0], n - i).AsSingle();
-                var x = Vector512.BitwiseAnd(Vector512.LoadUnsafe(ref a, n - 16), mask);
-                acc1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref b, n - 16), acc1);
-            }
-
-            return Vector512.Sum((acc0 + acc1) + (acc2 + acc3));
+            return Dot<Lanes512, Vector512<float>>(ref a, ref b, n);
         }
 
-        if (Vector256.IsHardwareAccelerated && n >= 8)
+        if (Lanes256.IsSupported && n >= (nuint)Lanes256.Count)
         {
-            var acc0 = Vector256<float>.Zero;
-            var acc1 = Vector256<float>.Zero;
-            var acc2 = Vector256<float>.Zero;
-            var acc3 = Vector256<float>.Zero;
-            for (; i + 32 <= n; i += 32)
-            {
-                acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, i), Vector256.LoadUnsafe(ref b, i), acc0);
-                acc1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, i + 8), Vector256.LoadUnsafe(ref b, i + 8), acc1);
-                acc2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, i + 16), Vector256.LoadUnsafe(ref b, i + 16), acc2);
-                acc3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, i + 24), Vector256.LoadUnsafe(ref b, i + 24), acc3);
-            }
-
-            for (; i + 8 <= n; i += 8)
-            {
-                acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, i), Vector256.LoadUnsafe(ref b, i), acc0);
-            }
-
-            if (i < n)
-            {
-                var mask = Vector256.LoadUnsafe(ref TailMasks[8], n - i).AsSingle();
-                var x = Vector256.BitwiseAnd(Vector256.LoadUnsafe(ref a, n - 8), mask);
-                acc1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref b, n - 8), acc1);
-            }
-
-            return Vector256.Sum((acc0 + acc1) + (acc2 + acc3));
+            return Dot<Lanes256, Vector256<float>>(ref a, ref b, n);
         }
 
         var sum = 0f;
-        for (; i < n; i++)
+        for (nuint i = 0; i < n; i++)
         {
             sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref a, i), Unsafe.Add(ref b, i), sum);
         }
 
         return sum;
+    }
+
+    /// <summary>
+    /// The squared Euclidean distance over <paramref name="n"/> &gt;= <c>TLanes.Count</c> floats with registers of
+    /// one width: four accumulators, then one register at a time, then one overlapping load that ends at the
+    /// last float, masked so that lanes already counted add zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float L2Squared<TLanes, TVector>(ref float a, ref float b, nuint n)
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
+    {
+        var width = (nuint)TLanes.Count;
+        var acc0 = TLanes.Zero;
+        var acc1 = TLanes.Zero;
+        var acc2 = TLanes.Zero;
+        var acc3 = TLanes.Zero;
+        nuint i = 0;
+        for (; i + (4 * width) <= n; i += 4 * width)
+        {
+            var d0 = TLanes.Subtract(TLanes.Load(ref a, i), TLanes.Load(ref b, i));
+            var d1 = TLanes.Subtract(TLanes.Load(ref a, i + width), TLanes.Load(ref b, i + width));
+            var d2 = TLanes.Subtract(TLanes.Load(ref a, i + (2 * width)), TLanes.Load(ref b, i + (2 * width)));
+            var d3 = TLanes.Subtract(TLanes.Load(ref a, i + (3 * width)), TLanes.Load(ref b, i + (3 * width)));
+            acc0 = TLanes.MultiplyAdd(d0, d0, acc0);
+            acc1 = TLanes.MultiplyAdd(d1, d1, acc1);
+            acc2 = TLanes.MultiplyAdd(d2, d2, acc2);
+            acc3 = TLanes.MultiplyAdd(d3, d3, acc3);
+        }
+
+        for (; i + width <= n; i += width)
+        {
+            var d = TLanes.Subtract(TLanes.Load(ref a, i), TLanes.Load(ref b, i));
+            acc0 = TLanes.MultiplyAdd(d, d, acc0);
+        }
+
+        if (i < n)
+        {
+            var d = TLanes.Subtract(TLanes.Load(ref a, n - width), TLanes.Load(ref b, n - width));
+            d = TLanes.KeepLast(d, (int)(n - i));
+            acc1 = TLanes.MultiplyAdd(d, d, acc1);
+        }
+
+        return TLanes.Sum(TLanes.Add(TLanes.Add(acc0, acc1), TLanes.Add(acc2, acc3)));
+    }
+
+    /// <summary>The dot product over <paramref name="n"/> &gt;= <c>TLanes.Count</c> floats, laid out like <see cref="L2Squared{TLanes, TVector}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Dot<TLanes, TVector>(ref float a, ref float b, nuint n)
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
+    {
+        var width = (nuint)TLanes.Count;
+        var acc0 = TLanes.Zero;
+        var acc1 = TLanes.Zero;
+        var acc2 = TLanes.Zero;
+        var acc3 = TLanes.Zero;
+        nuint i = 0;
+        for (; i + (4 * width) <= n; i += 4 * width)
+        {
+            acc0 = TLanes.MultiplyAdd(TLanes.Load(ref a, i), TLanes.Load(ref b, i), acc0);
+            acc1 = TLanes.MultiplyAdd(TLanes.Load(ref a, i + width), TLanes.Load(ref b, i + width), acc1);
+            acc2 = TLanes.MultiplyAdd(TLanes.Load(ref a, i + (2 * width)), TLanes.Load(ref b, i + (2 * width)), acc2);
+            acc3 = TLanes.MultiplyAdd(TLanes.Load(ref a, i + (3 * width)), TLanes.Load(ref b, i + (3 * width)), acc3);
+        }
+
+        for (; i + width <= n; i += width)
+        {
+            acc0 = TLanes.MultiplyAdd(TLanes.Load(ref a, i), TLanes.Load(ref b, i), acc0);
+        }
+
+        if (i < n)
+        {
+            var x = TLanes.KeepLast(TLanes.Load(ref a, n - width), (int)(n - i));
+            acc1 = TLanes.MultiplyAdd(x, TLanes.Load(ref b, n - width), acc1);
+        }
+
+        return TLanes.Sum(TLanes.Add(TLanes.Add(acc0, acc1), TLanes.Add(acc2, acc3)));
     }
 }

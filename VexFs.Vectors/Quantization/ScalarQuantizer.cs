@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using VexFs.Vectors.Kernels;
 
 namespace VexFs.Vectors.Quantization;
 
@@ -123,46 +123,19 @@ internal sealed class ScalarQuantizer : IVectorCodec
     /// <summary>The sum of w[i] (t[i] - c[i])², where t and w lie one after the other in <paramref name="state"/>.</summary>
     internal static float WeightedL2(ref float state, ref byte code, int n)
     {
+        if (Lanes512.IsSupported && n >= Lanes512.Count)
+        {
+            return WeightedL2<Lanes512, Vector512<float>>(ref state, ref code, (nuint)n);
+        }
+
+        if (Lanes256.IsSupported && n >= Lanes256.Count)
+        {
+            return WeightedL2<Lanes256, Vector256<float>>(ref state, ref code, (nuint)n);
+        }
+
         ref var weights = ref Unsafe.Add(ref state, n);
-        var i = 0;
         var sum = 0f;
-        if (Avx512F.IsSupported)
-        {
-            var acc0 = Vector512<float>.Zero;
-            var acc1 = Vector512<float>.Zero;
-            for (; i + 32 <= n; i += 32)
-            {
-                var c0 = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref code, (nuint)i)));
-                var c1 = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref code, (nuint)i + 16)));
-                var d0 = Vector512.LoadUnsafe(ref state, (nuint)i) - c0;
-                var d1 = Vector512.LoadUnsafe(ref state, (nuint)i + 16) - c1;
-                acc0 = Vector512.FusedMultiplyAdd(d0 * d0, Vector512.LoadUnsafe(ref weights, (nuint)i), acc0);
-                acc1 = Vector512.FusedMultiplyAdd(d1 * d1, Vector512.LoadUnsafe(ref weights, (nuint)i + 16), acc1);
-            }
-
-            for (; i + 16 <= n; i += 16)
-            {
-                var c = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref code, (nuint)i)));
-                var d = Vector512.LoadUnsafe(ref state, (nuint)i) - c;
-                acc0 = Vector512.FusedMultiplyAdd(d * d, Vector512.LoadUnsafe(ref weights, (nuint)i), acc0);
-            }
-
-            sum = Vector512.Sum(acc0 + acc1);
-        }
-        else if (Avx2.IsSupported)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; i + 8 <= n; i += 8)
-            {
-                var c = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref code, i))).AsByte()));
-                var d = Vector256.LoadUnsafe(ref state, (nuint)i) - c;
-                acc = Vector256.FusedMultiplyAdd(d * d, Vector256.LoadUnsafe(ref weights, (nuint)i), acc);
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < n; i++)
+        for (var i = 0; i < n; i++)
         {
             var d = Unsafe.Add(ref state, i) - Unsafe.Add(ref code, i);
             sum += d * d * Unsafe.Add(ref weights, i);
@@ -174,45 +147,90 @@ internal sealed class ScalarQuantizer : IVectorCodec
     /// <summary>The sum of a[i] c[i].</summary>
     internal static float Dot(ref float a, ref byte code, int n)
     {
-        var i = 0;
+        if (Lanes512.IsSupported && n >= Lanes512.Count)
+        {
+            return Dot<Lanes512, Vector512<float>>(ref a, ref code, (nuint)n);
+        }
+
+        if (Lanes256.IsSupported && n >= Lanes256.Count)
+        {
+            return Dot<Lanes256, Vector256<float>>(ref a, ref code, (nuint)n);
+        }
+
         var sum = 0f;
-        if (Avx512F.IsSupported)
-        {
-            var acc0 = Vector512<float>.Zero;
-            var acc1 = Vector512<float>.Zero;
-            for (; i + 32 <= n; i += 32)
-            {
-                var c0 = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref code, (nuint)i)));
-                var c1 = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref code, (nuint)i + 16)));
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)i), c0, acc0);
-                acc1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)i + 16), c1, acc1);
-            }
-
-            for (; i + 16 <= n; i += 16)
-            {
-                var c = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.LoadUnsafe(ref code, (nuint)i)));
-                acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a, (nuint)i), c, acc0);
-            }
-
-            sum = Vector512.Sum(acc0 + acc1);
-        }
-        else if (Avx2.IsSupported)
-        {
-            var acc = Vector256<float>.Zero;
-            for (; i + 8 <= n; i += 8)
-            {
-                var c = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref code, i))).AsByte()));
-                acc = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a, (nuint)i), c, acc);
-            }
-
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < n; i++)
+        for (var i = 0; i < n; i++)
         {
             sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref code, i);
         }
 
         return sum;
+    }
+
+    /// <summary>
+    /// <see cref="WeightedL2(ref float, ref byte, int)"/> over <paramref name="n"/> &gt;= <c>TLanes.Count</c>
+    /// components with registers of one width; the tail is one overlapping load, masked.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float WeightedL2<TLanes, TVector>(ref float state, ref byte code, nuint n)
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
+    {
+        ref var weights = ref Unsafe.Add(ref state, n);
+        var width = (nuint)TLanes.Count;
+        var acc0 = TLanes.Zero;
+        var acc1 = TLanes.Zero;
+        nuint i = 0;
+        for (; i + (2 * width) <= n; i += 2 * width)
+        {
+            var d0 = TLanes.Subtract(TLanes.Load(ref state, i), TLanes.LoadWidened(ref code, i));
+            var d1 = TLanes.Subtract(TLanes.Load(ref state, i + width), TLanes.LoadWidened(ref code, i + width));
+            acc0 = TLanes.MultiplyAdd(TLanes.Multiply(d0, d0), TLanes.Load(ref weights, i), acc0);
+            acc1 = TLanes.MultiplyAdd(TLanes.Multiply(d1, d1), TLanes.Load(ref weights, i + width), acc1);
+        }
+
+        for (; i + width <= n; i += width)
+        {
+            var d = TLanes.Subtract(TLanes.Load(ref state, i), TLanes.LoadWidened(ref code, i));
+            acc0 = TLanes.MultiplyAdd(TLanes.Multiply(d, d), TLanes.Load(ref weights, i), acc0);
+        }
+
+        if (i < n)
+        {
+            var d = TLanes.Subtract(TLanes.Load(ref state, n - width), TLanes.LoadWidened(ref code, n - width));
+            d = TLanes.KeepLast(d, (int)(n - i));
+            acc1 = TLanes.MultiplyAdd(TLanes.Multiply(d, d), TLanes.Load(ref weights, n - width), acc1);
+        }
+
+        return TLanes.Sum(TLanes.Add(acc0, acc1));
+    }
+
+    /// <summary><see cref="Dot(ref float, ref byte, int)"/> with registers of one width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float Dot<TLanes, TVector>(ref float a, ref byte code, nuint n)
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
+    {
+        var width = (nuint)TLanes.Count;
+        var acc0 = TLanes.Zero;
+        var acc1 = TLanes.Zero;
+        nuint i = 0;
+        for (; i + (2 * width) <= n; i += 2 * width)
+        {
+            acc0 = TLanes.MultiplyAdd(TLanes.Load(ref a, i), TLanes.LoadWidened(ref code, i), acc0);
+            acc1 = TLanes.MultiplyAdd(TLanes.Load(ref a, i + width), TLanes.LoadWidened(ref code, i + width), acc1);
+        }
+
+        for (; i + width <= n; i += width)
+        {
+            acc0 = TLanes.MultiplyAdd(TLanes.Load(ref a, i), TLanes.LoadWidened(ref code, i), acc0);
+        }
+
+        if (i < n)
+        {
+            var x = TLanes.KeepLast(TLanes.Load(ref a, n - width), (int)(n - i));
+            acc1 = TLanes.MultiplyAdd(x, TLanes.LoadWidened(ref code, n - width), acc1);
+        }
+
+        return TLanes.Sum(TLanes.Add(acc0, acc1));
     }
 }

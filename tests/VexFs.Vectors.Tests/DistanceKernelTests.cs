@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -84,6 +85,32 @@ public sealed class DistanceKernelTests
             var scale = Scale(x, y);
             Assert.True(Close(TestData.ReferenceDistance(VectorMetric.L2, x, y), Distance.L2Squared(x, y), scale), $"L2 at dimension {dim}");
             Assert.True(Close(1 - TestData.ReferenceDistance(VectorMetric.InnerProduct, x, y), Distance.Dot(x, y), scale), $"dot at dimension {dim}");
+        }
+    }
+
+    [Fact]
+    public void Each_register_width_matches_the_reference_at_every_tail_length()
+    {
+        // The dispatcher picks the widest width, so the narrower one is called directly to be tested too.
+        var (a, b, _) = Pair(301, 0, 11);
+        for (var dim = 16; dim <= 300; dim++)
+        {
+            var x = a.AsSpan(1, dim);
+            var y = b.AsSpan(0, dim);
+            var scale = Scale(x, y);
+            var l2 = TestData.ReferenceDistance(VectorMetric.L2, x, y);
+            var dot = 1 - TestData.ReferenceDistance(VectorMetric.InnerProduct, x, y);
+            if (Lanes512.IsSupported)
+            {
+                Assert.True(Close(l2, Distance.L2Squared<Lanes512, Vector512<float>>(ref x[0], ref y[0], (nuint)dim), scale), $"L2, 16 lanes, dimension {dim}");
+                Assert.True(Close(dot, Distance.Dot<Lanes512, Vector512<float>>(ref x[0], ref y[0], (nuint)dim), scale), $"dot, 16 lanes, dimension {dim}");
+            }
+
+            if (Lanes256.IsSupported)
+            {
+                Assert.True(Close(l2, Distance.L2Squared<Lanes256, Vector256<float>>(ref x[0], ref y[0], (nuint)dim), scale), $"L2, 8 lanes, dimension {dim}");
+                Assert.True(Close(dot, Distance.Dot<Lanes256, Vector256<float>>(ref x[0], ref y[0], (nuint)dim), scale), $"dot, 8 lanes, dimension {dim}");
+            }
         }
     }
 

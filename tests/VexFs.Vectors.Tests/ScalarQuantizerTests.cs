@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -53,6 +54,38 @@ public sealed class ScalarQuantizerTests
                 Assert.True(Math.Abs(expected - actual) <= 1e-3 * Math.Max(1, Math.Abs(expected)), $"{expected} vs {actual}");
             }
         });
+
+    [Fact]
+    public void Each_register_width_matches_the_scalar_code_distance_at_every_tail_length()
+    {
+        var random = new Random(5);
+        var state = Enumerable.Range(0, 600).Select(_ => (float)((random.NextDouble() * 300) - 20)).ToArray();
+        var code = Enumerable.Range(0, 300).Select(_ => (byte)random.Next(256)).ToArray();
+        for (var n = 16; n <= 300; n++)
+        {
+            // The weights of a weighted L2 state follow its n targets.
+            var weighted = state.AsSpan(0, n).ToArray().Concat(state.AsSpan(300, n).ToArray()).ToArray();
+            double l2 = 0, dot = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var d = (double)weighted[i] - code[i];
+                l2 += d * d * weighted[n + i];
+                dot += (double)state[i] * code[i];
+            }
+
+            if (Lanes512.IsSupported)
+            {
+                Assert.Equal(l2, ScalarQuantizer.WeightedL2<Lanes512, Vector512<float>>(ref weighted[0], ref code[0], (nuint)n), l2 * 1e-5);
+                Assert.Equal(dot, ScalarQuantizer.Dot<Lanes512, Vector512<float>>(ref state[0], ref code[0], (nuint)n), Math.Abs(dot) * 1e-5 + 1e-3);
+            }
+
+            if (Lanes256.IsSupported)
+            {
+                Assert.Equal(l2, ScalarQuantizer.WeightedL2<Lanes256, Vector256<float>>(ref weighted[0], ref code[0], (nuint)n), l2 * 1e-5);
+                Assert.Equal(dot, ScalarQuantizer.Dot<Lanes256, Vector256<float>>(ref state[0], ref code[0], (nuint)n), Math.Abs(dot) * 1e-5 + 1e-3);
+            }
+        }
+    }
 
     [Fact]
     public void Values_outside_the_trained_range_are_clamped()
