@@ -6,7 +6,8 @@ namespace VexFs.Core;
 /// <param name="Name">The entry's name.</param>
 /// <param name="Type">The file type.</param>
 /// <param name="Inode">The inode number it links to.</param>
-public readonly record struct VexEntry(string Name, UnixFileType Type, long Inode);
+/// <param name="Size">The size in bytes of what it links to.</param>
+public readonly record struct VexEntry(string Name, UnixFileType Type, long Inode, long Size);
 
 /// <summary>What <c>stat</c> tells of a file.</summary>
 /// <param name="Inode">The inode number.</param>

@@ -5,29 +5,31 @@ namespace VexFs.Core;
 /// <summary>Directories, links and the other operations on names.</summary>
 public sealed partial class VexFileSystem
 {
-    /// <summary>Creates a directory and any missing parents; an existing directory is fine.</summary>
-    public void CreateDirectory(string path) => Mutate(editor =>
+    /// <summary>
+    /// Creates a directory and any missing parents (each its own operation, as mkdir -p does); an existing
+    /// directory is fine.
+    /// </summary>
+    public void CreateDirectory(string path)
     {
-        long current = editor.RootInode;
-        foreach (string part in Split(path))
+        var parts = Split(path);
+        for (int depth = 1; depth <= parts.Length; depth++)
         {
-            var entry = editor.Lookup(current, part);
-            if (entry is null)
+            string prefix = "/" + string.Join('/', parts[..depth]);
+            Mutate(editor =>
             {
-                current = editor.CreateDirectory(current, part);
-            }
-            else if (entry.Value.Type == UnixFileType.Directory)
-            {
-                current = entry.Value.Inode;
-            }
-            else
-            {
-                throw new IOException($"'{part}' in '{path}' exists and is not a directory.");
-            }
+                var (parent, name) = ResolveParent(editor, prefix);
+                var entry = editor.Lookup(parent, name);
+                if (entry is null)
+                {
+                    editor.CreateDirectory(parent, name);
+                }
+                else if (entry.Value.Type != UnixFileType.Directory)
+                {
+                    throw new IOException($"'{prefix}' in '{path}' exists and is not a directory.");
+                }
+            });
         }
-
-        return current;
-    });
+    }
 
     /// <summary>Whether <paramref name="path"/> names anything.</summary>
     public bool Exists(string path) => Query(editor =>
@@ -43,17 +45,53 @@ public sealed partial class VexFileSystem
         }
     });
 
-    /// <summary>The entries of a directory, in hash order, without '.' and '..'.</summary>
-    public IReadOnlyList<VexEntry> EnumerateEntries(string path) => Query(editor =>
+    /// <summary>
+    /// The entries of a directory with their kinds and sizes, in hash order, without '.' and '..', read lazily a
+    /// page at a time as readdir does: entries that exist for the whole enumeration come exactly once, whatever
+    /// changes meanwhile.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="path"/> is not a directory (raised at the call).</exception>
+    public IEnumerable<VexEntry> EnumerateEntries(string path)
     {
-        long directory = Resolve(editor, path);
-        if (editor.ReadInode(directory).Mode.Type() != UnixFileType.Directory)
+        long directory = Query(editor =>
         {
-            throw new DirectoryNotFoundException($"'{path}' is not a directory.");
-        }
+            long number = Resolve(editor, path);
+            return editor.ReadInode(number).Mode.Type() == UnixFileType.Directory
+                ? number
+                : throw new DirectoryNotFoundException($"'{path}' is not a directory.");
+        });
+        return EntryPages(directory);
+    }
 
-        return (IReadOnlyList<VexEntry>)editor.List(directory).Select(e => new VexEntry(e.Name, e.Type, e.Inode)).ToList();
-    });
+    private IEnumerable<VexEntry> EntryPages(long directory)
+    {
+        const int PageSize = 512;
+        for (long cookie = 0; ;)
+        {
+            var page = Query(editor =>
+            {
+                var entries = new List<VexEntry>();
+                var inode = editor.ReadInode(directory);
+                if (inode.IsFree || inode.Mode.Type() != UnixFileType.Directory)
+                {
+                    // Removed while being listed: as readdir on a deleted directory, nothing more.
+                    return entries;
+                }
+
+                cookie = ReadPage(editor, directory, cookie, PageSize, (entry, _) => entries.Add(new VexEntry(entry.Name, entry.Type, entry.Inode, editor.ReadInode(entry.Inode).Size)));
+                return entries;
+            });
+            if (page.Count == 0)
+            {
+                yield break;
+            }
+
+            foreach (var entry in page)
+            {
+                yield return entry;
+            }
+        }
+    }
 
     /// <summary>What stat tells of <paramref name="path"/> (symbolic links are not followed).</summary>
     public VexFileInfo GetInfo(string path) => Query(editor => Describe(editor, Resolve(editor, path)));

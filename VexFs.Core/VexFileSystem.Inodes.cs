@@ -44,21 +44,34 @@ public sealed partial class VexFileSystem
         {
             RequireDirectory(editor, directory);
             var page = new List<VexDirectoryEntry>();
-            foreach (var entry in editor.List(directory, (ulong)cookie << CookieShift))
-            {
-                long key = (long)(entry.Hash >> CookieShift);
-
-                // Names whose hashes share a cookie go in one page, so that resuming never splits them.
-                if (page.Count >= maxEntries && key != page[^1].NextCookie - 1)
-                {
-                    break;
-                }
-
-                page.Add(new VexDirectoryEntry(entry.Name, entry.Type, entry.Inode, key + 1));
-            }
-
+            ReadPage(editor, directory, cookie, maxEntries, (entry, next) => page.Add(new VexDirectoryEntry(entry.Name, entry.Type, entry.Inode, next)));
             return (IReadOnlyList<VexDirectoryEntry>)page;
         });
+    }
+
+    /// <summary>
+    /// Hands up to <paramref name="maxEntries"/> entries from <paramref name="cookie"/> on to
+    /// <paramref name="take"/>, with the cookie after each, never splitting names whose cookies are equal;
+    /// returns the cookie after the last (or <paramref name="cookie"/> when there was none).
+    /// </summary>
+    private static long ReadPage(FileSystemEditor editor, long directory, long cookie, int maxEntries, Action<DirectoryEntry, long> take)
+    {
+        int taken = 0;
+        long last = -1;
+        foreach (var entry in editor.List(directory, (ulong)cookie << CookieShift))
+        {
+            long key = (long)(entry.Hash >> CookieShift);
+            if (taken >= maxEntries && key != last)
+            {
+                break;
+            }
+
+            take(entry, key + 1);
+            taken++;
+            last = key;
+        }
+
+        return last < 0 ? cookie : last + 1;
     }
 
     /// <summary>Creates an empty regular file <paramref name="name"/> in <paramref name="directory"/>.</summary>

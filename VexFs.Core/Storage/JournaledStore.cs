@@ -61,9 +61,14 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal,
     /// Closes the running operation as a transaction. Of the blocks it freed, those with journaled or pending
     /// copies are revoked, so that no replay writes stale metadata over what they hold next.
     /// </summary>
+    /// <exception cref="IOException">The operation is larger than one journal transaction can be; the caller aborts it.</exception>
     public void FinishOperation(IReadOnlyCollection<long> freed)
     {
         var revoked = freed.Where(b => _running.ContainsKey(b) || _finished.ContainsKey(b) || Journal.HoldsCopy(b)).ToHashSet();
+        if (!Journal.Fits(_running.Count, revoked.Count))
+        {
+            throw new IOException($"The operation changes {_running.Count} metadata blocks, more than the journal holds in one transaction ({Journal.MaxTransactionBlocks}); nothing was changed. A larger journal (mkfs.vexfs -J size=) allows larger operations.");
+        }
         foreach (long block in freed)
         {
             cache.Remove(block);

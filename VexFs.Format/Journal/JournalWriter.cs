@@ -139,12 +139,16 @@ internal sealed class JournalWriter
     /// <summary>Whether the journal holds a not-yet-checkpointed copy of <paramref name="home"/>.</summary>
     public bool HoldsCopy(long home) => _unCheckpointed.ContainsKey(home);
 
-    private long Needed(JournalTransaction transaction)
+    /// <summary>Whether a transaction of <paramref name="blocks"/> blocks and <paramref name="revoked"/> revokes fits the journal.</summary>
+    public bool Fits(int blocks, int revoked) => Needed(blocks, revoked) <= _blocks - 1;
+
+    private long Needed(JournalTransaction transaction) => Needed(transaction.Blocks.Count, transaction.Revoked.Count);
+
+    private long Needed(int blocks, int revoked)
     {
         int tagCapacity = JournalRecord.TagCapacity(_blockSize);
         int revokeCapacity = JournalRecord.RevokeCapacity(_blockSize);
-        return ((transaction.Blocks.Count + tagCapacity - 1) / tagCapacity) + transaction.Blocks.Count
-            + ((transaction.Revoked.Count + revokeCapacity - 1) / revokeCapacity) + 1;
+        return ((blocks + tagCapacity - 1) / tagCapacity) + blocks + ((revoked + revokeCapacity - 1) / revokeCapacity) + 1;
     }
 
     private void WriteBatch(List<(JournalTransaction Transaction, long Needed)> batch)

@@ -80,7 +80,7 @@ public sealed class ConcurrencyTests
         var report = FileSystemChecker.Check(device, new CheckOptions { Force = true });
         Assert.True(report.IsClean, string.Join("; ", report.Findings));
         using var again = VexFileSystem.Open(device, leaveOpen: true);
-        Assert.Equal(expected.Count, Enumerable.Range(0, Threads).Sum(t => again.EnumerateEntries($"/t{t}").Count));
+        Assert.Equal(expected.Count, Enumerable.Range(0, Threads).Sum(t => again.EnumerateEntries($"/t{t}").Count()));
     }
 
     [Fact]

@@ -107,6 +107,8 @@ public sealed class DeviceSuiteTests : IDisposable
             }
 
             Assert.Equal(writeHash.GetHashAndReset(), readHash.GetHashAndReset());
+            var info = fs.GetInfo("/big");
+            Assert.True(info.Blocks < ((long)Chunks * Chunk / 4096) + 16, $"a sequential file should need few extent-tree blocks; it is charged {info.Blocks}");
         }
 
         device.Dispose();

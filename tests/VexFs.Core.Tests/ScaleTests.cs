@@ -36,7 +36,7 @@ public sealed class ScaleTests(ITestOutputHelper output)
             Assert.Throws<FileNotFoundException>(() => fs.Lookup(dir.Inode, "absent"));
             output.WriteLine($"10000 lookups in {clock.Elapsed}");
             clock.Restart();
-            Assert.Equal(Count, fs.EnumerateEntries("/big").Count);
+            Assert.Equal(Count, fs.EnumerateEntries("/big").Count());
             output.WriteLine($"listed in {clock.Elapsed}");
         }
 
@@ -120,6 +120,29 @@ public sealed class ScaleTests(ITestOutputHelper output)
         var report = FileSystemChecker.Check(device, new CheckOptions { Force = true });
         Assert.True(report.IsClean, string.Join("; ", report.Findings));
         output.WriteLine($"checked after {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void A_tree_300_directories_deep_resolves_moves_and_checks_clean()
+    {
+        using var device = new MemoryBlockDevice(64L << 20);
+        string deep = string.Concat(Enumerable.Range(0, 300).Select(i => $"/level{i}"));
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            fs.CreateDirectory(deep);
+            using (var stream = fs.OpenFile(deep + "/leaf.txt", FileMode.CreateNew))
+            {
+                stream.Write("bottom"u8);
+            }
+
+            Assert.Equal(6, fs.GetInfo(deep + "/leaf.txt").Size);
+            Assert.Throws<IOException>(() => fs.Move("/level0", deep + "/inside"));
+            fs.Move("/level0/level1", "/moved");
+            Assert.Equal(6, fs.GetInfo("/moved" + deep["/level0/level1".Length..] + "/leaf.txt").Size);
+        }
+
+        var report = FileSystemChecker.Check(device, new CheckOptions { Force = true });
+        Assert.True(report.IsClean, string.Join("; ", report.Findings));
     }
 
     private static string Name(int i) => $"entry-{i:D7}.dat";

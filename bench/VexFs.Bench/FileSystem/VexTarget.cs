@@ -44,7 +44,7 @@ internal sealed class VexTarget : MetadataTarget, IDisposable
 
     public override void Delete(string path) => FileSystem.Delete(path);
 
-    public override int List(string directory) => FileSystem.EnumerateEntries(directory).Count;
+    public override int List(string directory) => FileSystem.EnumerateEntries(directory).Count();
 
     public override void Sync(string directory) => FileSystem.Flush();
 
