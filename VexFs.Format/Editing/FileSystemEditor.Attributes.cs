@@ -119,7 +119,7 @@ internal sealed partial class FileSystemEditor
         long block = inode.XattrBlock;
         if (block == 0)
         {
-            (block, _) = _allocator.AllocateBlocks(_allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group), 1);
+            (block, _) = _allocator.AllocateBlocks(HomeGroupStart(number), 1);
             inode = inode with { XattrBlock = block, Blocks = inode.Blocks + 1 };
         }
 

@@ -127,9 +127,7 @@ internal sealed partial class FileSystemEditor
             }
 
             long wanted = Math.Min(MaxRunBytes, within + left + blockSize - 1) / blockSize;
-            long goal = fileBlock > 0 && _extents.Find(inode, number, fileBlock - 1) is { } previous
-                ? previous.Physical + (fileBlock - 1 - previous.Logical) + 1
-                : _allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group);
+            long goal = Goal(inode, number, fileBlock);
             int run = (int)Math.Min(wanted, HoleLength(inode, number, fileBlock));
             var (start, got) = _allocator.AllocateBlocks(goal, run);
             inode = _extents.Insert(inode, number, new Extent(fileBlock, start, got));
@@ -200,9 +198,7 @@ internal sealed partial class FileSystemEditor
                 continue;
             }
 
-            long goal = fileBlock > 0 && _extents.Find(inode, number, fileBlock - 1) is { } previous
-                ? previous.Physical + (fileBlock - 1 - previous.Logical) + 1
-                : _allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group);
+            long goal = Goal(inode, number, fileBlock);
             long hole = Math.Min(end - fileBlock, HoleLength(inode, number, fileBlock));
             var (start, got) = _allocator.AllocateBlocks(goal, (int)Math.Min(hole, 1 << 20));
             inode = _extents.Insert(inode, number, new Extent(fileBlock, start, got, Unwritten: true));
@@ -212,6 +208,12 @@ internal sealed partial class FileSystemEditor
 
         _inodes.Write(number, inode with { Size = keepSize ? inode.Size : Math.Max(inode.Size, offset + length), ChangeTimeNs = Now });
     }
+
+    /// <summary>Where to look for a block for <paramref name="fileBlock"/>: after the block before it, else at the start of the inode's group.</summary>
+    private long Goal(Inode inode, long number, long fileBlock) =>
+        fileBlock > 0 && _extents.Find(inode, number, fileBlock - 1) is { } previous
+            ? previous.Physical + (fileBlock - 1 - previous.Logical) + 1
+            : HomeGroupStart(number);
 
     /// <summary>How many blocks from <paramref name="fileBlock"/> (a hole) are unmapped, up to the next extent.</summary>
     private long HoleLength(Inode inode, long number, long fileBlock)

@@ -266,7 +266,7 @@ internal sealed partial class FileSystemEditor
             inode = _extents.RemoveFrom(inode, number, kept is null ? (length + blockSize - 1) / blockSize : lastBlock);
             if (kept is not null)
             {
-                var (copy, _) = _allocator.AllocateBlocks(_allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group), 1);
+                var (copy, _) = _allocator.AllocateBlocks(HomeGroupStart(number), 1);
                 _data.Write(copy, kept);
                 inode = _extents.Insert(inode, number, new Extent(lastBlock, copy, 1));
                 inode = inode with { Blocks = inode.Blocks + 1 };
@@ -321,6 +321,9 @@ internal sealed partial class FileSystemEditor
         _inodes.Write(number, new Inode());
     }
 
+    /// <summary>The first block of the group that holds inode <paramref name="number"/>, where its blocks are sought first.</summary>
+    private long HomeGroupStart(long number) => _allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group);
+
     private Inode RequireDirectory(long number)
     {
         var inode = _inodes.Read(number);
@@ -331,7 +334,7 @@ internal sealed partial class FileSystemEditor
     {
         int blockSize = _store.BlockSize;
         long blocks = (content.Length + blockSize - 1) / blockSize;
-        long goal = _allocator.Geometry.GroupStart(_allocator.Geometry.LocateInode(number).Group);
+        long goal = HomeGroupStart(number);
         var buffer = new byte[blockSize];
         for (long fileBlock = 0; fileBlock < blocks;)
         {
