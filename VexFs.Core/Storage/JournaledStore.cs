@@ -13,14 +13,33 @@ namespace VexFs.Core.Storage;
 /// <remarks>
 /// Reads may run on many threads at once while nothing changes; every other member needs the caller's
 /// exclusive lock. Without a journal (a read-only open) the store only reads.
+/// The block copies an operation writes come from a free list and go back to it when a newer copy replaces
+/// them before their compound is sealed, when an operation aborts, and after a commit: a steady stream of
+/// operations allocates no block buffers.
 /// </remarks>
-internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal, BlockCache cache) : IBlockStore
+internal sealed class JournaledStore : IBlockStore
 {
+    /// <summary>Block copies kept for reuse at most (4 MiB of 4 KiB blocks).</summary>
+    private const int MaxFreeCopies = 1024;
+
+    private readonly BlockDevice device;
+    private readonly JournalWriter? journal;
+    private readonly BlockCache cache;
     private readonly Dictionary<long, byte[]> _running = [];
     private readonly Dictionary<long, byte[]> _finished = [];
-    private readonly TransactionCompounder _pending = new(Math.Max(1, (journal?.MaxTransactionBlocks ?? 0) / 4));
+    private readonly Stack<byte[]> _free = new();
+    private readonly TransactionCompounder _pending;
 
-    public int BlockSize { get; } = cache.BlockSize;
+    public JournaledStore(BlockDevice device, JournalWriter? journal, BlockCache cache)
+    {
+        this.device = device;
+        this.journal = journal;
+        this.cache = cache;
+        BlockSize = cache.BlockSize;
+        _pending = new(Math.Max(1, (journal?.MaxTransactionBlocks ?? 0) / 4), Release);
+    }
+
+    public int BlockSize { get; }
 
     /// <summary>Operations finished since the last flush.</summary>
     public int PendingTransactions => _pending.Operations;
@@ -53,7 +72,9 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal,
         }
         else
         {
-            _running[block] = buffer[..BlockSize].ToArray();
+            copy = _free.TryPop(out var reused) ? reused : new byte[BlockSize];
+            buffer[..BlockSize].CopyTo(copy);
+            _running[block] = copy;
         }
     }
 
@@ -76,7 +97,12 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal,
 
         foreach (long block in revoked)
         {
-            _running.Remove(block);
+            if (_running.Remove(block, out var unused))
+            {
+                Release(unused);
+            }
+
+            // The compounder releases the finished copy unless a sealed compound still holds it.
             _finished.Remove(block);
         }
 
@@ -97,7 +123,15 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal,
     private JournalWriter Journal => journal ?? throw new NotSupportedException("The filesystem is open read-only.");
 
     /// <summary>Forgets the running operation's writes.</summary>
-    public void AbortOperation() => _running.Clear();
+    public void AbortOperation()
+    {
+        foreach (var copy in _running.Values)
+        {
+            Release(copy);
+        }
+
+        _running.Clear();
+    }
 
     /// <summary>Commits every finished operation to the journal (durably, with two barriers).</summary>
     public void Commit()
@@ -107,12 +141,32 @@ internal sealed class JournaledStore(BlockDevice device, JournalWriter? journal,
             return;
         }
 
-        Journal.CommitAll(_pending.TakeAll());
+        var transactions = _pending.TakeAll();
+        Journal.CommitAll(transactions);
         foreach (var (block, data) in _finished)
         {
             cache.Put(block, data);
         }
 
         _finished.Clear();
+        // The journal keeps its own copies until the checkpoint; every copy committed is free again.
+        foreach (var transaction in transactions)
+        {
+            foreach (var block in transaction.Blocks)
+            {
+                if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block.Data, out var segment))
+                {
+                    Release(segment.Array!);
+                }
+            }
+        }
+    }
+
+    private void Release(byte[] copy)
+    {
+        if (_free.Count < MaxFreeCopies)
+        {
+            _free.Push(copy);
+        }
     }
 }

@@ -8,10 +8,14 @@ namespace VexFs.Core.Storage;
 /// are still a prefix of those that finished, and a block many operations changed (a bitmap, a directory
 /// leaf, an inode-table block) is kept, and journaled, once. Memory is bounded by the distinct blocks.
 /// </summary>
-internal sealed class TransactionCompounder(int budget)
+/// <remarks>
+/// A block's contents that a newer operation replaces, or that a revoke drops, before its compound is sealed
+/// are handed to <paramref name="release"/>: nothing refers to them any longer, and their owner may reuse them.
+/// </remarks>
+internal sealed class TransactionCompounder(int budget, Action<byte[]>? release = null)
 {
     private readonly List<JournalTransaction> _sealed = [];
-    private readonly Dictionary<long, ReadOnlyMemory<byte>> _blocks = [];
+    private readonly Dictionary<long, byte[]> _blocks = [];
     private readonly HashSet<long> _revoked = [];
     private long _timeNs;
     private int _sealedBlocks;
@@ -38,12 +42,21 @@ internal sealed class TransactionCompounder(int budget)
 
         foreach (long home in revoked)
         {
-            _blocks.Remove(home);
+            if (_blocks.Remove(home, out var dropped))
+            {
+                release?.Invoke(dropped);
+            }
+
             _revoked.Add(home);
         }
 
         foreach (var (home, data) in blocks)
         {
+            if (_blocks.TryGetValue(home, out var replaced) && replaced != data)
+            {
+                release?.Invoke(replaced);
+            }
+
             _blocks[home] = data;
         }
 

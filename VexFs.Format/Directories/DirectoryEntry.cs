@@ -15,6 +15,6 @@ internal readonly record struct DirectoryEntry(string Name, long Inode, UnixFile
     public static int Compare(DirectoryEntry a, DirectoryEntry b)
     {
         int byHash = a.Hash.CompareTo(b.Hash);
-        return byHash != 0 ? byHash : string.CompareOrdinal(a.Name, b.Name);
+        return byHash != 0 ? byHash : Encoding.UTF8.GetBytes(a.Name).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b.Name));
     }
 }

@@ -42,8 +42,7 @@ internal static class DirectoryLeaf
         }
 
         BinaryPrimitives.WriteUInt32LittleEndian(block, Magic);
-        BinaryPrimitives.WriteUInt16LittleEndian(block[0x04..], (ushort)entries.Count);
-        BinaryPrimitives.WriteUInt16LittleEndian(block[0x06..], (ushort)(at - HeaderSize));
+        SetCounts(block, entries.Count, at - HeaderSize);
         BinaryPrimitives.WriteInt64LittleEndian(block[0x08..], owner);
         BlockTail.Seal(block, blockNumber, seed);
     }
@@ -54,43 +53,72 @@ internal static class DirectoryLeaf
     /// </summary>
     public static DirectoryEntry? Find(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed, ulong hash, string name, long inodeCount)
     {
-        Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "directory leaf");
-        BlockTail.Verify(block, blockNumber, seed, "directory leaf");
-        int count = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
-        int used = BinaryPrimitives.ReadUInt16LittleEndian(block[0x06..]);
-        Corruption.Check(BinaryPrimitives.ReadInt64LittleEndian(block[0x08..]) == owner, blockNumber, "directory leaf.owner", $"does not belong to inode {owner}");
-        Corruption.Check(used <= Capacity(block.Length), blockNumber, "directory leaf.used", $"{used} bytes exceed the capacity {Capacity(block.Length)}");
+        var (count, used) = Open(block, blockNumber, owner, seed);
         Span<byte> wanted = stackalloc byte[Encoding.UTF8.GetMaxByteCount(name.Length)];
         wanted = wanted[..Encoding.UTF8.GetBytes(name, wanted)];
-        int at = HeaderSize;
-        int end = HeaderSize + used;
-        for (int i = 0; i < count && end - at >= DirectoryEntry.HeaderSize; i++)
-        {
-            ulong entryHash = BinaryPrimitives.ReadUInt64LittleEndian(block[at..]);
-            int nameBytes = block[at + 17];
-            Corruption.Check(end - at - DirectoryEntry.HeaderSize >= nameBytes, blockNumber, $"directory leaf.entry[{i}]", "its name runs past the used bytes");
-            if (entryHash > hash)
-            {
-                return null;
-            }
-
-            if (entryHash == hash && block.Slice(at + DirectoryEntry.HeaderSize, nameBytes).SequenceEqual(wanted))
-            {
-                long inode = BinaryPrimitives.ReadInt64LittleEndian(block[(at + 8)..]);
-                var type = UnixModes.FromDirectoryEntryType(block[at + 16]);
-                Corruption.Check(inode >= 1 && inode <= inodeCount, blockNumber, $"directory leaf.entry[{i}].inode", $"{inode} is out of range");
-                Corruption.Check(type != UnixFileType.Unknown, blockNumber, $"directory leaf.entry[{i}].type", $"{block[at + 16]} is not a file type");
-                return new DirectoryEntry(name, inode, type, hash);
-            }
-
-            at += DirectoryEntry.HeaderSize + nameBytes;
-        }
-
-        return null;
+        var (at, index, found) = Seek(block, blockNumber, count, used, hash, wanted);
+        return found ? Entry(block, blockNumber, at, index, name, hash, inodeCount) : null;
     }
 
-    /// <summary>Decodes a leaf, checking every entry's name, hash, order, inode range and type.</summary>
-    public static List<DirectoryEntry> Read(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed, ulong hashSeed, long inodeCount)
+    /// <summary>
+    /// Inserts an entry where its hash and name order it, moving the entries after it along, and reseals the
+    /// block; nothing else is decoded. Returns <see cref="LeafEdit.Exists"/> or <see cref="LeafEdit.Full"/>
+    /// (the block unchanged) when the name is there already or does not fit.
+    /// </summary>
+    public static LeafEdit TryInsert(Span<byte> block, long blockNumber, long owner, uint seed, ulong hash, ReadOnlySpan<byte> name, long inode, UnixFileType type)
+    {
+        var (count, used) = Open(block, blockNumber, owner, seed);
+        var (at, _, found) = Seek(block, blockNumber, count, used, hash, name);
+        if (found)
+        {
+            return LeafEdit.Exists;
+        }
+
+        int size = DirectoryEntry.HeaderSize + name.Length;
+        if (used + size > Capacity(block.Length))
+        {
+            return LeafEdit.Full;
+        }
+
+        int end = HeaderSize + used;
+        block[at..end].CopyTo(block[(at + size)..]);
+        BinaryPrimitives.WriteUInt64LittleEndian(block[at..], hash);
+        BinaryPrimitives.WriteInt64LittleEndian(block[(at + 8)..], inode);
+        block[at + 16] = type.DirectoryEntryType();
+        block[at + 17] = (byte)name.Length;
+        name.CopyTo(block[(at + DirectoryEntry.HeaderSize)..]);
+        SetCounts(block, count + 1, used + size);
+        BlockTail.Seal(block, blockNumber, seed);
+        return LeafEdit.Done;
+    }
+
+    /// <summary>
+    /// Removes the entry <paramref name="name"/> in place (the entries after it move back, the bytes freed are
+    /// zeroed) and reseals the block; returns the entry removed, or null (the block unchanged) when there was none.
+    /// </summary>
+    public static DirectoryEntry? TryRemove(Span<byte> block, long blockNumber, long owner, uint seed, ulong hash, string name, long inodeCount)
+    {
+        var (count, used) = Open(block, blockNumber, owner, seed);
+        Span<byte> wanted = stackalloc byte[Encoding.UTF8.GetMaxByteCount(name.Length)];
+        wanted = wanted[..Encoding.UTF8.GetBytes(name, wanted)];
+        var (at, index, found) = Seek(block, blockNumber, count, used, hash, wanted);
+        if (!found)
+        {
+            return null;
+        }
+
+        var removed = Entry(block, blockNumber, at, index, name, hash, inodeCount);
+        int size = DirectoryEntry.HeaderSize + wanted.Length;
+        int end = HeaderSize + used;
+        block[(at + size)..end].CopyTo(block[at..]);
+        block[(end - size)..end].Clear();
+        SetCounts(block, count - 1, used - size);
+        BlockTail.Seal(block, blockNumber, seed);
+        return removed;
+    }
+
+    /// <summary>Verifies a leaf's checksum, magic and header; returns its entry count and bytes of entries.</summary>
+    private static (int Count, int Used) Open(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed)
     {
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "directory leaf");
         BlockTail.Verify(block, blockNumber, seed, "directory leaf");
@@ -99,6 +127,59 @@ internal static class DirectoryLeaf
         long storedOwner = BinaryPrimitives.ReadInt64LittleEndian(block[0x08..]);
         Corruption.Check(storedOwner == owner, blockNumber, "directory leaf.owner", $"belongs to inode {storedOwner}, not {owner}");
         Corruption.Check(used <= Capacity(block.Length), blockNumber, "directory leaf.used", $"{used} bytes exceed the capacity {Capacity(block.Length)}");
+        return (count, used);
+    }
+
+    /// <summary>
+    /// The byte offset and index of the first entry not ordered before (<paramref name="hash"/>,
+    /// <paramref name="name"/>), and whether it is that very name; entries are stepped over by their lengths.
+    /// </summary>
+    private static (int At, int Index, bool Found) Seek(ReadOnlySpan<byte> block, long blockNumber, int count, int used, ulong hash, ReadOnlySpan<byte> name)
+    {
+        int at = HeaderSize;
+        int end = HeaderSize + used;
+        for (int i = 0; i < count; i++)
+        {
+            Corruption.Check(end - at >= DirectoryEntry.HeaderSize, blockNumber, $"directory leaf.entry[{i}]", "runs past the used bytes");
+            ulong entryHash = BinaryPrimitives.ReadUInt64LittleEndian(block[at..]);
+            int nameBytes = block[at + 17];
+            Corruption.Check(end - at - DirectoryEntry.HeaderSize >= nameBytes, blockNumber, $"directory leaf.entry[{i}]", "its name runs past the used bytes");
+            if (entryHash >= hash)
+            {
+                int order = entryHash > hash ? 1 : block.Slice(at + DirectoryEntry.HeaderSize, nameBytes).SequenceCompareTo(name);
+                if (order >= 0)
+                {
+                    return (at, i, order == 0);
+                }
+            }
+
+            at += DirectoryEntry.HeaderSize + nameBytes;
+        }
+
+        Corruption.Check(at == end, blockNumber, "directory leaf.used", $"entries end at byte {at}, not {end}");
+        return (at, count, false);
+    }
+
+    /// <summary>The entry at <paramref name="at"/>, known to hold <paramref name="name"/>, with its inode and type checked.</summary>
+    private static DirectoryEntry Entry(ReadOnlySpan<byte> block, long blockNumber, int at, int index, string name, ulong hash, long inodeCount)
+    {
+        long inode = BinaryPrimitives.ReadInt64LittleEndian(block[(at + 8)..]);
+        var type = UnixModes.FromDirectoryEntryType(block[at + 16]);
+        Corruption.Check(inode >= 1 && inode <= inodeCount, blockNumber, $"directory leaf.entry[{index}].inode", $"{inode} is out of range");
+        Corruption.Check(type != UnixFileType.Unknown, blockNumber, $"directory leaf.entry[{index}].type", $"{block[at + 16]} is not a file type");
+        return new DirectoryEntry(name, inode, type, hash);
+    }
+
+    private static void SetCounts(Span<byte> block, int count, int used)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(block[0x04..], (ushort)count);
+        BinaryPrimitives.WriteUInt16LittleEndian(block[0x06..], (ushort)used);
+    }
+
+    /// <summary>Decodes a leaf, checking every entry's name, hash, order, inode range and type.</summary>
+    public static List<DirectoryEntry> Read(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed, ulong hashSeed, long inodeCount)
+    {
+        var (count, used) = Open(block, blockNumber, owner, seed);
         var entries = new List<DirectoryEntry>(Math.Min(count, used / DirectoryEntry.HeaderSize));
         int at = HeaderSize;
         int end = HeaderSize + used;

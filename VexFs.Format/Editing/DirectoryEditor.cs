@@ -1,3 +1,4 @@
+using System.Text;
 using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.Format.Caching;
 using VexFs.Format.Directories;
@@ -65,39 +66,36 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     }
 
     /// <summary>Adds an entry; returns the directory inode, grown when a block was added.</summary>
+    /// <remarks>The leaf is edited in place on its bytes; only a leaf that must split is decoded.</remarks>
     public Inode Insert(long dir, Inode inode, string name, long target, UnixFileType type)
     {
         DirectoryNames.Validate(name, nameof(name));
-        var entry = new DirectoryEntry(name, target, type, DirectoryHash.Of(name, Sb.HashSeed));
-        long leafFileBlock;
-        using (var route = SpanOwner<byte>.Allocate(BlockSize))
+        Span<byte> utf8 = stackalloc byte[DirectoryNames.MaxBytes];
+        utf8 = utf8[..Encoding.UTF8.GetBytes(name, utf8)];
+        ulong hash = DirectoryHash.Of(utf8, Sb.HashSeed);
+        using var buffer = SpanOwner<byte>.Allocate(BlockSize);
+        long leafBlock = extents.Map(inode, dir, RouteToLeaf(dir, inode, hash, buffer.Span));
+        store.Read(leafBlock, buffer.Span);
+        switch (DirectoryLeaf.TryInsert(buffer.Span, leafBlock, dir, Sb.ChecksumSeed, hash, utf8, target, type))
         {
-            leafFileBlock = RouteToLeaf(dir, inode, entry.Hash, route.Span);
+            case LeafEdit.Done:
+                store.Write(leafBlock, buffer.Span);
+                return inode;
+            case LeafEdit.Exists:
+                throw new IOException($"'{name}' already exists in directory {dir}.");
         }
 
-        long leafBlock = extents.Map(inode, dir, leafFileBlock);
-        var entries = ReadLeaf(leafBlock, dir);
-        if (entries.Any(e => e.Hash == entry.Hash && e.Name == name))
-        {
-            throw new IOException($"'{name}' already exists in directory {dir}.");
-        }
-
+        var entry = new DirectoryEntry(name, target, type, hash);
+        var entries = DirectoryLeaf.Read(buffer.Span, leafBlock, dir, Sb.ChecksumSeed, Sb.HashSeed, Sb.InodeCount);
         int at = entries.FindIndex(e => DirectoryEntry.Compare(e, entry) > 0);
         entries.Insert(at < 0 ? entries.Count : at, entry);
-        int capacity = DirectoryLeaf.Capacity(BlockSize);
-        if (entries.Sum(e => e.EncodedSize) <= capacity)
-        {
-            WriteLeaf(leafBlock, dir, entries);
-            return inode;
-        }
-
-        int split = SplitPoint(entries, capacity);
+        int split = SplitPoint(entries, DirectoryLeaf.Capacity(BlockSize));
         long rightFileBlock = inode.Size / BlockSize;
         long rightBlock = AppendBlock(dir, ref inode);
         WriteLeaf(leafBlock, dir, entries.GetRange(0, split));
         WriteLeaf(rightBlock, dir, entries.GetRange(split, entries.Count - split));
         // Only a split needs the index nodes decoded, to add the new leaf to them.
-        var (path, _) = Descend(dir, inode, entry.Hash);
+        var (path, _) = Descend(dir, inode, hash);
         return InsertIndexEntry(dir, inode, path, new IndexEntry(entries[split].Hash, rightFileBlock));
     }
 
@@ -105,24 +103,16 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     public DirectoryEntry? Remove(long dir, Inode inode, string name)
     {
         ulong hash = DirectoryHash.Of(name, Sb.HashSeed);
-        long leafFileBlock;
-        using (var route = SpanOwner<byte>.Allocate(BlockSize))
+        using var buffer = SpanOwner<byte>.Allocate(BlockSize);
+        long leafBlock = extents.Map(inode, dir, RouteToLeaf(dir, inode, hash, buffer.Span));
+        store.Read(leafBlock, buffer.Span);
+        var removed = DirectoryLeaf.TryRemove(buffer.Span, leafBlock, dir, Sb.ChecksumSeed, hash, name, Sb.InodeCount);
+        if (removed is not null)
         {
-            leafFileBlock = RouteToLeaf(dir, inode, hash, route.Span);
+            _names.Remove((dir, name));
+            store.Write(leafBlock, buffer.Span);
         }
 
-        long leafBlock = extents.Map(inode, dir, leafFileBlock);
-        var entries = ReadLeaf(leafBlock, dir);
-        int i = entries.FindIndex(e => e.Hash == hash && e.Name == name);
-        if (i < 0)
-        {
-            return null;
-        }
-
-        var removed = entries[i];
-        _names.Remove((dir, name));
-        entries.RemoveAt(i);
-        WriteLeaf(leafBlock, dir, entries);
         return removed;
     }
 

@@ -17,27 +17,24 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
     /// <summary>The extent holding <paramref name="fileBlock"/>, or null for a hole.</summary>
     public Extent? Find(Inode inode, long owner, long fileBlock)
     {
-        var node = ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner);
-        while (!node.IsLeaf)
+        var step = ExtentNode.LocateInRoot(inode.Root, owner, Sb.BlockCount, owner, fileBlock);
+        if (step.Depth == 0 || step.Child == 0)
         {
-            int i = node.Children.FindLastIndex(c => c.Logical <= fileBlock);
-            if (i < 0)
-            {
-                return null;
-            }
-
-            node = ReadNode(node.Children[i].Child, owner);
+            return step.Extent;
         }
 
-        foreach (var extent in node.Extents)
+        using var buffer = SpanOwner<byte>.Allocate(store.BlockSize);
+        for (int level = 1; step.Depth > 0 && step.Child != 0; level++)
         {
-            if (fileBlock >= extent.Logical && fileBlock < extent.LogicalEnd)
-            {
-                return extent;
-            }
+            long block = step.Child;
+            Corruption.Check(level <= ExtentNode.MaxDepth, block, "extent node.depth", "the tree is deeper than its root says");
+            store.Read(block, buffer.Span);
+            int parentDepth = step.Depth;
+            step = ExtentNode.LocateInBlock(buffer.Span, block, owner, Sb.BlockCount, Sb.ChecksumSeed, fileBlock);
+            Corruption.Check(step.Depth == parentDepth - 1, block, "extent node.depth", $"{step.Depth} under a node of depth {parentDepth}");
         }
 
-        return null;
+        return step.Extent;
     }
 
     /// <summary>The device block holding <paramref name="fileBlock"/>; throws for a hole.</summary>

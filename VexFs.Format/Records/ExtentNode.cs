@@ -65,12 +65,62 @@ internal sealed class ExtentNode
     }
 
     public static ExtentNode ReadRoot(ReadOnlySpan<byte> root, long owner, long blockCount, long inodeBlock) =>
-        Read(root[..Inode.RootSize], CapacityOf(Inode.RootSize, isRoot: true), owner, blockCount, inodeBlock, $"inode {owner}.extent_root");
+        Read(root[..Inode.RootSize], CapacityOf(Inode.RootSize, isRoot: true), owner, blockCount, inodeBlock, new NodeName(owner, IsRoot: true));
 
     public static ExtentNode ReadBlock(ReadOnlySpan<byte> block, long blockNumber, long owner, long blockCount, uint seed)
     {
         BlockTail.Verify(block, blockNumber, seed, "extent node");
-        return Read(block, CapacityOf(block.Length, isRoot: false), owner, blockCount, blockNumber, "extent node");
+        return Read(block, CapacityOf(block.Length, isRoot: false), owner, blockCount, blockNumber, new NodeName(owner, IsRoot: false));
+    }
+
+    /// <summary>One step of a lookup of <paramref name="fileBlock"/> from the root in an inode's bytes; see <see cref="Locate"/>.</summary>
+    public static ExtentStep LocateInRoot(ReadOnlySpan<byte> root, long owner, long blockCount, long inodeBlock, long fileBlock) =>
+        Locate(root[..Inode.RootSize], CapacityOf(Inode.RootSize, isRoot: true), owner, blockCount, inodeBlock, new NodeName(owner, IsRoot: true), fileBlock);
+
+    /// <summary>One step of a lookup of <paramref name="fileBlock"/> in a node block (checksum verified); see <see cref="Locate"/>.</summary>
+    public static ExtentStep LocateInBlock(ReadOnlySpan<byte> block, long blockNumber, long owner, long blockCount, uint seed, long fileBlock)
+    {
+        BlockTail.Verify(block, blockNumber, seed, "extent node");
+        return Locate(block, CapacityOf(block.Length, isRoot: false), owner, blockCount, blockNumber, new NodeName(owner, IsRoot: false), fileBlock);
+    }
+
+    /// <summary>
+    /// Looks up one file block in a node's bytes without decoding the node: the header is checked, the entries
+    /// are binary-searched by first file block, and only the entry chosen is checked in full. A leaf gives the
+    /// extent holding the block (none for a hole), an index node the child whose subtree would hold it.
+    /// </summary>
+    private static ExtentStep Locate(ReadOnlySpan<byte> b, int capacity, long owner, long blockCount, long block, NodeName name, long fileBlock)
+    {
+        var (count, depth) = ReadHeader(b, capacity, owner, block, name);
+        int lo = 0;
+        int hi = count - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (BinaryPrimitives.ReadInt64LittleEndian(b[(HeaderSize + (mid * EntrySize))..]) <= fileBlock)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        // hi: the last entry starting at or before the block.
+        if (hi < 0)
+        {
+            return new ExtentStep(depth, null, 0);
+        }
+
+        var e = b.Slice(HeaderSize + (hi * EntrySize), EntrySize);
+        if (depth > 0)
+        {
+            return new ExtentStep(depth, null, ReadChild(e, blockCount, block, name, hi).Child);
+        }
+
+        var extent = ReadExtent(e, blockCount, block, name, hi);
+        return new ExtentStep(0, fileBlock < extent.LogicalEnd ? extent : null, 0);
     }
 
     private void Write(Span<byte> b, int capacity)
@@ -105,45 +155,75 @@ internal sealed class ExtentNode
         }
     }
 
-    private static ExtentNode Read(ReadOnlySpan<byte> b, int capacity, long owner, long blockCount, long block, string field)
+    private static ExtentNode Read(ReadOnlySpan<byte> b, int capacity, long owner, long blockCount, long block, NodeName name)
     {
-        Corruption.Check(BinaryPrimitives.ReadUInt16LittleEndian(b) == Magic, block, $"{field}.magic", $"0x{BinaryPrimitives.ReadUInt16LittleEndian(b):X4} is not the extent magic");
-        int count = BinaryPrimitives.ReadUInt16LittleEndian(b[0x02..]);
-        int storedCapacity = BinaryPrimitives.ReadUInt16LittleEndian(b[0x04..]);
-        int depth = BinaryPrimitives.ReadUInt16LittleEndian(b[0x06..]);
-        long storedOwner = BinaryPrimitives.ReadInt64LittleEndian(b[0x08..]);
-        Corruption.Check(storedCapacity == capacity, block, $"{field}.capacity", $"{storedCapacity}, expected {capacity}");
-        Corruption.Check(count <= capacity, block, $"{field}.entries", $"{count} exceeds the capacity {capacity}");
-        Corruption.Check(depth <= MaxDepth, block, $"{field}.depth", $"{depth} exceeds the maximum {MaxDepth}");
-        Corruption.Check(storedOwner == owner, block, $"{field}.owner", $"belongs to inode {storedOwner}, not {owner}");
+        var (count, depth) = ReadHeader(b, capacity, owner, block, name);
         var node = new ExtentNode { Depth = depth, Owner = owner };
         long previousEnd = 0;
         for (int i = 0; i < count; i++)
         {
             var e = b.Slice(HeaderSize + (i * EntrySize), EntrySize);
             long logical = BinaryPrimitives.ReadInt64LittleEndian(e);
-            long physical = BinaryPrimitives.ReadInt64LittleEndian(e[8..]);
-            Corruption.Check(logical >= previousEnd, block, $"{field}.entry[{i}].logical", $"file block {logical} overlaps or precedes the entry before it");
+            Corruption.Check(logical >= previousEnd, block, $"{name}.entry[{i}].logical", $"file block {logical} overlaps or precedes the entry before it");
             if (depth == 0)
             {
-                uint length = BinaryPrimitives.ReadUInt32LittleEndian(e[16..]);
-                uint flags = BinaryPrimitives.ReadUInt32LittleEndian(e[20..]);
-                Corruption.Check(length is >= 1 and <= int.MaxValue, block, $"{field}.entry[{i}].length", $"{length} blocks is not a valid extent length");
-                Corruption.Check(physical >= 1 && physical <= blockCount - length, block, $"{field}.entry[{i}].physical", $"{length} blocks at {physical} run outside the filesystem");
-                Corruption.Check(logical <= long.MaxValue - length, block, $"{field}.entry[{i}].logical", $"file block {logical} + {length} overflows");
-                Corruption.Check((flags & ~UnwrittenFlag) == 0, block, $"{field}.entry[{i}].flags", $"unknown flags 0x{flags:X}");
-                node.Extents.Add(new Extent(logical, physical, (int)length, (flags & UnwrittenFlag) != 0));
-                previousEnd = logical + length;
+                var extent = ReadExtent(e, blockCount, block, name, i);
+                node.Extents.Add(extent);
+                previousEnd = extent.LogicalEnd;
             }
             else
             {
-                Corruption.Check(physical >= 1 && physical < blockCount, block, $"{field}.entry[{i}].child", $"block {physical} is outside the filesystem");
-                Corruption.Check(BinaryPrimitives.ReadInt64LittleEndian(e[16..]) == 0, block, $"{field}.entry[{i}].reserved", "is not zero");
-                node.Children.Add(new ExtentIndex(logical, physical));
+                node.Children.Add(ReadChild(e, blockCount, block, name, i));
                 previousEnd = logical + 1;
             }
         }
 
         return node;
     }
+
+    private static (int Count, int Depth) ReadHeader(ReadOnlySpan<byte> b, int capacity, long owner, long block, NodeName name)
+    {
+        ushort magic = BinaryPrimitives.ReadUInt16LittleEndian(b);
+        Corruption.Check(magic == Magic, block, $"{name}.magic", $"0x{magic:X4} is not the extent magic");
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(b[0x02..]);
+        int storedCapacity = BinaryPrimitives.ReadUInt16LittleEndian(b[0x04..]);
+        int depth = BinaryPrimitives.ReadUInt16LittleEndian(b[0x06..]);
+        long storedOwner = BinaryPrimitives.ReadInt64LittleEndian(b[0x08..]);
+        Corruption.Check(storedCapacity == capacity, block, $"{name}.capacity", $"{storedCapacity}, expected {capacity}");
+        Corruption.Check(count <= capacity, block, $"{name}.entries", $"{count} exceeds the capacity {capacity}");
+        Corruption.Check(depth <= MaxDepth, block, $"{name}.depth", $"{depth} exceeds the maximum {MaxDepth}");
+        Corruption.Check(storedOwner == owner, block, $"{name}.owner", $"belongs to inode {storedOwner}, not {owner}");
+        return (count, depth);
+    }
+
+    private static Extent ReadExtent(ReadOnlySpan<byte> e, long blockCount, long block, NodeName name, int i)
+    {
+        long logical = BinaryPrimitives.ReadInt64LittleEndian(e);
+        long physical = BinaryPrimitives.ReadInt64LittleEndian(e[8..]);
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(e[16..]);
+        uint flags = BinaryPrimitives.ReadUInt32LittleEndian(e[20..]);
+        Corruption.Check(length is >= 1 and <= int.MaxValue, block, $"{name}.entry[{i}].length", $"{length} blocks is not a valid extent length");
+        Corruption.Check(physical >= 1 && physical <= blockCount - length, block, $"{name}.entry[{i}].physical", $"{length} blocks at {physical} run outside the filesystem");
+        Corruption.Check(logical >= 0 && logical <= long.MaxValue - length, block, $"{name}.entry[{i}].logical", $"file block {logical} + {length} overflows");
+        Corruption.Check((flags & ~UnwrittenFlag) == 0, block, $"{name}.entry[{i}].flags", $"unknown flags 0x{flags:X}");
+        return new Extent(logical, physical, (int)length, (flags & UnwrittenFlag) != 0);
+    }
+
+    private static ExtentIndex ReadChild(ReadOnlySpan<byte> e, long blockCount, long block, NodeName name, int i)
+    {
+        long logical = BinaryPrimitives.ReadInt64LittleEndian(e);
+        long child = BinaryPrimitives.ReadInt64LittleEndian(e[8..]);
+        Corruption.Check(child >= 1 && child < blockCount, block, $"{name}.entry[{i}].child", $"block {child} is outside the filesystem");
+        Corruption.Check(BinaryPrimitives.ReadInt64LittleEndian(e[16..]) == 0, block, $"{name}.entry[{i}].reserved", "is not zero");
+        return new ExtentIndex(logical, child);
+    }
+
+    /// <summary>How a node is named in errors, formatted only when a check fails.</summary>
+    private readonly record struct NodeName(long Owner, bool IsRoot)
+    {
+        public override string ToString() => IsRoot ? $"inode {Owner}.extent_root" : "extent node";
+    }
 }
+
+/// <summary>One step of a lookup in an extent tree: at a leaf (<paramref name="Depth"/> 0) the extent found, if any; above, the child block to read next (0: none).</summary>
+internal readonly record struct ExtentStep(int Depth, Extent? Extent, long Child);
