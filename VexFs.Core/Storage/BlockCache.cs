@@ -50,6 +50,14 @@ internal sealed class BlockCache
         }
     }
 
+    public bool Contains(long block)
+    {
+        lock (_lock)
+        {
+            return _map.ContainsKey(block);
+        }
+    }
+
     /// <summary>Stores the current contents of <paramref name="block"/>.</summary>
     public void Put(long block, ReadOnlySpan<byte> data)
     {

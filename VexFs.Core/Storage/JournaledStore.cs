@@ -1,3 +1,4 @@
+using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.BlockDevices;
 using VexFs.Format.Editing;
 using VexFs.Format.Journal;
@@ -63,6 +64,41 @@ internal sealed class JournaledStore : IBlockStore
             cache.Put(block, buffer);
         }
     }
+
+    public void ReadAhead(long block, Span<byte> buffer, long first, int count)
+    {
+        buffer = buffer[..BlockSize];
+        if (count <= 1 || block < first || block >= first + count || IsHeldAboveDevice(block))
+        {
+            Read(block, buffer);
+            return;
+        }
+
+        if (cache.TryRead(block, buffer))
+        {
+            return;
+        }
+
+        using var run = SpanOwner<byte>.Allocate(count * BlockSize);
+        device.Read(first * BlockSize, run.Span);
+        for (int i = 0; i < count; i++)
+        {
+            long b = first + i;
+            var data = run.Span.Slice(i * BlockSize, BlockSize);
+            if (b == block)
+            {
+                data.CopyTo(buffer);
+                cache.Put(b, data);
+            }
+            else if (!IsHeldAboveDevice(b) && !cache.Contains(b))
+            {
+                // Only blocks whose newest contents are the device's may be cached from it.
+                cache.Put(b, data);
+            }
+        }
+    }
+
+    private bool IsHeldAboveDevice(long block) => _running.ContainsKey(block) || _finished.ContainsKey(block) || (journal?.HoldsCopy(block) ?? false);
 
     public void Write(long block, ReadOnlySpan<byte> buffer)
     {

@@ -17,6 +17,9 @@ namespace VexFs.Format.Editing;
 /// </remarks>
 internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, ExtentTree extents, int nameCacheEntries = 0)
 {
+    /// <summary>Directory blocks read together when one has to come from the device.</summary>
+    public const int ReadaheadBlocks = 32;
+
     private readonly LruCache<(long Directory, string Name), DirectoryEntry> _names = new(nameCacheEntries);
 
     private Superblock Sb => allocator.Superblock;
@@ -47,8 +50,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         ulong hash = DirectoryHash.Of(name, Sb.HashSeed);
         using var buffer = SpanOwner<byte>.Allocate(BlockSize);
         long fileBlock = RouteToLeaf(dir, inode, hash, buffer.Span);
-        long leafBlock = extents.Map(inode, dir, fileBlock);
-        store.Read(leafBlock, buffer.Span);
+        long leafBlock = ReadBlock(dir, inode, fileBlock, buffer.Span);
         var found = DirectoryLeaf.Find(buffer.Span, leafBlock, dir, Sb.ChecksumSeed, hash, name, Sb.InodeCount);
         if (found is { } entry)
         {
@@ -61,7 +63,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     /// <summary>Every entry whose hash is at least <paramref name="fromHash"/>, in hash order, reading only the leaves that hold them.</summary>
     public IEnumerable<DirectoryEntry> Enumerate(long dir, Inode inode, ulong fromHash = 0)
     {
-        var root = ReadIndex(extents.Map(inode, dir, 0), dir, inode, isRoot: true);
+        var root = ReadIndex(0, dir, inode, isRoot: true);
         return EnumerateIndex(dir, inode, root, fromHash);
     }
 
@@ -74,8 +76,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         utf8 = utf8[..Encoding.UTF8.GetBytes(name, utf8)];
         ulong hash = DirectoryHash.Of(utf8, Sb.HashSeed);
         using var buffer = SpanOwner<byte>.Allocate(BlockSize);
-        long leafBlock = extents.Map(inode, dir, RouteToLeaf(dir, inode, hash, buffer.Span));
-        store.Read(leafBlock, buffer.Span);
+        long leafBlock = ReadBlock(dir, inode, RouteToLeaf(dir, inode, hash, buffer.Span), buffer.Span);
         switch (DirectoryLeaf.TryInsert(buffer.Span, leafBlock, dir, Sb.ChecksumSeed, hash, utf8, target, type))
         {
             case LeafEdit.Done:
@@ -104,8 +105,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     {
         ulong hash = DirectoryHash.Of(name, Sb.HashSeed);
         using var buffer = SpanOwner<byte>.Allocate(BlockSize);
-        long leafBlock = extents.Map(inode, dir, RouteToLeaf(dir, inode, hash, buffer.Span));
-        store.Read(leafBlock, buffer.Span);
+        long leafBlock = ReadBlock(dir, inode, RouteToLeaf(dir, inode, hash, buffer.Span), buffer.Span);
         var removed = DirectoryLeaf.TryRemove(buffer.Span, leafBlock, dir, Sb.ChecksumSeed, hash, name, Sb.InodeCount);
         if (removed is not null)
         {
@@ -119,12 +119,11 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     /// <summary>Changes the parent ('..') a directory names.</summary>
     public void SetParent(long dir, Inode inode, long parent)
     {
-        long block = extents.Map(inode, dir, 0);
-        var root = ReadIndex(block, dir, inode, isRoot: true);
-        WriteIndex(new DirectoryIndex { IsRoot = true, Depth = root.Depth, Owner = dir, Parent = parent, Entries = root.Entries }, block);
+        var root = ReadIndex(0, dir, inode, isRoot: true);
+        WriteIndex(new DirectoryIndex { IsRoot = true, Depth = root.Depth, Owner = dir, Parent = parent, Entries = root.Entries }, extents.Map(inode, dir, 0));
     }
 
-    public long Parent(long dir, Inode inode) => ReadIndex(extents.Map(inode, dir, 0), dir, inode, isRoot: true).Parent;
+    public long Parent(long dir, Inode inode) => ReadIndex(0, dir, inode, isRoot: true).Parent;
 
     private static byte[] EmptyRoot(long owner)
     {
@@ -210,8 +209,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         long fileBlock = 0;
         for (int level = 0; ; level++)
         {
-            long indexBlock = extents.Map(inode, dir, fileBlock);
-            store.Read(indexBlock, scratch);
+            long indexBlock = ReadBlock(dir, inode, fileBlock, scratch);
             var (depth, next) = DirectoryIndex.Route(scratch, indexBlock, level == 0, dir, Sb.ChecksumSeed, inode.Size / BlockSize, hash);
             fileBlock = next;
             if (depth == 0)
@@ -227,7 +225,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     {
         var path = new List<(long, DirectoryIndex)>();
         long fileBlock = 0;
-        var node = ReadIndex(extents.Map(inode, dir, 0), dir, inode, isRoot: true);
+        var node = ReadIndex(0, dir, inode, isRoot: true);
         while (true)
         {
             path.Add((fileBlock, node));
@@ -237,7 +235,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
                 return (path, fileBlock);
             }
 
-            node = ReadIndex(extents.Map(inode, dir, fileBlock), dir, inode, isRoot: false);
+            node = ReadIndex(fileBlock, dir, inode, isRoot: false);
         }
     }
 
@@ -250,17 +248,17 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
                 continue;
             }
 
-            long block = extents.Map(inode, dir, node.Entries[i].FileBlock);
+            long fileBlock = node.Entries[i].FileBlock;
             if (node.Depth > 0)
             {
-                foreach (var e in EnumerateIndex(dir, inode, ReadIndex(block, dir, inode, isRoot: false), fromHash))
+                foreach (var e in EnumerateIndex(dir, inode, ReadIndex(fileBlock, dir, inode, isRoot: false), fromHash))
                 {
                     yield return e;
                 }
             }
             else
             {
-                foreach (var e in ReadLeaf(block, dir))
+                foreach (var e in ReadLeaf(fileBlock, dir, inode))
                 {
                     if (e.Hash >= fromHash)
                     {
@@ -281,10 +279,26 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         return block;
     }
 
-    private DirectoryIndex ReadIndex(long block, long dir, Inode inode, bool isRoot)
+    /// <summary>
+    /// Reads directory block <paramref name="fileBlock"/>; returns its device block. When it has to come from the
+    /// device, the aligned window of <see cref="ReadaheadBlocks"/> file blocks around it, within its extent,
+    /// comes with it: a directory read cold is read in large pieces rather than a block at a time.
+    /// </summary>
+    private long ReadBlock(long dir, Inode inode, long fileBlock, Span<byte> buffer)
+    {
+        var extent = extents.Find(inode, dir, fileBlock) ?? throw new InvalidFileSystemException(dir, $"inode {dir}.extents", $"directory block {fileBlock} is not mapped");
+        long block = extent.Physical + (fileBlock - extent.Logical);
+        long window = fileBlock / ReadaheadBlocks * ReadaheadBlocks;
+        long from = Math.Max(extent.Logical, window);
+        long to = Math.Min(extent.LogicalEnd, window + ReadaheadBlocks);
+        store.ReadAhead(block, buffer, extent.Physical + (from - extent.Logical), (int)(to - from));
+        return block;
+    }
+
+    private DirectoryIndex ReadIndex(long fileBlock, long dir, Inode inode, bool isRoot)
     {
         using var buffer = SpanOwner<byte>.Allocate(BlockSize);
-        store.Read(block, buffer.Span);
+        long block = ReadBlock(dir, inode, fileBlock, buffer.Span);
         return DirectoryIndex.Read(buffer.Span, block, isRoot, dir, Sb.ChecksumSeed, inode.Size / BlockSize, Sb.InodeCount);
     }
 
@@ -295,10 +309,10 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         store.Write(block, buffer.Span);
     }
 
-    private List<DirectoryEntry> ReadLeaf(long block, long dir)
+    private List<DirectoryEntry> ReadLeaf(long fileBlock, long dir, Inode inode)
     {
         using var buffer = SpanOwner<byte>.Allocate(BlockSize);
-        store.Read(block, buffer.Span);
+        long block = ReadBlock(dir, inode, fileBlock, buffer.Span);
         return DirectoryLeaf.Read(buffer.Span, block, dir, Sb.ChecksumSeed, Sb.HashSeed, Sb.InodeCount);
     }
 

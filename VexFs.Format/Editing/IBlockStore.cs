@@ -14,6 +14,13 @@ internal interface IBlockStore
 
     void Write(long block, ReadOnlySpan<byte> buffer);
 
+    /// <summary>
+    /// Reads <paramref name="block"/>; when it has to come from the device, the <paramref name="count"/> blocks
+    /// from <paramref name="first"/> (which include it) come in the same request and are kept for the reads
+    /// that follow (readahead of inode tables and directories). A store without a cache just reads the block.
+    /// </summary>
+    void ReadAhead(long block, Span<byte> buffer, long first, int count) => Read(block, buffer);
+
     /// <summary>Reads consecutive blocks from <paramref name="first"/> into <paramref name="buffer"/> (whole blocks).</summary>
     void ReadBlocks(long first, Span<byte> buffer)
     {

@@ -6,13 +6,20 @@ namespace VexFs.Format.Editing;
 /// <summary>Reads and writes inodes in their groups' inode tables.</summary>
 internal sealed class InodeTable(IBlockStore store, Allocator allocator)
 {
+    /// <summary>Inode-table blocks read together when one has to come from the device (ext4 reads 32 by default).</summary>
+    public const int ReadaheadBlocks = 32;
+
     private Superblock Sb => allocator.Superblock;
 
     public Inode Read(long number)
     {
         var (block, offset) = Locate(number);
         using var buffer = SpanOwner<byte>.Allocate(store.BlockSize);
-        store.Read(block, buffer.Span);
+        var (group, index) = allocator.Geometry.LocateInode(number);
+        long table = allocator.Group(group).InodeTable;
+        long chunk = index / allocator.Geometry.InodesPerBlock / ReadaheadBlocks * ReadaheadBlocks;
+        int count = (int)Math.Min(ReadaheadBlocks, allocator.Geometry.InodeTableBlocks - chunk);
+        store.ReadAhead(block, buffer.Span, table + chunk, count);
         return Inode.ReadFrom(buffer.Span.Slice(offset, Sb.InodeSize), number, Sb.InodeSize, Sb.ChecksumSeed, block);
     }
 
