@@ -94,9 +94,14 @@ internal sealed class DirectoryIndex
         BlockTail.Verify(block, blockNumber, seed, record);
         int count = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
         int depth = BinaryPrimitives.ReadUInt16LittleEndian(block[0x06..]);
-        Corruption.Check(count >= 1 && count <= Capacity(block.Length), blockNumber, $"{record}.entries", $"{count} is not between 1 and {Capacity(block.Length)}");
-        Corruption.Check(depth <= MaxDepth, blockNumber, $"{record}.depth", $"{depth} exceeds {MaxDepth}");
-        Corruption.Check(BinaryPrimitives.ReadInt64LittleEndian(block[0x10..]) == owner, blockNumber, $"{record}.owner", $"does not belong to inode {owner}");
+        bool ownerMatches = BinaryPrimitives.ReadInt64LittleEndian(block[0x10..]) == owner;
+        if (count < 1 || count > Capacity(block.Length) || depth > MaxDepth || !ownerMatches)
+        {
+            Corruption.Check(count >= 1 && count <= Capacity(block.Length), blockNumber, $"{record}.entries", $"{count} is not between 1 and {Capacity(block.Length)}");
+            Corruption.Check(depth <= MaxDepth, blockNumber, $"{record}.depth", $"{depth} exceeds {MaxDepth}");
+            Corruption.Check(ownerMatches, blockNumber, $"{record}.owner", $"does not belong to inode {owner}");
+        }
+
         int lo = 0;
         int hi = count - 1;
         while (lo < hi)

@@ -140,10 +140,14 @@ internal static class DirectoryLeaf
         int end = HeaderSize + used;
         for (int i = 0; i < count; i++)
         {
-            Corruption.Check(end - at >= DirectoryEntry.HeaderSize, blockNumber, $"directory leaf.entry[{i}]", "runs past the used bytes");
+            // Plain tests in this loop: it runs for every entry before the one sought.
+            if (end - at < DirectoryEntry.HeaderSize || end - at - DirectoryEntry.HeaderSize < block[at + 17])
+            {
+                throw Corruption.At(blockNumber, $"directory leaf.entry[{i}]", "runs past the used bytes");
+            }
+
             ulong entryHash = BinaryPrimitives.ReadUInt64LittleEndian(block[at..]);
             int nameBytes = block[at + 17];
-            Corruption.Check(end - at - DirectoryEntry.HeaderSize >= nameBytes, blockNumber, $"directory leaf.entry[{i}]", "its name runs past the used bytes");
             if (entryHash >= hash)
             {
                 int order = entryHash > hash ? 1 : block.Slice(at + DirectoryEntry.HeaderSize, nameBytes).SequenceCompareTo(name);

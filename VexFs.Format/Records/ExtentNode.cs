@@ -184,15 +184,20 @@ internal sealed class ExtentNode
     private static (int Count, int Depth) ReadHeader(ReadOnlySpan<byte> b, int capacity, long owner, long block, NodeName name)
     {
         ushort magic = BinaryPrimitives.ReadUInt16LittleEndian(b);
-        Corruption.Check(magic == Magic, block, $"{name}.magic", $"0x{magic:X4} is not the extent magic");
         int count = BinaryPrimitives.ReadUInt16LittleEndian(b[0x02..]);
         int storedCapacity = BinaryPrimitives.ReadUInt16LittleEndian(b[0x04..]);
         int depth = BinaryPrimitives.ReadUInt16LittleEndian(b[0x06..]);
         long storedOwner = BinaryPrimitives.ReadInt64LittleEndian(b[0x08..]);
-        Corruption.Check(storedCapacity == capacity, block, $"{name}.capacity", $"{storedCapacity}, expected {capacity}");
-        Corruption.Check(count <= capacity, block, $"{name}.entries", $"{count} exceeds the capacity {capacity}");
-        Corruption.Check(depth <= MaxDepth, block, $"{name}.depth", $"{depth} exceeds the maximum {MaxDepth}");
-        Corruption.Check(storedOwner == owner, block, $"{name}.owner", $"belongs to inode {storedOwner}, not {owner}");
+        if (magic != Magic || storedCapacity != capacity || count > capacity || depth > MaxDepth || storedOwner != owner)
+        {
+            // The messages are built only for a header that fails; a valid one costs one test.
+            Corruption.Check(magic == Magic, block, $"{name}.magic", $"0x{magic:X4} is not the extent magic");
+            Corruption.Check(storedCapacity == capacity, block, $"{name}.capacity", $"{storedCapacity}, expected {capacity}");
+            Corruption.Check(count <= capacity, block, $"{name}.entries", $"{count} exceeds the capacity {capacity}");
+            Corruption.Check(depth <= MaxDepth, block, $"{name}.depth", $"{depth} exceeds the maximum {MaxDepth}");
+            Corruption.Check(storedOwner == owner, block, $"{name}.owner", $"belongs to inode {storedOwner}, not {owner}");
+        }
+
         return (count, depth);
     }
 
@@ -202,10 +207,14 @@ internal sealed class ExtentNode
         long physical = BinaryPrimitives.ReadInt64LittleEndian(e[8..]);
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(e[16..]);
         uint flags = BinaryPrimitives.ReadUInt32LittleEndian(e[20..]);
-        Corruption.Check(length is >= 1 and <= int.MaxValue, block, $"{name}.entry[{i}].length", $"{length} blocks is not a valid extent length");
-        Corruption.Check(physical >= 1 && physical <= blockCount - length, block, $"{name}.entry[{i}].physical", $"{length} blocks at {physical} run outside the filesystem");
-        Corruption.Check(logical >= 0 && logical <= long.MaxValue - length, block, $"{name}.entry[{i}].logical", $"file block {logical} + {length} overflows");
-        Corruption.Check((flags & ~UnwrittenFlag) == 0, block, $"{name}.entry[{i}].flags", $"unknown flags 0x{flags:X}");
+        if (length is < 1 or > int.MaxValue || physical < 1 || physical > blockCount - length || logical < 0 || logical > long.MaxValue - length || (flags & ~UnwrittenFlag) != 0)
+        {
+            Corruption.Check(length is >= 1 and <= int.MaxValue, block, $"{name}.entry[{i}].length", $"{length} blocks is not a valid extent length");
+            Corruption.Check(physical >= 1 && physical <= blockCount - length, block, $"{name}.entry[{i}].physical", $"{length} blocks at {physical} run outside the filesystem");
+            Corruption.Check(logical >= 0 && logical <= long.MaxValue - length, block, $"{name}.entry[{i}].logical", $"file block {logical} + {length} overflows");
+            Corruption.Check((flags & ~UnwrittenFlag) == 0, block, $"{name}.entry[{i}].flags", $"unknown flags 0x{flags:X}");
+        }
+
         return new Extent(logical, physical, (int)length, (flags & UnwrittenFlag) != 0);
     }
 
