@@ -30,6 +30,7 @@ internal sealed class JournaledStore : IBlockStore
     private readonly Dictionary<long, byte[]> _finished = [];
     private readonly Stack<byte[]> _free = new();
     private readonly TransactionCompounder _pending;
+    private static readonly HashSet<long> NoBlocks = [];
 
     public JournaledStore(BlockDevice device, JournalWriter? journal, BlockCache cache)
     {
@@ -121,7 +122,7 @@ internal sealed class JournaledStore : IBlockStore
     /// <exception cref="IOException">The operation is larger than one journal transaction can be; the caller aborts it.</exception>
     public void FinishOperation(IReadOnlyCollection<long> freed)
     {
-        var revoked = freed.Where(b => _running.ContainsKey(b) || _finished.ContainsKey(b) || Journal.HoldsCopy(b)).ToHashSet();
+        var revoked = freed.Count == 0 ? NoBlocks : freed.Where(b => _running.ContainsKey(b) || _finished.ContainsKey(b) || Journal.HoldsCopy(b)).ToHashSet();
         if (!Journal.Fits(_running.Count, revoked.Count))
         {
             throw new IOException($"The operation changes {_running.Count} metadata blocks, more than the journal holds in one transaction ({Journal.MaxTransactionBlocks}); nothing was changed. A larger journal (mkfs.vexfs -J size=) allows larger operations.");

@@ -30,11 +30,17 @@ internal sealed class TransactionCompounder(int budget, Action<byte[]>? release 
     public long FirstAdded { get; private set; }
 
     /// <summary>Adds one finished operation: the blocks it wrote (newest contents) and the blocks it revoked.</summary>
-    public void Add(IReadOnlyDictionary<long, byte[]> blocks, IReadOnlyCollection<long> revoked, long timeNs)
+    public void Add(Dictionary<long, byte[]> blocks, HashSet<long> revoked, long timeNs)
     {
         // A block revoked earlier in the compound and written again would be cancelled by its own revoke.
-        bool rewritesRevoked = blocks.Keys.Any(_revoked.Contains);
-        int added = blocks.Keys.Count(b => !_blocks.ContainsKey(b));
+        bool rewritesRevoked = false;
+        int added = 0;
+        foreach (long home in blocks.Keys)
+        {
+            rewritesRevoked |= _revoked.Contains(home);
+            added += _blocks.ContainsKey(home) ? 0 : 1;
+        }
+
         if (rewritesRevoked || (_blocks.Count > 0 && _blocks.Count + added > budget))
         {
             Seal();

@@ -1,3 +1,4 @@
+using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.BlockDevices;
 using VexFs.Format.Records;
 
@@ -18,6 +19,7 @@ internal sealed class Allocator
     private readonly HashSet<int> _dirtyBlockBitmaps = [];
     private readonly HashSet<int> _dirtyInodeBitmaps = [];
     private readonly HashSet<int> _dirtyDescriptors = [];
+    private readonly HashSet<int> _dirtyDescriptorBlocks = [];
     private readonly HashSet<long> _notYetReusable = [];
 
     public Allocator(IBlockStore store, Superblock superblock, GroupDescriptor[] groups)
@@ -213,28 +215,35 @@ internal sealed class Allocator
     /// </summary>
     public void WriteChanges()
     {
-        var dirtyGroups = new HashSet<int>(_dirtyBlockBitmaps.Concat(_dirtyInodeBitmaps).Concat(_dirtyDescriptors));
+        int perBlock = _geometry.BlockSize / GroupDescriptor.Size;
         foreach (int g in _dirtyBlockBitmaps)
         {
             _store.Write(_groups[g].BlockBitmap, _blockBitmaps[g]);
             _groups[g] = _groups[g] with { BlockBitmapChecksum = Bitmap.Checksum(_blockBitmaps[g], g, Superblock.ChecksumSeed) };
+            _dirtyDescriptorBlocks.Add(g / perBlock);
         }
 
         foreach (int g in _dirtyInodeBitmaps)
         {
             _store.Write(_groups[g].InodeBitmap, _inodeBitmaps[g]);
             _groups[g] = _groups[g] with { InodeBitmapChecksum = Bitmap.Checksum(_inodeBitmaps[g], g, Superblock.ChecksumSeed) };
+            _dirtyDescriptorBlocks.Add(g / perBlock);
         }
 
-        int perBlock = _geometry.BlockSize / GroupDescriptor.Size;
-        var block = new byte[_geometry.BlockSize];
-        foreach (int tableBlock in dirtyGroups.Select(g => g / perBlock).Distinct())
+        foreach (int g in _dirtyDescriptors)
+        {
+            _dirtyDescriptorBlocks.Add(g / perBlock);
+        }
+
+        using var buffer = SpanOwner<byte>.Allocate(_geometry.BlockSize);
+        var block = buffer.Span;
+        foreach (int tableBlock in _dirtyDescriptorBlocks)
         {
             long home = _geometry.DescriptorTableBlock(0) + tableBlock;
             _store.Read(home, block);
             for (int g = tableBlock * perBlock; g < Math.Min(_groups.Length, (tableBlock + 1) * perBlock); g++)
             {
-                _groups[g].WriteTo(block.AsSpan((g % perBlock) * GroupDescriptor.Size, GroupDescriptor.Size), g, Superblock.ChecksumSeed);
+                _groups[g].WriteTo(block.Slice((g % perBlock) * GroupDescriptor.Size, GroupDescriptor.Size), g, Superblock.ChecksumSeed);
             }
 
             _store.Write(home, block);
@@ -244,7 +253,7 @@ internal sealed class Allocator
         {
             long superblockHome = Superblock.ByteOffset / _geometry.BlockSize;
             _store.Read(superblockHome, block);
-            Superblock.WriteTo(block.AsSpan((int)(Superblock.ByteOffset % _geometry.BlockSize), Superblock.Size));
+            Superblock.WriteTo(block.Slice((int)(Superblock.ByteOffset % _geometry.BlockSize), Superblock.Size));
             _store.Write(superblockHome, block);
             _written = Superblock;
         }
@@ -252,6 +261,7 @@ internal sealed class Allocator
         _dirtyBlockBitmaps.Clear();
         _dirtyInodeBitmaps.Clear();
         _dirtyDescriptors.Clear();
+        _dirtyDescriptorBlocks.Clear();
     }
 
     /// <summary>Writes the superblock and descriptor-table copies of the backup groups straight to the device.</summary>
