@@ -22,7 +22,14 @@ public readonly record struct VexEntry(string Name, UnixFileType Type, long Inod
 /// <param name="ChangedTime">The last inode change.</param>
 /// <param name="AccessedTime">The last access (set by <see cref="VexFileSystem.SetInfo(long, VexInfoChange)"/>; reads do not update it, as with noatime).</param>
 /// <param name="CreatedTime">The creation (birth) time.</param>
-public readonly record struct VexFileInfo(long Inode, UnixFileType Type, int Permissions, long Size, int LinkCount, uint Uid, uint Gid, long Blocks, DateTimeOffset ModifiedTime, DateTimeOffset ChangedTime, DateTimeOffset AccessedTime, DateTimeOffset CreatedTime);
+public readonly record struct VexFileInfo(long Inode, UnixFileType Type, int Permissions, long Size, int LinkCount, uint Uid, uint Gid, long Blocks, DateTimeOffset ModifiedTime, DateTimeOffset ChangedTime, DateTimeOffset AccessedTime, DateTimeOffset CreatedTime)
+{
+    /// <summary>The major device number of a device file (0 for any other file).</summary>
+    public uint DeviceMajor { get; init; }
+
+    /// <summary>The minor device number of a device file (0 for any other file).</summary>
+    public uint DeviceMinor { get; init; }
+}
 
 /// <summary>A change of attributes for <see cref="VexFileSystem.SetInfo(string, VexInfoChange)"/>; null leaves a field as it is.</summary>
 public sealed record VexInfoChange

@@ -184,6 +184,13 @@ public sealed partial class VexFileSystem
         return editor.CreateSymbolicLink(parent, name, target);
     });
 
+    /// <summary>Creates the device file, named pipe or socket <paramref name="path"/> (mknod); see <see cref="CreateSpecialFile(long, string, UnixFileType, int, uint, uint, uint, uint)"/>.</summary>
+    public VexFileInfo CreateSpecialFile(string path, UnixFileType type, int permissions = 0x1A4, uint major = 0, uint minor = 0) => Mutate(editor =>
+    {
+        var (parent, name) = ResolveParent(editor, path);
+        return Describe(editor, editor.CreateSpecialFile(parent, name, type, permissions, major, minor));
+    });
+
     /// <summary>The target of the symbolic link <paramref name="path"/>.</summary>
     public string ReadLink(string path) => Query(editor => LinkTarget(editor, Resolve(editor, path)));
 }

@@ -90,6 +90,15 @@ public sealed partial class VexFileSystem
     public VexFileInfo CreateSymbolicLink(long directory, string name, string target, uint uid = 0, uint gid = 0) =>
         Mutate(editor => Own(editor, editor.CreateSymbolicLink(directory, name, target), uid, gid));
 
+    /// <summary>
+    /// Creates a device file, named pipe or socket <paramref name="name"/> in <paramref name="directory"/> (mknod);
+    /// a device file records <paramref name="major"/> and <paramref name="minor"/>. Such files hold no data:
+    /// opening one as a stream is refused.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="type"/> is not a device file, pipe or socket, or a pipe or socket was given a device number.</exception>
+    public VexFileInfo CreateSpecialFile(long directory, string name, UnixFileType type, int permissions = 0x1A4, uint major = 0, uint minor = 0, uint uid = 0, uint gid = 0) =>
+        Mutate(editor => Own(editor, editor.CreateSpecialFile(directory, name, type, permissions, major, minor), uid, gid));
+
     /// <summary>Adds the name <paramref name="name"/> in <paramref name="directory"/> for inode <paramref name="inode"/>.</summary>
     public VexFileInfo CreateHardLink(long directory, string name, long inode) => Mutate(editor =>
     {
@@ -200,7 +209,11 @@ public sealed partial class VexFileSystem
             FromNs(inode.ModifyTimeNs),
             FromNs(inode.ChangeTimeNs),
             FromNs(inode.AccessTimeNs),
-            FromNs(inode.CreateTimeNs));
+            FromNs(inode.CreateTimeNs))
+        {
+            DeviceMajor = inode.Device.Major,
+            DeviceMinor = inode.Device.Minor,
+        };
     }
 
     private static VexFileInfo Change(FileSystemEditor editor, long inode, VexInfoChange change)

@@ -153,6 +153,16 @@ public sealed partial class FileSystemChecker
             return;
         }
 
+        var type = inode.Mode.Type();
+        if (type.IsSpecial())
+        {
+            // A device number (devices only), then zeros; no data.
+            int numbered = type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice ? 8 : 0;
+            Corruption.Check(!inode.Root.AsSpan(numbered).ContainsAnyExcept((byte)0), number, $"inode {number}.device", $"the root area of a {type} holds bytes past its device number");
+            Corruption.Check(inode.Size == 0, number, $"inode {number}.size", $"a {type} holds no data, but its size is {inode.Size}");
+            return;
+        }
+
         var root = ExtentNode.ReadRoot(inode.Root, number, _sb.BlockCount, number);
         Walk(root, number, extents, treeBlocks, 0, long.MaxValue);
     }
@@ -192,10 +202,6 @@ public sealed partial class FileSystemChecker
             Corruption.Check(inode.Size > 0 && inode.Size % _sb.BlockSize == 0, tableBlock, $"inode {number}.size", $"a directory's size must be a positive multiple of the block size, not {inode.Size}");
             long fileBlocks = inode.Size / _sb.BlockSize;
             Corruption.Check(extents.Sum(e => (long)e.Length) == fileBlocks && extents.All(e => !e.Unwritten && e.LogicalEnd <= fileBlocks), tableBlock, $"inode {number}.extents", "a directory's blocks must all be mapped and written");
-        }
-        else if (type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice or UnixFileType.Fifo or UnixFileType.Socket)
-        {
-            Corruption.Check(extents.Count == 0, tableBlock, $"inode {number}.extents", $"a {type} has no data blocks");
         }
         else if (type == UnixFileType.SymbolicLink && !inode.Flags.HasFlag(InodeFlags.InlineSymlink))
         {

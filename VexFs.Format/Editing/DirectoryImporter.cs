@@ -5,9 +5,9 @@ namespace VexFs.Format.Editing;
 
 /// <summary>
 /// Copies a local directory tree into an unmounted, freshly formatted filesystem, as <c>mke2fs -d</c> does:
-/// directories, regular files (streamed in 1 MiB pieces, holes kept), symbolic links and hard links, with
-/// their permission bits, owners, access and modification times and extended attributes. The root directory
-/// takes the attributes of the source directory.
+/// directories, regular files (streamed in 1 MiB pieces, holes kept), symbolic links, device files, named
+/// pipes, sockets and hard links, with their permission bits, owners, access and modification times and
+/// extended attributes. The root directory takes the attributes of the source directory.
 /// </summary>
 public static class DirectoryImporter
 {
@@ -36,7 +36,7 @@ public static class DirectoryImporter
         private readonly Dictionary<(ulong Device, ulong Inode), long> _linked = [];
         private readonly byte[] _buffer = new byte[Piece];
 
-        public ImportSummary Summary { get; private set; } = new(0, 0, 0, 0, []);
+        public ImportSummary Summary { get; private set; } = new(0, 0, 0, 0, 0);
 
         public void CopyDirectory(string directory, long parent)
         {
@@ -93,8 +93,9 @@ public static class DirectoryImporter
             }
             else
             {
-                Summary = Summary with { Skipped = [.. Summary.Skipped, path] };
-                return;
+                var host = HostFile.Describe(path);
+                inode = editor.CreateSpecialFile(parent, name, host.Type, host.Permissions, host.DeviceMajor, host.DeviceMinor);
+                Summary = Summary with { SpecialFiles = Summary.SpecialFiles + 1 };
             }
 
             CopyAttributes(path, inode);
@@ -127,9 +128,9 @@ public static class DirectoryImporter
 /// <param name="Directories">Directories.</param>
 /// <param name="SymbolicLinks">Symbolic links.</param>
 /// <param name="HardLinks">Names added for files already copied.</param>
-/// <param name="Skipped">Entries of kinds the filesystem does not store (devices, pipes, sockets).</param>
-public sealed record ImportSummary(int Files, int Directories, int SymbolicLinks, int HardLinks, IReadOnlyList<string> Skipped)
+/// <param name="SpecialFiles">Device files, named pipes and sockets.</param>
+public sealed record ImportSummary(int Files, int Directories, int SymbolicLinks, int HardLinks, int SpecialFiles)
 {
     /// <summary>Every entry copied.</summary>
-    public int Total => Files + Directories + SymbolicLinks + HardLinks;
+    public int Total => Files + Directories + SymbolicLinks + HardLinks + SpecialFiles;
 }

@@ -10,10 +10,17 @@ internal sealed partial class FileSystemEditor
     /// <summary>The most bytes one allocation asks for when a write fills a hole.</summary>
     private const int MaxRunBytes = 8 << 20;
 
-    /// <summary>Reads from a file at <paramref name="offset"/>; holes read as zeros. Returns the bytes read.</summary>
+    /// <summary>Reads from a file (or a symbolic link's stored target) at <paramref name="offset"/>; holes read as zeros. Returns the bytes read.</summary>
+    /// <exception cref="FileNotFoundException">The inode is not in use.</exception>
+    /// <exception cref="UnauthorizedAccessException">The inode is a directory, device file, pipe or socket.</exception>
     public int Read(long number, long offset, Span<byte> buffer)
     {
-        var inode = _inodes.Read(number);
+        var inode = RequireInUse(number);
+        if (inode.Mode.Type() is not (UnixFileType.RegularFile or UnixFileType.SymbolicLink))
+        {
+            throw new UnauthorizedAccessException($"Inode {number} is a {inode.Mode.Type()}, not a regular file.");
+        }
+
         if (offset >= inode.Size)
         {
             return 0;

@@ -132,6 +132,30 @@ internal sealed partial class FileSystemEditor
         return number;
     }
 
+    /// <summary>
+    /// Creates a device file, pipe or socket (mknod): no data, the device number of a device file kept in the
+    /// inode as ext4 keeps it in <c>i_block</c>.
+    /// </summary>
+    public long CreateSpecialFile(long parent, string name, UnixFileType type, int permissions, uint major, uint minor)
+    {
+        if (!type.IsSpecial())
+        {
+            throw new ArgumentException($"A special file is a device file, pipe or socket, not a {type}.", nameof(type));
+        }
+
+        if (type is UnixFileType.Fifo or UnixFileType.Socket && (major | minor) != 0)
+        {
+            throw new ArgumentException($"A {type} has no device number.", nameof(major));
+        }
+
+        var parentInode = RequireDirectory(parent);
+        long number = _allocator.AllocateInode(directory: false, _allocator.Geometry.LocateInode(parent).Group);
+        var inode = Inode.New(number, UnixModes.Make(type, permissions), 1, Now) with { Root = Inode.SpecialRoot(major, minor) };
+        _inodes.Write(number, inode);
+        _inodes.Write(parent, _directories.Insert(parent, parentInode, name, number, type) with { ModifyTimeNs = Now, ChangeTimeNs = Now });
+        return number;
+    }
+
     public void Link(long parent, string name, long target)
     {
         var parentInode = RequireDirectory(parent);
@@ -307,7 +331,7 @@ internal sealed partial class FileSystemEditor
 
     private void Release(long number, Inode inode)
     {
-        if (inode.Mode.Type() is UnixFileType.RegularFile or UnixFileType.Directory || (inode.Mode.Type() == UnixFileType.SymbolicLink && !inode.Flags.HasFlag(InodeFlags.InlineSymlink)))
+        if (inode.HasExtentTree)
         {
             _extents.RemoveFrom(inode, number, 0);
         }

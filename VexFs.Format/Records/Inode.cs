@@ -29,7 +29,8 @@ internal enum InodeFlags : uint
 ///          (all in nanoseconds since 1970-01-01 UTC)
 /// 0x40 u32 flags            0x44 u32 generation         0x48 u64 attribute block (0: none)
 /// 0x50 u64 next orphan inode (0: none)                  0x58 u64 vector reference (0: none)
-/// 0x60 u8[112] extent-tree root (<see cref="ExtentNode"/>) or an inline symbolic-link target
+/// 0x60 u8[112] extent-tree root (<see cref="ExtentNode"/>), or an inline symbolic-link target, or for a device
+///          file u32 major, u32 minor, then zeros (a pipe or socket: all zeros)
 /// 0xD0 u16 bytes used in the inline attribute area      0xD2 inline attributes (<see cref="XattrEntries"/>)
 /// size-4 u32 CRC32C (seed, inode number, whole slot)
 /// </code>
@@ -72,8 +73,26 @@ internal sealed record Inode
 
     public long VectorReference { get; init; }
 
-    /// <summary>The 112 bytes of the extent-tree root or inline symlink target.</summary>
+    /// <summary>The 112 bytes of the extent-tree root, inline symlink target or device number.</summary>
     public byte[] Root { get; init; } = new byte[RootSize];
+
+    /// <summary>Whether <see cref="Root"/> holds an extent tree: files, directories and symbolic links not stored inline.</summary>
+    public bool HasExtentTree => Mode.Type() is UnixFileType.RegularFile or UnixFileType.Directory
+        || (Mode.Type() == UnixFileType.SymbolicLink && !Flags.HasFlag(InodeFlags.InlineSymlink));
+
+    /// <summary>The device number of a device file (major, minor); zeros for anything else.</summary>
+    public (uint Major, uint Minor) Device => Mode.Type() is UnixFileType.CharacterDevice or UnixFileType.BlockDevice
+        ? (BinaryPrimitives.ReadUInt32LittleEndian(Root), BinaryPrimitives.ReadUInt32LittleEndian(Root.AsSpan(4)))
+        : (0, 0);
+
+    /// <summary>The root area of a device file, pipe or socket: the device number, then zeros.</summary>
+    public static byte[] SpecialRoot(uint major, uint minor)
+    {
+        var root = new byte[RootSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(root, major);
+        BinaryPrimitives.WriteUInt32LittleEndian(root.AsSpan(4), minor);
+        return root;
+    }
 
     /// <summary>The encoded inline extended attributes.</summary>
     public byte[] InlineXattrs { get; init; } = [];

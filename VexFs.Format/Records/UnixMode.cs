@@ -52,6 +52,10 @@ internal static class UnixModes
 
     public static int Permissions(this UnixMode mode) => (int)mode & PermissionMask;
 
+    /// <summary>Whether files of <paramref name="type"/> are device files, pipes or sockets, which hold no data.</summary>
+    public static bool IsSpecial(this UnixFileType type) =>
+        type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice or UnixFileType.Fifo or UnixFileType.Socket;
+
     public static UnixMode Make(UnixFileType type, int permissions) => (UnixMode)((int)type | (permissions & PermissionMask));
 
     /// <summary>The one-byte type code that directory entries carry (the same as <c>d_type</c>).</summary>

@@ -33,7 +33,7 @@ internal static class MkfsCommand
         var dryRun = new Option<bool>("-n") { Description = "Print the layout without writing anything." };
         var force = new Option<bool>("-F") { Description = "Format even when the device holds a filesystem." };
         var quiet = new Option<bool>("-q") { Description = "Print nothing but errors." };
-        var populate = new Option<string?>("-d") { Description = "Copy this directory tree into the new filesystem (files, directories, symbolic and hard links, permissions, owners, times, extended attributes)." };
+        var populate = new Option<string?>("-d") { Description = "Copy this directory tree into the new filesystem (files, directories, symbolic and hard links, device files, pipes and sockets, permissions, owners, times, extended attributes)." };
         var root = new RootCommand("mkfs.vexfs: make a VexFS filesystem on a block device or image file.")
         {
             device, size, blockSize, label, uuid, inodes, bytesPerInode, inodeSize, journal, extended, vectors, dryRun, force, quiet, populate,
@@ -140,11 +140,7 @@ internal static class MkfsCommand
         if (populate is not null)
         {
             var copied = DirectoryImporter.Import(device, populate);
-            Print(quiet, $"Copying files into the filesystem from {populate}: {copied.Files} files, {copied.Directories} directories, {copied.SymbolicLinks} symbolic links, {copied.HardLinks} hard links");
-            foreach (string skipped in copied.Skipped)
-            {
-                Console.Error.WriteLine($"mkfs.vexfs: skipped {skipped}: device files, pipes and sockets are not stored");
-            }
+            Print(quiet, $"Copying files into the filesystem from {populate}: {copied.Files} files, {copied.Directories} directories, {copied.SymbolicLinks} symbolic links, {copied.HardLinks} hard links, {copied.SpecialFiles} device files, pipes and sockets");
         }
 
         Print(quiet, "Writing superblocks and filesystem accounting information: done");

@@ -61,11 +61,7 @@ internal static class AttributeCommands
         var command = new Command("chmod", "Change permission bits.") { mode, path };
         command.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
         {
-            string text = parsed.GetValue(mode)!;
-            int bits = text.Length is > 0 and <= 4 && text.All(c => c is >= '0' and <= '7')
-                ? Convert.ToInt32(text, 8)
-                : throw new ArgumentException($"'{text}' is not an octal mode (1 to 4 digits 0-7).");
-            fs.SetInfo(parsed.GetValue(path)!, new VexInfoChange { Permissions = bits });
+            fs.SetInfo(parsed.GetValue(path)!, new VexInfoChange { Permissions = ParseMode(parsed.GetValue(mode)!) });
             fs.Flush();
         }));
         return command;
@@ -91,6 +87,11 @@ internal static class AttributeCommands
         }));
         return command;
     }
+
+    /// <summary>Octal permission bits, e.g. 644 or 4755.</summary>
+    internal static int ParseMode(string text) => text.Length is > 0 and <= 4 && text.All(c => c is >= '0' and <= '7')
+        ? Convert.ToInt32(text, 8)
+        : throw new ArgumentException($"'{text}' is not an octal mode (1 to 4 digits 0-7).");
 
     private static uint ParseId(string text) =>
         uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint id) ? id : throw new ArgumentException($"'{text}' is not a numeric id.");

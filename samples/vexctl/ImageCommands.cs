@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using VexFs.BlockDevices;
 using VexFs.Core;
+using VexFs.Format.Editing;
 using VexFs.Format.Records;
 using VexFs.Samples;
 
@@ -15,7 +16,7 @@ internal static class ImageCommands
 {
     public static Option<string> DeviceOption { get; } = new("--device", "-d") { Description = "The image file or block device holding the filesystem.", Recursive = true };
 
-    public static IEnumerable<Command> All() => [List(), Cat(), Put(), Get(), MakeDirectory(), Remove(), Stat(), DiskFree()];
+    public static IEnumerable<Command> All() => [List(), Cat(), Put(), Get(), MakeDirectory(), Remove(), Stat(), DiskFree(), MakeNode()];
 
     private static Command List()
     {
@@ -108,6 +109,36 @@ internal static class ImageCommands
         return command;
     }
 
+    private static Command MakeNode()
+    {
+        var path = new Argument<string>("path");
+        var kind = new Argument<string>("type") { Description = "p (named pipe), c (character device) or b (block device)." };
+        var major = new Argument<uint?>("major") { Description = "The device's major number (c and b).", Arity = ArgumentArity.ZeroOrOne };
+        var minor = new Argument<uint?>("minor") { Description = "The device's minor number (c and b).", Arity = ArgumentArity.ZeroOrOne };
+        var mode = new Option<string>("-m") { Description = "Octal permission bits.", DefaultValueFactory = _ => "644" };
+        var command = new Command("mknod", "Create a named pipe or a device file.") { path, kind, major, minor, mode };
+        command.SetAction(parsed => WithFileSystem(parsed, readOnly: false, fs =>
+        {
+            var type = parsed.GetValue(kind) switch
+            {
+                "p" => UnixFileType.Fifo,
+                "c" or "u" => UnixFileType.CharacterDevice,
+                "b" => UnixFileType.BlockDevice,
+                var other => throw new ArgumentException($"'{other}' is not a node type (p, c or b)."),
+            };
+            var (maj, min) = (parsed.GetValue(major), parsed.GetValue(minor));
+            bool device = type != UnixFileType.Fifo;
+            if (device != (maj is not null && min is not null) || (!device && (maj ?? min) is not null))
+            {
+                throw new ArgumentException(device ? "A device file needs its major and minor numbers." : "A named pipe takes no device numbers.");
+            }
+
+            fs.CreateSpecialFile(parsed.GetValue(path)!, type, AttributeCommands.ParseMode(parsed.GetValue(mode)!), maj ?? 0, min ?? 0);
+            fs.Flush();
+        }));
+        return command;
+    }
+
     private static Command MakeDirectory()
     {
         var path = new Argument<string>("path");
@@ -168,6 +199,11 @@ internal static class ImageCommands
             var info = fs.GetInfo(parsed.GetValue(path)!);
             Console.WriteLine($"  File: {parsed.GetValue(path)}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Size: {info.Size}\tBlocks: {info.Blocks}\tInode: {info.Inode}\tLinks: {info.LinkCount}\t{info.Type}"));
+            if (info.Type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Device type: {info.DeviceMajor},{info.DeviceMinor}"));
+            }
+
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Access: 0{Convert.ToString(info.Permissions, 8)}\tUid: {info.Uid}\tGid: {info.Gid}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Access: {info.AccessedTime:O}\nModify: {info.ModifiedTime:O}\nChange: {info.ChangedTime:O}\n Birth: {info.CreatedTime:O}"));
         }));
@@ -225,6 +261,14 @@ internal static class ImageCommands
             to = Combine(to, Path.GetFileName(from));
         }
 
+        var host = HostFile.Describe(from);
+        if (host.Type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice or UnixFileType.Fifo or UnixFileType.Socket)
+        {
+            // Reading a pipe or a device would wait or never end: these are made, not copied.
+            fs.CreateSpecialFile(to, host.Type, host.Permissions, host.DeviceMajor, host.DeviceMinor);
+            return;
+        }
+
         using var input = File.OpenRead(from);
         using var output = fs.OpenFile(to, FileMode.Create);
         input.CopyTo(output, 1 << 20);
@@ -244,6 +288,9 @@ internal static class ImageCommands
                     break;
                 case UnixFileType.SymbolicLink:
                     File.CreateSymbolicLink(target, fs.ReadLink(source));
+                    break;
+                case UnixFileType.CharacterDevice or UnixFileType.BlockDevice or UnixFileType.Fifo or UnixFileType.Socket:
+                    Console.Error.WriteLine($"vexctl: skipped {source}: a {entry.Type} is not copied out");
                     break;
                 default:
                     CopyFileOut(fs, source, target);

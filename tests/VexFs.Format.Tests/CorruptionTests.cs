@@ -274,6 +274,28 @@ public sealed class CorruptionTests
     }
 
     [Fact]
+    public void Device_files_check_clean_and_one_with_bytes_past_its_device_number_is_found()
+    {
+        var (device, _) = Fresh();
+        using (device)
+        {
+            var editor = FileSystemEditor.Open(device);
+            long node = editor.CreateSpecialFile(editor.RootInode, "null", UnixFileType.CharacterDevice, 0x1B6, 1, 3);
+            editor.CreateSpecialFile(editor.RootInode, "pipe", UnixFileType.Fifo, 0x1A4, 0, 0);
+            editor.CreateSpecialFile(editor.RootInode, "socket", UnixFileType.Socket, 0x1ED, 0, 0);
+            editor.Commit();
+            Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
+            RewriteInode(device, node, inode =>
+            {
+                var root = inode.Root.ToArray();
+                root[20] = 1;
+                return inode with { Root = root };
+            });
+            AssertFoundThenRepaired(device, "inode");
+        }
+    }
+
+    [Fact]
     public void A_directory_entry_with_a_wrong_hash_is_found_and_the_directory_rebuilt()
     {
         var (device, _) = Fresh();

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace VexFs.Testing;
 
-/// <summary>Owners, extended attributes and hard links of host files, which System.IO does not set.</summary>
+/// <summary>Owners, extended attributes, hard links and special files on the host, which System.IO does not make.</summary>
 public static partial class HostFiles
 {
     /// <summary>Sets a user extended attribute; false where the host filesystem has none.</summary>
@@ -19,6 +19,29 @@ public static partial class HostFiles
             throw new IOException($"link {existing} {path} failed: errno {Marshal.GetLastPInvokeError()}");
         }
     }
+
+    /// <summary>Creates a named pipe.</summary>
+    public static void MakeFifo(string path)
+    {
+        if (MakeFifoNative(path, 0x1A4) != 0)
+        {
+            throw new IOException($"mkfifo {path} failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>Creates a character device file (needs root); false when refused.</summary>
+    public static bool TryMakeCharacterDevice(string path, uint major, uint minor)
+    {
+        // glibc's makedev: the low 8 bits of the minor, 12 of the major, then the rest of each.
+        ulong device = ((ulong)(major & 0xFFFFF000) << 32) | ((major & 0xFFFu) << 8) | ((ulong)(minor & 0xFFFFFF00) << 12) | (minor & 0xFFu);
+        return MakeNode(path, 0x2000 | 0x1B6, device) == 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MakeFifoNative(string path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "mknod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MakeNode(string path, uint mode, ulong device);
 
     [LibraryImport("libc", EntryPoint = "setxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetXattr(string path, string name, byte[] value, nuint size, int flags);

@@ -49,6 +49,8 @@ public sealed class VexctlTests : IDisposable
         }
 
         File.CreateSymbolicLink(Path.Combine(tree, "to-note"), "x/y/note.txt");
+        HostFiles.MakeFifo(Path.Combine(tree, "x", "pipe"));
+        bool device = HostFiles.TryMakeCharacterDevice(Path.Combine(tree, "x", "null"), 1, 3);
         string data = Path.Combine(tree, "x", "data.bin");
         HostFiles.Link(data, Path.Combine(tree, "data-again.bin"));
         var modified = new DateTime(2019, 3, 4, 5, 6, 7, DateTimeKind.Utc);
@@ -59,7 +61,7 @@ public sealed class VexctlTests : IDisposable
 
         var mkfs = Tool.Run("mkfs.vexfs", "-d", tree, image, "64M");
         Assert.True(mkfs.ExitCode == 0, mkfs.Error);
-        Assert.Contains("2 files, 2 directories, 1 symbolic links, 1 hard links", mkfs.Output, StringComparison.Ordinal);
+        Assert.Contains($"2 files, 2 directories, 1 symbolic links, 1 hard links, {(device ? 2 : 1)} device files, pipes and sockets", mkfs.Output, StringComparison.Ordinal);
         Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
         using (var fs = Core.VexFileSystem.Open(BlockDevices.BlockDevice.Open(image, readOnly: true)))
         {
@@ -69,12 +71,27 @@ public sealed class VexctlTests : IDisposable
             Assert.Equal(modified, info.ModifiedTime.UtcDateTime);
             Assert.True(!owned || (info.Uid, info.Gid) == (1234u, 5678u));
             Assert.True(!tagged || fs.GetXattr("/x/data.bin", "user.tag").SequenceEqual("red"u8.ToArray()));
+            Assert.Equal(Format.Records.UnixFileType.Fifo, fs.GetInfo("/x/pipe").Type);
+            Assert.True(!device || fs.GetInfo("/x/null") is { Type: Format.Records.UnixFileType.CharacterDevice, DeviceMajor: 1, DeviceMinor: 3 });
+        }
+
+        if (device)
+        {
+            Assert.Contains("Device type: 1,3", Tool.Run("vexctl", "-d", image, "stat", "/x/null").Output, StringComparison.Ordinal);
         }
 
         Assert.Contains("0600", Tool.Run("vexctl", "-d", image, "stat", "/x/y/note.txt").Output, StringComparison.Ordinal);
 
         string back = Path.Combine(_directory.Path, "back");
-        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "get", "-r", "/x", back).ExitCode);
+        var get = Tool.Run("vexctl", "-d", image, "get", "-r", "/x", back);
+        Assert.Equal(0, get.ExitCode);
+        Assert.Contains("skipped /x/pipe: a Fifo is not copied out", get.Error, StringComparison.Ordinal);
+
+        // A pipe in a tree put into an image is made there, not read (which would wait for a writer).
+        string again = _directory.File("again.img");
+        Assert.Equal(0, Tool.Run("mkfs.vexfs", "-q", again, "64M").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", again, "put", "-r", Path.Combine(tree, "x"), "/x").ExitCode);
+        Assert.Contains(Tool.Run("vexctl", "-d", again, "ls", "-l", "/x").Output.Split('\n'), line => line.StartsWith('p') && line.EndsWith(" pipe", StringComparison.Ordinal));
         Assert.Equal(File.ReadAllBytes(Path.Combine(tree, "x", "data.bin")), File.ReadAllBytes(Path.Combine(back, "data.bin")));
         Assert.Contains("l 777", Tool.Run("vexctl", "-d", image, "ls", "-l", "/").Output, StringComparison.Ordinal);
         Assert.Equal(1, Tool.Run("mkfs.vexfs", "-d", Path.Combine(_directory.Path, "nope"), _directory.File("other.img"), "64M").ExitCode);
@@ -103,6 +120,24 @@ public sealed class VexctlTests : IDisposable
         Assert.Contains("Access: 04750\tUid: 1000\tGid: 100", stat, StringComparison.Ordinal);
         Assert.Equal(1, Tool.Run("vexctl", "-d", image, "chmod", "9x", "/f.txt").ExitCode);
         Assert.Equal(1, Tool.Run("vexctl", "-d", image, "chown", "alice", "/f.txt").ExitCode);
+        Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+    }
+
+    [Fact]
+    public void Mknod_makes_pipes_and_device_files_and_refuses_bad_arguments()
+    {
+        string image = _directory.File("nodes.img");
+        Assert.Equal(0, Tool.Run("mkfs.vexfs", "-q", image, "32M").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "mknod", "/pipe", "p").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "mknod", "-m", "660", "/sda", "b", "8", "0").ExitCode);
+        Assert.Equal(1, Tool.Run("vexctl", "-d", image, "mknod", "/bad", "x").ExitCode);
+        Assert.Equal(1, Tool.Run("vexctl", "-d", image, "mknod", "/tty", "c").ExitCode);
+        Assert.Equal(1, Tool.Run("vexctl", "-d", image, "mknod", "/pipe2", "p", "1", "2").ExitCode);
+        Assert.Equal(1, Tool.Run("vexctl", "-d", image, "mknod", "/pipe", "p").ExitCode);
+        var listing = Tool.Run("vexctl", "-d", image, "ls", "-l", "/").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(listing, line => line.StartsWith("p 644", StringComparison.Ordinal) && line.EndsWith(" pipe", StringComparison.Ordinal));
+        Assert.Contains(listing, line => line.StartsWith("b 660", StringComparison.Ordinal) && line.EndsWith(" sda", StringComparison.Ordinal));
+        Assert.Contains("Device type: 8,0", Tool.Run("vexctl", "-d", image, "stat", "/sda").Output, StringComparison.Ordinal);
         Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
     }
 
