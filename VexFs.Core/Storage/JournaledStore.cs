@@ -23,20 +23,21 @@ internal sealed class JournaledStore : IBlockStore
     /// <summary>Block copies kept for reuse at most (4 MiB of 4 KiB blocks).</summary>
     private const int MaxFreeCopies = 1024;
 
-    private readonly BlockDevice device;
-    private readonly JournalWriter? journal;
-    private readonly BlockCache cache;
+    private static readonly HashSet<long> NoBlocks = [];
+
+    private readonly BlockDevice _device;
+    private readonly JournalWriter? _journal;
+    private readonly BlockCache _cache;
     private readonly Dictionary<long, byte[]> _running = [];
     private readonly Dictionary<long, byte[]> _finished = [];
     private readonly Stack<byte[]> _free = new();
     private readonly TransactionCompounder _pending;
-    private static readonly HashSet<long> NoBlocks = [];
 
     public JournaledStore(BlockDevice device, JournalWriter? journal, BlockCache cache)
     {
-        this.device = device;
-        this.journal = journal;
-        this.cache = cache;
+        _device = device;
+        _journal = journal;
+        _cache = cache;
         BlockSize = cache.BlockSize;
         _pending = new(Math.Max(1, (journal?.MaxTransactionBlocks ?? 0) / 4), Release);
     }
@@ -59,10 +60,10 @@ internal sealed class JournaledStore : IBlockStore
         {
             data.CopyTo(buffer);
         }
-        else if ((journal is null || !journal.TryRead(block, buffer)) && !cache.TryRead(block, buffer))
+        else if ((_journal is null || !_journal.TryRead(block, buffer)) && !_cache.TryRead(block, buffer))
         {
-            device.Read(block * BlockSize, buffer);
-            cache.Put(block, buffer);
+            _device.Read(block * BlockSize, buffer);
+            _cache.Put(block, buffer);
         }
     }
 
@@ -75,13 +76,13 @@ internal sealed class JournaledStore : IBlockStore
             return;
         }
 
-        if (cache.TryRead(block, buffer))
+        if (_cache.TryRead(block, buffer))
         {
             return;
         }
 
         using var run = SpanOwner<byte>.Allocate(count * BlockSize);
-        device.Read(first * BlockSize, run.Span);
+        _device.Read(first * BlockSize, run.Span);
         for (int i = 0; i < count; i++)
         {
             long b = first + i;
@@ -89,17 +90,17 @@ internal sealed class JournaledStore : IBlockStore
             if (b == block)
             {
                 data.CopyTo(buffer);
-                cache.Put(b, data);
+                _cache.Put(b, data);
             }
-            else if (!IsHeldAboveDevice(b) && !cache.Contains(b))
+            else if (!IsHeldAboveDevice(b) && !_cache.Contains(b))
             {
                 // Only blocks whose newest contents are the device's may be cached from it.
-                cache.Put(b, data);
+                _cache.Put(b, data);
             }
         }
     }
 
-    private bool IsHeldAboveDevice(long block) => _running.ContainsKey(block) || _finished.ContainsKey(block) || (journal?.HoldsCopy(block) ?? false);
+    private bool IsHeldAboveDevice(long block) => _running.ContainsKey(block) || _finished.ContainsKey(block) || (_journal?.HoldsCopy(block) ?? false);
 
     public void Write(long block, ReadOnlySpan<byte> buffer)
     {
@@ -129,7 +130,7 @@ internal sealed class JournaledStore : IBlockStore
         }
         foreach (long block in freed)
         {
-            cache.Remove(block);
+            _cache.Remove(block);
         }
 
         foreach (long block in revoked)
@@ -157,7 +158,7 @@ internal sealed class JournaledStore : IBlockStore
         _running.Clear();
     }
 
-    private JournalWriter Journal => journal ?? throw new NotSupportedException("The filesystem is open read-only.");
+    private JournalWriter Journal => _journal ?? throw new NotSupportedException("The filesystem is open read-only.");
 
     /// <summary>Forgets the running operation's writes.</summary>
     public void AbortOperation()
@@ -182,7 +183,7 @@ internal sealed class JournaledStore : IBlockStore
         Journal.CommitAll(transactions);
         foreach (var (block, data) in _finished)
         {
-            cache.Put(block, data);
+            _cache.Put(block, data);
         }
 
         _finished.Clear();

@@ -13,21 +13,21 @@ namespace VexFs.Bench.FileSystem;
 internal sealed class VexStreams : StreamTarget
 {
     private const string Path = "/" + FileName;
-    private readonly VexTarget target;
-    private readonly TimeSpan cap;
+    private readonly VexTarget _target;
+    private readonly TimeSpan _cap;
     private readonly Memory<byte> _buffer;
 
     public VexStreams(VexTarget target, long size, double seconds, TimeSpan cap)
         : base(size, seconds)
     {
-        this.target = target;
-        this.cap = cap;
+        _target = target;
+        _cap = cap;
         // Held for the life of the benchmark process.
         _buffer = AlignedBufferPool.Rent().Memory[..SequentialBlock];
         Filled(SequentialBlock).CopyTo(_buffer);
     }
 
-    private VexFileSystem FileSystem => target.FileSystem;
+    private VexFileSystem FileSystem => _target.FileSystem;
 
     public override Run Measure(IoPattern pattern) => pattern switch
     {
@@ -52,7 +52,7 @@ internal sealed class VexStreams : StreamTarget
         long done = 0;
         using (var stream = FileSystem.OpenFile(Path, FileMode.CreateNew, FileAccess.Write))
         {
-            for (; done < Size && Stopwatch.GetElapsedTime(start) < cap; done += SequentialBlock)
+            for (; done < Size && Stopwatch.GetElapsedTime(start) < _cap; done += SequentialBlock)
             {
                 stream.Write(_buffer.Span);
             }
@@ -69,7 +69,7 @@ internal sealed class VexStreams : StreamTarget
         long done = 0;
         using (var stream = FileSystem.OpenFile(Path, FileMode.Open, FileAccess.Read))
         {
-            for (; done < Size && Stopwatch.GetElapsedTime(start) < cap; done += SequentialBlock)
+            for (; done < Size && Stopwatch.GetElapsedTime(start) < _cap; done += SequentialBlock)
             {
                 stream.ReadExactly(_buffer.Span);
             }
