@@ -157,7 +157,7 @@ public sealed partial class FileSystemChecker
         if (type.IsSpecial())
         {
             // A device number (devices only), then zeros; no data.
-            int numbered = type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice ? 8 : 0;
+            int numbered = type.IsDevice() ? 8 : 0;
             Corruption.Check(!inode.Root.AsSpan(numbered).ContainsAnyExcept((byte)0), number, $"inode {number}.device", $"the root area of a {type} holds bytes past its device number");
             Corruption.Check(inode.Size == 0, number, $"inode {number}.size", $"a {type} holds no data, but its size is {inode.Size}");
             return;

@@ -286,7 +286,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     /// </summary>
     private long ReadBlock(long dir, Inode inode, long fileBlock, Span<byte> buffer)
     {
-        var extent = extents.Find(inode, dir, fileBlock) ?? throw new InvalidFileSystemException(dir, $"inode {dir}.extents", $"directory block {fileBlock} is not mapped");
+        var extent = extents.Require(inode, dir, fileBlock);
         long block = extent.Physical + (fileBlock - extent.Logical);
         long window = fileBlock / ReadaheadBlocks * ReadaheadBlocks;
         long from = Math.Max(extent.Logical, window);

@@ -38,10 +38,15 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
     }
 
     /// <summary>The device block holding <paramref name="fileBlock"/>; throws for a hole.</summary>
-    public long Map(Inode inode, long owner, long fileBlock) =>
-        Find(inode, owner, fileBlock) is { } e
-            ? e.Physical + (fileBlock - e.Logical)
-            : throw new InvalidFileSystemException(owner, $"inode {owner}.extents", $"file block {fileBlock} is not mapped");
+    public long Map(Inode inode, long owner, long fileBlock)
+    {
+        var e = Require(inode, owner, fileBlock);
+        return e.Physical + (fileBlock - e.Logical);
+    }
+
+    /// <summary>The extent holding <paramref name="fileBlock"/>, which a file with no holes must have; throws for a hole.</summary>
+    public Extent Require(Inode inode, long owner, long fileBlock) =>
+        Find(inode, owner, fileBlock) ?? throw new InvalidFileSystemException(owner, $"inode {owner}.extents", $"file block {fileBlock} is not mapped");
 
     /// <summary>Every extent, in file order.</summary>
     public List<Extent> All(Inode inode, long owner)

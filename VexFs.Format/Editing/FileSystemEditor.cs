@@ -143,7 +143,7 @@ internal sealed partial class FileSystemEditor
             throw new ArgumentException($"A special file is a device file, pipe or socket, not a {type}.", nameof(type));
         }
 
-        if (type is UnixFileType.Fifo or UnixFileType.Socket && (major | minor) != 0)
+        if (!type.IsDevice() && (major | minor) != 0)
         {
             throw new ArgumentException($"A {type} has no device number.", nameof(major));
         }

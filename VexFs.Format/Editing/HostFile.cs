@@ -12,8 +12,9 @@ public static class HostFile
     {
         var status = FileStatus.OfLink(path);
         var type = ((UnixMode)status.Mode).Type();
-        bool device = type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice;
-        return new HostFileInfo(type, status.Mode & UnixModes.PermissionMask, device ? status.RdevMajor : 0, device ? status.RdevMinor : 0);
+        return type.IsDevice()
+            ? new HostFileInfo(type, status.Mode & UnixModes.PermissionMask, status.RdevMajor, status.RdevMinor)
+            : new HostFileInfo(type, status.Mode & UnixModes.PermissionMask, 0, 0);
     }
 }
 

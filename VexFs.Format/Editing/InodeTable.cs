@@ -13,19 +13,18 @@ internal sealed class InodeTable(IBlockStore store, Allocator allocator)
 
     public Inode Read(long number)
     {
-        var (block, offset) = Locate(number);
+        var (table, tableBlock, offset) = Locate(number);
+        long block = table + tableBlock;
         using var buffer = SpanOwner<byte>.Allocate(store.BlockSize);
-        var (group, index) = allocator.Geometry.LocateInode(number);
-        long table = allocator.Group(group).InodeTable;
-        long chunk = index / allocator.Geometry.InodesPerBlock / ReadaheadBlocks * ReadaheadBlocks;
-        int count = (int)Math.Min(ReadaheadBlocks, allocator.Geometry.InodeTableBlocks - chunk);
-        store.ReadAhead(block, buffer.Span, table + chunk, count);
+        long window = tableBlock / ReadaheadBlocks * ReadaheadBlocks;
+        store.ReadAhead(block, buffer.Span, table + window, (int)Math.Min(ReadaheadBlocks, allocator.Geometry.InodeTableBlocks - window));
         return Inode.ReadFrom(buffer.Span.Slice(offset, Sb.InodeSize), number, Sb.InodeSize, Sb.ChecksumSeed, block);
     }
 
     public void Write(long number, Inode inode)
     {
-        var (block, offset) = Locate(number);
+        var (table, tableBlock, offset) = Locate(number);
+        long block = table + tableBlock;
         using var buffer = SpanOwner<byte>.Allocate(store.BlockSize);
         store.Read(block, buffer.Span);
         var slot = buffer.Span.Slice(offset, Sb.InodeSize);
@@ -41,10 +40,11 @@ internal sealed class InodeTable(IBlockStore store, Allocator allocator)
         store.Write(block, buffer.Span);
     }
 
-    private (long Block, int Offset) Locate(long number)
+    /// <summary>Where inode <paramref name="number"/> lives: its group's inode table, the block within it, the byte within that.</summary>
+    private (long Table, long TableBlock, int Offset) Locate(long number)
     {
         var (group, index) = allocator.Geometry.LocateInode(number);
         int perBlock = allocator.Geometry.InodesPerBlock;
-        return (allocator.Group(group).InodeTable + (index / perBlock), index % perBlock * Sb.InodeSize);
+        return (allocator.Group(group).InodeTable, index / perBlock, index % perBlock * Sb.InodeSize);
     }
 }

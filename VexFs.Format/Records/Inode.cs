@@ -81,7 +81,7 @@ internal sealed record Inode
         || (Mode.Type() == UnixFileType.SymbolicLink && !Flags.HasFlag(InodeFlags.InlineSymlink));
 
     /// <summary>The device number of a device file (major, minor); zeros for anything else.</summary>
-    public (uint Major, uint Minor) Device => Mode.Type() is UnixFileType.CharacterDevice or UnixFileType.BlockDevice
+    public (uint Major, uint Minor) Device => Mode.Type().IsDevice()
         ? (BinaryPrimitives.ReadUInt32LittleEndian(Root), BinaryPrimitives.ReadUInt32LittleEndian(Root.AsSpan(4)))
         : (0, 0);
 

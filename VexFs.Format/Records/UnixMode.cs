@@ -53,8 +53,10 @@ internal static class UnixModes
     public static int Permissions(this UnixMode mode) => (int)mode & PermissionMask;
 
     /// <summary>Whether files of <paramref name="type"/> are device files, pipes or sockets, which hold no data.</summary>
-    public static bool IsSpecial(this UnixFileType type) =>
-        type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice or UnixFileType.Fifo or UnixFileType.Socket;
+    public static bool IsSpecial(this UnixFileType type) => type.IsDevice() || type is UnixFileType.Fifo or UnixFileType.Socket;
+
+    /// <summary>Whether files of <paramref name="type"/> are device files, which carry a device number.</summary>
+    public static bool IsDevice(this UnixFileType type) => type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice;
 
     public static UnixMode Make(UnixFileType type, int permissions) => (UnixMode)((int)type | (permissions & PermissionMask));
 
