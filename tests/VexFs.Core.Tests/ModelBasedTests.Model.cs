@@ -28,6 +28,9 @@ public sealed partial class ModelBasedTests
 
     private sealed record SymbolicLink(string Path, string Target) : Op;
 
+    /// <summary>A device file, pipe or socket (a pipe or socket given a device number is refused).</summary>
+    private sealed record MakeNode(string Path, UnixFileType Type, uint Major, uint Minor) : Op;
+
     private sealed record DeleteFile(string Path) : Op;
 
     private sealed record RemoveDirectory(string Path, bool Recursive) : Op;
@@ -67,12 +70,14 @@ public sealed partial class ModelBasedTests
         public SortedDictionary<string, Node> Children { get; } = new(StringComparer.Ordinal);
     }
 
-    /// <summary>A regular file or a symbolic link.</summary>
+    /// <summary>A regular file, a symbolic link, or a device file, pipe or socket.</summary>
     private sealed class FileNode(UnixFileType type, int permissions) : Node(type, permissions)
     {
         public byte[] Content { get; set; } = [];
 
         public string Target { get; init; } = string.Empty;
+
+        public (uint Major, uint Minor) Device { get; init; }
 
         public int Links { get; set; } = 1;
     }
@@ -267,6 +272,29 @@ public sealed partial class ModelBasedTests
                         }
 
                         parent.Children[name] = new FileNode(UnixFileType.SymbolicLink, 0x1FF) { Target = s.Target };
+                        parent.Modified = null;
+                        return null;
+                    }
+
+                case MakeNode m:
+                    {
+                        if (ResolveParent(m.Path, out var parent, out string name) is { } error)
+                        {
+                            return error;
+                        }
+
+                        bool device = m.Type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice;
+                        if (!device && (m.Major | m.Minor) != 0)
+                        {
+                            return typeof(ArgumentException);
+                        }
+
+                        if (parent.Children.ContainsKey(name))
+                        {
+                            return typeof(IOException);
+                        }
+
+                        parent.Children[name] = new FileNode(m.Type, 0x1A4) { Device = (m.Major, m.Minor) };
                         parent.Modified = null;
                         return null;
                     }
@@ -607,8 +635,14 @@ public sealed partial class ModelBasedTests
 
             case < 64:
                 return new HardLink(NewPath(), random.Next(10) == 0 ? Pick(directories) : Pick(files));
-            case < 67:
+            case < 66:
                 return new SymbolicLink(NewPath(), random.Next(2) == 0 ? Pick(all) : new string('t', random.Next(1, 200)));
+            case < 67:
+                {
+                    var type = new[] { UnixFileType.CharacterDevice, UnixFileType.BlockDevice, UnixFileType.Fifo, UnixFileType.Socket }[random.Next(4)];
+                    bool numbered = type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice || random.Next(10) == 0;
+                    return new MakeNode(random.Next(10) < 8 ? NewPath() : Pick(all), type, numbered ? (uint)random.Next(4096) : 0, numbered ? (uint)random.Next(1 << 20) : 0);
+                }
             case < 73:
                 return new DeleteFile(Pick(random.Next(5) == 0 ? all : files));
             case < 79:

@@ -336,6 +336,9 @@ public sealed partial class ModelBasedTests
                 case SymbolicLink s:
                     fs.CreateSymbolicLink(s.Path, s.Target);
                     break;
+                case MakeNode m:
+                    fs.CreateSpecialFile(m.Path, m.Type, major: m.Major, minor: m.Minor);
+                    break;
                 case DeleteFile d:
                     fs.Delete(d.Path);
                     break;
@@ -446,6 +449,10 @@ public sealed partial class ModelBasedTests
                 Assert.True(link.Links == info.LinkCount, $"{where}: {info.LinkCount} links, expected {link.Links}");
                 Assert.True(link.Target == fs.ReadLink(path), $"{where}: target '{fs.ReadLink(path)}', expected '{link.Target}'");
                 Assert.True(Encoding.UTF8.GetByteCount(link.Target) == info.Size, $"{where}: size {info.Size}");
+                break;
+            case FileNode { Type: not UnixFileType.RegularFile } special:
+                Assert.True(special.Links == info.LinkCount, $"{where}: {info.LinkCount} links, expected {special.Links}");
+                Assert.True(info.Size == 0 && special.Device == (info.DeviceMajor, info.DeviceMinor), $"{where}: size {info.Size}, device {info.DeviceMajor},{info.DeviceMinor}, expected 0 and {special.Device.Major},{special.Device.Minor}");
                 break;
             case FileNode file:
                 Assert.True(file.Links == info.LinkCount, $"{where}: {info.LinkCount} links, expected {file.Links}");
