@@ -22,6 +22,19 @@ public sealed class Crc32CTests
     public void Agrees_with_a_bitwise_reference(byte[] data) =>
         Assert.Equal(Reference(data), Crc32C.Compute(data));
 
+    [Fact]
+    public void Long_inputs_computed_in_three_streams_agree_with_the_bitwise_reference()
+    {
+        var random = new Random(32);
+        int[] lengths = [4079, 4080, 4081, 4092, 4096, 8159, 8160, 8168, 65536, .. Enumerable.Range(0, 60).Select(_ => random.Next(0, 20_000))];
+        foreach (int length in lengths)
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            Assert.True(Reference(data) == Crc32C.Compute(data), $"{length} bytes");
+        }
+    }
+
     [Property(MaxTest = 200)]
     public void Skipping_a_field_equals_zeroing_it(byte[] data, byte where)
     {
