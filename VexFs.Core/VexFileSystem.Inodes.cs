@@ -43,7 +43,7 @@ public sealed partial class VexFileSystem
         return Query(editor =>
         {
             RequireDirectory(editor, directory);
-            var page = new List<VexDirectoryEntry>();
+            var page = new List<VexDirectoryEntry>(Math.Min(maxEntries, 4096));
             ReadPage(editor, directory, cookie, maxEntries, (entry, next) => page.Add(new VexDirectoryEntry(entry.Name, entry.Type, entry.Inode, next)));
             return (IReadOnlyList<VexDirectoryEntry>)page;
         });

@@ -180,33 +180,64 @@ internal static class DirectoryLeaf
         BinaryPrimitives.WriteUInt16LittleEndian(block[0x06..], (ushort)used);
     }
 
-    /// <summary>Decodes a leaf, checking every entry's name, hash, order, inode range and type.</summary>
-    public static List<DirectoryEntry> Read(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed, ulong hashSeed, long inodeCount)
+    /// <summary>
+    /// Decodes the entries of a leaf whose hash is at least <paramref name="fromHash"/> (all by default), checking
+    /// every entry's bounds and order and each decoded entry's name, inode range and type, and, unless
+    /// <paramref name="checkHashes"/> is false (listings, whose blocks the checksum covers; fsck checks them all),
+    /// that its hash is its name's. Entries before <paramref name="fromHash"/> are stepped over undecoded.
+    /// </summary>
+    public static List<DirectoryEntry> Read(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed, ulong hashSeed, long inodeCount, ulong fromHash = 0, bool checkHashes = true)
     {
         var (count, used) = Open(block, blockNumber, owner, seed);
         var entries = new List<DirectoryEntry>(Math.Min(count, used / DirectoryEntry.HeaderSize));
         int at = HeaderSize;
         int end = HeaderSize + used;
+        ulong previous = 0;
         for (int i = 0; i < count; i++)
         {
-            Corruption.Check(end - at >= DirectoryEntry.HeaderSize, blockNumber, $"directory leaf.entry[{i}]", "runs past the used bytes");
+            // Plain tests in this loop, messages only for a failure: it runs for every entry of every leaf listed.
+            if (end - at < DirectoryEntry.HeaderSize)
+            {
+                throw Corruption.At(blockNumber, $"directory leaf.entry[{i}]", "runs past the used bytes");
+            }
+
             ulong hash = BinaryPrimitives.ReadUInt64LittleEndian(block[at..]);
-            long inode = BinaryPrimitives.ReadInt64LittleEndian(block[(at + 8)..]);
-            var type = UnixModes.FromDirectoryEntryType(block[at + 16]);
             int nameBytes = block[at + 17];
-            Corruption.Check(end - at - DirectoryEntry.HeaderSize >= nameBytes, blockNumber, $"directory leaf.entry[{i}]", "its name runs past the used bytes");
-            var utf8 = block.Slice(at + DirectoryEntry.HeaderSize, nameBytes);
-            Corruption.Check(DirectoryNames.TryDecode(utf8, out string name), blockNumber, $"directory leaf.entry[{i}].name", "is not a valid name");
-            Corruption.Check(hash == DirectoryHash.Of(utf8, hashSeed), blockNumber, $"directory leaf.entry[{i}].hash", $"does not match the name '{name}'");
-            Corruption.Check(inode >= 1 && inode <= inodeCount, blockNumber, $"directory leaf.entry[{i}].inode", $"{inode} is out of range");
-            Corruption.Check(type != UnixFileType.Unknown, blockNumber, $"directory leaf.entry[{i}].type", $"{block[at + 16]} is not a file type");
-            var entry = new DirectoryEntry(name, inode, type, hash);
-            Corruption.Check(entries.Count == 0 || DirectoryEntry.Compare(entries[^1], entry) < 0, blockNumber, $"directory leaf.entry[{i}]", "is out of order or a duplicate");
-            entries.Add(entry);
+            if (end - at - DirectoryEntry.HeaderSize < nameBytes)
+            {
+                throw Corruption.At(blockNumber, $"directory leaf.entry[{i}]", "its name runs past the used bytes");
+            }
+
+            if (hash < previous)
+            {
+                throw Corruption.At(blockNumber, $"directory leaf.entry[{i}]", "is out of order or a duplicate");
+            }
+
+            previous = hash;
+            if (hash >= fromHash)
+            {
+                entries.Add(Decode(block, blockNumber, at, i, hash, nameBytes, hashSeed, inodeCount, checkHashes, entries));
+            }
+
             at += DirectoryEntry.HeaderSize + nameBytes;
         }
 
         Corruption.Check(at == end, blockNumber, "directory leaf.used", $"entries end at byte {at}, not {end}");
         return entries;
+    }
+
+    /// <summary>Decodes the entry at <paramref name="at"/>, checking its name, hash, inode, type and order after the entries before it.</summary>
+    private static DirectoryEntry Decode(ReadOnlySpan<byte> block, long blockNumber, int at, int i, ulong hash, int nameBytes, ulong hashSeed, long inodeCount, bool checkHash, List<DirectoryEntry> before)
+    {
+        long inode = BinaryPrimitives.ReadInt64LittleEndian(block[(at + 8)..]);
+        var type = UnixModes.FromDirectoryEntryType(block[at + 16]);
+        var utf8 = block.Slice(at + DirectoryEntry.HeaderSize, nameBytes);
+        Corruption.Check(DirectoryNames.TryDecode(utf8, out string name), blockNumber, $"directory leaf.entry[{i}].name", "is not a valid name");
+        Corruption.Check(!checkHash || hash == DirectoryHash.Of(utf8, hashSeed), blockNumber, $"directory leaf.entry[{i}].hash", $"does not match the name '{name}'");
+        Corruption.Check(inode >= 1 && inode <= inodeCount, blockNumber, $"directory leaf.entry[{i}].inode", $"{inode} is out of range");
+        Corruption.Check(type != UnixFileType.Unknown, blockNumber, $"directory leaf.entry[{i}].type", $"{block[at + 16]} is not a file type");
+        var entry = new DirectoryEntry(name, inode, type, hash);
+        Corruption.Check(before.Count == 0 || before[^1].Hash < hash || DirectoryEntry.Compare(before[^1], entry) < 0, blockNumber, $"directory leaf.entry[{i}]", "is out of order or a duplicate");
+        return entry;
     }
 }

@@ -258,12 +258,9 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
             }
             else
             {
-                foreach (var e in ReadLeaf(fileBlock, dir, inode))
+                foreach (var e in ReadLeaf(fileBlock, dir, inode, fromHash))
                 {
-                    if (e.Hash >= fromHash)
-                    {
-                        yield return e;
-                    }
+                    yield return e;
                 }
             }
         }
@@ -309,11 +306,12 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         store.Write(block, buffer.Span);
     }
 
-    private List<DirectoryEntry> ReadLeaf(long fileBlock, long dir, Inode inode)
+    /// <summary>The entries of a leaf from <paramref name="fromHash"/> on, for a listing (names checked, hashes left to fsck).</summary>
+    private List<DirectoryEntry> ReadLeaf(long fileBlock, long dir, Inode inode, ulong fromHash)
     {
         using var buffer = SpanOwner<byte>.Allocate(BlockSize);
         long block = ReadBlock(dir, inode, fileBlock, buffer.Span);
-        return DirectoryLeaf.Read(buffer.Span, block, dir, Sb.ChecksumSeed, Sb.HashSeed, Sb.InodeCount);
+        return DirectoryLeaf.Read(buffer.Span, block, dir, Sb.ChecksumSeed, Sb.HashSeed, Sb.InodeCount, fromHash, checkHashes: false);
     }
 
     private void WriteLeaf(long block, long dir, IReadOnlyList<DirectoryEntry> entries)

@@ -182,6 +182,9 @@ public sealed class RecordLayoutTests
         Assert.Equal(entries[0].Hash, BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(0x10)));
         Assert.Equal(8, b[0x10 + 16]);
         Assert.Equal(entries, DirectoryLeaf.Read(b, 500, 2, Seed, HashSeed, 1000));
+        Assert.Equal(entries.Skip(1), DirectoryLeaf.Read(b, 500, 2, Seed, HashSeed, 1000, fromHash: entries[1].Hash));
+        Assert.Empty(DirectoryLeaf.Read(b, 500, 2, Seed, HashSeed, 1000, fromHash: entries[^1].Hash + 1));
+        Assert.Equal(entries, DirectoryLeaf.Read(b, 500, 2, Seed, HashSeed + 1, 1000, checkHashes: false));
 
         Assert.Equal("directory leaf.entry[0].hash", Assert.Throws<InvalidFileSystemException>(() => DirectoryLeaf.Read(b, 500, 2, Seed, HashSeed + 1, 1000)).Field);
         Assert.Equal("directory leaf.entry[0].inode", Assert.Throws<InvalidFileSystemException>(() => DirectoryLeaf.Read(b, 500, 2, Seed, HashSeed, 10)).Field);
