@@ -148,7 +148,7 @@ public sealed partial class VexFileSystem
 
     /// <summary>
     /// Renames or moves an entry, atomically. With <paramref name="overwrite"/>, a file (or an empty directory)
-    /// of the new name is replaced.
+    /// of the new name is replaced; when it is another name of the same file, both names stay, as with rename(2).
     /// </summary>
     public void Move(string source, string destination, bool overwrite = false) => Mutate(editor =>
     {

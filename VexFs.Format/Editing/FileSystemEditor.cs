@@ -208,7 +208,7 @@ internal sealed partial class FileSystemEditor
 
     /// <summary>
     /// Moves an entry, replacing a file or an empty directory of the new name; a directory cannot move below
-    /// itself.
+    /// itself. Moving a name onto another name of the same file changes nothing, as rename(2) does.
     /// </summary>
     public void Rename(long fromParent, string fromName, long toParent, string toName)
     {
@@ -229,7 +229,7 @@ internal sealed partial class FileSystemEditor
         {
             if (existing.Inode == entry.Inode)
             {
-                Unlink(fromParent, fromName);
+                // Two names of one file: rename(2) leaves both in place.
                 return;
             }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using VexFs.BlockDevices;
 using VexFs.Format.Check;
+using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Core.Tests;
@@ -70,11 +71,11 @@ public sealed class DeviceSuiteTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void A_1000_MB_file_is_written_and_read_back_with_its_checksum(string kind)
+    public void A_1_GiB_file_is_written_in_few_fragments_and_read_back_with_its_checksum(string kind)
     {
         const int Chunk = 1 << 20;
-        const int Chunks = 1000;
-        var device = _kinds.Create(kind, 1200L << 20);
+        const int Chunks = 1024;
+        var device = _kinds.Create(kind, 1280L << 20);
         using var writeHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[Chunk];
         using (var fs = VexFileSystem.Format(device, leaveOpen: true))
@@ -111,6 +112,20 @@ public sealed class DeviceSuiteTests : IDisposable
             Assert.True(info.Blocks < ((long)Chunks * Chunk / 4096) + 16, $"a sequential file should need few extent-tree blocks; it is charged {info.Blocks}");
         }
 
+        // Written 1 MiB at a time, the file should still lie in about one run per block group it spans.
+        var editor = FileSystemEditor.Open(device);
+        long number = editor.Resolve("/big");
+        long blocks = (long)Chunks * Chunk / editor.Superblock.BlockSize;
+        int fragments = 1;
+        for (long b = 1, previous = editor.Map(number, 0); b < blocks; b++)
+        {
+            long physical = editor.Map(number, b);
+            fragments += physical == previous + 1 ? 0 : 1;
+            previous = physical;
+        }
+
+        long groups = (blocks + editor.Superblock.BlocksPerGroup - 1) / editor.Superblock.BlocksPerGroup;
+        Assert.True(fragments <= groups + 2, $"{fragments} fragments for a sequential file over {groups} block groups");
         device.Dispose();
     }
 

@@ -639,11 +639,16 @@ public sealed class ExhaustiveCrashTests
             Contents[id] = next;
         }
 
-        /// <summary>A rename with overwrite: a file over a file, or a directory (with all below it) over an empty one.</summary>
+        /// <summary>A rename with overwrite: a file over a file, or a directory (with all below it) over an empty one; onto another name of the same file, nothing.</summary>
         public void Rename(string source, string destination)
         {
             if (Files.TryGetValue(source, out int id))
             {
+                if (Files.TryGetValue(destination, out int existing) && existing == id)
+                {
+                    return;
+                }
+
                 Files.Remove(source);
                 Files[destination] = id;
                 return;

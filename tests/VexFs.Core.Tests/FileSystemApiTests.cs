@@ -27,6 +27,8 @@ public sealed class FileSystemApiTests
             }
 
             fs.CreateHardLink("/photos/alias.bin", "/photos/2026/a.bin");
+            fs.Move("/photos/alias.bin", "/photos/2026/a.bin", overwrite: true);
+            Assert.True(fs.Exists("/photos/alias.bin"), "a move onto another name of the same file keeps both names, as rename(2) does");
             fs.CreateSymbolicLink("/latest", "/photos/2026/a.bin");
             fs.Move("/photos/2026", "/photos/2025");
             Assert.Equal(["2025", "alias.bin"], fs.EnumerateEntries("/photos").Select(e => e.Name).Order());

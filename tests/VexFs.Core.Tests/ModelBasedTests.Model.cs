@@ -455,8 +455,7 @@ public sealed partial class ModelBasedTests
 
             if (ReferenceEquals(existing, moving))
             {
-                // Two names of one file: the library drops the source name (POSIX would do nothing).
-                Remove(fromParent, fromName);
+                // Two names of one file: both stay, as with rename(2).
                 return null;
             }
 
