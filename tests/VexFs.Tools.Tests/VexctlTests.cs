@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace VexFs.Tools.Tests;
 
 public sealed class VexctlTests : IDisposable
@@ -142,6 +144,30 @@ public sealed class VexctlTests : IDisposable
     }
 
     [Fact]
+    public void Mkdir_makes_parents_only_with_p_and_df_counts_what_it_made()
+    {
+        string image = _directory.File("dirs.img");
+        Assert.Equal(0, Tool.Run("mkfs.vexfs", "-q", image, "64M").ExitCode);
+        long FreeInodes() => long.Parse(Tool.Run("vexctl", "-d", image, "df").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], CultureInfo.InvariantCulture);
+        long before = FreeInodes();
+
+        var noParent = Tool.Run("vexctl", "-d", image, "mkdir", "/a/b");
+        Assert.Equal(1, noParent.ExitCode);
+        Assert.Equal("vexctl: '/a' does not exist (use -p).", noParent.Error.Trim());
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "mkdir", "-p", "/a/b/c").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "mkdir", "-p", "/a/b/c").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "mkdir", "/a/d").ExitCode);
+        Assert.Equal("vexctl: '/a' already exists.", Tool.Run("vexctl", "-d", image, "mkdir", "/a").Error.Trim());
+        Assert.Equal(["b", "d"], Tool.Run("vexctl", "-d", image, "ls", "/a").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        var df = Tool.Run("vexctl", "-d", image, "df").Output;
+        Assert.StartsWith("Size", df, StringComparison.Ordinal);
+        Assert.Contains("64 MiB", df, StringComparison.Ordinal);
+        Assert.Equal(before - 4, FreeInodes());
+        Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+    }
+
+    [Fact]
     public void Missing_paths_full_devices_and_corrupt_images_fail_with_one_line()
     {
         string image = _directory.File("small.img");
@@ -156,6 +182,20 @@ public sealed class VexctlTests : IDisposable
         Assert.Equal(1, full.ExitCode);
         Assert.Contains("No space left", full.Error, StringComparison.Ordinal);
         Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+
+        // A real image whose primary superblock is damaged: the library refuses it and names the record.
+        File.WriteAllBytes(_directory.File("damaged.img"), File.ReadAllBytes(image));
+        using (var damaged = File.OpenWrite(_directory.File("damaged.img")))
+        {
+            damaged.Position = 1024 + 40;
+            damaged.Write(Patterns.Random(16, seed: 7));
+        }
+
+        var superblock = Tool.Run("vexctl", "-d", _directory.File("damaged.img"), "ls", "/");
+        Assert.Equal(1, superblock.ExitCode);
+        Assert.Single(superblock.Error.Trim().Split('\n'));
+        Assert.StartsWith("vexctl: Corrupt filesystem", superblock.Error, StringComparison.Ordinal);
+        Assert.Contains("superblock", superblock.Error, StringComparison.Ordinal);
 
         string garbage = _directory.File("garbage.img");
         File.WriteAllBytes(garbage, Patterns.Random(1 << 20, seed: 6));
