@@ -22,10 +22,12 @@ namespace VexFs.Core;
 /// </para>
 /// <para>
 /// Instances are thread-safe. Reads (lookups, stat, directory listings, file reads) run in parallel under a
-/// shared lock; changes take it exclusively, one operation at a time, and concurrent flushes share one
-/// journal commit. The lock order is: the instance lock, then the open-file table, then the block cache
-/// (each of the last two is a leaf lock held for a few instructions). An I/O error from the device latches
-/// the instance read-only and marks the filesystem as having errors.
+/// shared lock; changes take it exclusively, one operation at a time. Commits go one at a time and write the
+/// journal outside that lock; flushes that arrive during a commit share the next one (group commit). The
+/// lock order is: a file's gate, then the commit turn, then the instance lock, then the leaf locks (the
+/// open-file table, the count of writes in flight, the block cache), each held for a few instructions and
+/// never while taking another; operations under the exclusive lock never wait for a gate or the commit turn.
+/// An I/O error from the device latches the instance read-only and marks the filesystem as having errors.
 /// </para>
 /// <para>
 /// A file whose last name is removed while a <see cref="VexFileStream"/> has it open stays readable and
@@ -41,6 +43,8 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     private readonly OpenFileTable _openFiles = new();
     private readonly InodeGates _gates = new();
     private readonly object _writesLock = new();
+    private readonly object _commitState = new();
+    private bool _committing;
     private int _dataWrites;
     private readonly JournalWriter? _journal;
     private readonly JournaledStore _store;
@@ -121,27 +125,121 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         Task.Run(() => Open(device, options, leaveOpen), cancellationToken);
 
     /// <summary>Commits every completed operation durably: after this returns they survive a power cut.</summary>
+    /// <exception cref="IOException">The instance latched read-only before its operations were durable.</exception>
     public void Flush()
     {
-        while (true)
+        ThrowIfDisposed();
+        Commit(_store.FinishedOperations, wait: true);
+    }
+
+    /// <summary>
+    /// Makes the first <paramref name="upTo"/> operations durable (group commit). Commits go one at a time.
+    /// A caller whose operations a commit on its way carries waits for it and writes nothing; when it ends,
+    /// the first caller still waiting becomes the committer and takes everything finished by then, the
+    /// operations of the other waiters included. The journal is written outside the instance lock, so
+    /// operations and reads go on meanwhile. Without <paramref name="wait"/> (a commit an operation found
+    /// due), a commit on its way or data still being written skip it.
+    /// </summary>
+    private void Commit(long upTo, bool wait)
+    {
+        if (!BeginCommit(upTo, wait))
         {
-            WaitForDataWrites();
-            using var exclusive = Exclusive();
-            if (DataWritesPending)
-            {
-                continue;
-            }
-
-            if (_journal is not null && _failure is null)
-            {
-                Guard(() =>
-                {
-                    _store.Commit();
-                    _editor.Allocator.MarkFreesDurable();
-                });
-            }
-
             return;
+        }
+
+        try
+        {
+            if (_journal is null)
+            {
+                return;
+            }
+
+            if (_failure is not null)
+            {
+                throw new IOException("The filesystem was switched to read-only after an I/O error; operations completed before it are not all durable.", _failure);
+            }
+
+            SealedCommit? commit;
+            long[] frees;
+            while (true)
+            {
+                if (wait)
+                {
+                    WaitForDataWrites();
+                }
+
+                using var exclusive = Exclusive();
+                if (DataWritesPending)
+                {
+                    if (!wait)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                frees = _editor.Allocator.FreesNotDurable();
+                commit = Guard(() => _store.Seal());
+                if (commit is null)
+                {
+                    _editor.Allocator.MarkFreesDurable(frees);
+                    return;
+                }
+
+                break;
+            }
+
+            Guard(() => _store.Write(commit));
+            using (Exclusive())
+            {
+                _store.Publish(commit);
+                _editor.Allocator.MarkFreesDurable(frees);
+            }
+        }
+        finally
+        {
+            EndCommit();
+        }
+    }
+
+    /// <summary>
+    /// Becomes the committer, once no commit is on its way; false when the first <paramref name="upTo"/>
+    /// operations are durable by then (or, without <paramref name="wait"/>, when a commit is on its way).
+    /// </summary>
+    private bool BeginCommit(long upTo, bool wait)
+    {
+        lock (_commitState)
+        {
+            while (true)
+            {
+                if (_store.DurableOperations >= upTo)
+                {
+                    return false;
+                }
+
+                if (!_committing)
+                {
+                    _committing = true;
+                    return true;
+                }
+
+                if (!wait)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_commitState);
+            }
+        }
+    }
+
+    private void EndCommit()
+    {
+        lock (_commitState)
+        {
+            _committing = false;
+            Monitor.PulseAll(_commitState);
         }
     }
 
@@ -157,6 +255,20 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
 
     /// <summary>Commits, checkpoints and marks the filesystem clean (a clean unmount).</summary>
     public void Dispose()
+    {
+        // Dispose commits too: it waits for a commit on its way and keeps others out.
+        BeginCommit(long.MaxValue, wait: true);
+        try
+        {
+            DisposeAsCommitter();
+        }
+        finally
+        {
+            EndCommit();
+        }
+    }
+
+    private void DisposeAsCommitter()
     {
         while (true)
         {
@@ -250,6 +362,18 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// </summary>
     private T Mutate<T>(Func<FileSystemEditor, T> operation)
     {
+        var (result, due) = MutateUnderLock(operation);
+        if (due)
+        {
+            Commit(_store.FinishedOperations, wait: false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Runs the operation under the exclusive lock; says too whether a commit is due.</summary>
+    private (T Result, bool CommitDue) MutateUnderLock<T>(Func<FileSystemEditor, T> operation)
+    {
         using var exclusive = Exclusive();
         if (_failure is not null)
         {
@@ -269,13 +393,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             _editor.Allocator.Freed.Clear();
             bool due = _store.PendingTransactions >= _options.MaxUnflushedOperations || _store.PendingBytes >= _options.MaxUnflushedBytes
                 || _store.PendingAge >= _options.CommitInterval;
-            if (due && !DataWritesPending)
-            {
-                _store.Commit();
-                _editor.Allocator.MarkFreesDurable();
-            }
-
-            return result;
+            return (result, due && !DataWritesPending);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

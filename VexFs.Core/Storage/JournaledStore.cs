@@ -7,13 +7,15 @@ namespace VexFs.Core.Storage;
 
 /// <summary>
 /// The metadata blocks as the filesystem sees them: the running operation's writes, then the finished
-/// operations not yet flushed, then the journal's committed copies not yet checkpointed, then the block
-/// cache, then the device. Finished operations join compound transactions (<see cref="TransactionCompounder"/>),
+/// operations not yet flushed, then those of the commit on its way to the journal, then the journal's
+/// committed copies not yet checkpointed, then the block cache, then the device. Finished operations join compound transactions (<see cref="TransactionCompounder"/>),
 /// so that after a crash the operations that survive are a prefix of those that finished, each whole.
 /// </summary>
 /// <remarks>
 /// Reads may run on many threads at once while nothing changes; every other member needs the caller's
-/// exclusive lock. Without a journal (a read-only open) the store only reads.
+/// exclusive lock, except <see cref="Write(SealedCommit)"/>, which writes a sealed commit to the journal
+/// while operations and reads go on (one commit at a time). Without a journal (a read-only open) the store
+/// only reads.
 /// The block copies an operation writes come from a free list and go back to it when a newer copy replaces
 /// them before their compound is sealed, when an operation aborts, and after a commit: a steady stream of
 /// operations allocates no block buffers.
@@ -30,8 +32,11 @@ internal sealed class JournaledStore : IBlockStore
     private readonly BlockCache _cache;
     private readonly Dictionary<long, byte[]> _running = [];
     private readonly Dictionary<long, byte[]> _finished = [];
+    private readonly Dictionary<long, byte[]> _committing = [];
     private readonly Stack<byte[]> _free = new();
     private readonly TransactionCompounder _pending;
+    private long _finishedOperations;
+    private long _durableOperations;
 
     public JournaledStore(BlockDevice device, JournalWriter? journal, BlockCache cache)
     {
@@ -44,8 +49,14 @@ internal sealed class JournaledStore : IBlockStore
 
     public int BlockSize { get; }
 
-    /// <summary>Operations finished since the last flush.</summary>
+    /// <summary>Operations finished since the last commit was sealed.</summary>
     public int PendingTransactions => _pending.Operations;
+
+    /// <summary>Operations that changed metadata, counted since the open; readable without the lock.</summary>
+    public long FinishedOperations => Volatile.Read(ref _finishedOperations);
+
+    /// <summary>How many of <see cref="FinishedOperations"/> are durable; readable without the lock.</summary>
+    public long DurableOperations => Volatile.Read(ref _durableOperations);
 
     /// <summary>Bytes of metadata held for the next commit.</summary>
     public long PendingBytes => (long)_pending.Blocks * BlockSize;
@@ -56,7 +67,7 @@ internal sealed class JournaledStore : IBlockStore
     public void Read(long block, Span<byte> buffer)
     {
         buffer = buffer[..BlockSize];
-        if (_running.TryGetValue(block, out var data) || _finished.TryGetValue(block, out data))
+        if (_running.TryGetValue(block, out var data) || _finished.TryGetValue(block, out data) || _committing.TryGetValue(block, out data))
         {
             data.CopyTo(buffer);
         }
@@ -100,7 +111,8 @@ internal sealed class JournaledStore : IBlockStore
         }
     }
 
-    private bool IsHeldAboveDevice(long block) => _running.ContainsKey(block) || _finished.ContainsKey(block) || (_journal?.HoldsCopy(block) ?? false);
+    private bool IsHeldAboveDevice(long block) =>
+        _running.ContainsKey(block) || _finished.ContainsKey(block) || _committing.ContainsKey(block) || (_journal?.HoldsCopy(block) ?? false);
 
     public void Write(long block, ReadOnlySpan<byte> buffer)
     {
@@ -123,7 +135,7 @@ internal sealed class JournaledStore : IBlockStore
     /// <exception cref="IOException">The operation is larger than one journal transaction can be; the caller aborts it.</exception>
     public void FinishOperation(IReadOnlyCollection<long> freed)
     {
-        var revoked = freed.Count == 0 ? NoBlocks : freed.Where(b => _running.ContainsKey(b) || _finished.ContainsKey(b) || Journal.HoldsCopy(b)).ToHashSet();
+        var revoked = freed.Count == 0 ? NoBlocks : freed.Where(IsHeldAboveDevice).ToHashSet();
         if (!Journal.Fits(_running.Count, revoked.Count))
         {
             throw new IOException($"The operation changes {_running.Count} metadata blocks, more than the journal holds in one transaction ({Journal.MaxTransactionBlocks}); nothing was changed. A larger journal (mkfs.vexfs -J size=) allows larger operations.");
@@ -140,8 +152,10 @@ internal sealed class JournaledStore : IBlockStore
                 Release(unused);
             }
 
-            // The compounder releases the finished copy unless a sealed compound still holds it.
+            // The compounder releases the finished copy unless a sealed compound still holds it; a copy on its
+            // way to the journal goes back when that commit is published.
             _finished.Remove(block);
+            _committing.Remove(block);
         }
 
         if (_running.Count == 0 && revoked.Count == 0)
@@ -156,6 +170,7 @@ internal sealed class JournaledStore : IBlockStore
         }
 
         _running.Clear();
+        Volatile.Write(ref _finishedOperations, _finishedOperations + 1);
     }
 
     private JournalWriter Journal => _journal ?? throw new NotSupportedException("The filesystem is open read-only.");
@@ -171,24 +186,68 @@ internal sealed class JournaledStore : IBlockStore
         _running.Clear();
     }
 
-    /// <summary>Commits every finished operation to the journal (durably, with two barriers).</summary>
+    /// <summary>Commits every finished operation to the journal, durably, here and now.</summary>
     public void Commit()
+    {
+        if (Seal() is { } commit)
+        {
+            Write(commit);
+            Publish(commit);
+        }
+    }
+
+    /// <summary>
+    /// Takes every finished operation for one commit and gives it its place in the journal (checkpointing
+    /// first when the journal is too full); its blocks stay readable here until <see cref="Publish"/>. Null
+    /// when nothing waits, or when the lot is larger than the journal and was committed in runs right away.
+    /// </summary>
+    public SealedCommit? Seal()
     {
         if (_pending.Operations == 0)
         {
-            return;
+            return null;
         }
 
-        var transactions = _pending.TakeAll();
-        Journal.CommitAll(transactions);
+        var commit = new SealedCommit(_pending.TakeAll(), _finishedOperations);
         foreach (var (block, data) in _finished)
         {
-            _cache.Put(block, data);
+            _committing[block] = data;
         }
 
         _finished.Clear();
+        commit.Placed = Journal.Place(commit.Transactions);
+        if (commit.Placed is null)
+        {
+            Journal.CommitAll(commit.Transactions);
+            Publish(commit);
+            return null;
+        }
+
+        return commit;
+    }
+
+    /// <summary>Writes a sealed commit to the journal with its two barriers; needs no lock, only that commits go one at a time.</summary>
+    public void Write(SealedCommit commit) => Journal.Write(commit.Placed!);
+
+    /// <summary>Makes a written commit the journal's: its blocks move to the block cache and its copies are free again.</summary>
+    public void Publish(SealedCommit commit)
+    {
+        if (commit.Placed is { } placed)
+        {
+            Journal.Complete(placed);
+        }
+
+        foreach (var (block, data) in _committing)
+        {
+            if (!_finished.ContainsKey(block))
+            {
+                _cache.Put(block, data);
+            }
+        }
+
+        _committing.Clear();
         // The journal keeps its own copies until the checkpoint; every copy committed is free again.
-        foreach (var transaction in transactions)
+        foreach (var transaction in commit.Transactions)
         {
             foreach (var block in transaction.Blocks)
             {
@@ -198,6 +257,8 @@ internal sealed class JournaledStore : IBlockStore
                 }
             }
         }
+
+        Volatile.Write(ref _durableOperations, commit.UpTo);
     }
 
     private void Release(byte[] copy)

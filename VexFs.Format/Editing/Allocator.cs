@@ -44,10 +44,14 @@ internal sealed class Allocator
     public List<long> Freed { get; } = [];
 
     /// <summary>
-    /// Declares every block freed so far durable as free. Until then a freed block is not handed out again, so
-    /// that file data written straight to the device never lands on a block whose freeing a crash could undo.
+    /// Declares the blocks <paramref name="durable"/> names durable as free (those a commit's operations freed).
+    /// Until then a freed block is not handed out again, so that file data written straight to the device never
+    /// lands on a block whose freeing a crash could undo.
     /// </summary>
-    public void MarkFreesDurable() => _notYetReusable.Clear();
+    public void MarkFreesDurable(IEnumerable<long> durable) => _notYetReusable.ExceptWith(durable);
+
+    /// <summary>The blocks freed by finished operations that may not be reused until a commit makes those operations durable.</summary>
+    public long[] FreesNotDurable() => [.. _notYetReusable];
 
     /// <summary>
     /// Takes over the blocks <paramref name="previous"/> may not reuse yet: an allocator rebuilt after a failed

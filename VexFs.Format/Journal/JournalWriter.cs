@@ -1,3 +1,4 @@
+using System.Buffers;
 using VexFs.BlockDevices;
 
 namespace VexFs.Format.Journal;
@@ -91,12 +92,13 @@ internal sealed class JournalWriter
         CommitAll([new JournalTransaction(blocks, revoked, timeNs)]);
 
     /// <summary>
-    /// Commits several transactions, in order, with two barriers for the lot: their records and data, a flush,
-    /// their commit records, a flush. A crash keeps a prefix of them.
+    /// Commits several transactions, in order, with two barriers for each run of them the journal has room
+    /// for (checkpointing between runs): their records and data, a flush, their commit records, a flush. A
+    /// crash keeps a prefix of them.
     /// </summary>
     public void CommitAll(IReadOnlyList<JournalTransaction> transactions)
     {
-        var batch = new List<(JournalTransaction Transaction, long Needed)>();
+        var batch = new List<JournalTransaction>();
         long batchBlocks = 0;
         foreach (var transaction in transactions)
         {
@@ -108,20 +110,132 @@ internal sealed class JournalWriter
 
             if (batchBlocks + needed > _blocks - 1 - _used)
             {
-                WriteBatch(batch);
+                Commit(batch);
                 batch.Clear();
                 batchBlocks = 0;
-                if (needed > _blocks - 1 - _used)
-                {
-                    Checkpoint();
-                }
             }
 
-            batch.Add((transaction, needed));
+            batch.Add(transaction);
             batchBlocks += needed;
         }
 
-        WriteBatch(batch);
+        Commit(batch);
+    }
+
+    private void Commit(List<JournalTransaction> batch)
+    {
+        if (batch.Count > 0 && Place(batch) is { } commit)
+        {
+            Write(commit);
+            Complete(commit);
+        }
+    }
+
+    /// <summary>
+    /// Gives <paramref name="transactions"/> their places and sequences in the journal, checkpointing first
+    /// when the free part is too small; null when they do not fit even an empty journal (commit them with
+    /// <see cref="CommitAll"/>). Then <see cref="Write"/> writes them, which touches nothing else and may run
+    /// while others read through <see cref="TryRead"/>, and <see cref="Complete"/> makes their copies the
+    /// journal's. One placed commit at a time; no other member runs between this and <see cref="Complete"/>
+    /// but <see cref="TryRead"/>, <see cref="HoldsCopy"/> and <see cref="Fits"/>.
+    /// </summary>
+    public JournalCommit? Place(IReadOnlyList<JournalTransaction> transactions)
+    {
+        long total = 0;
+        foreach (var transaction in transactions)
+        {
+            total += Needed(transaction);
+        }
+
+        if (transactions.Count == 0 || total > _blocks - 1)
+        {
+            return null;
+        }
+
+        if (total > _blocks - 1 - _used)
+        {
+            Checkpoint();
+        }
+
+        var placed = new List<PlacedTransaction>(transactions.Count);
+        foreach (var transaction in transactions)
+        {
+            long needed = Needed(transaction);
+            long commitPosition = Advance(_head, (int)(needed - 1));
+            placed.Add(new PlacedTransaction(transaction, needed, _head, commitPosition, _sequence));
+            _head = RecoveryPlanner.Next(commitPosition, _blocks);
+            _used += needed;
+            _sequence++;
+        }
+
+        return new JournalCommit(placed);
+    }
+
+    /// <summary>Writes a placed commit: every transaction's records and data, a flush, the commit records, a flush.</summary>
+    public void Write(JournalCommit commit)
+    {
+        var placed = commit.Transactions;
+        byte[] records = ArrayPool<byte>.Shared.Rent(placed.Count * _blockSize);
+        try
+        {
+            for (int i = 0; i < placed.Count; i++)
+            {
+                var t = placed[i];
+                int length = (int)(t.Needed - 1) * _blockSize;
+                byte[] staged = ArrayPool<byte>.Shared.Rent(length);
+                try
+                {
+                    uint running = Stage(t.Transaction, t.Sequence, staged);
+                    WriteRun(staged, t.Start, (int)(t.Needed - 1));
+                    new JournalRecord(JournalRecordType.Commit, t.Sequence) { TransactionBlocks = (int)t.Needed, CommitTimeNs = t.Transaction.TimeNs, TransactionChecksum = running }
+                        .Write(Slot(records, i), _seed);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(staged);
+                }
+            }
+
+            _device.Flush();
+            for (int i = 0; i < placed.Count; i++)
+            {
+                _device.Write((_start + placed[i].CommitPosition) * _blockSize, Slot(records, i));
+            }
+
+            _device.Flush();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(records);
+        }
+    }
+
+    /// <summary>
+    /// Makes a written commit's blocks the journal's newest copies. Only now that they are committed do the
+    /// revokes drop older copies: a checkpoint before this point must still write them home, since a crash
+    /// would bring back the state that needs them.
+    /// </summary>
+    public void Complete(JournalCommit commit)
+    {
+        foreach (var t in commit.Transactions)
+        {
+            foreach (long home in t.Transaction.Revoked)
+            {
+                _unCheckpointed.Remove(home);
+            }
+
+            foreach (var block in t.Transaction.Blocks)
+            {
+                if (_unCheckpointed.TryGetValue(block.Home, out var copy))
+                {
+                    block.Data.Span.CopyTo(copy);
+                }
+                else
+                {
+                    _unCheckpointed[block.Home] = block.Data.ToArray();
+                }
+            }
+        }
     }
 
     /// <summary>Reads the newest committed copy of <paramref name="home"/> that is not yet checkpointed.</summary>
@@ -151,52 +265,8 @@ internal sealed class JournalWriter
         return ((blocks + tagCapacity - 1) / tagCapacity) + blocks + ((revoked + revokeCapacity - 1) / revokeCapacity) + 1;
     }
 
-    private void WriteBatch(List<(JournalTransaction Transaction, long Needed)> batch)
-    {
-        if (batch.Count == 0)
-        {
-            return;
-        }
-
-        var commits = new List<(long Position, byte[] Record)>();
-        foreach (var (transaction, needed) in batch)
-        {
-            var staged = new byte[(needed - 1) * _blockSize];
-            uint running = Stage(transaction, staged);
-            long position = WriteRun(staged, _head, (int)(needed - 1));
-            var commit = new byte[_blockSize];
-            new JournalRecord(JournalRecordType.Commit, _sequence) { TransactionBlocks = (int)needed, CommitTimeNs = transaction.TimeNs, TransactionChecksum = running }.Write(commit, _seed);
-            commits.Add((position, commit));
-            _head = RecoveryPlanner.Next(position, _blocks);
-            _used += needed;
-            _sequence++;
-        }
-
-        _device.Flush();
-        foreach (var (position, record) in commits)
-        {
-            _device.Write((_start + position) * _blockSize, record);
-        }
-
-        _device.Flush();
-        // Only now that they are committed do the revokes drop older copies: a checkpoint before this point
-        // must still write them home, since a crash would bring back the state that needs them.
-        foreach (var (transaction, _) in batch)
-        {
-            foreach (long home in transaction.Revoked)
-            {
-                _unCheckpointed.Remove(home);
-            }
-
-            foreach (var block in transaction.Blocks)
-            {
-                _unCheckpointed[block.Home] = block.Data.ToArray();
-            }
-        }
-    }
-
     /// <summary>Lays out a transaction's revoke records, descriptors and data blocks; returns its running checksum.</summary>
-    private uint Stage(JournalTransaction transaction, byte[] staged)
+    private uint Stage(JournalTransaction transaction, ulong sequence, byte[] staged)
     {
         int tagCapacity = JournalRecord.TagCapacity(_blockSize);
         int revokeCapacity = JournalRecord.RevokeCapacity(_blockSize);
@@ -206,7 +276,7 @@ internal sealed class JournalWriter
         uint running = 0;
         for (int r = 0; r < revoked.Count; r += revokeCapacity)
         {
-            var record = new JournalRecord(JournalRecordType.Revoke, _sequence) { Revoked = revoked.GetRange(r, Math.Min(revokeCapacity, revoked.Count - r)) };
+            var record = new JournalRecord(JournalRecordType.Revoke, sequence) { Revoked = revoked.GetRange(r, Math.Min(revokeCapacity, revoked.Count - r)) };
             running = RecoveryPlanner.Fold(running, record.Write(Slot(staged, at++), _seed));
         }
 
@@ -222,10 +292,10 @@ internal sealed class JournalWriter
                     throw new ArgumentException($"Block {block.Home} of {block.Data.Length} bytes cannot be journaled.", nameof(transaction));
                 }
 
-                tags[i] = new JournalTag(block.Home, JournalRecord.DataChecksum(block.Data.Span, _sequence, block.Home, _seed));
+                tags[i] = new JournalTag(block.Home, JournalRecord.DataChecksum(block.Data.Span, sequence, block.Home, _seed));
             }
 
-            running = RecoveryPlanner.Fold(running, new JournalRecord(JournalRecordType.Descriptor, _sequence) { Tags = tags }.Write(Slot(staged, at++), _seed));
+            running = RecoveryPlanner.Fold(running, new JournalRecord(JournalRecordType.Descriptor, sequence) { Tags = tags }.Write(Slot(staged, at++), _seed));
             for (int i = 0; i < count; i++)
             {
                 blocks[first + i].Data.Span.CopyTo(Slot(staged, at++));
@@ -265,8 +335,21 @@ internal sealed class JournalWriter
 
     private Span<byte> Slot(byte[] staged, int index) => staged.AsSpan(index * _blockSize, _blockSize);
 
-    /// <summary>Writes <paramref name="count"/> staged blocks from <paramref name="position"/> on, in at most two runs; returns the position after them.</summary>
-    private long WriteRun(byte[] staged, long position, int count)
+    /// <summary>The position <paramref name="count"/> blocks after <paramref name="position"/>, wrapping past the header as <see cref="WriteRun"/> does.</summary>
+    private long Advance(long position, int count)
+    {
+        while (count > 0)
+        {
+            int run = (int)Math.Min(count, _blocks - position);
+            count -= run;
+            position = position + run < _blocks ? position + run : 1;
+        }
+
+        return position;
+    }
+
+    /// <summary>Writes <paramref name="count"/> staged blocks from <paramref name="position"/> on, in at most two runs.</summary>
+    private void WriteRun(byte[] staged, long position, int count)
     {
         int done = 0;
         while (done < count)
@@ -276,7 +359,5 @@ internal sealed class JournalWriter
             done += run;
             position = position + run < _blocks ? position + run : 1;
         }
-
-        return position;
     }
 }

@@ -102,6 +102,44 @@ public sealed class ConcurrencyTests
         using var after = VexFileSystem.Open(image, leaveOpen: true);
         Assert.Equal(80, after.EnumerateEntries("/").Count(e => e.Name.StartsWith('t')));
     }
+
+    [Fact]
+    public async Task Flushes_that_arrive_together_share_journal_commits()
+    {
+        // The same 80 create+flush pairs, from one thread and from four, on a device whose cache flushes take
+        // 2 ms: a flush that finds its operation committed by another thread's flush costs no barrier.
+        const int Threads = 4;
+        const int PerThread = 20;
+        long Barriers(int threads)
+        {
+            var crash = new BlockDevices.CrashSimulation.CrashSimulatingDevice(32L << 20);
+            Format.Formatter.Format(crash, new Format.FormatOptions { BlockSize = 1024, JournalSize = 512 << 10 });
+            var slow = new BlockDevices.FaultInjection.FaultRule { Kind = BlockDevices.FaultInjection.FaultKind.Latency, Operations = BlockDevices.FaultInjection.DeviceOperations.Flush, Latency = TimeSpan.FromMilliseconds(2) };
+            using var device = new BlockDevices.FaultInjection.FaultInjectingDevice(crash, [slow], seed: 1);
+            using var fs = VexFileSystem.Open(device, leaveOpen: true);
+            long before = crash.FlushCount;
+            // Threads of their own: the thread pool starts with one per processor.
+            var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+            {
+                for (int i = 0; i < Threads * PerThread / threads; i++)
+                {
+                    fs.CreateDirectory($"/t{t}-{i}");
+                    fs.Flush();
+                }
+            })).ToList();
+            workers.ForEach(w => w.Start());
+            workers.ForEach(w => w.Join());
+            long barriers = crash.FlushCount - before;
+            using var durable = crash.DurableImage();
+            using var after = VexFileSystem.Open(durable, leaveOpen: true);
+            Assert.Equal(Threads * PerThread, after.EnumerateEntries("/").Count(e => e.Name.StartsWith('t')));
+            return barriers;
+        }
+
+        long alone = await Task.Run(() => Barriers(1), TestContext.Current.CancellationToken);
+        long together = await Task.Run(() => Barriers(Threads), TestContext.Current.CancellationToken);
+        Assert.True(together < alone * 2 / 3, $"{Threads} threads flushing needed {together} device flushes, one thread {alone}");
+    }
 }
 
 /// <summary>

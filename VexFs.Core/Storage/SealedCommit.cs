@@ -1,0 +1,13 @@
+using VexFs.Format.Journal;
+
+namespace VexFs.Core.Storage;
+
+/// <summary>
+/// The finished operations one commit makes durable: their compound transactions, their places in the
+/// journal (null when the journal could not take them at once and they were committed in runs), and how
+/// many operations had finished when they were taken.
+/// </summary>
+internal sealed record SealedCommit(List<JournalTransaction> Transactions, long UpTo)
+{
+    public JournalCommit? Placed { get; set; }
+}
