@@ -5,12 +5,19 @@ using VexFs.Format.Check;
 namespace VexFs.Core.Tests;
 
 /// <summary>Many threads on one instance: each thread's files are intact, and fsck agrees.</summary>
-public sealed class ConcurrencyTests
+public sealed class ConcurrencyTests : IDisposable
 {
-    [Fact]
-    public async Task Threads_writing_reading_listing_renaming_and_flushing_at_once_leave_a_consistent_filesystem()
+    private readonly DeviceKinds _kinds = new();
+
+    public static TheoryData<string> Kinds => DeviceKinds.All;
+
+    public void Dispose() => _kinds.Dispose();
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Threads_writing_reading_listing_renaming_and_flushing_at_once_leave_a_consistent_filesystem(string kind)
     {
-        using var device = new MemoryBlockDevice(256L << 20);
+        using var device = _kinds.Create(kind, 256L << 20);
         const int Threads = 8;
         const int FilesPerThread = 40;
         var expected = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>();

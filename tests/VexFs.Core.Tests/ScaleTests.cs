@@ -8,8 +8,14 @@ namespace VexFs.Core.Tests;
 /// <summary>
 /// Sizes that toy filesystems fail at: a directory of 100,000 entries, many small files, a million inodes.
 /// </summary>
-public sealed class ScaleTests(ITestOutputHelper output)
+public sealed class ScaleTests(ITestOutputHelper output) : IDisposable
 {
+    private readonly DeviceKinds _kinds = new();
+
+    public static TheoryData<string> Kinds => DeviceKinds.All;
+
+    public void Dispose() => _kinds.Dispose();
+
     [Fact]
     public void A_directory_of_100000_entries_is_created_looked_up_listed_and_emptied()
     {
@@ -53,10 +59,11 @@ public sealed class ScaleTests(ITestOutputHelper output)
         Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
     }
 
-    [Fact]
-    public void Ten_thousand_small_files_are_created_verified_and_deleted()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Ten_thousand_small_files_are_created_verified_and_deleted(string kind)
     {
-        using var device = new MemoryBlockDevice(512L << 20);
+        using var device = _kinds.Create(kind, 512L << 20);
         using (var fs = VexFileSystem.Format(device, leaveOpen: true))
         {
             for (int d = 0; d < 100; d++)

@@ -5,8 +5,8 @@ namespace VexFs.Bench.FileSystem;
 
 /// <summary>
 /// The metadata workload, the same on every target: <c>files</c> empty files created and fsynced one by one
-/// in one directory, stat-ed, and deleted (then one directory sync); a second directory filled with
-/// <c>entries</c> empty files (then one sync) and listed. Each loop stops at <c>cap</c> and says how far it got.
+/// in one directory, stat-ed, and deleted (then one directory sync); as many created and fsynced by several
+/// threads at once; a second directory filled with <c>entries</c> empty files (then one sync) and listed. Each loop stops at <c>cap</c> and says how far it got.
 /// </summary>
 internal sealed class MetadataWorkload(MetadataTarget target, int files, int entries, TimeSpan cap)
 {
@@ -73,6 +73,29 @@ internal sealed class MetadataWorkload(MetadataTarget target, int files, int ent
         var run = Loop(files, i => target.CreateDurably(SmallFile(i)));
         _created = (int)run.Done;
         return run;
+    }
+
+    /// <summary>
+    /// The same number of files created and fsynced one by one, by <paramref name="threads"/> threads at once
+    /// in a directory of their own (where group commit shows: fsyncs that arrive together share a commit).
+    /// </summary>
+    public Run CreateDurablyInParallel(int threads)
+    {
+        const string Parallel = "/parallel";
+        target.CreateDirectory(Parallel);
+        long start = Stopwatch.GetTimestamp();
+        long done = 0;
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            for (int i = t; i < files && Stopwatch.GetElapsedTime(start) < cap; i += threads)
+            {
+                target.CreateDurably(Name(Parallel, i));
+                Interlocked.Increment(ref done);
+            }
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        return new Run(done, files, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     public Run Stat() => Loop(_created, i => target.Stat(SmallFile(i)));
