@@ -154,11 +154,6 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
                 return;
             }
 
-            if (_failure is not null)
-            {
-                throw new IOException("The filesystem was switched to read-only after an I/O error; operations completed before it are not all durable.", _failure);
-            }
-
             SealedCommit? commit;
             long[] frees;
             while (true)
@@ -177,6 +172,11 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
                     }
 
                     continue;
+                }
+
+                if (_failure is not null)
+                {
+                    throw new IOException("The filesystem was switched to read-only after an I/O error; operations completed before it are not all durable.", _failure);
                 }
 
                 frees = _editor.Allocator.FreesNotDurable();
