@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VexFs.BlockDevices;
+using VexFs.BlockDevices.FaultInjection;
 using VexFs.Format;
 using VexFs.Format.Check;
 
@@ -48,6 +49,26 @@ public sealed class ScaleTests(ITestOutputHelper output) : IDisposable
 
         var report = FileSystemChecker.Check(device, new CheckOptions { Force = true });
         Assert.True(report.IsClean, string.Join("; ", report.Findings));
+
+        // Fast lookup, counted rather than timed: with no block or name cache, a lookup in the 100,000-entry
+        // directory reads the directory's inode, its index path to one leaf (depth + 2 blocks, depth at most
+        // 3) and the found file's inode: 7 device reads at most, however large the directory.
+        using (var counting = new FaultInjectingDevice(device, leaveOpen: true))
+        using (var fs = VexFileSystem.Open(counting, new VexFileSystemOptions { BlockCacheBytes = 0, NameCacheEntries = 0 }, leaveOpen: true))
+        {
+            long dir = fs.Lookup(fs.RootInode, "big").Inode;
+            var random = new Random(2);
+            long before = counting.OperationCount;
+            for (int i = 0; i < 1000; i++)
+            {
+                Assert.True(fs.Lookup(dir, Name(random.Next(Count))).Inode > 0);
+            }
+
+            double perLookup = (counting.OperationCount - before) / 1000.0;
+            output.WriteLine($"{perLookup:F2} device reads per uncached lookup");
+            Assert.True(perLookup <= 7, $"{perLookup:F2} device reads per uncached lookup");
+        }
+
         clock.Restart();
         using (var fs = VexFileSystem.Open(device, leaveOpen: true))
         {
