@@ -32,6 +32,7 @@ public sealed class FileSystemApiTests
             fs.CreateSymbolicLink("/latest", "/photos/2026/a.bin");
             fs.Move("/photos/2026", "/photos/2025");
             Assert.Equal(["2025", "alias.bin"], fs.EnumerateEntries("/photos").Select(e => e.Name).Order());
+            Assert.Equal(content.Length, fs.EnumerateEntries("/photos").Single(e => e.Name == "alias.bin").Size);
             Assert.Equal("/photos/2026/a.bin", fs.ReadLink("/latest"));
             Assert.Equal(2, fs.GetInfo("/photos/alias.bin").LinkCount);
         }

@@ -183,6 +183,15 @@ public sealed class VexctlTests : IDisposable
         Assert.Contains("No space left", full.Error, StringComparison.Ordinal);
         Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
 
+        // mkfs -d with a tree larger than the device: one line, and a non-zero exit.
+        string tree = Path.Combine(_directory.Path, "too-big");
+        Directory.CreateDirectory(tree);
+        File.Copy(big, Path.Combine(tree, "big.bin"));
+        var mkfsFull = Tool.Run("mkfs.vexfs", "-q", "-b", "1024", "-d", tree, _directory.File("full.img"), "16M");
+        Assert.Equal(1, mkfsFull.ExitCode);
+        Assert.Single(mkfsFull.Error.Trim().Split('\n'));
+        Assert.Contains("No space left", mkfsFull.Error, StringComparison.Ordinal);
+
         // A real image whose primary superblock is damaged: the library refuses it and names the record.
         File.WriteAllBytes(_directory.File("damaged.img"), File.ReadAllBytes(image));
         using (var damaged = File.OpenWrite(_directory.File("damaged.img")))
