@@ -4,7 +4,10 @@ using VexFs.Format.Check;
 
 namespace VexFs.Core.Tests;
 
-/// <summary>Many threads on one instance: each thread's files are intact, and fsck agrees.</summary>
+/// <summary>
+/// Many threads on one instance, on every device kind: writes, renames within and across directories, files
+/// deleted while open, listings and flushes at once; each thread's files are intact, and fsck agrees.
+/// </summary>
 public sealed class ConcurrencyTests : IDisposable
 {
     private readonly DeviceKinds _kinds = new();
@@ -23,6 +26,7 @@ public sealed class ConcurrencyTests : IDisposable
         var expected = new System.Collections.Concurrent.ConcurrentDictionary<string, byte[]>();
         using (var fs = VexFileSystem.Format(device, new Format.FormatOptions { BlockSize = 1024 }, new VexFileSystemOptions { BlockCacheBytes = 64 << 10 }, leaveOpen: true))
         {
+            fs.CreateDirectory("/shared");
             var workers = Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
             {
                 var random = new Random(t);
@@ -61,10 +65,22 @@ public sealed class ConcurrencyTests : IDisposable
                         fs.Flush();
                     }
 
-                    if (i % 4 == 1)
+                    if (i % 5 == 2)
+                    {
+                        // Across directories, and an orphan: the name moves to the shared directory and goes
+                        // while a stream still reads the file, which is freed when that stream closes.
+                        using var open = fs.OpenFile(path, FileMode.Open, FileAccess.Read);
+                        fs.Move(path, $"/shared/t{t}-{i}");
+                        fs.Delete($"/shared/t{t}-{i}");
+                        expected.TryRemove(path, out _);
+                        var back = new byte[open.Length];
+                        open.ReadExactly(back);
+                        Assert.Equal(content, back);
+                    }
+
+                    if (i % 4 == 1 && expected.TryRemove($"{dir}/f{i - 1}", out _))
                     {
                         fs.Delete($"{dir}/f{i - 1}");
-                        expected.TryRemove($"{dir}/f{i - 1}", out _);
                     }
                 }
             }, TestContext.Current.CancellationToken)).ToArray();
@@ -88,6 +104,7 @@ public sealed class ConcurrencyTests : IDisposable
         Assert.True(report.IsClean, string.Join("; ", report.Findings));
         using var again = VexFileSystem.Open(device, leaveOpen: true);
         Assert.Equal(expected.Count, Enumerable.Range(0, Threads).Sum(t => again.EnumerateEntries($"/t{t}").Count()));
+        Assert.Empty(again.EnumerateEntries("/shared"));
     }
 
     [Fact]
