@@ -48,3 +48,62 @@ public sealed class CompoundTransactionTests
         Assert.Equal([3L], split[2].Blocks.Select(b => b.Home));
     }
 }
+
+/// <summary>
+/// A commit on its way to the journal (sealed, not yet published) while operations go on: its blocks stay
+/// readable, a newer write of one of them wins over it before and after it is published, and a block freed
+/// meanwhile is revoked, since the journal is about to hold a copy of it.
+/// </summary>
+public sealed class CommitInFlightTests
+{
+    [Fact]
+    public void A_sealed_commit_stays_readable_and_newer_writes_win_over_it()
+    {
+        using var device = new BlockDevices.MemoryBlockDevice(16L << 20);
+        Format.Formatter.Format(device, new Format.FormatOptions { BlockSize = 1024 });
+        var sb = Format.Editing.SuperblockCopies.Read(device);
+        var (journal, _) = Format.Journal.JournalWriter.Recover(device, sb.JournalStart, sb.JournalBlocks, sb.BlockSize, sb.ChecksumSeed, sb.Uuid, sb.BlockCount);
+        var store = new JournaledStore(device, journal, new BlockCache(1 << 20, sb.BlockSize));
+        long a = sb.BlockCount - 10, b = sb.BlockCount - 11, c = sb.BlockCount - 12;
+        byte[] Filled(byte value) => Enumerable.Repeat(value, sb.BlockSize).ToArray();
+        byte Read(long block)
+        {
+            var buffer = new byte[sb.BlockSize];
+            store.Read(block, buffer);
+            return buffer[0];
+        }
+
+        store.Write(a, Filled(1));
+        store.Write(b, Filled(1));
+        store.Write(c, Filled(1));
+        store.FinishOperation([]);
+        var commit = store.Seal();
+        Assert.NotNull(commit);
+        Assert.Equal(1, commit.UpTo);
+        Assert.Equal(0, store.DurableOperations);
+
+        // While it is on its way: its blocks read as sealed, a newer write wins, a freed block is revoked.
+        Assert.Equal(1, Read(a));
+        store.Write(a, Filled(2));
+        store.FinishOperation([]);
+        store.FinishOperation([c]);
+        Assert.Equal(2, Read(a));
+        Assert.Equal(1, Read(b));
+
+        store.Write(commit);
+        store.Publish(commit);
+        Assert.Equal(1, store.DurableOperations);
+        Assert.Equal(2, Read(a));
+        Assert.Equal(1, Read(b));
+
+        store.Commit();
+        Assert.Equal(store.FinishedOperations, store.DurableOperations);
+        Assert.Equal(2, Read(a));
+        journal.Checkpoint();
+        var home = new byte[sb.BlockSize];
+        device.Read(a * sb.BlockSize, home);
+        Assert.Equal(2, home[0]);
+        device.Read(c * sb.BlockSize, home);
+        Assert.Equal(0, home[0]);
+    }
+}
