@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The long runs that do not fit CI: every three-operation crash workload (about 200,000 recoveries) and 500
-# model-based sequences of up to 120 operations, on top of the usual suite.
+# The long runs that do not fit CI: every three-operation crash workload (about 200,000 recoveries), 500
+# model-based sequences of up to 120 operations on memory and 100 on each image-file and loop-device kind,
+# on top of the usual suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export VEXFS_EXHAUSTIVE=1 VEXFS_MODEL_TESTS=${VEXFS_MODEL_TESTS:-500} VEXFS_MODEL_OPS=${VEXFS_MODEL_OPS:-120}
+export VEXFS_EXHAUSTIVE=1 VEXFS_MODEL_TESTS=${VEXFS_MODEL_TESTS:-500} VEXFS_MODEL_OPS=${VEXFS_MODEL_OPS:-120} VEXFS_MODEL_DEVICE_TESTS=${VEXFS_MODEL_DEVICE_TESTS:-100}
 exec ./scripts/test.sh

@@ -17,7 +17,9 @@ namespace VexFs.Core.Tests;
 /// changes nothing. Flushes and unmounts are followed by a check that the image alone holds the model's state.
 /// </summary>
 /// <remarks>
-/// CI runs 30 sequences of 30 to 60 operations. <c>VEXFS_MODEL_TESTS</c> sets the number of sequences and
+/// CI runs 30 sequences of 30 to 60 operations on a memory device, and 10 of 20 to 40 on each of a buffered
+/// image file, an O_DIRECT one and a loop device (<c>VEXFS_MODEL_DEVICE_TESTS</c>, there checked by copying
+/// the device at every step). <c>VEXFS_MODEL_TESTS</c> sets the number of sequences and
 /// <c>VEXFS_MODEL_OPS</c> the most operations in one; <c>VEXFS_MODEL_SEED</c> replays one sequence. A failure
 /// prints its seed, the operations that ran and a shorter sequence that still fails.
 /// </remarks>
@@ -39,6 +41,22 @@ public sealed partial class ModelBasedTests
 
         var property = Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), (int seed) => RunSeed(seed, operations));
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(sequences), property);
+    }
+
+    [Theory]
+    [InlineData("image")]
+    [InlineData("image-direct")]
+    [InlineData("loop")]
+    public void Random_operation_sequences_match_the_model_on_image_files_and_loop_devices(string kind)
+    {
+        // Fewer and shorter sequences than on memory: the same runner, on the device kinds applications use.
+        var property = Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), (int seed) =>
+        {
+            using var kinds = new DeviceKinds();
+            using var device = kinds.Create(kind, 16L << 20);
+            RunSeed(seed, 40, device);
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(EnvironmentNumber("VEXFS_MODEL_DEVICE_TESTS", 10)), property);
     }
 
     [Fact]
@@ -166,7 +184,7 @@ public sealed partial class ModelBasedTests
         int.TryParse(Environment.GetEnvironmentVariable(name), out int value) && value > 0 ? value : fallback;
 
     /// <summary>Generates and runs the sequence of <paramref name="seed"/>; on a failure, shrinks it and throws.</summary>
-    private static void RunSeed(int seed, int maxOperations)
+    private static void RunSeed(int seed, int maxOperations, BlockDevice? device = null)
     {
         var random = new Random(seed);
         var options = new Reopen(
@@ -174,13 +192,13 @@ public sealed partial class ModelBasedTests
             CacheBytes: new[] { 0L, 16 << 10, 32 << 20 }[random.Next(3)]);
         int count = random.Next(Math.Max(1, maxOperations / 2), maxOperations + 1);
         var log = new List<Op>();
-        var failure = Run(log, options, out _, model => log.Count < count ? Generate(random, model) : null);
+        var failure = Run(log, options, out _, model => log.Count < count ? Generate(random, model) : null, device);
         if (failure is null)
         {
             return;
         }
 
-        var shortest = Shrink(log, options);
+        var shortest = device is null ? Shrink(log, options) : log;
         throw new ModelMismatchException(
             $"seed {seed}, {options}: {failure.Message}\n"
             + $"replay: VEXFS_MODEL_SEED={seed} VEXFS_MODEL_OPS={maxOperations} dotnet test -- --filter-class \"*ModelBasedTests\"\n"
@@ -220,10 +238,11 @@ public sealed partial class ModelBasedTests
     /// Runs <paramref name="ops"/> (and then those <paramref name="next"/> produces, appended to it) on a new
     /// filesystem; returns the first failure, or null.
     /// </summary>
-    private static ModelMismatchException? Run(IList<Op> ops, Reopen options, out int expectedErrors, Func<Model, Op?>? next = null)
+    private static ModelMismatchException? Run(IList<Op> ops, Reopen options, out int expectedErrors, Func<Model, Op?>? next = null, BlockDevice? on = null)
     {
         expectedErrors = 0;
-        using var device = new MemoryBlockDevice(16L << 20);
+        using var memory = on is null ? new MemoryBlockDevice(16L << 20) : null;
+        var device = on ?? memory!;
         Formatter.Format(device, new FormatOptions { BlockSize = 1024, JournalSize = 256 << 10 });
         var fs = VexFileSystem.Open(device, Options(options), leaveOpen: true);
         int step = -1;
@@ -286,9 +305,9 @@ public sealed partial class ModelBasedTests
     /// Checks the image as a power cut now would leave it (every write so far reached the device): it recovers,
     /// <paramref name="recovered"/> inspects it, it unmounts cleanly, and fsck finds nothing.
     /// </summary>
-    private static void CheckImage(MemoryBlockDevice device, Action<VexFileSystem>? recovered)
+    private static void CheckImage(BlockDevice device, Action<VexFileSystem>? recovered)
     {
-        using var image = device.Snapshot();
+        using var image = Snapshot(device);
         using (var fs = VexFileSystem.Open(image, leaveOpen: true))
         {
             recovered?.Invoke(fs);
@@ -298,8 +317,28 @@ public sealed partial class ModelBasedTests
         Assert.True(report.IsClean && report.Findings.Count == 0, $"fsck: {string.Join("; ", report.Findings)} {report.OperationalError}");
     }
 
+    /// <summary>The device's contents now, in a memory device of their own (a copy-on-write snapshot of a memory device).</summary>
+    private static MemoryBlockDevice Snapshot(BlockDevice device)
+    {
+        if (device is MemoryBlockDevice memory)
+        {
+            return memory.Snapshot();
+        }
+
+        var copy = new MemoryBlockDevice(device.Length);
+        var buffer = new byte[1 << 20];
+        for (long at = 0; at < device.Length; at += buffer.Length)
+        {
+            var piece = buffer.AsSpan(0, (int)Math.Min(buffer.Length, device.Length - at));
+            device.Read(at, piece);
+            copy.Write(at, piece);
+        }
+
+        return copy;
+    }
+
     /// <summary>Runs one operation; returns what it threw, or null.</summary>
-    private static Exception? Execute(ref VexFileSystem fs, MemoryBlockDevice device, Op op)
+    private static Exception? Execute(ref VexFileSystem fs, BlockDevice device, Op op)
     {
         try
         {
