@@ -110,7 +110,7 @@ internal sealed class JournalWriter
 
             if (batchBlocks + needed > _blocks - 1 - _used)
             {
-                Commit(batch);
+                CommitRun(batch);
                 batch.Clear();
                 batchBlocks = 0;
             }
@@ -119,16 +119,20 @@ internal sealed class JournalWriter
             batchBlocks += needed;
         }
 
-        Commit(batch);
+        CommitRun(batch);
     }
 
-    private void Commit(List<JournalTransaction> batch)
+    /// <summary>Commits a run of transactions that fits the journal (once checkpointed) with two barriers.</summary>
+    private void CommitRun(List<JournalTransaction> run)
     {
-        if (batch.Count > 0 && Place(batch) is { } commit)
+        if (run.Count == 0)
         {
-            Write(commit);
-            Complete(commit);
+            return;
         }
+
+        var commit = Place(run) ?? throw new InvalidOperationException($"A run of {run.Count} transactions was formed larger than the journal.");
+        Write(commit);
+        Complete(commit);
     }
 
     /// <summary>
