@@ -128,7 +128,7 @@ public sealed class ConcurrencyTests : IDisposable
     }
 
     [Fact]
-    public async Task Flushes_that_arrive_together_share_journal_commits()
+    public void Flushes_that_arrive_together_share_journal_commits()
     {
         // The same 80 create+flush pairs, from one thread and from four, on a device whose cache flushes take
         // 2 ms: a flush that finds its operation committed by another thread's flush costs no barrier.
@@ -142,17 +142,14 @@ public sealed class ConcurrencyTests : IDisposable
             using var device = new BlockDevices.FaultInjection.FaultInjectingDevice(crash, [slow], seed: 1);
             using var fs = VexFileSystem.Open(device, leaveOpen: true);
             long before = crash.FlushCount;
-            // Threads of their own: the thread pool starts with one per processor.
-            var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+            RunThreads(threads, t =>
             {
                 for (int i = 0; i < Threads * PerThread / threads; i++)
                 {
                     fs.CreateDirectory($"/t{t}-{i}");
                     fs.Flush();
                 }
-            })).ToList();
-            workers.ForEach(w => w.Start());
-            workers.ForEach(w => w.Join());
+            });
             long barriers = crash.FlushCount - before;
             using var durable = crash.DurableImage();
             using var after = VexFileSystem.Open(durable, leaveOpen: true);
@@ -160,9 +157,35 @@ public sealed class ConcurrencyTests : IDisposable
             return barriers;
         }
 
-        long alone = await Task.Run(() => Barriers(1), TestContext.Current.CancellationToken);
-        long together = await Task.Run(() => Barriers(Threads), TestContext.Current.CancellationToken);
+        long alone = Barriers(1);
+        long together = Barriers(Threads);
         Assert.True(together < alone * 2 / 3, $"{Threads} threads flushing needed {together} device flushes, one thread {alone}");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on <paramref name="count"/> threads of their own, all at once, and waits for
+    /// them: the thread pool starts with one thread per processor and adds more slowly, and other tests share it.
+    /// </summary>
+    internal static void RunThreads(int count, Action<int> body)
+    {
+        Exception? failure = null;
+        var threads = Enumerable.Range(0, count).Select(t => new Thread(() =>
+        {
+            try
+            {
+                body(t);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref failure, e, null);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        if (failure is not null)
+        {
+            throw new AggregateException(failure);
+        }
     }
 }
 
@@ -173,19 +196,19 @@ public sealed class ConcurrencyTests : IDisposable
 public sealed class ParallelDataTests
 {
     [Fact]
-    public async Task Data_of_writes_to_different_files_reaches_the_device_in_parallel()
+    public void Data_of_writes_to_different_files_reaches_the_device_in_parallel()
     {
         using var device = new OverlapCountingDevice(new MemoryBlockDevice(256L << 20));
         using var fs = VexFileSystem.Format(device, leaveOpen: true);
         var streams = Enumerable.Range(0, 4).Select(i => fs.OpenFile($"/f{i}", FileMode.CreateNew)).ToArray();
-        await Task.WhenAll(streams.Select((stream, i) => Task.Run(() =>
+        ConcurrencyTests.RunThreads(streams.Length, i =>
         {
             var chunk = Patterns.Random(256 << 10, seed: i);
             for (int n = 0; n < 16; n++)
             {
-                stream.Write(chunk);
+                streams[i].Write(chunk);
             }
-        }, TestContext.Current.CancellationToken)));
+        });
 
         Assert.True(device.MaxOverlap >= 2, $"at most {device.MaxOverlap} large writes overlapped");
         foreach (var (stream, i) in streams.Select((s, i) => (s, i)))
