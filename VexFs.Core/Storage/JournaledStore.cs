@@ -208,14 +208,14 @@ internal sealed class JournaledStore : IBlockStore
             return null;
         }
 
-        var commit = new SealedCommit(_pending.TakeAll(), _finishedOperations);
+        var transactions = _pending.TakeAll();
         foreach (var (block, data) in _finished)
         {
             _committing[block] = data;
         }
 
         _finished.Clear();
-        commit.Placed = Journal.Place(commit.Transactions);
+        var commit = new SealedCommit(transactions, _finishedOperations, Journal.Place(transactions));
         if (commit.Placed is null)
         {
             Journal.CommitAll(commit.Transactions);

@@ -3,11 +3,8 @@ using VexFs.Format.Journal;
 namespace VexFs.Core.Storage;
 
 /// <summary>
-/// The finished operations one commit makes durable: their compound transactions, their places in the
-/// journal (null when the journal could not take them at once and they were committed in runs), and how
-/// many operations had finished when they were taken.
+/// The finished operations one commit makes durable: their compound transactions, how many operations had
+/// finished when they were taken, and their places in the journal (null when the journal could not take them
+/// at once and they were committed in runs).
 /// </summary>
-internal sealed record SealedCommit(List<JournalTransaction> Transactions, long UpTo)
-{
-    public JournalCommit? Placed { get; set; }
-}
+internal sealed record SealedCommit(List<JournalTransaction> Transactions, long UpTo, JournalCommit? Placed);

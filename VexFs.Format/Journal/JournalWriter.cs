@@ -339,18 +339,24 @@ internal sealed class JournalWriter
 
     private Span<byte> Slot(byte[] staged, int index) => staged.AsSpan(index * _blockSize, _blockSize);
 
-    /// <summary>The position <paramref name="count"/> blocks after <paramref name="position"/>, wrapping past the header as <see cref="WriteRun"/> does.</summary>
+    /// <summary>The position <paramref name="count"/> blocks after <paramref name="position"/>, in the runs <see cref="WriteRun"/> writes.</summary>
     private long Advance(long position, int count)
     {
         while (count > 0)
         {
-            int run = (int)Math.Min(count, _blocks - position);
+            int run = RunFrom(position, count);
             count -= run;
-            position = position + run < _blocks ? position + run : 1;
+            position = After(position, run);
         }
 
         return position;
     }
+
+    /// <summary>How many of <paramref name="count"/> blocks fit from <paramref name="position"/> to the end of the journal.</summary>
+    private int RunFrom(long position, int count) => (int)Math.Min(count, _blocks - position);
+
+    /// <summary>The position after a run of <paramref name="run"/> blocks at <paramref name="position"/>: the log wraps past the header block.</summary>
+    private long After(long position, int run) => position + run < _blocks ? position + run : 1;
 
     /// <summary>Writes <paramref name="count"/> staged blocks from <paramref name="position"/> on, in at most two runs.</summary>
     private void WriteRun(byte[] staged, long position, int count)
@@ -358,10 +364,10 @@ internal sealed class JournalWriter
         int done = 0;
         while (done < count)
         {
-            int run = (int)Math.Min(count - done, _blocks - position);
+            int run = RunFrom(position, count - done);
             _device.Write((_start + position) * _blockSize, staged.AsSpan(done * _blockSize, run * _blockSize));
             done += run;
-            position = position + run < _blocks ? position + run : 1;
+            position = After(position, run);
         }
     }
 }
