@@ -93,12 +93,11 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             || (superblock.ReadOnlyCompatible & ~KnownFeatures.ReadOnlyCompatible) != 0;
         if (readOnly)
         {
-            if (superblock.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
-            {
-                throw new IOException("The filesystem needs journal recovery, which a read-only open cannot do; open it read-write or run fsck.vexfs.");
-            }
-
-            return new VexFileSystem(device, options, leaveOpen, superblock, journal: null);
+            // A read-only open writes nothing, so it replays the journal in memory only: it sees what a
+            // read-write open would (up to the first damaged transaction, or the home blocks alone when the
+            // journal cannot be read).
+            var view = ReplayedView.Of(device, superblock);
+            return new VexFileSystem(view, options, leaveOpen, SuperblockCopies.Read(view), journal: null);
         }
 
         var (journal, _) = JournalWriter.Recover(device, superblock.JournalStart, superblock.JournalBlocks, superblock.BlockSize, superblock.ChecksumSeed, superblock.Uuid, superblock.BlockCount);
@@ -300,16 +299,21 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
                         _editor.ReclaimOrphan(orphan);
                     }
 
-                    _editor.Allocator.UpdateSuperblock(sb => sb with
-                    {
-                        State = FileSystemState.Clean | (sb.State & FileSystemState.Errors),
-                        Incompatible = sb.Incompatible & ~IncompatibleFeatures.NeedsRecovery,
-                        WrittenNs = Now,
-                    });
+                    // The order makes every power cut recoverable: the last commit (the superblock still says
+                    // the journal needs recovery), the checkpoint (home blocks, barrier, journal reset, barrier),
+                    // and only then the clean superblock, which therefore never describes stale home blocks.
+                    _editor.Allocator.UpdateSuperblock(sb => sb with { WrittenNs = Now });
                     _editor.Allocator.WriteChanges();
                     _store.FinishOperation(_editor.Allocator.Freed);
                     _store.Commit();
                     _journal.Checkpoint();
+                    _editor.Allocator.UpdateSuperblock(sb => sb with
+                    {
+                        State = FileSystemState.Clean | (sb.State & FileSystemState.Errors),
+                        Incompatible = sb.Incompatible & ~IncompatibleFeatures.NeedsRecovery,
+                    });
+                    SuperblockCopies.WriteRecord(_device, _editor.Allocator.Superblock);
+                    _device.Flush();
                     _editor.Allocator.WriteBackups(_device);
                     _device.Flush();
                 }

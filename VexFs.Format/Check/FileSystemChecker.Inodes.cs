@@ -1,3 +1,4 @@
+using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Check;
@@ -209,6 +210,40 @@ public sealed partial class FileSystemChecker
         }
 
         Corruption.Check(inode.LinkCount > 0 || inode.Flags.HasFlag(InodeFlags.Orphan), tableBlock, $"inode {number}.links", "an inode in use with no links must be an orphan");
+    }
+
+    /// <summary>
+    /// Under repair, frees the files on the orphan list as the library's open after a crash does (a recovery
+    /// step like the journal's replay, not a finding). A list the editor cannot follow is left to pass 1.
+    /// </summary>
+    private void ReleaseOrphans()
+    {
+        if (!Repair || _sb.OrphanHead == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var editor = FileSystemEditor.Open(_device);
+            foreach (long orphan in editor.Orphans())
+            {
+                editor.ReclaimOrphan(orphan);
+            }
+
+            editor.Commit();
+        }
+        catch (InvalidFileSystemException)
+        {
+            return;
+        }
+        finally
+        {
+            _report.Modified = true;
+        }
+
+        _sb = TryReadSuperblock(Superblock.ByteOffset, out string? problem)
+            ?? throw new InvalidFileSystemException($"The superblock is invalid after freeing the orphans: {problem}");
     }
 
     private void CheckOrphans()

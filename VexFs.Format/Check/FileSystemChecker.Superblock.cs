@@ -89,52 +89,72 @@ public sealed partial class FileSystemChecker
         _report.Modified = true;
     }
 
-    private void CheckJournal()
+    /// <summary>
+    /// Replays the journal when it holds committed transactions (under -n, reports them), as the library's
+    /// open does; a committed transaction that does not verify ends the replay there, as in e2fsck. Returns
+    /// whether the journal held anything to replay.
+    /// </summary>
+    private bool CheckJournal()
     {
-        JournalHeader header;
+        bool needsRecovery = _sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery);
+        RecoveryPlan plan;
         try
         {
-            header = JournalHeader.Read(ReadBlock(_sb.JournalStart), _sb.JournalStart, _sb.ChecksumSeed, _sb.JournalBlocks, _sb.Uuid);
+            plan = JournalWriter.PlanRecovery(_device, _sb.JournalStart, _sb.JournalBlocks, _sb.BlockSize, _sb.ChecksumSeed, _sb.Uuid, _sb.BlockCount);
         }
         catch (InvalidFileSystemException e)
         {
-            bool fixedNow = Repair && !_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery);
-            if (fixedNow)
+            if (Repair)
             {
                 ResetJournal(1);
+                MarkRecovered();
             }
 
-            Found("journal", e.Message, fixedNow);
-            return;
+            Found("journal", needsRecovery ? $"{e.Message}; the journal cannot be replayed" : e.Message, Repair);
+            return needsRecovery;
         }
 
-        if (!_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
+        if (plan.Transactions == 0 && plan.Damage is null)
         {
-            return;
-        }
-
-        try
-        {
-            if (!Repair)
+            if (needsRecovery && Repair)
             {
-                var plan = RecoveryPlanner.Plan(header, (relative, buffer) => _device.Read((_sb.JournalStart + relative) * _sb.BlockSize, buffer), _sb.ChecksumSeed, _sb.BlockCount);
-                Found("journal", $"the journal holds {plan.Transactions} committed transactions that need replaying ({plan.Writes.Count} blocks)");
-                return;
+                MarkRecovered();
             }
 
-            JournalWriter.Recover(_device, _sb.JournalStart, _sb.JournalBlocks, _sb.BlockSize, _sb.ChecksumSeed, _sb.Uuid, _sb.BlockCount);
-            _report.Modified = true;
+            return false;
         }
-        catch (InvalidFileSystemException e)
+
+        string dropped = plan.Damage is null ? string.Empty : $"{plan.Damage}; the transactions from there on are dropped";
+        if (!Repair)
         {
-            Found("journal", $"the journal needs recovery but is corrupt: {e.Message}");
-            return;
+            Found("journal", $"the journal holds {plan.Transactions} committed transactions that need replaying ({plan.Writes.Count} blocks)");
+            if (plan.Damage is not null)
+            {
+                Found("journal", dropped);
+            }
+
+            return true;
+        }
+
+        JournalWriter.Recover(_device, _sb.JournalStart, _sb.JournalBlocks, _sb.BlockSize, _sb.ChecksumSeed, _sb.Uuid, _sb.BlockCount, dropDamaged: true);
+        _report.Modified = true;
+        if (plan.Damage is not null)
+        {
+            Found("journal", $"{dropped} (replayed the {plan.Transactions} before)", fixedNow: true);
         }
 
         var reloaded = TryReadSuperblock(Superblock.ByteOffset, out string? problem)
             ?? throw new InvalidFileSystemException($"The superblock is invalid after replaying the journal: {problem}");
-        _sb = reloaded with { Incompatible = reloaded.Incompatible & ~IncompatibleFeatures.NeedsRecovery };
+        _sb = reloaded;
         _geometry = new Geometry(_sb);
+        MarkRecovered();
+        return true;
+    }
+
+    /// <summary>Clears the superblock's needs-recovery flag once the journal holds nothing to replay.</summary>
+    private void MarkRecovered()
+    {
+        _sb = _sb with { Incompatible = _sb.Incompatible & ~IncompatibleFeatures.NeedsRecovery };
         WriteSuperblockCopy(0, _sb, null);
         _device.Flush();
     }

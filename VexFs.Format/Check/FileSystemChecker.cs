@@ -60,14 +60,19 @@ public sealed partial class FileSystemChecker
             return;
         }
 
-        if (_sb.State == FileSystemState.Clean && !_options.Force && !_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
+        // The journal comes first, whatever the superblock says: the library replays whatever it holds at
+        // every read-write open, so a check that skipped it would judge metadata the next open changes. A
+        // replay, a damaged journal or a superblock taken from a backup forces the full check.
+        bool markedClean = _sb.State == FileSystemState.Clean && !_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery);
+        bool replayed = CheckJournal();
+        if (markedClean && !replayed && !_options.Force && _report.Findings.Count == 0)
         {
             _report.SkippedClean = true;
             FillCounts();
             return;
         }
 
-        CheckJournal();
+        ReleaseOrphans();
         LoadDescriptors();
         _claims = new BlockClaims(_sb.BlockCount, _sb.BlocksPerGroup);
         ClaimMetadata();

@@ -62,12 +62,21 @@ internal sealed class JournalWriter
     /// Replays whatever the journal holds onto the home blocks (flushing them), resets the journal, and returns
     /// a writer positioned after it, with how many transactions were replayed.
     /// </summary>
-    public static (JournalWriter Writer, RecoveryPlan Plan) Recover(BlockDevice device, long start, long blocks, int blockSize, uint seed, Guid uuid, long homeBlockCount)
+    /// <remarks>
+    /// When a committed transaction does not verify, <c>dropDamaged</c> false refuses before writing anything;
+    /// true (fsck's choice, which then checks everything) replays the transactions before it and drops it and
+    /// the rest.
+    /// </remarks>
+    /// <exception cref="InvalidFileSystemException">The journal header is damaged, or (unless dropping) a committed transaction.</exception>
+    public static (JournalWriter Writer, RecoveryPlan Plan) Recover(BlockDevice device, long start, long blocks, int blockSize, uint seed, Guid uuid, long homeBlockCount, bool dropDamaged = false)
     {
+        var plan = PlanRecovery(device, start, blocks, blockSize, seed, uuid, homeBlockCount);
+        if (plan.Damage is not null && !dropDamaged)
+        {
+            throw new InvalidFileSystemException($"The journal is damaged ({plan.Damage}); nothing was written. fsck.vexfs -y replays the {plan.Transactions} transactions before the damage, drops the rest and checks the filesystem.");
+        }
+
         var buffer = new byte[blockSize];
-        device.Read(start * blockSize, buffer);
-        var header = JournalHeader.Read(buffer, start, seed, blocks, uuid);
-        var plan = RecoveryPlanner.Plan(header, (relative, b) => device.Read((start + relative) * blockSize, b), seed, homeBlockCount);
         foreach (var (home, journalBlock) in plan.Writes)
         {
             device.Read((start + journalBlock) * blockSize, buffer);
@@ -75,13 +84,23 @@ internal sealed class JournalWriter
         }
 
         var writer = new JournalWriter(device, start, blocks, blockSize, seed, uuid, homeBlockCount, plan.NextSequence, plan.NextStart);
-        if (plan.Writes.Count > 0 || plan.Transactions > 0)
+        if (plan.Writes.Count > 0 || plan.Transactions > 0 || plan.Damage is not null)
         {
             device.Flush();
             writer.WriteHeader();
         }
 
         return (writer, plan);
+    }
+
+    /// <summary>Plans a replay of the journal on <paramref name="device"/> without writing anything.</summary>
+    /// <exception cref="InvalidFileSystemException">The journal header is damaged.</exception>
+    public static RecoveryPlan PlanRecovery(BlockDevice device, long start, long blocks, int blockSize, uint seed, Guid uuid, long homeBlockCount)
+    {
+        var buffer = new byte[blockSize];
+        device.Read(start * blockSize, buffer);
+        var header = JournalHeader.Read(buffer, start, seed, blocks, uuid);
+        return RecoveryPlanner.Plan(header, (relative, b) => device.Read((start + relative) * blockSize, b), seed, homeBlockCount);
     }
 
     /// <summary>

@@ -12,7 +12,12 @@ internal delegate void JournalBlockReader(long relative, Span<byte> buffer);
 /// <param name="NextSequence">The sequence the next transaction gets.</param>
 /// <param name="NextStart">The journal block (relative) where the next transaction begins.</param>
 /// <param name="DiscardedTail">Whether an uncommitted or torn transaction was found at the end and ignored.</param>
-internal sealed record RecoveryPlan(IReadOnlyList<(long Home, long JournalBlock)> Writes, int Transactions, ulong NextSequence, long NextStart, bool DiscardedTail);
+/// <param name="Damage">
+/// What is wrong with the first committed transaction that does not verify, when one does not: the plan then
+/// replays the transactions before it only, and the next sequence skips past every sequence the journal may
+/// still hold, so that nothing of the dropped transactions is ever replayed later.
+/// </param>
+internal sealed record RecoveryPlan(IReadOnlyList<(long Home, long JournalBlock)> Writes, int Transactions, ulong NextSequence, long NextStart, bool DiscardedTail, string? Damage = null);
 
 /// <summary>
 /// Plans a journal replay without writing anything: a pure function of the journal's blocks.
@@ -20,8 +25,10 @@ internal sealed record RecoveryPlan(IReadOnlyList<(long Home, long JournalBlock)
 /// <remarks>
 /// Rules: a block without the record magic, or a record of another sequence, ends the log. A damaged record
 /// or data block ends the log too, as an uncommitted tail, unless an intact commit of the same transaction
-/// follows it: damage before a valid commit is corruption. A revoke in transaction T cancels the copies of
-/// its blocks in transactions up to T.
+/// follows it: damage before a valid commit is corruption, and so is a commit that does not match its
+/// transaction. Corruption ends the plan at the last transaction that verifies, as e2fsck does, and says what
+/// was dropped (<see cref="RecoveryPlan.Damage"/>). A revoke in transaction T cancels the copies of its
+/// blocks in transactions up to T.
 /// </remarks>
 internal static class RecoveryPlanner
 {
@@ -41,6 +48,7 @@ internal static class RecoveryPlanner
         int blocksInTransaction = 0;
         uint runningChecksum = 0;
         bool tail = false;
+        string? damage = null;
 
         while (scanned < header.Blocks - 1)
         {
@@ -49,8 +57,13 @@ internal static class RecoveryPlanner
             var record = JournalRecord.TryRead(buffer, seed, homeBlockCount, out uint recordChecksum);
             if (record is null || record.Sequence != sequence)
             {
-                tail = DamagedTail(record is null && JournalRecord.LooksLikeRecord(buffer), header, read, seed, homeBlockCount, sequence, Next(position, header.Blocks), header.Blocks - 1 - scanned, transactionStart)
-                    || blocksInTransaction > 0;
+                bool damagedRecord = record is null && JournalRecord.LooksLikeRecord(buffer);
+                if ((damagedRecord || blocksInTransaction > 0) && CommitFollows(read, blockSize, seed, homeBlockCount, sequence, Next(position, header.Blocks), header.Blocks - 1 - scanned, header.Blocks))
+                {
+                    damage = $"journal transaction {sequence}: a record is damaged but the transaction committed";
+                }
+
+                tail = damagedRecord || blocksInTransaction > 0;
                 break;
             }
 
@@ -58,8 +71,14 @@ internal static class RecoveryPlanner
             position = Next(position, header.Blocks);
             if (record.Type == JournalRecordType.Commit)
             {
-                Corruption.Check(record.TransactionBlocks == blocksInTransaction, header.Start, $"journal transaction {sequence}.blocks", $"the commit counts {record.TransactionBlocks} blocks, the log holds {blocksInTransaction}");
-                Corruption.Check(record.TransactionChecksum == runningChecksum, header.Start, $"journal transaction {sequence}.checksum", "the commit does not match the transaction's blocks");
+                damage = record.TransactionBlocks != blocksInTransaction ? $"journal transaction {sequence}: the commit counts {record.TransactionBlocks} blocks, the log holds {blocksInTransaction}"
+                    : record.TransactionChecksum != runningChecksum ? $"journal transaction {sequence}: the commit does not match the transaction's blocks"
+                    : null;
+                if (damage is not null)
+                {
+                    break;
+                }
+
                 foreach (long home in transactionRevokes)
                 {
                     revokedUpTo[home] = sequence;
@@ -114,7 +133,11 @@ internal static class RecoveryPlanner
             if (damaged)
             {
                 tail = true;
-                Corruption.Check(!CommitFollows(read, blockSize, seed, homeBlockCount, sequence, Next(position, header.Blocks), header.Blocks - 1 - scanned, header.Blocks), header.Start, $"journal transaction {sequence}", "a data block is damaged but the transaction committed");
+                if (CommitFollows(read, blockSize, seed, homeBlockCount, sequence, Next(position, header.Blocks), header.Blocks - 1 - scanned, header.Blocks))
+                {
+                    damage = $"journal transaction {sequence}: a data block is damaged but the transaction committed";
+                }
+
                 break;
             }
         }
@@ -124,7 +147,10 @@ internal static class RecoveryPlanner
             .OrderBy(kv => kv.Value.Sequence).ThenBy(kv => kv.Value.JournalBlock)
             .Select(kv => (kv.Key, kv.Value.JournalBlock))
             .ToList();
-        return new RecoveryPlan(writes, committed, sequence, transactionStart, tail);
+        // After damage, the journal may hold records of this sequence and of a few after it: the next
+        // transaction's sequence passes them all (the journal cannot hold more transactions than blocks).
+        ulong next = damage is null ? sequence : sequence + (ulong)header.Blocks;
+        return new RecoveryPlan(writes, committed, next, transactionStart, tail || damage is not null, damage);
     }
 
     /// <summary>Folds one block's checksum into a transaction's running checksum.</summary>
@@ -137,17 +163,6 @@ internal static class RecoveryPlanner
 
     /// <summary>The journal block after <paramref name="position"/>, wrapping past the header.</summary>
     public static long Next(long position, long journalBlocks) => position + 1 < journalBlocks ? position + 1 : 1;
-
-    private static bool DamagedTail(bool damagedRecord, JournalHeader header, JournalBlockReader read, uint seed, long homeBlockCount, ulong sequence, long from, long remaining, long transactionStart)
-    {
-        if (!damagedRecord)
-        {
-            return false;
-        }
-
-        Corruption.Check(!CommitFollows(read, header.BlockSize, seed, homeBlockCount, sequence, from, remaining, header.Blocks), transactionStart, $"journal transaction {sequence}", "a record is damaged but the transaction committed");
-        return true;
-    }
 
     private static bool CommitFollows(JournalBlockReader read, int blockSize, uint seed, long homeBlockCount, ulong sequence, long from, long remaining, long journalBlocks)
     {

@@ -211,6 +211,21 @@ public sealed class ExhaustiveCrashTests
     {
         try
         {
+            if (CrashOracle.FsckFirst(image, out var repaired) is { } problem)
+            {
+                repaired.Dispose();
+                return problem;
+            }
+
+            using (repaired)
+            using (var fs = VexFileSystem.Open(repaired, leaveOpen: true))
+            {
+                if (!IsAllowed(Tree.Read(fs), allowed, inFlight))
+                {
+                    return "after fsck -y -f, a state no prefix allows";
+                }
+            }
+
             Tree recovered;
             using (var fs = VexFileSystem.Open(image, leaveOpen: true))
             {

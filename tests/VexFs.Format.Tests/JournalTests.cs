@@ -83,12 +83,29 @@ public sealed class JournalTests
     }
 
     [Fact]
-    public void Damage_before_a_valid_commit_is_corruption()
+    public void Damage_before_a_valid_commit_is_corruption_that_ends_the_replay_there()
     {
         var journal = new TestJournal(64);
-        journal.Transaction((100, 1), (101, 2));
+        journal.Transaction((100, 1));
+        journal.Transaction((100, 2), (101, 2));
+        journal.Transaction((102, 3));
         journal.Damage(journal.LastCommit - 1);
-        Assert.Throws<InvalidFileSystemException>(() => journal.Plan());
+        var plan = journal.Plan();
+        Assert.Contains("journal transaction 3", plan.Damage);
+        Assert.Equal(2, plan.Transactions);
+        Assert.Equal(new (long, byte)[] { (100, 2), (101, 2) }, plan.Writes.Select(w => (w.Home, journal.Fill(w.JournalBlock))).Order());
+
+        // Opening refuses it and writes nothing; recovery that drops the damage replays what verifies, and the
+        // journal it leaves never brings the dropped transaction back.
+        Assert.Throws<InvalidFileSystemException>(() => journal.Recover());
+        Assert.Equal(0, journal.Home(100));
+        var (_, recovered) = journal.Recover(dropDamaged: true);
+        Assert.Equal(2, recovered.Transactions);
+        Assert.Equal((2, 2, 0), (journal.Home(100), journal.Home(101), journal.Home(102)));
+        var after = journal.Plan();
+        Assert.Null(after.Damage);
+        Assert.Equal(0, after.Transactions);
+        Assert.True(after.NextSequence >= 3 + 64, $"next sequence {after.NextSequence}");
     }
 
     [Fact]
@@ -180,9 +197,9 @@ public sealed class JournalTests
             return RecoveryPlanner.Plan(header, (relative, buffer) => _device.Read((Start + relative) * BlockSize, buffer), Seed, Homes);
         }
 
-        public (JournalWriter Writer, RecoveryPlan Plan) Recover()
+        public (JournalWriter Writer, RecoveryPlan Plan) Recover(bool dropDamaged = false)
         {
-            var result = JournalWriter.Recover(_device, Start, _blocks, BlockSize, Seed, Uuid, Homes);
+            var result = JournalWriter.Recover(_device, Start, _blocks, BlockSize, Seed, Uuid, Homes, dropDamaged);
             _writer = result.Writer;
             return result;
         }
