@@ -1,4 +1,5 @@
 using VexFs.Format.Editing;
+using VexFs.Format.Journal;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Check;
@@ -213,8 +214,9 @@ public sealed partial class FileSystemChecker
     }
 
     /// <summary>
-    /// Under repair, frees the files on the orphan list as the library's open after a crash does (a recovery
-    /// step like the journal's replay, not a finding). A list the editor cannot follow is left to pass 1.
+    /// Under repair, frees the files on the orphan list as the library's open after a crash does: a recovery
+    /// step like the journal's replay, not a finding, and committed through the journal, so that a power cut
+    /// while it runs leaves the list or its release whole. A list the editor cannot follow is left to pass 1.
     /// </summary>
     private void ReleaseOrphans()
     {
@@ -223,25 +225,41 @@ public sealed partial class FileSystemChecker
             return;
         }
 
+        var staged = new StagedBlockStore(_device, _sb.BlockSize);
         try
         {
-            var editor = FileSystemEditor.Open(_device);
+            var editor = new FileSystemEditor(staged, new DeviceBlockStore(_device, _sb.BlockSize), _sb, device: null);
             foreach (long orphan in editor.Orphans())
             {
                 editor.ReclaimOrphan(orphan);
             }
 
-            editor.Commit();
+            editor.Allocator.WriteChanges();
         }
         catch (InvalidFileSystemException)
         {
             return;
         }
-        finally
+
+        var (journal, _) = JournalWriter.Recover(_device, _sb.JournalStart, _sb.JournalBlocks, _sb.BlockSize, _sb.ChecksumSeed, _sb.Uuid, _sb.BlockCount);
+        var blocks = staged.Staged.Select(kv => new JournaledBlock(kv.Key, kv.Value)).ToList();
+        if (!journal.Fits(blocks.Count, 0))
         {
-            _report.Modified = true;
+            // Larger than the journal: in place, as the rest of a repair is.
+            foreach (var block in blocks)
+            {
+                WriteBlock(block.Home, block.Data.Span);
+            }
+
+            _device.Flush();
+        }
+        else
+        {
+            journal.Commit(blocks, [], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
+            journal.Checkpoint();
         }
 
+        _report.Modified = true;
         _sb = TryReadSuperblock(Superblock.ByteOffset, out string? problem)
             ?? throw new InvalidFileSystemException($"The superblock is invalid after freeing the orphans: {problem}");
     }
