@@ -1,3 +1,4 @@
+using VexFs.Format;
 using VexFs.Format.Records;
 
 namespace VexFs.Core;
@@ -7,7 +8,7 @@ public sealed partial class VexFileSystem
 {
     /// <summary>
     /// Creates a directory and any missing parents (each its own operation, as mkdir -p does); an existing
-    /// directory is fine.
+    /// directory is fine, and '.' and '..' step as they do in a path.
     /// </summary>
     public void CreateDirectory(string path)
     {
@@ -15,6 +16,14 @@ public sealed partial class VexFileSystem
         for (int depth = 1; depth <= parts.Length; depth++)
         {
             string prefix = "/" + string.Join('/', parts[..depth]);
+            if (parts[depth - 1] is "." or "..")
+            {
+                // Nothing to create: the directory it steps to exists (or the next step says why not).
+                Query(editor => Resolve(editor, prefix));
+                continue;
+            }
+
+            bool last = depth == parts.Length;
             Mutate(editor =>
             {
                 var (parent, name) = ResolveParent(editor, prefix);
@@ -25,7 +34,9 @@ public sealed partial class VexFileSystem
                 }
                 else if (entry.Value.Type != UnixFileType.Directory)
                 {
-                    throw new IOException($"'{prefix}' in '{path}' exists and is not a directory.");
+                    throw last
+                        ? new VexFsException(VexErrorKind.AlreadyExists, $"'{path}' exists and is not a directory.")
+                        : new DirectoryNotFoundException($"'{prefix}' in '{path}' is not a directory.").With(VexErrorKind.NotADirectory);
                 }
             });
         }
@@ -58,7 +69,7 @@ public sealed partial class VexFileSystem
             long number = Resolve(editor, path);
             return editor.ReadInode(number).Mode.Type() == UnixFileType.Directory
                 ? number
-                : throw new DirectoryNotFoundException($"'{path}' is not a directory.");
+                : throw new DirectoryNotFoundException($"'{path}' is not a directory.").With(VexErrorKind.NotADirectory);
         });
         return EntryPages(directory);
     }
@@ -106,7 +117,7 @@ public sealed partial class VexFileSystem
         var entry = editor.Lookup(parent, name) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
         if (entry.Type == UnixFileType.Directory)
         {
-            throw new IOException($"'{path}' is a directory; use DeleteDirectory.");
+            throw new VexFsException(VexErrorKind.IsADirectory, $"'{path}' is a directory; use DeleteDirectory.");
         }
 
         editor.Unlink(parent, name);
@@ -138,7 +149,7 @@ public sealed partial class VexFileSystem
             var entry = editor.Lookup(parent, name) ?? throw new DirectoryNotFoundException($"'{path}' does not exist.");
             if (entry.Type != UnixFileType.Directory)
             {
-                throw new IOException($"'{path}' is not a directory.");
+                throw new VexFsException(VexErrorKind.NotADirectory, $"'{path}' is not a directory.");
             }
 
             editor.Unlink(parent, name);
@@ -161,7 +172,7 @@ public sealed partial class VexFileSystem
 
         if (!overwrite && editor.Lookup(toParent, toName) is { } existing && !(fromParent == toParent && fromName == toName))
         {
-            throw new IOException($"'{destination}' already exists.");
+            throw new VexFsException(VexErrorKind.AlreadyExists, $"'{destination}' already exists.");
         }
 
         editor.Rename(fromParent, fromName, toParent, toName);

@@ -1,3 +1,4 @@
+using VexFs.Format;
 using VexFs.Format.Directories;
 using VexFs.Format.Editing;
 using VexFs.Format.Records;
@@ -20,7 +21,7 @@ public sealed partial class VexFileSystem
         {
             if (part is not "." and not ".." && DirectoryNames.Problem(part) is { } problem)
             {
-                throw new ArgumentException($"Invalid path '{path}': {problem}.", nameof(path));
+                throw new ArgumentException($"Invalid path '{path}': {problem}.", nameof(path)).With(DirectoryNames.KindOf(part));
             }
         }
 
@@ -35,6 +36,13 @@ public sealed partial class VexFileSystem
         bool isDirectory = true;
         foreach (string part in Split(path))
         {
+            // The entry that led here says whether this is a directory (the root always is); '.' and '..'
+            // step only from a directory, as in any path.
+            if (!isDirectory)
+            {
+                throw new DirectoryNotFoundException($"A component of '{path}' is not a directory.").With(VexErrorKind.NotADirectory);
+            }
+
             if (part == ".")
             {
                 continue;
@@ -50,12 +58,6 @@ public sealed partial class VexFileSystem
 
                 isDirectory = types[^1];
                 continue;
-            }
-
-            // The entry that led here says whether this is a directory (the root always is).
-            if (!isDirectory)
-            {
-                throw new DirectoryNotFoundException($"A component of '{path}' is not a directory.");
             }
 
             var entry = editor.Lookup(stack[^1], part) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
@@ -89,7 +91,7 @@ public sealed partial class VexFileSystem
 
         if (editor.ReadInode(parent).Mode.Type() != UnixFileType.Directory)
         {
-            throw new DirectoryNotFoundException($"The parent of '{path}' is not a directory.");
+            throw new DirectoryNotFoundException($"The parent of '{path}' is not a directory.").With(VexErrorKind.NotADirectory);
         }
 
         return (parent, parts[^1]);

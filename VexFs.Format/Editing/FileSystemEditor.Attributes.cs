@@ -1,4 +1,5 @@
 using System.Text;
+using VexFs.Format.Directories;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Editing;
@@ -63,7 +64,7 @@ internal sealed partial class FileSystemEditor
         ValidateXattrName(name);
         if (value is { Length: > MaxXattrValueBytes })
         {
-            throw new ArgumentException($"An attribute value is at most {MaxXattrValueBytes} bytes; '{name}' has {value.Length}.", nameof(value));
+            throw new ArgumentException($"An attribute value is at most {MaxXattrValueBytes} bytes; '{name}' has {value.Length}.", nameof(value)).With(VexErrorKind.Range);
         }
 
         var all = ReadXattrs(number);
@@ -82,14 +83,22 @@ internal sealed partial class FileSystemEditor
         WriteXattrs(number, all);
     }
 
-    /// <summary>Checks an attribute name: 1 to 255 bytes of UTF-8 without NUL.</summary>
+    /// <summary>
+    /// Checks an attribute name: 1 to 255 bytes of valid UTF-8 without NUL (a longer one is refused as
+    /// <see cref="VexErrorKind.Range"/>, as setxattr(2) does).
+    /// </summary>
     public static void ValidateXattrName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        int bytes = Encoding.UTF8.GetByteCount(name);
-        if (bytes is 0 or > XattrEntries.MaxNameBytes || name.Contains('\0', StringComparison.Ordinal))
+        if (name.Length == 0 || name.Contains('\0', StringComparison.Ordinal) || !Utf8Text.IsValid(name))
         {
-            throw new ArgumentException($"An attribute name is 1 to {XattrEntries.MaxNameBytes} bytes of UTF-8 without NUL; '{name}' is {bytes} bytes.", nameof(name));
+            throw new ArgumentException($"An attribute name is 1 to {XattrEntries.MaxNameBytes} bytes of valid UTF-8 without NUL; '{name}' is not.", nameof(name));
+        }
+
+        int bytes = Encoding.UTF8.GetByteCount(name);
+        if (bytes > XattrEntries.MaxNameBytes)
+        {
+            throw new ArgumentException($"An attribute name is at most {XattrEntries.MaxNameBytes} bytes of UTF-8; '{name}' has {bytes}.", nameof(name)).With(VexErrorKind.Range);
         }
     }
 
@@ -113,7 +122,7 @@ internal sealed partial class FileSystemEditor
 
         if (size > XattrBlock.Capacity(_store.BlockSize))
         {
-            throw new IOException($"The extended attributes of inode {number} would take {size} bytes; one attribute block holds {XattrBlock.Capacity(_store.BlockSize)}.");
+            throw new VexFsException(VexErrorKind.NoSpace, $"The extended attributes of inode {number} would take {size} bytes; one attribute block holds {XattrBlock.Capacity(_store.BlockSize)}.");
         }
 
         long block = inode.XattrBlock;
