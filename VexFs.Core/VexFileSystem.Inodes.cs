@@ -27,6 +27,7 @@ public sealed partial class VexFileSystem
     /// <exception cref="FileNotFoundException">There is no such entry.</exception>
     public VexFileInfo Lookup(long directory, string name) => Query(editor =>
     {
+        DirectoryNames.Validate(name, nameof(name));
         RequireDirectory(editor, directory);
         var entry = editor.Lookup(directory, name) ?? throw new FileNotFoundException($"'{name}' does not exist in directory {directory}.", name);
         return Describe(editor, entry.Inode);
@@ -52,6 +53,7 @@ public sealed partial class VexFileSystem
         {
             RequireDirectory(editor, directory);
             var page = new List<VexDirectoryEntry>(Math.Min(maxEntries, 4096));
+
             ReadPage(editor, directory, cookie, maxEntries, (entry, next) => page.Add(new VexDirectoryEntry(entry.Name, entry.Type, entry.Inode, next)));
             return (IReadOnlyList<VexDirectoryEntry>)page;
         });
@@ -64,6 +66,12 @@ public sealed partial class VexFileSystem
     /// </summary>
     private static long ReadPage(FileSystemEditor editor, long directory, long cookie, int maxEntries, Action<DirectoryEntry, long> take)
     {
+        if (cookie >= EndCookie)
+        {
+            // At or past the cookie after the largest hash: the listing is over (shifting it would wrap to 0).
+            return cookie;
+        }
+
         int taken = 0;
         long last = -1;
         foreach (var entry in editor.List(directory, (ulong)cookie << CookieShift))
@@ -117,6 +125,7 @@ public sealed partial class VexFileSystem
     /// <summary>Removes the non-directory entry <paramref name="name"/> of <paramref name="directory"/>.</summary>
     public void Unlink(long directory, string name) => Mutate(editor =>
     {
+        DirectoryNames.Validate(name, nameof(name));
         var entry = RequireEntry(editor, directory, name);
         if (entry.Type == UnixFileType.Directory)
         {
@@ -129,6 +138,7 @@ public sealed partial class VexFileSystem
     /// <summary>Removes the empty directory <paramref name="name"/> of <paramref name="directory"/>.</summary>
     public void RemoveDirectory(long directory, string name) => Mutate(editor =>
     {
+        DirectoryNames.Validate(name, nameof(name));
         if (RequireEntry(editor, directory, name).Type != UnixFileType.Directory)
         {
             throw new VexFsException(VexErrorKind.NotADirectory, $"'{name}' is not a directory.");
@@ -143,6 +153,8 @@ public sealed partial class VexFileSystem
     /// </summary>
     public void Rename(long directory, string name, long newDirectory, string newName, bool overwrite = true) => Mutate(editor =>
     {
+        DirectoryNames.Validate(name, nameof(name));
+        DirectoryNames.Validate(newName, nameof(newName));
         RequireEntry(editor, directory, name);
         RequireDirectory(editor, newDirectory);
         if (!overwrite && editor.Lookup(newDirectory, newName) is not null && !(directory == newDirectory && name == newName))
@@ -196,18 +208,12 @@ public sealed partial class VexFileSystem
 
     private const int CookieShift = 2;
 
+    /// <summary>The cookie after an entry whose hash is the largest: every cookie past it lists nothing.</summary>
+    private const long EndCookie = (long)(ulong.MaxValue >> CookieShift) + 1;
+
     private static VexFileInfo Describe(FileSystemEditor editor, long number)
     {
-        if (number < 1 || number > editor.Superblock.InodeCount)
-        {
-            throw new FileNotFoundException($"There is no inode {number}.");
-        }
-
-        var inode = editor.ReadInode(number);
-        if (inode.IsFree)
-        {
-            throw new FileNotFoundException($"Inode {number} is not in use.");
-        }
+        var inode = editor.TryReadInUse(number) ?? throw new FileNotFoundException($"Inode {number} does not exist or is not in use.");
 
         return new VexFileInfo(
             number,

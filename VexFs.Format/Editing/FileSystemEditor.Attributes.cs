@@ -138,14 +138,21 @@ internal sealed partial class FileSystemEditor
         _inodes.Write(number, inode with { InlineXattrs = [], ChangeTimeNs = Now });
     }
 
-    private Inode RequireInUse(long number)
+    private Inode RequireInUse(long number) =>
+        TryReadInUse(number) ?? throw new FileNotFoundException($"Inode {number} does not exist or is not in use.");
+
+    /// <summary>
+    /// Inode <paramref name="number"/> when it is in use; null when the number is out of range, lies in the
+    /// never-initialised part of its group's table, or is free. For numbers a caller gives.
+    /// </summary>
+    public Inode? TryReadInUse(long number)
     {
-        if (number < 1 || number > Superblock.InodeCount)
+        if (number < 1 || number > Superblock.InodeCount || !_allocator.IsInitialised(number))
         {
-            throw new FileNotFoundException($"There is no inode {number}.");
+            return null;
         }
 
         var inode = _inodes.Read(number);
-        return inode.IsFree ? throw new FileNotFoundException($"Inode {number} is not in use.") : inode;
+        return inode.IsFree ? null : inode;
     }
 }
