@@ -138,6 +138,67 @@ public sealed class EntryPointTests
         device.Dispose();
     }
 
+    [Fact]
+    public void Every_change_on_a_read_only_open_is_refused_as_read_only_and_reads_work()
+    {
+        using var device = new MemoryBlockDevice(32L << 20);
+        Dictionary<UnixFileType, long> inodes;
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            inodes = Populate(fs);
+        }
+
+        using var image = device.Snapshot();
+        using (var fs = VexFileSystem.Open(device, new VexFileSystemOptions { ReadOnly = true }, leaveOpen: true))
+        {
+            long root = fs.RootInode;
+            long file = inodes[UnixFileType.RegularFile];
+            var before = Snapshot(fs);
+            var changes = new (string What, Action Call)[]
+            {
+                ("CreateFile", () => fs.CreateFile(root, "new")),
+                ("CreateDirectory", () => fs.CreateDirectory(root, "new")),
+                ("CreateDirectory by path", () => fs.CreateDirectory("/new/deeper")),
+                ("CreateSymbolicLink", () => fs.CreateSymbolicLink(root, "new", "t")),
+                ("CreateSymbolicLink by path", () => fs.CreateSymbolicLink("/new", "t")),
+                ("CreateSpecialFile", () => fs.CreateSpecialFile(root, "new", UnixFileType.Fifo)),
+                ("CreateHardLink", () => fs.CreateHardLink(root, "new", file)),
+                ("CreateHardLink by path", () => fs.CreateHardLink("/new", "/RegularFile")),
+                ("Unlink", () => fs.Unlink(root, "RegularFile")),
+                ("Delete", () => fs.Delete("/RegularFile")),
+                ("RemoveDirectory", () => fs.RemoveDirectory(root, "empty")),
+                ("DeleteDirectory", () => fs.DeleteDirectory("/Directory", recursive: true)),
+                ("Rename", () => fs.Rename(root, "RegularFile", root, "new")),
+                ("Move", () => fs.Move("/RegularFile", "/new")),
+                ("SetInfo", () => fs.SetInfo(file, new VexInfoChange { Uid = 7 })),
+                ("SetInfo by path", () => fs.SetInfo("/RegularFile", new VexInfoChange { Uid = 7 })),
+                ("SetXattr", () => fs.SetXattr(file, "user.new", [1])),
+                ("RemoveXattr", () => fs.RemoveXattr("/RegularFile", "user.tag")),
+                ("Write", () => fs.Write(file, 0, "x"u8)),
+                ("SetLength", () => fs.SetLength(file, 0)),
+                ("Allocate", () => fs.Allocate(file, 0, 4096)),
+                ("OpenFile CreateNew", () => fs.OpenFile("/new", FileMode.CreateNew)),
+                ("OpenFile Truncate", () => fs.OpenFile("/RegularFile", FileMode.Truncate)),
+            };
+            foreach (var (what, call) in changes)
+            {
+                var e = Assert.ThrowsAny<Exception>(call);
+                Assert.True(VexErrors.KindOf(e) == VexErrorKind.ReadOnly, $"{what}: {e.GetType().Name} ({VexErrors.KindOf(e)}): {e.Message}");
+            }
+
+            Assert.Null(Difference(before, Snapshot(fs)));
+        }
+
+        var mine = new byte[1 << 20];
+        var theirs = new byte[1 << 20];
+        for (long at = 0; at < device.Length; at += mine.Length)
+        {
+            device.Read(at, mine);
+            image.Read(at, theirs);
+            Assert.True(mine.AsSpan().SequenceEqual(theirs), $"a read-only open wrote to the device near byte {at}");
+        }
+    }
+
     /// <summary>One inode of every kind under the root, named after its kind, a file in the directory, an attribute on each.</summary>
     private static Dictionary<UnixFileType, long> Populate(VexFileSystem fs)
     {
