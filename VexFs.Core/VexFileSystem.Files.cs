@@ -101,6 +101,12 @@ public sealed partial class VexFileSystem
         int length = data.Length;
         if (length == 0)
         {
+            // Nothing to write, as with pwrite of 0 bytes; but only to a regular file that exists.
+            Query(editor =>
+            {
+                RequireRegularFile(Describe(editor, inode).Type, $"Inode {inode}");
+                return 0;
+            });
             return;
         }
 

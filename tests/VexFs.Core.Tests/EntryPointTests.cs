@@ -275,6 +275,7 @@ public sealed class EntryPointTests
             Case("Read", dataKind, () => fs.Read(inode, 0, new byte[10]));
             Case("Write", dataKind, () => fs.Write(inode, 0, "x"u8));
             Case("Write far", dataKind, () => fs.Write(inode, 8192, "x"u8));
+            Case("Write nothing", dataKind, () => fs.Write(inode, 0, []));
             Case("SetLength 0", dataKind, () => fs.SetLength(inode, 0));
             Case("SetLength 100000", dataKind, () => fs.SetLength(inode, 100_000));
             Case("Allocate", dataKind, () => fs.Allocate(inode, 0, 4096));
@@ -329,6 +330,7 @@ public sealed class EntryPointTests
         Case("OpenFile", notFound, () => fs.OpenFile(inode, FileAccess.Read));
         Case("Read", notFound, () => fs.Read(inode, 0, new byte[10]));
         Case("Write", notFound, () => fs.Write(inode, 0, "x"u8));
+        Case("Write nothing", notFound, () => fs.Write(inode, 0, []));
         Case("SetLength", notFound, () => fs.SetLength(inode, 0));
         Case("Allocate", notFound, () => fs.Allocate(inode, 0, 4096));
         Case("ReadLink", notFound, () => fs.ReadLink(inode));
