@@ -46,6 +46,10 @@ public sealed partial class VexFileSystem
             {
                 RequireRegularFile(existing.Type, $"'{path}'");
             }
+            else if (NamesDirectory(path))
+            {
+                throw new UnauthorizedAccessException($"'{path}' ends in '/', which names a directory, not a file.").With(VexErrorKind.IsADirectory);
+            }
 
             switch (mode)
             {

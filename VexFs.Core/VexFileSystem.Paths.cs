@@ -5,9 +5,12 @@ using VexFs.Format.Records;
 
 namespace VexFs.Core;
 
-/// <summary>Paths: '/'-separated, absolute, UTF-8 names of 1 to 255 bytes.</summary>
+/// <summary>Paths: '/'-separated, absolute, UTF-8 names of 1 to 255 bytes; a trailing '/' names a directory.</summary>
 public sealed partial class VexFileSystem
 {
+    /// <summary>Whether <paramref name="path"/> ends in '/' after a name, and so must name a directory.</summary>
+    private static bool NamesDirectory(string path) => path.Length > 1 && path.EndsWith('/');
+
     private static string[] Split(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -66,6 +69,11 @@ public sealed partial class VexFileSystem
             isDirectory = types[^1];
         }
 
+        if (!isDirectory && NamesDirectory(path))
+        {
+            throw new DirectoryNotFoundException($"'{path}' ends in '/' but is not a directory.").With(VexErrorKind.NotADirectory);
+        }
+
         return stack[^1];
     }
 
@@ -92,6 +100,11 @@ public sealed partial class VexFileSystem
         if (editor.ReadInode(parent).Mode.Type() != UnixFileType.Directory)
         {
             throw new DirectoryNotFoundException($"The parent of '{path}' is not a directory.").With(VexErrorKind.NotADirectory);
+        }
+
+        if (NamesDirectory(path) && editor.Lookup(parent, parts[^1]) is { Type: not UnixFileType.Directory })
+        {
+            throw new DirectoryNotFoundException($"'{path}' ends in '/' but is not a directory.").With(VexErrorKind.NotADirectory);
         }
 
         return (parent, parts[^1]);

@@ -33,6 +33,23 @@ public sealed class PathEdgeTests
     }
 
     [Fact]
+    public void A_trailing_slash_names_a_directory_only()
+    {
+        using var fs = VexFileSystem.Format(new MemoryBlockDevice(16L << 20));
+        fs.OpenFile("/f", FileMode.CreateNew).Dispose();
+        fs.CreateDirectory("/d/");
+        Assert.Equal(fs.GetInfo("/d").Inode, fs.GetInfo("/d/").Inode);
+        Refusals.AssertKind(VexErrorKind.NotADirectory, () => fs.GetInfo("/f/"));
+        Refusals.AssertKind(VexErrorKind.NotADirectory, () => fs.OpenFile("/f/", FileMode.Open));
+        Refusals.AssertKind(VexErrorKind.NotADirectory, () => fs.Delete("/f/"));
+        Refusals.AssertKind(VexErrorKind.NotADirectory, () => fs.Move("/f/", "/g"));
+        Refusals.AssertKind(VexErrorKind.IsADirectory, () => fs.OpenFile("/new/", FileMode.CreateNew));
+        Assert.False(fs.Exists("/f/"));
+        fs.Move("/d/", "/e/");
+        Assert.Equal(["e", "f", "lost+found"], fs.EnumerateEntries("/").Select(e => e.Name).Order());
+    }
+
+    [Fact]
     public void Symbolic_link_targets_that_are_empty_hold_nul_or_pass_path_max_are_refused()
     {
         var device = new MemoryBlockDevice(16L << 20);
