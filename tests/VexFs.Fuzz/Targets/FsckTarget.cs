@@ -1,0 +1,17 @@
+using VexFs.Format.Check;
+
+namespace VexFs.Fuzz.Targets;
+
+/// <summary>fsck over a fuzzed small image: a read-only check, a repair, and a check of the repaired image.</summary>
+internal static class FsckTarget
+{
+    public static void Run(byte[] input)
+    {
+        var device = SparseImage.Decode(input);
+        FileSystemChecker.Check(device.Snapshot(readOnly: true), new CheckOptions { Force = true });
+        FileSystemChecker.Check(device, new CheckOptions { Force = true, Repair = true });
+        FileSystemChecker.Check(device, new CheckOptions { Force = true });
+    }
+
+    public static IEnumerable<byte[]> Seeds() => [SparseImage.Encode(SampleImage.Clean), SparseImage.Encode(SampleImage.NeedsRecovery)];
+}
