@@ -13,5 +13,5 @@ internal static class FsckTarget
         FileSystemChecker.Check(device, new CheckOptions { Force = true });
     }
 
-    public static IEnumerable<byte[]> Seeds() => [SparseImage.Encode(SampleImage.Clean), SparseImage.Encode(SampleImage.NeedsRecovery)];
+    public static IEnumerable<byte[]> Seeds() => [SparseImage.Encode(SampleImage.SmallClean), SparseImage.Encode(SampleImage.SmallNeedsRecovery)];
 }

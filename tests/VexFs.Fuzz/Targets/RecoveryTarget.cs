@@ -35,7 +35,7 @@ internal static class RecoveryTarget
 
     public static IEnumerable<byte[]> Seeds()
     {
-        var blocks = JournalBlocks.Of(SampleImage.NeedsRecovery);
+        var blocks = JournalBlocks.Of(SampleImage.SmallNeedsRecovery);
         int used = blocks.FindLastIndex(b => b.AsSpan().ContainsAnyExcept((byte)0)) + 1;
         yield return blocks.Take(used).SelectMany(b => b).ToArray();
     }
