@@ -5,10 +5,11 @@ using VexFs.Core;
 using VexFs.Format;
 using VexFs.Soak;
 
-// usage: VexFs.Soak [minutes=60] [seed]; prints the totals, exits 1 when anything failed.
+// usage: VexFs.Soak [minutes=60] [seed] [faults=eio,enospc]; prints the totals, exits 1 when anything failed.
 double minutes = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 60;
 int seed = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : Environment.TickCount & int.MaxValue;
-Console.WriteLine($"soak: {minutes} minutes, seed {seed}");
+bool diskFull = args.Length <= 2 || args[2].Split(',').Contains("enospc");
+Console.WriteLine($"soak: {minutes} minutes, seed {seed}, injecting EIO{(diskFull ? " and ENOSPC" : string.Empty)}");
 var random = new Random(seed);
 var totals = new SoakTotals();
 var clock = Stopwatch.StartNew();
@@ -24,7 +25,7 @@ while (clock.Elapsed < deadline)
     for (int round = 0; round < 50 && clock.Elapsed < deadline; round++, rounds++)
     {
         int failures = totals.Failures.Count;
-        var soak = new SoakRound(random, totals, $"seed {seed} round {rounds}");
+        var soak = new SoakRound(random, totals, $"seed {seed} round {rounds}", diskFull);
         image = soak.Run(image, durable);
         durable = soak.Survivors;
         foreach (string failure in totals.Failures.Skip(failures))

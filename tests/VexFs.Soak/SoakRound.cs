@@ -12,7 +12,7 @@ namespace VexFs.Soak;
 /// image clean and that every file flushed and not touched since is intact. The recovered image is the next
 /// round's starting point.
 /// </summary>
-internal sealed class SoakRound(Random random, SoakTotals totals, string label)
+internal sealed class SoakRound(Random random, SoakTotals totals, string label, bool diskFull)
 {
     private static readonly string[] Directories = ["/", "/a", "/b", "/a/c"];
 
@@ -43,7 +43,7 @@ internal sealed class SoakRound(Random random, SoakTotals totals, string label)
         using var crash = new CrashSimulatingDevice(start);
 
         // ENOSPC under EIO, each on a third of the rounds, so that each kind is counted apart.
-        using var full = new FaultInjectingDevice(crash, Rules(FaultKind.DiskFull, DeviceOperations.Write), seed: random.Next(), leaveOpen: true);
+        using var full = new FaultInjectingDevice(crash, diskFull ? Rules(FaultKind.DiskFull, DeviceOperations.Write) : [], seed: random.Next(), leaveOpen: true);
         using var failing = new FaultInjectingDevice(full, Rules(FaultKind.IOError, DeviceOperations.Write | DeviceOperations.Flush), seed: random.Next(), leaveOpen: true);
         int operations = random.Next(5, 120);
         try
