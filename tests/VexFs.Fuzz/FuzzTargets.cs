@@ -20,6 +20,8 @@ internal static class FuzzTargets
         new("recovery", RecoveryTarget.Run, RecoveryTarget.Seeds),
         new("fsck", FsckTarget.Run, FsckTarget.Seeds),
         new("open-walk", OpenWalkTarget.Run, OpenWalkTarget.Seeds),
+        new("fsck-sealed", SealedFsckTarget.Run, SealedFsckTarget.Seeds),
+        new("open-walk-sealed", SealedOpenWalkTarget.Run, SealedOpenWalkTarget.Seeds),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);

@@ -1,3 +1,4 @@
+using VexFs.BlockDevices;
 using VexFs.Format.Check;
 
 namespace VexFs.Fuzz.Targets;
@@ -5,9 +6,10 @@ namespace VexFs.Fuzz.Targets;
 /// <summary>fsck over a fuzzed small image: a read-only check, a repair, and a check of the repaired image.</summary>
 internal static class FsckTarget
 {
-    public static void Run(byte[] input)
+    public static void Run(byte[] input) => Check(SparseImage.Decode(input));
+
+    public static void Check(MemoryBlockDevice device)
     {
-        var device = SparseImage.Decode(input);
         FileSystemChecker.Check(device.Snapshot(readOnly: true), new CheckOptions { Force = true });
         FileSystemChecker.Check(device, new CheckOptions { Force = true, Repair = true });
         FileSystemChecker.Check(device, new CheckOptions { Force = true });

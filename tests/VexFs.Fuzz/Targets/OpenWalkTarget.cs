@@ -1,3 +1,4 @@
+using VexFs.BlockDevices;
 using VexFs.Core;
 using VexFs.Format.Records;
 
@@ -8,9 +9,11 @@ internal static class OpenWalkTarget
 {
     private const int MaxEntries = 10_000;
 
-    public static void Run(byte[] input)
+    public static void Run(byte[] input) => Walk(SparseImage.Decode(input));
+
+    public static void Walk(MemoryBlockDevice device)
     {
-        using var fs = VexFileSystem.Open(SparseImage.Decode(input), VexFileSystemOptions.Default with { CommitInterval = Timeout.InfiniteTimeSpan });
+        using var fs = VexFileSystem.Open(device, VexFileSystemOptions.Default with { CommitInterval = Timeout.InfiniteTimeSpan });
         var pending = new Stack<string>();
         pending.Push("/");
         var buffer = new byte[4096];
