@@ -14,15 +14,17 @@ public sealed class ImageFileDevice : BlockDevice
 
     private readonly PositionalFile _file;
     private readonly bool _ownsHandle;
+    private readonly bool _locked;
     private readonly int _sectorSize;
     private readonly long _length;
     private readonly bool _readOnly;
     private readonly string _path;
     private bool _punchHoleUnsupported;
 
-    private ImageFileDevice(SafeFileHandle handle, string path, ImageFileOptions options, bool ownsHandle)
+    private ImageFileDevice(SafeFileHandle handle, string path, ImageFileOptions options, bool ownsHandle, bool locked = false)
     {
         _ownsHandle = ownsHandle;
+        _locked = locked;
         _readOnly = options.ReadOnly;
         _path = path;
         int sectorSize = SectorSizes.Validate(options.SectorSize, nameof(options));
@@ -100,10 +102,11 @@ public sealed class ImageFileDevice : BlockDevice
 
             LinuxNative.Check(LinuxNative.Fsync(handle), $"Cannot sync image file '{full}'");
             SyncDirectory(full);
-            return new ImageFileDevice(handle, full, options, ownsHandle: true);
+            return new ImageFileDevice(handle, full, options, ownsHandle: true, locked: options.Lock);
         }
         catch
         {
+            LinuxNative.Flock(handle, LinuxNative.LockUn);
             handle.Dispose();
             if (!overwrite)
             {
@@ -125,10 +128,11 @@ public sealed class ImageFileDevice : BlockDevice
         try
         {
             LockOrThrow(handle, full, options);
-            return new ImageFileDevice(handle, full, options, ownsHandle: true);
+            return new ImageFileDevice(handle, full, options, ownsHandle: true, locked: options.Lock);
         }
         catch
         {
+            LinuxNative.Flock(handle, LinuxNative.LockUn);
             handle.Dispose();
             throw;
         }
@@ -202,6 +206,13 @@ public sealed class ImageFileDevice : BlockDevice
     {
         if (disposing && _ownsHandle)
         {
+            // The lock belongs to the open file description, which a child process forked by another thread
+            // shares until it reaches exec; closing our descriptor alone would leave the lock held that long.
+            if (_locked)
+            {
+                LinuxNative.Flock(_file.Handle, LinuxNative.LockUn);
+            }
+
             _file.Handle.Dispose();
         }
 

@@ -1,3 +1,5 @@
+using VexFs.Format;
+
 namespace VexFs.Core;
 
 /// <summary>A seekable stream over a file of a <see cref="VexFileSystem"/>.</summary>
@@ -55,6 +57,11 @@ public sealed class VexFileStream : Stream
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
+            if (value > _fileSystem.MaxFileSize)
+            {
+                throw new VexFsException(VexErrorKind.FileTooLarge, $"Position {value} lies past the largest file size, {_fileSystem.MaxFileSize} bytes.");
+            }
+
             _position = value;
         }
     }
@@ -67,7 +74,7 @@ public sealed class VexFileStream : Stream
     {
         if (!CanRead)
         {
-            throw new NotSupportedException("The stream was not opened for reading.");
+            throw new NotSupportedException("The stream was not opened for reading.").With(VexErrorKind.BadHandle);
         }
 
         int read = _fileSystem.ReadAt(_inode, _position, buffer);
@@ -83,7 +90,7 @@ public sealed class VexFileStream : Stream
     {
         if (!CanWrite)
         {
-            throw new NotSupportedException("The stream was not opened for writing.");
+            throw new NotSupportedException("The stream was not opened for writing.").With(VexErrorKind.BadHandle);
         }
 
         _fileSystem.WriteAt(_inode, _position, buffer);
@@ -93,13 +100,16 @@ public sealed class VexFileStream : Stream
     /// <inheritdoc />
     public override long Seek(long offset, SeekOrigin origin)
     {
-        long target = origin switch
+        long from = origin switch
         {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            SeekOrigin.End => Length + offset,
+            SeekOrigin.Begin => 0,
+            SeekOrigin.Current => _position,
+            SeekOrigin.End => Length,
             _ => throw new ArgumentOutOfRangeException(nameof(origin)),
         };
+
+        // Both are at most the largest file size, so only a positive offset can overflow.
+        long target = offset > long.MaxValue - from ? long.MaxValue : from + offset;
         Position = target;
         return target;
     }
@@ -109,7 +119,7 @@ public sealed class VexFileStream : Stream
     {
         if (!CanWrite)
         {
-            throw new NotSupportedException("The stream was not opened for writing.");
+            throw new NotSupportedException("The stream was not opened for writing.").With(VexErrorKind.BadHandle);
         }
 
         _fileSystem.SetLengthOf(_inode, value);
@@ -120,7 +130,7 @@ public sealed class VexFileStream : Stream
     {
         if (!CanWrite)
         {
-            throw new NotSupportedException("The stream was not opened for writing.");
+            throw new NotSupportedException("The stream was not opened for writing.").With(VexErrorKind.BadHandle);
         }
 
         _fileSystem.Allocate(_inode, offset, length, keepSize);

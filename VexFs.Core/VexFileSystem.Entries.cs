@@ -1,3 +1,4 @@
+using VexFs.Format;
 using VexFs.Format.Records;
 
 namespace VexFs.Core;
@@ -7,7 +8,7 @@ public sealed partial class VexFileSystem
 {
     /// <summary>
     /// Creates a directory and any missing parents (each its own operation, as mkdir -p does); an existing
-    /// directory is fine.
+    /// directory is fine, and '.' and '..' step as they do in a path.
     /// </summary>
     public void CreateDirectory(string path)
     {
@@ -15,6 +16,14 @@ public sealed partial class VexFileSystem
         for (int depth = 1; depth <= parts.Length; depth++)
         {
             string prefix = "/" + string.Join('/', parts[..depth]);
+            if (parts[depth - 1] is "." or "..")
+            {
+                // Nothing to create: the directory it steps to exists (or the next step says why not).
+                Query(editor => Resolve(editor, prefix));
+                continue;
+            }
+
+            bool last = depth == parts.Length;
             Mutate(editor =>
             {
                 var (parent, name) = ResolveParent(editor, prefix);
@@ -25,7 +34,9 @@ public sealed partial class VexFileSystem
                 }
                 else if (entry.Value.Type != UnixFileType.Directory)
                 {
-                    throw new IOException($"'{prefix}' in '{path}' exists and is not a directory.");
+                    throw last
+                        ? new VexFsException(VexErrorKind.AlreadyExists, $"'{path}' exists and is not a directory.")
+                        : new DirectoryNotFoundException($"'{prefix}' in '{path}' is not a directory.").With(VexErrorKind.NotADirectory);
                 }
             });
         }
@@ -58,7 +69,7 @@ public sealed partial class VexFileSystem
             long number = Resolve(editor, path);
             return editor.ReadInode(number).Mode.Type() == UnixFileType.Directory
                 ? number
-                : throw new DirectoryNotFoundException($"'{path}' is not a directory.");
+                : throw new DirectoryNotFoundException($"'{path}' is not a directory.").With(VexErrorKind.NotADirectory);
         });
         return EntryPages(directory);
     }
@@ -106,45 +117,85 @@ public sealed partial class VexFileSystem
         var entry = editor.Lookup(parent, name) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
         if (entry.Type == UnixFileType.Directory)
         {
-            throw new IOException($"'{path}' is a directory; use DeleteDirectory.");
+            throw new VexFsException(VexErrorKind.IsADirectory, $"'{path}' is a directory; use DeleteDirectory.");
         }
 
         editor.Unlink(parent, name);
         return 0;
     });
 
-    /// <summary>Removes a directory; with <paramref name="recursive"/>, everything below it first.</summary>
+    /// <summary>
+    /// Removes a directory; with <paramref name="recursive"/>, everything below it first, each name its own
+    /// operation (as rm -r does), in time linear in the size of the tree however deep it is. The root is never
+    /// removed: <paramref name="path"/> must name an entry.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is the root, or ends in '.' or '..'.</exception>
     public void DeleteDirectory(string path, bool recursive = false)
     {
-        if (recursive)
-        {
-            foreach (var entry in EnumerateEntries(path))
-            {
-                string child = path.TrimEnd('/') + "/" + entry.Name;
-                if (entry.Type == UnixFileType.Directory)
-                {
-                    DeleteDirectory(child, recursive: true);
-                }
-                else
-                {
-                    Delete(child);
-                }
-            }
-        }
-
-        Mutate(editor =>
+        var (parent, name, directory) = Query(editor =>
         {
             var (parent, name) = ResolveParent(editor, path);
             var entry = editor.Lookup(parent, name) ?? throw new DirectoryNotFoundException($"'{path}' does not exist.");
-            if (entry.Type != UnixFileType.Directory)
+            return entry.Type == UnixFileType.Directory
+                ? (parent, name, entry.Inode)
+                : throw new VexFsException(VexErrorKind.NotADirectory, $"'{path}' is not a directory.");
+        });
+        if (recursive)
+        {
+            EmptyTree(directory);
+        }
+
+        RemoveEntry(parent, name, directory);
+    }
+
+    /// <summary>
+    /// Removes everything below <paramref name="top"/>, depth first with a stack of its own rather than
+    /// recursion, addressing each directory by inode so that no path is resolved again.
+    /// </summary>
+    private void EmptyTree(long top)
+    {
+        const int PageSize = 512;
+        var below = new Stack<(long Parent, string Name, long Directory, ulong From)>();
+        below.Push((0, string.Empty, top, 0));
+        while (below.Count > 0)
+        {
+            var (parent, name, directory, from) = below.Pop();
+            var page = Query(editor => editor.List(directory, from).Take(PageSize).ToList());
+            if (page.Count == 0)
             {
-                throw new IOException($"'{path}' is not a directory.");
+                if (directory != top)
+                {
+                    RemoveEntry(parent, name, directory);
+                }
+
+                continue;
             }
 
-            editor.Unlink(parent, name);
-            return 0;
-        });
+            // Everything before the first entry left is gone, so the listing resumes at its hash.
+            var subdirectory = page.FirstOrDefault(e => e.Type == UnixFileType.Directory);
+            foreach (var entry in page.TakeWhile(e => e.Type != UnixFileType.Directory))
+            {
+                RemoveEntry(directory, entry.Name, entry.Inode);
+            }
+
+            below.Push((parent, name, directory, subdirectory.Name is null ? from : subdirectory.Hash));
+            if (subdirectory.Name is not null)
+            {
+                below.Push((directory, subdirectory.Name, subdirectory.Inode, 0));
+            }
+        }
     }
+
+    /// <summary>Removes the name <paramref name="name"/> of <paramref name="directory"/>, when it still names <paramref name="inode"/>.</summary>
+    private void RemoveEntry(long directory, string name, long inode) => Mutate(editor =>
+    {
+        if (editor.Lookup(directory, name) is not { } entry || entry.Inode != inode)
+        {
+            throw new FileNotFoundException($"'{name}' in directory {directory} was removed or replaced meanwhile.", name);
+        }
+
+        editor.Unlink(directory, name);
+    });
 
     /// <summary>
     /// Renames or moves an entry, atomically. With <paramref name="overwrite"/>, a file (or an empty directory)
@@ -161,7 +212,7 @@ public sealed partial class VexFileSystem
 
         if (!overwrite && editor.Lookup(toParent, toName) is { } existing && !(fromParent == toParent && fromName == toName))
         {
-            throw new IOException($"'{destination}' already exists.");
+            throw new VexFsException(VexErrorKind.AlreadyExists, $"'{destination}' already exists.");
         }
 
         editor.Rename(fromParent, fromName, toParent, toName);

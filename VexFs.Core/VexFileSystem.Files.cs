@@ -1,3 +1,4 @@
+using VexFs.Format;
 using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
@@ -12,8 +13,16 @@ public sealed partial class VexFileSystem
     /// renamed while open (<see cref="FileShare.Delete"/> is implied), and lives on until its last stream closes.
     /// </summary>
     /// <exception cref="IOException">The file exists and <paramref name="mode"/> refuses it, or another stream's sharing refuses this open.</exception>
+    /// <exception cref="UnauthorizedAccessException">The path names a directory, symbolic link, device file, pipe or socket.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/>, <paramref name="access"/> or <paramref name="share"/> is not a defined value.</exception>
     public VexFileStream OpenFile(string path, FileMode mode, FileAccess access = FileAccess.ReadWrite, FileShare share = FileShare.ReadWrite | FileShare.Delete)
     {
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Not a defined FileMode.");
+        }
+
+        RequireDefined(access, share);
         if (access == FileAccess.Read && mode is not (FileMode.Open or FileMode.OpenOrCreate))
         {
             throw new ArgumentException($"{mode} needs write access.", nameof(mode));
@@ -28,15 +37,22 @@ public sealed partial class VexFileSystem
         {
             var (parent, name) = ResolveParent(editor, path);
             var entry = editor.Lookup(parent, name);
-            if (entry is { Type: UnixFileType.Directory })
+            if (mode == FileMode.CreateNew && entry is not null)
             {
-                throw new UnauthorizedAccessException($"'{path}' is a directory.");
+                throw new VexFsException(VexErrorKind.AlreadyExists, $"'{path}' already exists.");
+            }
+
+            if (entry is { } existing)
+            {
+                RequireRegularFile(existing.Type, $"'{path}'");
+            }
+            else if (NamesDirectory(path))
+            {
+                throw new UnauthorizedAccessException($"'{path}' ends in '/', which names a directory, not a file.").With(VexErrorKind.IsADirectory);
             }
 
             switch (mode)
             {
-                case FileMode.CreateNew when entry is not null:
-                    throw new IOException($"'{path}' already exists.");
                 case FileMode.Truncate when entry is null:
                     throw new FileNotFoundException($"'{path}' does not exist.", path);
                 case FileMode.Create or FileMode.Truncate when entry is not null:
@@ -89,6 +105,12 @@ public sealed partial class VexFileSystem
         int length = data.Length;
         if (length == 0)
         {
+            // Nothing to write, as with pwrite of 0 bytes; but only to a regular file that exists.
+            Query(editor =>
+            {
+                RequireRegularFile(Describe(editor, inode).Type, $"Inode {inode}");
+                return 0;
+            });
             return;
         }
 
@@ -189,12 +211,7 @@ public sealed partial class VexFileSystem
     private VexFileStream OpenExisting(FileSystemEditor editor, string path, FileAccess access, FileShare share)
     {
         long inode = Resolve(editor, path);
-        var type = editor.ReadInode(inode).Mode.Type();
-        if (type != UnixFileType.RegularFile)
-        {
-            throw new UnauthorizedAccessException($"'{path}' is a {type}, not a regular file.");
-        }
-
+        RequireRegularFile(editor.ReadInode(inode).Mode.Type(), $"'{path}'");
         return new VexFileStream(this, inode, access, share, 0);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using VexFs.Format;
 using VexFs.Format.Directories;
 using VexFs.Format.Editing;
 using VexFs.Format.Records;
@@ -15,10 +16,18 @@ public sealed partial class VexFileSystem
     /// <summary>The inode number of the root directory.</summary>
     public long RootInode => _editor.RootInode;
 
+    /// <summary>
+    /// The largest size a file may have: the largest multiple of the block size that a signed 64-bit size
+    /// holds (2^63 minus one block). The extent format addresses file blocks with 64 bits, so this is the
+    /// bound; a write, truncate, preallocation or seek past it is refused with <see cref="VexErrorKind.FileTooLarge"/>.
+    /// </summary>
+    public long MaxFileSize => _editor.MaxFileSize;
+
     /// <summary>The entry <paramref name="name"/> of directory <paramref name="directory"/>, with its attributes.</summary>
     /// <exception cref="FileNotFoundException">There is no such entry.</exception>
     public VexFileInfo Lookup(long directory, string name) => Query(editor =>
     {
+        DirectoryNames.Validate(name, nameof(name));
         RequireDirectory(editor, directory);
         var entry = editor.Lookup(directory, name) ?? throw new FileNotFoundException($"'{name}' does not exist in directory {directory}.", name);
         return Describe(editor, entry.Inode);
@@ -44,6 +53,7 @@ public sealed partial class VexFileSystem
         {
             RequireDirectory(editor, directory);
             var page = new List<VexDirectoryEntry>(Math.Min(maxEntries, 4096));
+
             ReadPage(editor, directory, cookie, maxEntries, (entry, next) => page.Add(new VexDirectoryEntry(entry.Name, entry.Type, entry.Inode, next)));
             return (IReadOnlyList<VexDirectoryEntry>)page;
         });
@@ -56,6 +66,12 @@ public sealed partial class VexFileSystem
     /// </summary>
     private static long ReadPage(FileSystemEditor editor, long directory, long cookie, int maxEntries, Action<DirectoryEntry, long> take)
     {
+        if (cookie >= EndCookie)
+        {
+            // At or past the cookie after the largest hash: the listing is over (shifting it would wrap to 0).
+            return cookie;
+        }
+
         int taken = 0;
         long last = -1;
         foreach (var entry in editor.List(directory, (ulong)cookie << CookieShift))
@@ -109,10 +125,11 @@ public sealed partial class VexFileSystem
     /// <summary>Removes the non-directory entry <paramref name="name"/> of <paramref name="directory"/>.</summary>
     public void Unlink(long directory, string name) => Mutate(editor =>
     {
+        DirectoryNames.Validate(name, nameof(name));
         var entry = RequireEntry(editor, directory, name);
         if (entry.Type == UnixFileType.Directory)
         {
-            throw new IOException($"'{name}' is a directory.");
+            throw new VexFsException(VexErrorKind.IsADirectory, $"'{name}' is a directory.");
         }
 
         editor.Unlink(directory, name);
@@ -121,9 +138,10 @@ public sealed partial class VexFileSystem
     /// <summary>Removes the empty directory <paramref name="name"/> of <paramref name="directory"/>.</summary>
     public void RemoveDirectory(long directory, string name) => Mutate(editor =>
     {
+        DirectoryNames.Validate(name, nameof(name));
         if (RequireEntry(editor, directory, name).Type != UnixFileType.Directory)
         {
-            throw new IOException($"'{name}' is not a directory.");
+            throw new VexFsException(VexErrorKind.NotADirectory, $"'{name}' is not a directory.");
         }
 
         editor.Unlink(directory, name);
@@ -135,24 +153,30 @@ public sealed partial class VexFileSystem
     /// </summary>
     public void Rename(long directory, string name, long newDirectory, string newName, bool overwrite = true) => Mutate(editor =>
     {
+        DirectoryNames.Validate(name, nameof(name));
+        DirectoryNames.Validate(newName, nameof(newName));
         RequireEntry(editor, directory, name);
         RequireDirectory(editor, newDirectory);
         if (!overwrite && editor.Lookup(newDirectory, newName) is not null && !(directory == newDirectory && name == newName))
         {
-            throw new IOException($"'{newName}' already exists in directory {newDirectory}.");
+            throw new VexFsException(VexErrorKind.AlreadyExists, $"'{newName}' already exists in directory {newDirectory}.");
         }
 
         editor.Rename(directory, name, newDirectory, newName);
     });
 
     /// <summary>Opens the regular file <paramref name="inode"/> as a stream; the file stays alive while it is open.</summary>
-    public VexFileStream OpenFile(long inode, FileAccess access, FileShare share = FileShare.ReadWrite | FileShare.Delete) => Query(editor =>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="access"/> or <paramref name="share"/> is not a defined value.</exception>
+    /// <exception cref="UnauthorizedAccessException">The inode is a directory, symbolic link, device file, pipe or socket.</exception>
+    public VexFileStream OpenFile(long inode, FileAccess access, FileShare share = FileShare.ReadWrite | FileShare.Delete)
     {
-        var type = Describe(editor, inode).Type;
-        return type == UnixFileType.RegularFile
-            ? new VexFileStream(this, inode, access, share, 0)
-            : throw new UnauthorizedAccessException($"Inode {inode} is a {type}, not a regular file.");
-    });
+        RequireDefined(access, share);
+        return Query(editor =>
+        {
+            RequireRegularFile(Describe(editor, inode).Type, $"Inode {inode}");
+            return new VexFileStream(this, inode, access, share, 0);
+        });
+    }
 
     /// <summary>Reads file <paramref name="inode"/> at <paramref name="offset"/>; returns the bytes read (0 at the end).</summary>
     public int Read(long inode, long offset, Span<byte> buffer)
@@ -184,18 +208,12 @@ public sealed partial class VexFileSystem
 
     private const int CookieShift = 2;
 
+    /// <summary>The cookie after an entry whose hash is the largest: every cookie past it lists nothing.</summary>
+    private const long EndCookie = (long)(ulong.MaxValue >> CookieShift) + 1;
+
     private static VexFileInfo Describe(FileSystemEditor editor, long number)
     {
-        if (number < 1 || number > editor.Superblock.InodeCount)
-        {
-            throw new FileNotFoundException($"There is no inode {number}.");
-        }
-
-        var inode = editor.ReadInode(number);
-        if (inode.IsFree)
-        {
-            throw new FileNotFoundException($"Inode {number} is not in use.");
-        }
+        var inode = editor.TryReadInUse(number) ?? throw new FileNotFoundException($"Inode {number} does not exist or is not in use.");
 
         return new VexFileInfo(
             number,
@@ -235,10 +253,11 @@ public sealed partial class VexFileSystem
 
     private static string LinkTarget(FileSystemEditor editor, long number)
     {
+        Describe(editor, number);
         var inode = editor.ReadInode(number);
         if (inode.Mode.Type() != UnixFileType.SymbolicLink)
         {
-            throw new IOException($"Inode {number} is not a symbolic link.");
+            throw new VexFsException(VexErrorKind.InvalidKind, $"Inode {number} is not a symbolic link.");
         }
 
         if (inode.Flags.HasFlag(InodeFlags.InlineSymlink))
@@ -247,7 +266,7 @@ public sealed partial class VexFileSystem
         }
 
         var bytes = new byte[inode.Size];
-        editor.Read(number, 0, bytes);
+        editor.Read(number, 0, bytes, UnixFileType.SymbolicLink);
         return Encoding.UTF8.GetString(bytes);
     }
 
@@ -255,7 +274,31 @@ public sealed partial class VexFileSystem
     {
         if (Describe(editor, directory).Type != UnixFileType.Directory)
         {
-            throw new DirectoryNotFoundException($"Inode {directory} is not a directory.");
+            throw new DirectoryNotFoundException($"Inode {directory} is not a directory.").With(VexErrorKind.NotADirectory);
+        }
+    }
+
+    /// <summary>Refuses a stream on anything but a regular file: a directory as is-a-directory, the rest as the wrong kind.</summary>
+    private static void RequireRegularFile(UnixFileType type, string what)
+    {
+        if (type != UnixFileType.RegularFile)
+        {
+            throw new UnauthorizedAccessException($"{what} is a {type}, not a regular file.")
+                .With(type == UnixFileType.Directory ? VexErrorKind.IsADirectory : VexErrorKind.InvalidKind);
+        }
+    }
+
+    private static void RequireDefined(FileAccess access, FileShare share)
+    {
+        if (access is not (FileAccess.Read or FileAccess.Write or FileAccess.ReadWrite))
+        {
+            throw new ArgumentOutOfRangeException(nameof(access), access, "Not a defined FileAccess.");
+        }
+
+        const FileShare AllShares = FileShare.ReadWrite | FileShare.Delete | FileShare.Inheritable;
+        if ((share & ~AllShares) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(share), share, "Not a defined combination of FileShare flags.");
         }
     }
 

@@ -1,12 +1,16 @@
+using VexFs.Format;
 using VexFs.Format.Directories;
 using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Core;
 
-/// <summary>Paths: '/'-separated, absolute, UTF-8 names of 1 to 255 bytes.</summary>
+/// <summary>Paths: '/'-separated, absolute, UTF-8 names of 1 to 255 bytes; a trailing '/' names a directory.</summary>
 public sealed partial class VexFileSystem
 {
+    /// <summary>Whether <paramref name="path"/> ends in '/' after a name, and so must name a directory.</summary>
+    private static bool NamesDirectory(string path) => path.Length > 1 && path.EndsWith('/');
+
     private static string[] Split(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -20,7 +24,7 @@ public sealed partial class VexFileSystem
         {
             if (part is not "." and not ".." && DirectoryNames.Problem(part) is { } problem)
             {
-                throw new ArgumentException($"Invalid path '{path}': {problem}.", nameof(path));
+                throw new ArgumentException($"Invalid path '{path}': {problem}.", nameof(path)).With(DirectoryNames.KindOf(part));
             }
         }
 
@@ -35,6 +39,13 @@ public sealed partial class VexFileSystem
         bool isDirectory = true;
         foreach (string part in Split(path))
         {
+            // The entry that led here says whether this is a directory (the root always is); '.' and '..'
+            // step only from a directory, as in any path.
+            if (!isDirectory)
+            {
+                throw new DirectoryNotFoundException($"A component of '{path}' is not a directory.").With(VexErrorKind.NotADirectory);
+            }
+
             if (part == ".")
             {
                 continue;
@@ -52,16 +63,15 @@ public sealed partial class VexFileSystem
                 continue;
             }
 
-            // The entry that led here says whether this is a directory (the root always is).
-            if (!isDirectory)
-            {
-                throw new DirectoryNotFoundException($"A component of '{path}' is not a directory.");
-            }
-
             var entry = editor.Lookup(stack[^1], part) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
             stack.Add(entry.Inode);
             types.Add(entry.Type == UnixFileType.Directory);
             isDirectory = types[^1];
+        }
+
+        if (!isDirectory && NamesDirectory(path))
+        {
+            throw new DirectoryNotFoundException($"'{path}' ends in '/' but is not a directory.").With(VexErrorKind.NotADirectory);
         }
 
         return stack[^1];
@@ -89,7 +99,12 @@ public sealed partial class VexFileSystem
 
         if (editor.ReadInode(parent).Mode.Type() != UnixFileType.Directory)
         {
-            throw new DirectoryNotFoundException($"The parent of '{path}' is not a directory.");
+            throw new DirectoryNotFoundException($"The parent of '{path}' is not a directory.").With(VexErrorKind.NotADirectory);
+        }
+
+        if (NamesDirectory(path) && editor.Lookup(parent, parts[^1]) is { Type: not UnixFileType.Directory })
+        {
+            throw new DirectoryNotFoundException($"'{path}' ends in '/' but is not a directory.").With(VexErrorKind.NotADirectory);
         }
 
         return (parent, parts[^1]);

@@ -1,3 +1,4 @@
+using VexFs.Format;
 using VexFs.Format.Editing;
 
 namespace VexFs.Core;
@@ -84,7 +85,7 @@ public sealed partial class VexFileSystem
         bool exists = editor.ReadXattrs(inode).ContainsKey(name);
         if (mode == XattrMode.Create && exists)
         {
-            throw new IOException($"Inode {inode} already has an attribute '{name}'.");
+            throw new VexFsException(VexErrorKind.AlreadyExists, $"Inode {inode} already has an attribute '{name}'.");
         }
 
         if (mode == XattrMode.Replace && !exists)

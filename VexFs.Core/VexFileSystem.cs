@@ -381,12 +381,12 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         using var exclusive = Exclusive();
         if (_failure is not null)
         {
-            throw new IOException("The filesystem was switched to read-only after an I/O error.", _failure);
+            throw new VexFsException(VexErrorKind.ReadOnly, "The filesystem was switched to read-only after an I/O error.", _failure);
         }
 
         if (_journal is null)
         {
-            throw new NotSupportedException("The filesystem is open read-only.");
+            throw new NotSupportedException("The filesystem is open read-only.").With(VexErrorKind.ReadOnly);
         }
 
         try
@@ -508,7 +508,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// name, a full disk, a non-empty directory).
     /// </summary>
     private static bool IsDeviceFailure(Exception e) =>
-        e is InvalidFileSystemException || (e is IOException io && e is not DiskFullException && io.HResult is > 0 and < 4096);
+        e is InvalidFileSystemException || (e is IOException io && e is not (DiskFullException or VexFsException) && io.HResult is > 0 and < 4096);
 
     /// <summary>Switches to read-only after a device error and tries to mark the superblock as having errors.</summary>
     private void Latch(Exception e)

@@ -15,6 +15,7 @@ internal static unsafe partial class LinuxNative
     public const int LockSh = 1;
     public const int LockEx = 2;
     public const int LockNb = 4;
+    public const int LockUn = 8;
 
     public const int FallocKeepSize = 0x1;
     public const int FallocPunchHole = 0x2;

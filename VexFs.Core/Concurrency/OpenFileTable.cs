@@ -1,3 +1,5 @@
+using VexFs.Format;
+
 namespace VexFs.Core.Concurrency;
 
 /// <summary>
@@ -87,7 +89,7 @@ internal sealed class OpenFileTable
         if ((access.HasFlag(FileAccess.Read) && opens.DenyRead > 0) || (access.HasFlag(FileAccess.Write) && opens.DenyWrite > 0)
             || (!share.HasFlag(FileShare.Read) && opens.Readers > 0) || (!share.HasFlag(FileShare.Write) && opens.Writers > 0))
         {
-            throw new IOException($"Inode {inode} is open by another stream that does not share {access} access, or that this open ({share}) does not share with.");
+            throw new VexFsException(VexErrorKind.Busy, $"Inode {inode} is open by another stream that does not share {access} access, or that this open ({share}) does not share with.");
         }
     }
 

@@ -1,5 +1,6 @@
 using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.BlockDevices;
+using VexFs.Format;
 using VexFs.Format.Editing;
 using VexFs.Format.Journal;
 
@@ -138,7 +139,7 @@ internal sealed class JournaledStore : IBlockStore
         var revoked = freed.Count == 0 ? NoBlocks : freed.Where(IsHeldAboveDevice).ToHashSet();
         if (!Journal.Fits(_running.Count, revoked.Count))
         {
-            throw new IOException($"The operation changes {_running.Count} metadata blocks, more than the journal holds in one transaction ({Journal.MaxTransactionBlocks}); nothing was changed. A larger journal (mkfs.vexfs -J size=) allows larger operations.");
+            throw new VexFsException(VexErrorKind.NoSpace, $"The operation changes {_running.Count} metadata blocks, more than the journal holds in one transaction ({Journal.MaxTransactionBlocks}); nothing was changed. A larger journal (mkfs.vexfs -J size=) allows larger operations.");
         }
         foreach (long block in freed)
         {

@@ -7,8 +7,6 @@ internal static class DirectoryNames
 {
     public const int MaxBytes = 255;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>Explains why <paramref name="name"/> is not a valid entry name, or returns null.</summary>
     public static string? Problem(string name)
     {
@@ -27,24 +25,25 @@ internal static class DirectoryNames
             return "a name cannot contain '/' or NUL";
         }
 
-        int bytes;
-        try
-        {
-            bytes = StrictUtf8.GetByteCount(name);
-        }
-        catch (EncoderFallbackException)
+        if (!Utf8Text.IsValid(name))
         {
             return "a name must be valid Unicode";
         }
 
+        int bytes = Encoding.UTF8.GetByteCount(name);
         return bytes > MaxBytes ? $"a name is at most {MaxBytes} bytes of UTF-8; this one has {bytes}" : null;
     }
 
+    /// <summary>The kind of refusal a name with a problem gets: too long, or otherwise invalid.</summary>
+    public static VexErrorKind KindOf(string name) =>
+        Utf8Text.IsValid(name) && Encoding.UTF8.GetByteCount(name) > MaxBytes ? VexErrorKind.NameTooLong : VexErrorKind.InvalidArgument;
+
     public static void Validate(string name, string paramName)
     {
+        ArgumentNullException.ThrowIfNull(name, paramName);
         if (Problem(name) is { } problem)
         {
-            throw new ArgumentException($"Invalid name '{name}': {problem}.", paramName);
+            throw new ArgumentException($"Invalid name '{name}': {problem}.", paramName).With(KindOf(name));
         }
     }
 
@@ -52,7 +51,7 @@ internal static class DirectoryNames
     {
         try
         {
-            name = StrictUtf8.GetString(utf8);
+            name = Utf8Text.Strict.GetString(utf8);
             return Problem(name) is null;
         }
         catch (DecoderFallbackException)

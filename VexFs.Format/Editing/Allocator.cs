@@ -155,6 +155,17 @@ internal sealed class Allocator
         Superblock = Superblock with { FreeBlocks = Superblock.FreeBlocks + count };
     }
 
+    /// <summary>
+    /// Whether inode <paramref name="number"/> (in range) lies in the part of its group's table that has been
+    /// initialised. The rest was never used and holds whatever the device held before mkfs, so it is not read.
+    /// </summary>
+    public bool IsInitialised(long number)
+    {
+        var (g, index) = _geometry.LocateInode(number);
+        int watermark = _geometry.InodesPerGroup - _groups[g].UnusedInodes;
+        return index < watermark;
+    }
+
     /// <summary>Allocates an inode, preferring <paramref name="goalGroup"/>; zeroes its inode-table block on first use.</summary>
     public long AllocateInode(bool directory, int goalGroup)
     {

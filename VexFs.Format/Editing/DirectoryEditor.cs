@@ -83,7 +83,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
                 store.Write(leafBlock, buffer.Span);
                 return inode;
             case LeafEdit.Exists:
-                throw new IOException($"'{name}' already exists in directory {dir}.");
+                throw new VexFsException(VexErrorKind.AlreadyExists, $"'{name}' already exists in directory {dir}.");
         }
 
         var entry = new DirectoryEntry(name, target, type, hash);
@@ -149,7 +149,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
             }
         }
 
-        return best > 0 ? best : throw new IOException("Too many names in one directory share a hash value.");
+        return best > 0 ? best : throw new VexFsException(VexErrorKind.NoSpace, "Too many names in one directory share a hash value.");
     }
 
     private static int Prefix(List<DirectoryEntry> entries, int count) => entries.Take(count).Sum(e => e.EncodedSize);
@@ -176,7 +176,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
             {
                 if (node.Depth + 1 > DirectoryIndex.MaxDepth)
                 {
-                    throw new IOException($"Directory {dir} has reached the largest size its index can address.");
+                    throw new VexFsException(VexErrorKind.NoSpace, $"Directory {dir} has reached the largest size its index can address.");
                 }
 
                 // The root pushes both halves one level down and keeps only the two pointers.

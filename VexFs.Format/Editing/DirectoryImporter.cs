@@ -1,5 +1,6 @@
 using VexFs.BlockDevices;
 using VexFs.BlockDevices.Linux;
+using VexFs.Format.Records;
 
 namespace VexFs.Format.Editing;
 
@@ -24,9 +25,17 @@ public static class DirectoryImporter
         }
 
         var editor = FileSystemEditor.Open(device);
+        var state = editor.Superblock.State;
+
+        // Until the whole copy is on the device the filesystem says it needs checking, so that a copy cut short
+        // (a full filesystem, an unreadable source, a power cut) is never taken for a clean filesystem.
+        editor.Allocator.UpdateSuperblock(sb => sb with { State = FileSystemState.Errors });
+        editor.Commit();
         var import = new Copier(editor);
         import.CopyAttributes(source, editor.RootInode);
         import.CopyDirectory(source, editor.RootInode);
+        editor.Commit();
+        editor.Allocator.UpdateSuperblock(sb => sb with { State = state });
         editor.Commit();
         return import.Summary;
     }

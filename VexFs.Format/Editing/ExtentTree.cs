@@ -75,7 +75,7 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
             root = new ExtentNode { Depth = root.Depth + 1, Owner = owner, Children = [new ExtentIndex(first, block)] };
             if (root.Depth > ExtentNode.MaxDepth)
             {
-                throw new IOException($"The extent tree of inode {owner} is too deep; the file is too fragmented.");
+                throw new VexFsException(VexErrorKind.NoSpace, $"The extent tree of inode {owner} is too deep; the file is too fragmented.");
             }
         }
 

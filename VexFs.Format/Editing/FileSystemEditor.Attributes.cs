@@ -1,4 +1,5 @@
 using System.Text;
+using VexFs.Format.Directories;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Editing;
@@ -63,7 +64,7 @@ internal sealed partial class FileSystemEditor
         ValidateXattrName(name);
         if (value is { Length: > MaxXattrValueBytes })
         {
-            throw new ArgumentException($"An attribute value is at most {MaxXattrValueBytes} bytes; '{name}' has {value.Length}.", nameof(value));
+            throw new ArgumentException($"An attribute value is at most {MaxXattrValueBytes} bytes; '{name}' has {value.Length}.", nameof(value)).With(VexErrorKind.Range);
         }
 
         var all = ReadXattrs(number);
@@ -82,14 +83,22 @@ internal sealed partial class FileSystemEditor
         WriteXattrs(number, all);
     }
 
-    /// <summary>Checks an attribute name: 1 to 255 bytes of UTF-8 without NUL.</summary>
+    /// <summary>
+    /// Checks an attribute name: 1 to 255 bytes of valid UTF-8 without NUL (a longer one is refused as
+    /// <see cref="VexErrorKind.Range"/>, as setxattr(2) does).
+    /// </summary>
     public static void ValidateXattrName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        int bytes = Encoding.UTF8.GetByteCount(name);
-        if (bytes is 0 or > XattrEntries.MaxNameBytes || name.Contains('\0', StringComparison.Ordinal))
+        if (name.Length == 0 || name.Contains('\0', StringComparison.Ordinal) || !Utf8Text.IsValid(name))
         {
-            throw new ArgumentException($"An attribute name is 1 to {XattrEntries.MaxNameBytes} bytes of UTF-8 without NUL; '{name}' is {bytes} bytes.", nameof(name));
+            throw new ArgumentException($"An attribute name is 1 to {XattrEntries.MaxNameBytes} bytes of valid UTF-8 without NUL; '{name}' is not.", nameof(name));
+        }
+
+        int bytes = Encoding.UTF8.GetByteCount(name);
+        if (bytes > XattrEntries.MaxNameBytes)
+        {
+            throw new ArgumentException($"An attribute name is at most {XattrEntries.MaxNameBytes} bytes of UTF-8; '{name}' has {bytes}.", nameof(name)).With(VexErrorKind.Range);
         }
     }
 
@@ -113,7 +122,7 @@ internal sealed partial class FileSystemEditor
 
         if (size > XattrBlock.Capacity(_store.BlockSize))
         {
-            throw new IOException($"The extended attributes of inode {number} would take {size} bytes; one attribute block holds {XattrBlock.Capacity(_store.BlockSize)}.");
+            throw new VexFsException(VexErrorKind.NoSpace, $"The extended attributes of inode {number} would take {size} bytes; one attribute block holds {XattrBlock.Capacity(_store.BlockSize)}.");
         }
 
         long block = inode.XattrBlock;
@@ -129,14 +138,21 @@ internal sealed partial class FileSystemEditor
         _inodes.Write(number, inode with { InlineXattrs = [], ChangeTimeNs = Now });
     }
 
-    private Inode RequireInUse(long number)
+    private Inode RequireInUse(long number) =>
+        TryReadInUse(number) ?? throw new FileNotFoundException($"Inode {number} does not exist or is not in use.");
+
+    /// <summary>
+    /// Inode <paramref name="number"/> when it is in use; null when the number is out of range, lies in the
+    /// never-initialised part of its group's table, or is free. For numbers a caller gives.
+    /// </summary>
+    public Inode? TryReadInUse(long number)
     {
-        if (number < 1 || number > Superblock.InodeCount)
+        if (number < 1 || number > Superblock.InodeCount || !_allocator.IsInitialised(number))
         {
-            throw new FileNotFoundException($"There is no inode {number}.");
+            return null;
         }
 
         var inode = _inodes.Read(number);
-        return inode.IsFree ? throw new FileNotFoundException($"Inode {number} is not in use.") : inode;
+        return inode.IsFree ? null : inode;
     }
 }

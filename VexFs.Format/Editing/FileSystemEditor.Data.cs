@@ -10,17 +10,16 @@ internal sealed partial class FileSystemEditor
     /// <summary>The most bytes one allocation asks for when a write fills a hole.</summary>
     private const int MaxRunBytes = 8 << 20;
 
-    /// <summary>Reads from a file (or a symbolic link's stored target) at <paramref name="offset"/>; holes read as zeros. Returns the bytes read.</summary>
+    /// <summary>
+    /// Reads from a file (or, with <paramref name="kind"/> <see cref="UnixFileType.SymbolicLink"/>, a symbolic
+    /// link's stored target) at <paramref name="offset"/>; holes read as zeros. Returns the bytes read.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The inode is not in use.</exception>
-    /// <exception cref="UnauthorizedAccessException">The inode is a directory, device file, pipe or socket.</exception>
-    public int Read(long number, long offset, Span<byte> buffer)
+    /// <exception cref="UnauthorizedAccessException">The inode is not of <paramref name="kind"/>.</exception>
+    public int Read(long number, long offset, Span<byte> buffer, UnixFileType kind = UnixFileType.RegularFile)
     {
-        var inode = RequireInUse(number);
-        if (inode.Mode.Type() is not (UnixFileType.RegularFile or UnixFileType.SymbolicLink))
-        {
-            throw new UnauthorizedAccessException($"Inode {number} is a {inode.Mode.Type()}, not a regular file.");
-        }
-
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var inode = RequireKind(number, kind);
         if (offset >= inode.Size)
         {
             return 0;
@@ -85,12 +84,13 @@ internal sealed partial class FileSystemEditor
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         var segments = new List<WriteSegment>();
+        var inode = RequireKind(number, UnixFileType.RegularFile);
+        RequireSize(offset, length);
         if (length == 0)
         {
             return segments;
         }
 
-        var inode = _inodes.Read(number);
         int blockSize = _store.BlockSize;
 
         // Growing the file exposes the rest of its old last block, which must read as zeros: a crash may have
@@ -189,12 +189,8 @@ internal sealed partial class FileSystemEditor
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        var inode = RequireInUse(number);
-        if (inode.Mode.Type() != UnixFileType.RegularFile)
-        {
-            throw new IOException($"Inode {number} is not a regular file.");
-        }
-
+        var inode = RequireKind(number, UnixFileType.RegularFile);
+        RequireSize(offset, length);
         int blockSize = _store.BlockSize;
         long end = (offset + length + blockSize - 1) / blockSize;
         for (long fileBlock = offset / blockSize; fileBlock < end;)
@@ -214,6 +210,33 @@ internal sealed partial class FileSystemEditor
         }
 
         _inodes.Write(number, inode with { Size = keepSize ? inode.Size : Math.Max(inode.Size, offset + length), ChangeTimeNs = Now });
+    }
+
+    /// <summary>
+    /// Inode <paramref name="number"/>, which must be in use and of <paramref name="kind"/>: a directory where
+    /// another kind is wanted is refused as <see cref="VexErrorKind.IsADirectory"/>, anything else as
+    /// <see cref="VexErrorKind.InvalidKind"/>.
+    /// </summary>
+    private Inode RequireKind(long number, UnixFileType kind)
+    {
+        var inode = RequireInUse(number);
+        var type = inode.Mode.Type();
+        if (type == kind)
+        {
+            return inode;
+        }
+
+        throw new UnauthorizedAccessException($"Inode {number} is a {type}, not a {kind}.")
+            .With(type == UnixFileType.Directory ? VexErrorKind.IsADirectory : VexErrorKind.InvalidKind);
+    }
+
+    /// <summary>Refuses a file that would end past <see cref="MaxFileSize"/>.</summary>
+    private void RequireSize(long offset, long length)
+    {
+        if (offset > MaxFileSize || length > MaxFileSize - offset)
+        {
+            throw new VexFsException(VexErrorKind.FileTooLarge, $"{length} bytes at offset {offset} would end past the largest file size, {MaxFileSize} bytes.");
+        }
     }
 
     /// <summary>Where to look for a block for <paramref name="fileBlock"/>: after the block before it, else at the start of the inode's group.</summary>

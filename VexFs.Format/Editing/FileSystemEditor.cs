@@ -48,6 +48,9 @@ internal sealed partial class FileSystemEditor
 
     public Superblock Superblock => _allocator.Superblock;
 
+    /// <summary>The largest file size: the largest multiple of the block size a signed 64-bit size holds.</summary>
+    public long MaxFileSize => long.MaxValue / _store.BlockSize * _store.BlockSize;
+
     public static FileSystemEditor Open(BlockDevice device)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -107,12 +110,9 @@ internal sealed partial class FileSystemEditor
 
     public long CreateSymbolicLink(long parent, string name, string target)
     {
+        ValidateLinkTarget(target);
         var parentInode = RequireDirectory(parent);
         byte[] bytes = Encoding.UTF8.GetBytes(target);
-        if (bytes.Length is 0 or > 4096)
-        {
-            throw new ArgumentException($"A symbolic link target is 1 to 4096 bytes; '{target}' has {bytes.Length}.", nameof(target));
-        }
 
         long number = _allocator.AllocateInode(directory: false, _allocator.Geometry.LocateInode(parent).Group);
         var inode = Inode.New(number, UnixModes.Make(UnixFileType.SymbolicLink, 0x1FF), 1, Now) with { Size = bytes.Length };
@@ -130,6 +130,28 @@ internal sealed partial class FileSystemEditor
         _inodes.Write(number, inode);
         _inodes.Write(parent, _directories.Insert(parent, parentInode, name, number, UnixFileType.SymbolicLink));
         return number;
+    }
+
+    /// <summary>The longest symbolic link target in bytes: PATH_MAX (4096) less its terminating NUL, as on Linux.</summary>
+    public const int MaxLinkTargetBytes = 4095;
+
+    /// <summary>
+    /// Checks a symbolic link target: 1 to <see cref="MaxLinkTargetBytes"/> bytes of valid UTF-8 without NUL
+    /// (a longer one is refused as <see cref="VexErrorKind.NameTooLong"/>).
+    /// </summary>
+    public static void ValidateLinkTarget(string target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.Length == 0 || target.Contains('\0', StringComparison.Ordinal) || !Utf8Text.IsValid(target))
+        {
+            throw new ArgumentException("A symbolic link target is 1 or more bytes of valid UTF-8 without NUL.", nameof(target));
+        }
+
+        int bytes = Encoding.UTF8.GetByteCount(target);
+        if (bytes > MaxLinkTargetBytes)
+        {
+            throw new ArgumentException($"A symbolic link target is at most {MaxLinkTargetBytes} bytes; this one has {bytes}.", nameof(target)).With(VexErrorKind.NameTooLong);
+        }
     }
 
     /// <summary>
@@ -162,7 +184,7 @@ internal sealed partial class FileSystemEditor
         var inode = RequireInUse(target);
         if (inode.Mode.Type() == UnixFileType.Directory)
         {
-            throw new IOException("Directories cannot be hard-linked.");
+            throw new VexFsException(VexErrorKind.NotPermitted, "Directories cannot be hard-linked.");
         }
 
         if (inode.LinkCount == 0)
@@ -186,7 +208,7 @@ internal sealed partial class FileSystemEditor
         bool isDirectory = target.Mode.Type() == UnixFileType.Directory;
         if (isDirectory && _directories.Enumerate(entry.Inode, target).Any())
         {
-            throw new IOException($"The directory '{name}' is not empty.");
+            throw new VexFsException(VexErrorKind.NotEmpty, $"The directory '{name}' is not empty.");
         }
 
         _directories.Remove(parent, parentInode, name);
@@ -222,7 +244,7 @@ internal sealed partial class FileSystemEditor
         bool isDirectory = entry.Type == UnixFileType.Directory;
         if (isDirectory && IsWithin(toParent, entry.Inode))
         {
-            throw new IOException($"A directory cannot be moved below itself.");
+            throw new VexFsException(VexErrorKind.InvalidArgument, "A directory cannot be moved below itself.");
         }
 
         if (Lookup(toParent, toName) is { } existing)
@@ -235,7 +257,9 @@ internal sealed partial class FileSystemEditor
 
             if ((existing.Type == UnixFileType.Directory) != isDirectory)
             {
-                throw new IOException(isDirectory ? $"'{toName}' is not a directory." : $"'{toName}' is a directory.");
+                throw isDirectory
+                    ? new VexFsException(VexErrorKind.NotADirectory, $"'{toName}' is not a directory.")
+                    : new VexFsException(VexErrorKind.IsADirectory, $"'{toName}' is a directory.");
             }
 
             Unlink(toParent, toName);
@@ -264,7 +288,8 @@ internal sealed partial class FileSystemEditor
     public void SetLength(long number, long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var inode = _inodes.Read(number);
+        var inode = RequireKind(number, UnixFileType.RegularFile);
+        RequireSize(length, 0);
         int blockSize = _store.BlockSize;
         long tailBlock = inode.Size / blockSize;
         if (length > inode.Size && inode.Size % blockSize != 0 && _extents.Find(inode, number, tailBlock) is { Unwritten: false } oldLast)
@@ -350,8 +375,8 @@ internal sealed partial class FileSystemEditor
 
     private Inode RequireDirectory(long number)
     {
-        var inode = _inodes.Read(number);
-        return inode.Mode.Type() == UnixFileType.Directory ? inode : throw new IOException($"Inode {number} is not a directory.");
+        var inode = RequireInUse(number);
+        return inode.Mode.Type() == UnixFileType.Directory ? inode : throw new DirectoryNotFoundException($"Inode {number} is not a directory.").With(VexErrorKind.NotADirectory);
     }
 
     private Inode WriteData(long number, Inode inode, ReadOnlySpan<byte> content)

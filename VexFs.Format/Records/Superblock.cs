@@ -23,7 +23,7 @@ namespace VexFs.Format.Records;
 /// 0x0E8 i64 last write (ns)              0x0F0 i64 last check (ns) 0x0F8 u32 mount count
 /// 0x0FC u32 maximum mount count          0x100 u32 checksum seed   0x104 u32 first ordinary inode
 /// 0x108 u32 reserved blocks percent ×100 0x10C zero ... 0x1FB
-/// 0x1FC u32 CRC32C of bytes 0x000-0x1FB     0x200-0x3FF zero
+/// 0x1FC u32 CRC32C of bytes 0x000-0x1FF, this field as zero     0x200-0x3FF zero
 /// </code>
 /// Every field and the checksum sit in the first 512 bytes, one sector, so that rewriting the superblock is
 /// atomic on any device: a power cut leaves the old record or the new one, never a torn one.

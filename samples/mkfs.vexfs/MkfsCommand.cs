@@ -81,25 +81,38 @@ internal static class MkfsCommand
             throw new IOException($"the directory {populate} given to -d does not exist");
         }
 
-        if (!File.Exists(path) && !Directory.Exists(path))
+        if (File.Exists(path) || Directory.Exists(path))
         {
-            if (size is null)
-            {
-                throw new IOException($"the file {path} does not exist and no size was specified");
-            }
-
-            if (!dryRun)
-            {
-                long length = Size.Parse(size) / options.BlockSize * options.BlockSize;
-                ImageFileDevice.Create(path, length).Dispose();
-            }
-            else
-            {
-                Print(quiet, FormatLayout.Plan(Size.Parse(size), 512, options).Describe());
-                return Success;
-            }
+            return FormatDevice(path, options, dryRun, force, quiet, populate);
         }
 
+        if (size is null)
+        {
+            throw new IOException($"the file {path} does not exist and no size was specified");
+        }
+
+        if (dryRun)
+        {
+            Print(quiet, FormatLayout.Plan(Size.Parse(size), 512, options).Describe());
+            return Success;
+        }
+
+        long length = Size.Parse(size) / options.BlockSize * options.BlockSize;
+        ImageFileDevice.Create(path, length).Dispose();
+        try
+        {
+            return FormatDevice(path, options, dryRun, force, quiet, populate);
+        }
+        catch
+        {
+            // An image this run created is of no use half made.
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    private static int FormatDevice(string path, FormatOptions options, bool dryRun, bool force, bool quiet, string? populate)
+    {
         using var device = BlockDevice.Open(path, readOnly: dryRun);
         if (device.Length % options.BlockSize != 0 && !quiet)
         {

@@ -167,11 +167,18 @@ internal static class ImageCommands
     {
         var path = new Argument<string>("path");
         var recursive = new Option<bool>("-r") { Description = "Remove a directory and everything below it." };
-        var command = new Command("rm", "Remove a file, or a directory with -r.") { path, recursive };
+        var command = new Command("rm", "Remove a file, or a directory with -r; never the root.") { path, recursive };
         command.SetAction(parsed => WithFileSystem(parsed, readOnly: false, fs =>
         {
             string target = parsed.GetValue(path)!;
-            if (fs.GetInfo(target).Type == UnixFileType.Directory)
+            var info = fs.GetInfo(target);
+            if (info.Inode == fs.RootInode)
+            {
+                // As rm --preserve-root: the root and its lost+found stay.
+                throw new IOException($"refusing to remove '{target}': it is the root directory (remove what is in it instead).");
+            }
+
+            if (info.Type == UnixFileType.Directory)
             {
                 if (!parsed.GetValue(recursive))
                 {

@@ -92,10 +92,10 @@ public sealed class FileSystemApiTests
         Assert.Throws<DirectoryNotFoundException>(() => fs.OpenFile("/nope/file", FileMode.Create));
         Assert.Throws<UnauthorizedAccessException>(() => fs.OpenFile("/d", FileMode.Create));
         fs.OpenFile("/d/x", FileMode.CreateNew).Dispose();
-        Assert.Throws<IOException>(() => fs.OpenFile("/d/x", FileMode.CreateNew));
-        Assert.Throws<IOException>(() => fs.DeleteDirectory("/d"));
-        Assert.Throws<IOException>(() => fs.Move("/d", "/d/inside"));
-        Assert.Throws<IOException>(() => fs.Move("/d/x", "/d"));
+        Refusals.AssertKind(VexErrorKind.AlreadyExists, () => fs.OpenFile("/d/x", FileMode.CreateNew));
+        Refusals.AssertKind(VexErrorKind.NotEmpty, () => fs.DeleteDirectory("/d"));
+        Refusals.AssertKind(VexErrorKind.InvalidArgument, () => fs.Move("/d", "/d/inside"));
+        Refusals.AssertKind(VexErrorKind.AlreadyExists, () => fs.Move("/d/x", "/d"));
         Assert.Equal(["d", "lost+found"], fs.EnumerateEntries("/").Select(e => e.Name).Order());
     }
 

@@ -1,4 +1,5 @@
 using VexFs.BlockDevices;
+using VexFs.Format;
 using VexFs.Format.Check;
 using VexFs.Format.Records;
 
@@ -34,10 +35,10 @@ public sealed class InodeApiTests
             Assert.Equal(2, link.LinkCount);
             fs.Rename(dir.Inode, "a.txt", fs.RootInode, "b.txt");
             Assert.Equal(file.Inode, fs.GetInfo("/b.txt").Inode);
-            Assert.Throws<IOException>(() => fs.Rename(fs.RootInode, "b.txt", fs.RootInode, "alias", overwrite: false));
+            Refusals.AssertKind(VexErrorKind.AlreadyExists, () => fs.Rename(fs.RootInode, "b.txt", fs.RootInode, "alias", overwrite: false));
             fs.Unlink(fs.RootInode, "alias");
             Assert.Equal(1, fs.GetInfo(file.Inode).LinkCount);
-            Assert.Throws<IOException>(() => fs.Unlink(fs.RootInode, "docs"));
+            Refusals.AssertKind(VexErrorKind.IsADirectory, () => fs.Unlink(fs.RootInode, "docs"));
             fs.RemoveDirectory(fs.RootInode, "docs");
             Assert.Throws<FileNotFoundException>(() => fs.GetInfo(dir.Inode));
 
@@ -149,21 +150,21 @@ public sealed class InodeApiTests
         using var fs = VexFileSystem.Format(new MemoryBlockDevice(16L << 20));
         using (var exclusive = fs.OpenFile("/locked", FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
         {
-            Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Open, FileAccess.Read));
-            Assert.Throws<IOException>(() => fs.OpenFile(exclusive.Inode, FileAccess.Read));
+            Refusals.AssertKind(VexErrorKind.Busy, () => fs.OpenFile("/locked", FileMode.Open, FileAccess.Read));
+            Refusals.AssertKind(VexErrorKind.Busy, () => fs.OpenFile(exclusive.Inode, FileAccess.Read));
             exclusive.Write("kept"u8);
-            Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Create));
+            Refusals.AssertKind(VexErrorKind.Busy, () => fs.OpenFile("/locked", FileMode.Create));
             Assert.Equal(4, fs.GetInfo("/locked").Size);
         }
 
         using var reader = fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.Read);
         using var second = fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.Read);
-        Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Open, FileAccess.Write, FileShare.ReadWrite));
-        Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.None));
+        Refusals.AssertKind(VexErrorKind.Busy, () => fs.OpenFile("/locked", FileMode.Open, FileAccess.Write, FileShare.ReadWrite));
+        Refusals.AssertKind(VexErrorKind.Busy, () => fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.None));
         reader.Dispose();
         second.Dispose();
         using var writer = fs.OpenFile("/locked", FileMode.Open, FileAccess.Write, FileShare.Read);
-        Assert.Throws<IOException>(() => fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.Read));
+        Refusals.AssertKind(VexErrorKind.Busy, () => fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.Read));
         using var sharingReader = fs.OpenFile("/locked", FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
     }
 }

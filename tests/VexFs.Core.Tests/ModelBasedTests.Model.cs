@@ -1,4 +1,5 @@
 using System.Text;
+using VexFs.Format;
 using VexFs.Format.Records;
 
 namespace VexFs.Core.Tests;
@@ -145,10 +146,10 @@ public sealed partial class ModelBasedTests
         }
 
         /// <summary>
-        /// Applies <paramref name="op"/> to the model and returns null, or returns the type of the exception the
+        /// Applies <paramref name="op"/> to the model and returns null, or returns the kind of refusal the
         /// filesystem must raise and leaves the model as it was.
         /// </summary>
-        public Type? Apply(Op op)
+        public VexErrorKind? Apply(Op op)
         {
             switch (op)
             {
@@ -161,7 +162,7 @@ public sealed partial class ModelBasedTests
 
                         if (parent.Children.TryGetValue(name, out var existing))
                         {
-                            return existing is DirectoryNode ? typeof(UnauthorizedAccessException) : typeof(IOException);
+                            return VexErrorKind.AlreadyExists;
                         }
 
                         parent.Children[name] = new FileNode(UnixFileType.RegularFile, 0x1A4);
@@ -216,7 +217,8 @@ public sealed partial class ModelBasedTests
                         {
                             if (child is not DirectoryNode directory)
                             {
-                                return typeof(IOException);
+                                // mkdir -p: a file where the last name goes exists; one on the way is no directory.
+                                return at == parts.Length - 1 ? VexErrorKind.AlreadyExists : VexErrorKind.NotADirectory;
                             }
 
                             current = directory;
@@ -248,9 +250,14 @@ public sealed partial class ModelBasedTests
                             return parentError;
                         }
 
-                        if (target is not FileNode file || parent.Children.ContainsKey(name))
+                        if (target is not FileNode file)
                         {
-                            return typeof(IOException);
+                            return VexErrorKind.NotPermitted;
+                        }
+
+                        if (parent.Children.ContainsKey(name))
+                        {
+                            return VexErrorKind.AlreadyExists;
                         }
 
                         parent.Children[name] = file;
@@ -268,7 +275,7 @@ public sealed partial class ModelBasedTests
 
                         if (parent.Children.ContainsKey(name))
                         {
-                            return typeof(IOException);
+                            return VexErrorKind.AlreadyExists;
                         }
 
                         parent.Children[name] = new FileNode(UnixFileType.SymbolicLink, 0x1FF) { Target = s.Target };
@@ -286,12 +293,12 @@ public sealed partial class ModelBasedTests
                         bool device = m.Type is UnixFileType.CharacterDevice or UnixFileType.BlockDevice;
                         if (!device && (m.Major | m.Minor) != 0)
                         {
-                            return typeof(ArgumentException);
+                            return VexErrorKind.InvalidArgument;
                         }
 
                         if (parent.Children.ContainsKey(name))
                         {
-                            return typeof(IOException);
+                            return VexErrorKind.AlreadyExists;
                         }
 
                         parent.Children[name] = new FileNode(m.Type, 0x1A4) { Device = (m.Major, m.Minor) };
@@ -308,32 +315,14 @@ public sealed partial class ModelBasedTests
 
                         if (!parent.Children.TryGetValue(name, out var victim))
                         {
-                            return typeof(FileNotFoundException);
+                            return VexErrorKind.NotFound;
                         }
 
                         if (victim is DirectoryNode)
                         {
-                            return typeof(IOException);
+                            return VexErrorKind.IsADirectory;
                         }
 
-                        Remove(parent, name);
-                        return null;
-                    }
-
-                case RemoveDirectory { Recursive: true } r:
-                    {
-                        // The recursive form lists the directory first, so a missing path is a missing file.
-                        if (Resolve(r.Path, out var node) is { } error)
-                        {
-                            return error;
-                        }
-
-                        if (node is not DirectoryNode)
-                        {
-                            return typeof(DirectoryNotFoundException);
-                        }
-
-                        ResolveParent(r.Path, out var parent, out string name);
                         Remove(parent, name);
                         return null;
                     }
@@ -347,12 +336,17 @@ public sealed partial class ModelBasedTests
 
                         if (!parent.Children.TryGetValue(name, out var victim))
                         {
-                            return typeof(DirectoryNotFoundException);
+                            return VexErrorKind.NotFound;
                         }
 
-                        if (victim is not DirectoryNode { Children.Count: 0 })
+                        if (victim is not DirectoryNode directory)
                         {
-                            return typeof(IOException);
+                            return VexErrorKind.NotADirectory;
+                        }
+
+                        if (!r.Recursive && directory.Children.Count > 0)
+                        {
+                            return VexErrorKind.NotEmpty;
                         }
 
                         Remove(parent, name);
@@ -369,18 +363,18 @@ public sealed partial class ModelBasedTests
                         bool exists = node.Xattrs.ContainsKey(x.Name);
                         if (x.Mode == XattrMode.Create && exists)
                         {
-                            return typeof(IOException);
+                            return VexErrorKind.AlreadyExists;
                         }
 
                         if (x.Mode == XattrMode.Replace && !exists)
                         {
-                            return typeof(KeyNotFoundException);
+                            return VexErrorKind.NoData;
                         }
 
                         var after = new SortedDictionary<string, byte[]>(node.Xattrs, StringComparer.Ordinal) { [x.Name] = Patterns.Random(x.Length, x.DataSeed) };
                         if (after.Sum(a => 3 + Encoding.UTF8.GetByteCount(a.Key) + a.Value.Length) > XattrCapacity)
                         {
-                            return typeof(IOException);
+                            return VexErrorKind.NoSpace;
                         }
 
                         node.Xattrs[x.Name] = after[x.Name];
@@ -394,7 +388,7 @@ public sealed partial class ModelBasedTests
                             return error;
                         }
 
-                        return node.Xattrs.Remove(x.Name) ? null : typeof(KeyNotFoundException);
+                        return node.Xattrs.Remove(x.Name) ? null : VexErrorKind.NoData;
                     }
 
                 case ChangeInfo i:
@@ -419,7 +413,7 @@ public sealed partial class ModelBasedTests
             }
         }
 
-        private Type? Rename(Move m)
+        private VexErrorKind? Rename(Move m)
         {
             if (ResolveParent(m.Source, out var fromParent, out string fromName) is { } error)
             {
@@ -433,7 +427,7 @@ public sealed partial class ModelBasedTests
 
             if (!fromParent.Children.TryGetValue(fromName, out var moving))
             {
-                return typeof(FileNotFoundException);
+                return VexErrorKind.NotFound;
             }
 
             bool same = ReferenceEquals(fromParent, toParent) && fromName == toName;
@@ -445,12 +439,12 @@ public sealed partial class ModelBasedTests
 
             if (existing is not null && !m.Overwrite)
             {
-                return typeof(IOException);
+                return VexErrorKind.AlreadyExists;
             }
 
             if (moving is DirectoryNode directory && Contains(directory, toParent))
             {
-                return typeof(IOException);
+                return VexErrorKind.InvalidArgument;
             }
 
             if (ReferenceEquals(existing, moving))
@@ -461,9 +455,14 @@ public sealed partial class ModelBasedTests
 
             if (existing is not null)
             {
-                if ((existing is DirectoryNode) != (moving is DirectoryNode) || existing is DirectoryNode { Children.Count: > 0 })
+                if ((existing is DirectoryNode) != (moving is DirectoryNode))
                 {
-                    return typeof(IOException);
+                    return existing is DirectoryNode ? VexErrorKind.IsADirectory : VexErrorKind.NotADirectory;
+                }
+
+                if (existing is DirectoryNode { Children.Count: > 0 })
+                {
+                    return VexErrorKind.NotEmpty;
                 }
 
                 Remove(toParent, toName);
@@ -510,7 +509,7 @@ public sealed partial class ModelBasedTests
             }
         }
 
-        private Type? RegularFile(string path, out FileNode file)
+        private VexErrorKind? RegularFile(string path, out FileNode file)
         {
             file = null!;
             if (Resolve(path, out var node) is { } error)
@@ -520,7 +519,7 @@ public sealed partial class ModelBasedTests
 
             if (node is not FileNode { Type: UnixFileType.RegularFile } regular)
             {
-                return typeof(UnauthorizedAccessException);
+                return node is DirectoryNode ? VexErrorKind.IsADirectory : VexErrorKind.InvalidKind;
             }
 
             file = regular;
@@ -528,19 +527,19 @@ public sealed partial class ModelBasedTests
         }
 
         /// <summary>As the library resolves a path: a component that is not a directory, or a missing name.</summary>
-        private Type? Resolve(string path, out Node node)
+        private VexErrorKind? Resolve(string path, out Node node)
         {
             node = Root;
             foreach (string part in Parts(path))
             {
                 if (node is not DirectoryNode directory)
                 {
-                    return typeof(DirectoryNotFoundException);
+                    return VexErrorKind.NotADirectory;
                 }
 
                 if (!directory.Children.TryGetValue(part, out var child))
                 {
-                    return typeof(FileNotFoundException);
+                    return VexErrorKind.NotFound;
                 }
 
                 node = child;
@@ -549,15 +548,20 @@ public sealed partial class ModelBasedTests
             return null;
         }
 
-        /// <summary>As the library resolves the directory of a path's last name: any failure is a missing directory.</summary>
-        private Type? ResolveParent(string path, out DirectoryNode parent, out string name)
+        /// <summary>As the library resolves the directory of a path's last name: missing, or not a directory.</summary>
+        private VexErrorKind? ResolveParent(string path, out DirectoryNode parent, out string name)
         {
             var parts = Parts(path);
             name = parts[^1];
             parent = null!;
-            if (Resolve("/" + string.Join('/', parts[..^1]), out var node) is not null || node is not DirectoryNode directory)
+            if (Resolve("/" + string.Join('/', parts[..^1]), out var node) is { } error)
             {
-                return typeof(DirectoryNotFoundException);
+                return error;
+            }
+
+            if (node is not DirectoryNode directory)
+            {
+                return VexErrorKind.NotADirectory;
             }
 
             parent = directory;

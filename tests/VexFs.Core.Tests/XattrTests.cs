@@ -1,4 +1,5 @@
 using VexFs.BlockDevices;
+using VexFs.Format;
 using VexFs.Format.Check;
 
 namespace VexFs.Core.Tests;
@@ -19,7 +20,7 @@ public sealed class XattrTests
             Assert.Equal("red"u8.ToArray(), fs.GetXattr("/d", "user.tag"));
             Assert.Empty(fs.GetXattr("/d", "user.empty"));
 
-            Assert.Throws<IOException>(() => fs.SetXattr("/d", "user.tag", [1], XattrMode.Create));
+            Refusals.AssertKind(VexErrorKind.AlreadyExists, () => fs.SetXattr("/d", "user.tag", [1], XattrMode.Create));
             Assert.Throws<KeyNotFoundException>(() => fs.SetXattr("/d", "user.none", [1], XattrMode.Replace));
             fs.SetXattr("/d", "user.tag", "blue"u8.ToArray(), XattrMode.Replace);
             fs.RemoveXattr("/d", "user.empty");
@@ -56,7 +57,7 @@ public sealed class XattrTests
             Assert.Equal([1, 2, 3], fs.GetXattr("/f", "user.small"));
 
             // More than one block holds is refused and changes nothing.
-            Assert.Throws<IOException>(() => fs.SetXattr("/f", "user.big2", Patterns.Random(2500, seed: 4)));
+            Refusals.AssertKind(VexErrorKind.NoSpace, () => fs.SetXattr("/f", "user.big2", Patterns.Random(2500, seed: 4)));
             Assert.Equal(["user.big", "user.small"], fs.ListXattrs("/f"));
 
             fs.RemoveXattr("/f", "user.big");

@@ -76,7 +76,7 @@ public sealed class EditorModelTests
                     }
                     else
                     {
-                        Assert.Throws<IOException>(() => editor.Unlink(directories[dir], name));
+                        Assert.Equal(VexErrorKind.NotEmpty, VexErrors.KindOf(Assert.ThrowsAny<Exception>(() => editor.Unlink(directories[dir], name))));
                     }
 
                     break;
@@ -88,7 +88,7 @@ public sealed class EditorModelTests
                     bool occupied = directories.ContainsKey(toPath) || files.ContainsKey(toPath);
                     if (below && directories.ContainsKey(path))
                     {
-                        Assert.Throws<IOException>(() => editor.Rename(directories[dir], name, directories[toDir], toName));
+                        Assert.Equal(VexErrorKind.InvalidArgument, VexErrors.KindOf(Assert.ThrowsAny<Exception>(() => editor.Rename(directories[dir], name, directories[toDir], toName))));
                     }
                     else if (!occupied)
                     {

@@ -49,7 +49,7 @@ public sealed class EditorTests
         Assert.Equal(content.Length, reopened.ReadInode(file).Size);
         Assert.Equal(["docs", "empty", "long", "lost+found", "short"], reopened.List(reopened.RootInode).Select(e => e.Name).Order());
         Assert.Throws<FileNotFoundException>(() => reopened.Resolve("/docs/missing"));
-        Assert.Throws<IOException>(() => reopened.CreateFile(docs, "hard", []));
+        Assert.Equal(VexErrorKind.AlreadyExists, VexErrors.KindOf(Assert.Throws<VexFsException>(() => reopened.CreateFile(docs, "hard", []))));
         Assert.Throws<ArgumentException>(() => reopened.CreateFile(docs, "a/b", []));
     }
 

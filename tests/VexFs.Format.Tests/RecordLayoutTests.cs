@@ -57,6 +57,12 @@ public sealed class RecordLayoutTests
         Assert.Equal(11u, BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(0x104)));
         Assert.Equal("läbel"u8.ToArray(), b.AsSpan(0x60, 6).ToArray());
         Assert.Equal(sb, Superblock.ReadFrom(b, 1, 65536L * Block));
+
+        // As docs/format.md says: a plain CRC32C of the first 512 bytes with the checksum field as zeros.
+        var sector = b[..0x200];
+        sector.AsSpan(0x1FC, 4).Clear();
+        Assert.Equal(Checksums.Crc32C.Compute(sector), BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(0x1FC)));
+        Assert.NotEqual(Checksums.Crc32C.Compute(b.AsSpan(0, 0x1FC)), BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(0x1FC)));
     }
 
     [Fact]

@@ -144,6 +144,25 @@ public sealed class VexctlTests : IDisposable
     }
 
     [Fact]
+    public void Rm_r_refuses_the_root_and_removes_nothing()
+    {
+        string image = _directory.File("root.img");
+        Assert.Equal(0, Tool.Run("mkfs.vexfs", "-q", image, "64M").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "mkdir", "-p", "/a/./b/..").ExitCode);
+        Assert.Equal(["b"], Tool.Run("vexctl", "-d", image, "ls", "/a").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        foreach (string root in new[] { "/", "/a/..", "//" })
+        {
+            var rm = Tool.Run("vexctl", "-d", image, "rm", "-r", root);
+            Assert.Equal(1, rm.ExitCode);
+            Assert.Equal($"vexctl: refusing to remove '{root}': it is the root directory (remove what is in it instead).", rm.Error.Trim());
+        }
+
+        Assert.Equal(["a", "lost+found"], Tool.Run("vexctl", "-d", image, "ls", "/").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+    }
+
+    [Fact]
     public void Mkdir_makes_parents_only_with_p_and_df_counts_what_it_made()
     {
         string image = _directory.File("dirs.img");

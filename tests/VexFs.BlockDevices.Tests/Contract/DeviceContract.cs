@@ -158,12 +158,24 @@ public abstract class DeviceContract : IDisposable
     }
 
     [Fact]
-    public void Empty_requests_at_the_end_are_allowed()
+    public void Empty_requests_at_the_end_are_allowed_and_change_nothing()
     {
         var device = Create();
+        int sector = device.SectorSize;
+        var last = Patterns.Random(sector, seed: 9);
+        device.Write(device.Length - sector, last);
+        device.Flush();
+
         device.Read(device.Length, Span<byte>.Empty);
         device.Write(device.Length, ReadOnlySpan<byte>.Empty);
         device.Discard(device.Length, 0);
+        device.Write(0, ReadOnlySpan<byte>.Empty);
+        device.Discard(0, 0);
+
+        var back = new byte[sector];
+        device.Read(device.Length - sector, back);
+        Assert.Equal(last, back);
+        Assert.Throws<ArgumentOutOfRangeException>(() => device.Read(device.Length + sector, Span<byte>.Empty));
     }
 
     [Fact]
