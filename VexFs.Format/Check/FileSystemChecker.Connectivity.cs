@@ -12,6 +12,7 @@ public sealed partial class FileSystemChecker
     private void CheckConnectivity()
     {
         Progress(3, 0, 1);
+        CheckRoot();
         var reached = Reach(_sb.RootInode);
         foreach (long dir in _directories.Keys.Order().ToList())
         {
@@ -58,6 +59,55 @@ public sealed partial class FileSystemChecker
                 }
             }
         }
+    }
+
+    /// <summary>Without a root directory nothing is reachable: make an empty one, as e2fsck does, for pass 3 to hang the tree on.</summary>
+    private void CheckRoot()
+    {
+        if (_directories.TryGetValue(_sb.RootInode, out var existing) && existing.Readable)
+        {
+            return;
+        }
+
+        bool recreated = Repair && RecreateRoot();
+        Found("connectivity", $"the root directory (inode {_sb.RootInode}) is missing or unreadable{(recreated ? "; a new, empty root was made" : string.Empty)}", recreated);
+    }
+
+    private bool RecreateRoot()
+    {
+        long root = _sb.RootInode;
+        if (_inodes.ContainsKey(root))
+        {
+            ClearInode(root);
+        }
+
+        long first = -1;
+        for (long b = 0; b + 1 < _sb.BlockCount && first < 0; b++)
+        {
+            first = !_claims.IsClaimed(b) && !_claims.IsClaimed(b + 1) ? b : -1;
+        }
+
+        if (first < 0)
+        {
+            return false;
+        }
+
+        _claims.Claim(first);
+        _claims.Claim(first + 1);
+        var index = new byte[_sb.BlockSize];
+        new DirectoryIndex { IsRoot = true, Owner = root, Parent = root, Entries = [new IndexEntry(0, 1)] }.Write(index, first, _sb.ChecksumSeed);
+        WriteBlock(first, index);
+        WriteLeaf(first + 1, root, []);
+
+        var extents = new List<Extent> { new(0, first, 2) };
+        var rootArea = new byte[Inode.RootSize];
+        new ExtentNode { Owner = root, Extents = [.. extents] }.WriteRoot(rootArea);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var inode = Inode.New(root, UnixModes.Make(UnixFileType.Directory, Convert.ToInt32("755", 8)), 2, now) with { Size = 2L * _sb.BlockSize, Blocks = 2, Root = rootArea };
+        WriteInode(root, inode);
+        _inodes[root] = new InodeInfo(root, inode, extents, []);
+        _directories[root] = new DirectoryInfo { HeaderParent = root, Readable = true };
+        return true;
     }
 
     private HashSet<long> Reach(long start)

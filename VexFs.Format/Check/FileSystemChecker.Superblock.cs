@@ -59,6 +59,7 @@ public sealed partial class FileSystemChecker
 
                 _sb = backup with { CopyGroup = 0 };
                 _geometry = new Geometry(_sb);
+                _usedBackup = true;
                 bool repaired = false;
                 if (Repair)
                 {
@@ -165,7 +166,6 @@ public sealed partial class FileSystemChecker
             try
             {
                 _groups[g] = GroupDescriptor.ReadFrom(block.AsSpan((g % perBlock) * GroupDescriptor.Size), g, tableBlock + (g / perBlock), _geometry);
-                CheckDescriptorPlacement(g);
             }
             catch (InvalidFileSystemException e)
             {
@@ -173,26 +173,39 @@ public sealed partial class FileSystemChecker
                 _badDescriptors[g] = true;
                 _groups[g] = StandardDescriptor(g);
                 Found("group", $"group {g}: {e.Message}", Repair);
+                continue;
             }
-        }
-    }
 
-    private void CheckDescriptorPlacement(int g)
-    {
-        var d = _groups[g];
-        long start = _geometry.GroupStart(g);
-        long end = start + _geometry.BlocksInGroup(g);
-        bool inGroup(long block, long count) => block >= start + _geometry.SuperblockAreaBlocks(g) && block + count <= end;
-        if (!inGroup(d.BlockBitmap, 1) || !inGroup(d.InodeBitmap, 1) || !inGroup(d.InodeTable, _geometry.InodeTableBlocks))
-        {
-            throw new InvalidFileSystemException(_geometry.DescriptorTableBlock(0), $"group descriptor {g}", "its bitmaps or inode table lie outside the group's own blocks");
+            // The layout is a function of the superblock: a descriptor that puts the bitmaps or the inode table
+            // elsewhere is damaged, and the layout is believed over it (its counts are checked in pass 5).
+            var d = _groups[g];
+            if (!_geometry.IsPlacedByLayout(g, d))
+            {
+                var placed = StandardDescriptor(g);
+                Found("group", $"group {g}: its bitmaps and inode table are recorded at {d.BlockBitmap}, {d.InodeBitmap} and {d.InodeTable}, but the layout puts them at {placed.BlockBitmap}, {placed.InodeBitmap} and {placed.InodeTable}; descriptor corrected", Repair);
+                _groups[g] = d with { BlockBitmap = placed.BlockBitmap, InodeBitmap = placed.InodeBitmap, InodeTable = placed.InodeTable };
+                _descriptorsRepaired = true;
+            }
+
+            if (d.Flags.HasFlag(GroupFlags.InodeBitmapUninit) && !_geometry.TrustsInodeBitmapUninit(g, d))
+            {
+                Found("group", $"group {g}: marked as having its inode bitmap uninitialised, but its counts say inodes are in use; flag cleared", Repair);
+                _groups[g] = _groups[g] with { Flags = _groups[g].Flags & ~GroupFlags.InodeBitmapUninit };
+                _descriptorsRepaired = true;
+            }
+
+            if (d.Flags.HasFlag(GroupFlags.BlockBitmapUninit) && !_geometry.TrustsBlockBitmapUninit(g, d))
+            {
+                Found("group", $"group {g}: marked as having its block bitmap uninitialised, but its counts or the metadata it holds say blocks are in use; flag cleared", Repair);
+                _groups[g] = _groups[g] with { Flags = _groups[g].Flags & ~GroupFlags.BlockBitmapUninit };
+                _descriptorsRepaired = true;
+            }
         }
     }
 
     private GroupDescriptor StandardDescriptor(int g)
     {
-        long bitmap = _geometry.GroupStart(g) + _geometry.SuperblockAreaBlocks(g);
-        return new GroupDescriptor(bitmap, bitmap + 1, bitmap + 2, 0, 0, 0, 0, GroupFlags.None, 0, 0);
+        return new GroupDescriptor(_geometry.BlockBitmapBlock(g), _geometry.InodeBitmapBlock(g), _geometry.InodeTableBlock(g), 0, 0, 0, 0, GroupFlags.None, 0, 0);
     }
 
     private void ClaimMetadata()

@@ -21,6 +21,8 @@ public sealed partial class FileSystemChecker
     private GroupDescriptor[] _groups = [];
     private bool[] _badDescriptors = [];
     private BlockClaims _claims = null!;
+    private bool _usedBackup;
+    private bool _descriptorsRepaired;
 
     private FileSystemChecker(BlockDevice device, CheckOptions options)
     {
@@ -60,7 +62,8 @@ public sealed partial class FileSystemChecker
             return;
         }
 
-        if (_sb.State == FileSystemState.Clean && !_options.Force && !_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
+        // A superblock taken from a backup says nothing about the state of the rest: the full check runs.
+        if (_sb.State == FileSystemState.Clean && !_options.Force && !_usedBackup && !_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
         {
             _report.SkippedClean = true;
             FillCounts();

@@ -1,0 +1,193 @@
+using VexFs.BlockDevices;
+using VexFs.Format.Check;
+using VexFs.Format.Editing;
+using VexFs.Format.Records;
+
+namespace VexFs.Format.Tests;
+
+/// <summary>
+/// Damage that keeps every checksum valid (a field rewritten and its record's checksum recomputed): fsck must
+/// judge it against the layout and against what is in use, repair it in one run, and leave an image the
+/// library can write to without harm.
+/// </summary>
+public sealed class FsckRepairTests
+{
+    private const int BlockSize = 4096;
+    private static readonly CheckOptions CheckOnly = new() { Force = true };
+    private static readonly CheckOptions Fix = new() { Force = true, Repair = true };
+
+    private static MemoryBlockDevice Populated(long size = 256L << 20)
+    {
+        var device = new MemoryBlockDevice(size);
+        Formatter.Format(device, new FormatOptions { Uuid = Guid.Parse("21111111-2222-4333-8444-555555555555"), Timestamp = DateTimeOffset.UnixEpoch });
+        var editor = FileSystemEditor.Open(device);
+        long dir = editor.CreateDirectory(editor.RootInode, "docs");
+        for (int i = 0; i < 20; i++)
+        {
+            editor.CreateFile(dir, $"file{i}", Patterns.Random(5_000 + (i * 3_000), seed: i));
+        }
+
+        editor.CreateFile(editor.RootInode, "top", Patterns.Random(70_000, seed: 99));
+        editor.Commit();
+        Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
+        return device;
+    }
+
+    private static void RewriteDescriptor(BlockDevice device, int group, Func<GroupDescriptor, GroupDescriptor> change)
+    {
+        var sb = SuperblockCopies.Read(device);
+        var geometry = new Geometry(sb);
+        int perBlock = BlockSize / GroupDescriptor.Size;
+        long block = geometry.DescriptorTableBlock(0) + (group / perBlock);
+        var buffer = new byte[BlockSize];
+        device.Read(block * BlockSize, buffer);
+        var slot = buffer.AsSpan((group % perBlock) * GroupDescriptor.Size, GroupDescriptor.Size);
+        change(GroupDescriptor.ReadFrom(slot, group, block, geometry)).WriteTo(slot, group, sb.ChecksumSeed);
+        device.Write(block * BlockSize, buffer);
+    }
+
+    private static void AssertOneRepairConverges(MemoryBlockDevice device)
+    {
+        var repaired = FileSystemChecker.Check(device, Fix);
+        Assert.True(repaired.IsClean, "repair: " + string.Join(Environment.NewLine, repaired.Findings));
+        var again = FileSystemChecker.Check(device, CheckOnly);
+        Assert.True(again.IsClean, "after one repair: " + string.Join(Environment.NewLine, again.Findings));
+    }
+
+    private static void AssertTreeIntact(BlockDevice device)
+    {
+        var editor = FileSystemEditor.Open(device);
+        long dir = editor.Resolve("/docs");
+        Assert.Equal(20, editor.List(dir).Count());
+        Assert.Contains(editor.List(editor.RootInode), e => e.Name == "top");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Uninit_flags_on_a_used_group_are_repaired_in_one_run_and_lose_nothing(int flagBits)
+    {
+        var flags = (GroupFlags)flagBits;
+        using var device = Populated();
+        RewriteDescriptor(device, 0, d => d with { Flags = d.Flags | flags });
+        AssertOneRepairConverges(device);
+        AssertTreeIntact(device);
+    }
+
+    [Fact]
+    public void The_allocator_does_not_trust_an_uninit_flag_on_a_used_group()
+    {
+        using var device = Populated();
+        RewriteDescriptor(device, 0, d => d with { Flags = d.Flags | GroupFlags.BlockBitmapUninit | GroupFlags.InodeBitmapUninit });
+        var editor = FileSystemEditor.Open(device);
+        long dir = editor.CreateDirectory(editor.RootInode, "new");
+        editor.CreateFile(dir, "data", Patterns.Random(200_000, seed: 5));
+        editor.Commit();
+        AssertTreeIntact(device);
+        var report = FileSystemChecker.Check(device, CheckOnly);
+        Assert.DoesNotContain(report.Findings, f => f.Area is "inode" or "directory" or "links" or "connectivity");
+    }
+
+    [Fact]
+    public void The_allocator_never_hands_out_the_groups_own_metadata_or_the_journal()
+    {
+        using var device = Populated();
+
+        // A block bitmap that says every block of group 0 is free, with its checksum to match.
+        var sb = SuperblockCopies.Read(device);
+        var d = Allocator.ReadDescriptors(new DeviceBlockStore(device, BlockSize), sb)[0];
+        var empty = new byte[BlockSize];
+        device.Write(d.BlockBitmap * BlockSize, empty);
+        RewriteDescriptor(device, 0, g => g with { BlockBitmapChecksum = Bitmap.Checksum(empty, 0, sb.ChecksumSeed) });
+        var editor = FileSystemEditor.Open(device);
+        Assert.Throws<InvalidFileSystemException>(() => editor.CreateFile(editor.RootInode, "x", Patterns.Random(10_000, seed: 1)));
+    }
+
+    [Fact]
+    public void A_misplaced_inode_table_is_put_back_where_the_layout_has_it()
+    {
+        using var device = Populated();
+        RewriteDescriptor(device, 0, d => d with { InodeTable = d.InodeTable + 3 });
+        AssertOneRepairConverges(device);
+        AssertTreeIntact(device);
+    }
+
+    [Fact]
+    public void A_misplaced_bitmap_is_put_back_where_the_layout_has_it()
+    {
+        using var device = Populated();
+        RewriteDescriptor(device, 1, d => d with { BlockBitmap = d.BlockBitmap + 40 });
+        AssertOneRepairConverges(device);
+        AssertTreeIntact(device);
+    }
+
+    [Fact]
+    public void A_root_that_is_not_a_directory_is_recreated_and_the_tree_reconnected()
+    {
+        using var device = Populated();
+        var editor = FileSystemEditor.Open(device);
+        long docs = editor.Resolve("/docs");
+        var store = new DeviceBlockStore(device, BlockSize);
+        var table = new InodeTable(store, new Allocator(store, editor.Superblock, Allocator.ReadDescriptors(store, editor.Superblock)));
+        table.Write(editor.RootInode, table.Read(editor.RootInode) with { Mode = UnixModes.Make(UnixFileType.RegularFile, Convert.ToInt32("644", 8)) });
+
+        var found = FileSystemChecker.Check(device, CheckOnly);
+        Assert.Contains(found.Findings, f => f.Problem.Contains("root", StringComparison.Ordinal));
+        AssertOneRepairConverges(device);
+
+        var after = FileSystemEditor.Open(device);
+        Assert.Equal(UnixFileType.Directory, after.ReadInode(after.RootInode).Mode.Type());
+        long lostAndFound = after.Resolve("/lost+found");
+        Assert.Contains(after.List(lostAndFound), e => e.Inode == docs);
+        Assert.Equal(20, after.List(docs).Count());
+        after.CreateFile(after.RootInode, "written", Patterns.Random(10_000, seed: 3));
+        after.Commit();
+        Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
+    }
+
+    [Fact]
+    public void Restoring_the_superblock_from_a_backup_forces_the_full_check()
+    {
+        using var device = Populated();
+        var sb = SuperblockCopies.Read(device);
+        var d = Allocator.ReadDescriptors(new DeviceBlockStore(device, BlockSize), sb)[0];
+        var bitmap = new byte[BlockSize];
+        device.Read(d.BlockBitmap * BlockSize, bitmap);
+        bitmap[3000] ^= 0x01;
+        device.Write(d.BlockBitmap * BlockSize, bitmap);
+        var sector = new byte[1024];
+        device.Read(Superblock.ByteOffset, sector);
+        sector[0x20] ^= 0x5A;
+        device.Write(Superblock.ByteOffset, sector);
+
+        var repaired = FileSystemChecker.Check(device, new CheckOptions { Repair = true });
+        Assert.False(repaired.SkippedClean);
+        Assert.Contains(repaired.Findings, f => f.Area == "bitmap");
+        Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
+    }
+
+    [Fact]
+    public void Each_finding_is_reported_once()
+    {
+        using var device = Populated();
+        var sb = SuperblockCopies.Read(device);
+        var d = Allocator.ReadDescriptors(new DeviceBlockStore(device, BlockSize), sb)[0];
+        var bitmap = new byte[BlockSize];
+        device.Read(d.BlockBitmap * BlockSize, bitmap);
+        bitmap[BlockSize - 100] ^= 0x01;
+        bitmap[2000] ^= 0x10;
+        device.Write(d.BlockBitmap * BlockSize, bitmap);
+        RewriteDescriptor(device, 0, g => g with { FreeInodes = g.FreeInodes - 1, InodeBitmapChecksum = g.InodeBitmapChecksum ^ 1 });
+
+        foreach (var options in new[] { CheckOnly, Fix })
+        {
+            var report = FileSystemChecker.Check(device, options);
+            var lines = report.Findings.Select(f => f.Problem).ToList();
+            Assert.Equal(lines.Distinct().Count(), lines.Count);
+            var groups = report.Findings.Where(f => f.Problem.StartsWith("group 0:", StringComparison.Ordinal)).ToList();
+            Assert.True(groups.Count(f => f.Problem.Contains("block bitmap", StringComparison.Ordinal)) <= 1, string.Join(Environment.NewLine, groups));
+            Assert.True(groups.Count(f => f.Problem.Contains("inode bitmap", StringComparison.Ordinal)) <= 1, string.Join(Environment.NewLine, groups));
+        }
+    }
+}
