@@ -14,9 +14,10 @@ public sealed partial class FileSystemChecker
         Progress(3, 0, 1);
         CheckRoot();
         var reached = Reach(_sb.RootInode);
+        var leftDetached = new HashSet<long>();
         foreach (long dir in _directories.Keys.Order().ToList())
         {
-            if (reached.Contains(dir))
+            if (reached.Contains(dir) || leftDetached.Contains(dir))
             {
                 continue;
             }
@@ -41,10 +42,8 @@ public sealed partial class FileSystemChecker
                 ? LinkInto(_sb.RootInode, "lost+found", top, UnixFileType.Directory)
                 : LinkInto(_sb.LostAndFoundInode, $"#{top}", top, UnixFileType.Directory));
             Found("connectivity", $"directory {top} is not reachable from the root{(attached ? isLostAndFound ? "; reattached to the root" : "; moved to lost+found" : string.Empty)}", attached);
-            if (attached)
-            {
-                reached.UnionWith(Reach(top));
-            }
+            // A subtree is reported once, at its top, not again for each directory under it.
+            (attached ? reached : leftDetached).UnionWith(Reach(top));
         }
 
         foreach (var (dir, info) in _directories)
