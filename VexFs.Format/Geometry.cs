@@ -71,17 +71,36 @@ internal sealed class Geometry
     public int BlocksInGroup(int group) =>
         (int)Math.Min(BlocksPerGroup, BlockCount - GroupStart(group));
 
-    /// <summary>The block holding group <paramref name="group"/>'s copy of the superblock.</summary>
-    public long SuperblockBlock(int group) =>
-        group == 0 ? Superblock.ByteOffset / BlockSize : GroupStart(group);
+    /// <summary>Whether a one-group filesystem keeps the tail copy: a superblock and descriptor table in its last blocks.</summary>
+    public bool HasTailCopy => Superblock.ReadOnlyCompatible.HasFlag(ReadOnlyCompatibleFeatures.TailCopy);
 
-    /// <summary>The byte offset of group <paramref name="group"/>'s copy of the superblock.</summary>
-    public long SuperblockByteOffset(int group) =>
-        group == 0 ? Superblock.ByteOffset : GroupStart(group) * BlockSize;
+    /// <summary>The blocks the tail copy takes: its superblock block, then the descriptor table.</summary>
+    public int TailCopyBlocks => HasTailCopy ? 1 + DescriptorBlocks : 0;
 
-    /// <summary>The first block of group <paramref name="group"/>'s copy of the descriptor table.</summary>
-    public long DescriptorTableBlock(int group) =>
-        group == 0 ? PrimarySuperblockBlocks(BlockSize) : GroupStart(group) + 1;
+    /// <summary>The first block of the tail copy: the superblock sits at its byte 0, the descriptor table follows.</summary>
+    public long TailCopyBlock => BlockCount - TailCopyBlocks;
+
+    /// <summary>
+    /// Every copy of the superblock and descriptor table, by copy number: the groups that hold one (0 is the
+    /// primary) and, on a filesystem with the tail copy, the number <see cref="GroupCount"/> for it.
+    /// </summary>
+    public IEnumerable<int> Copies =>
+        Enumerable.Range(0, GroupCount).Where(HasSuperblockCopy).Concat(HasTailCopy ? [GroupCount] : []);
+
+    /// <summary>The byte offset of copy <paramref name="copy"/> of the superblock (see <see cref="Copies"/>).</summary>
+    public long SuperblockByteOffset(int copy) =>
+        copy == 0 ? Superblock.ByteOffset : copy == GroupCount ? TailCopyBlock * BlockSize : GroupStart(copy) * BlockSize;
+
+    /// <summary>The first block of copy <paramref name="copy"/> of the descriptor table (see <see cref="Copies"/>).</summary>
+    public long DescriptorTableBlock(int copy) =>
+        copy == 0 ? PrimarySuperblockBlocks(BlockSize) : copy == GroupCount ? TailCopyBlock + 1 : GroupStart(copy) + 1;
+
+    /// <summary>
+    /// Where the tail copy of a one-group filesystem of <paramref name="blockSize"/>-byte blocks would sit on a
+    /// device of <paramref name="deviceLength"/> bytes, for fsck to find it with no superblock to go by.
+    /// </summary>
+    public static long TailCopyByteOffset(long deviceLength, int blockSize) =>
+        ((deviceLength / blockSize) - 1 - DescriptorBlocksFor(1, blockSize)) * blockSize;
 
     /// <summary>The blocks at the start of a group taken by the superblock and descriptor copies.</summary>
     public int SuperblockAreaBlocks(int group) =>

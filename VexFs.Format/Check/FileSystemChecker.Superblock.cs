@@ -7,6 +7,8 @@ namespace VexFs.Format.Check;
 /// <summary>Pass 0: the superblock (falling back to a backup), the journal and the group descriptors.</summary>
 public sealed partial class FileSystemChecker
 {
+    private static readonly int[] BackupGroupsToTry = [1, 3, 5, 7, 9, 25, 27, 49, 81];
+
     private byte[] ReadBlock(long block)
     {
         var buffer = new byte[_sb.BlockSize];
@@ -44,15 +46,17 @@ public sealed partial class FileSystemChecker
             return true;
         }
 
-        // Look for a backup where each block size would put group 1, 3, 5, ... .
+        // Look for a backup where each block size would put the tail copy of a one-group filesystem (the last
+        // blocks of the device) and group 1, 3, 5, ... . The tail copy's number is the group count, 1.
         foreach (int log2 in Enumerable.Range(Superblock.MinBlockSizeLog2, Superblock.MaxBlockSizeLog2 - Superblock.MinBlockSizeLog2 + 1))
         {
-            long blockSize = 1L << log2;
-            foreach (int group in new[] { 1, 3, 5, 7, 9, 25, 27, 49, 81 })
+            int blockSize = 1 << log2;
+            var candidates = BackupGroupsToTry.Select(g => (Copy: g, Offset: (long)g * 8 * blockSize * blockSize))
+                .Prepend((Copy: 1, Offset: Geometry.TailCopyByteOffset(_device.Length, blockSize)));
+            foreach (var (copy, offset) in candidates)
             {
-                long offset = group * 8 * blockSize * blockSize;
-                var backup = TryReadSuperblock(offset, out _);
-                if (backup is null || backup.BlockSize != blockSize || backup.CopyGroup != group)
+                var backup = offset > 0 ? TryReadSuperblock(offset, out _) : null;
+                if (backup is null || backup.BlockSize != blockSize || backup.CopyGroup != copy || new Geometry(backup).SuperblockByteOffset(copy) != offset)
                 {
                     continue;
                 }
@@ -64,12 +68,13 @@ public sealed partial class FileSystemChecker
                 if (Repair)
                 {
                     var descriptors = new byte[(long)_sb.DescriptorBlocks * _sb.BlockSize];
-                    _device.Read(_geometry.DescriptorTableBlock(group) * _sb.BlockSize, descriptors);
+                    _device.Read(_geometry.DescriptorTableBlock(copy) * _sb.BlockSize, descriptors);
                     WriteSuperblockCopy(0, _sb, descriptors);
                     repaired = true;
                 }
 
-                Found("superblock", $"the primary superblock is invalid ({problem}); using the backup in group {group}", repaired);
+                string where = copy == _sb.GroupCount ? "in the last blocks" : $"in group {copy}";
+                Found("superblock", $"the primary superblock is invalid ({problem}); using the backup {where}", repaired);
                 return true;
             }
         }
@@ -225,6 +230,7 @@ public sealed partial class FileSystemChecker
         }
 
         ClaimOrReport(_sb.JournalStart, _sb.JournalBlocks, "the journal");
+        ClaimOrReport(_geometry.TailCopyBlock, _geometry.TailCopyBlocks, "the tail copy of the superblock");
         ClaimOrReport(_sb.VectorTableBlock, 1, "the vector table");
     }
 

@@ -306,6 +306,7 @@ internal sealed class Allocator
         CheckInUse(g, bitmap, first, first + _geometry.GroupMetadataBlocks(g));
         CheckInUse(g, bitmap, Math.Max(first, sb.JournalStart), Math.Min(end, sb.JournalStart + sb.JournalBlocks));
         CheckInUse(g, bitmap, Math.Max(first, sb.VectorTableBlock), Math.Min(end, sb.VectorTableBlock + 1));
+        CheckInUse(g, bitmap, Math.Max(first, _geometry.TailCopyBlock), end);
 
         _blockBitmaps[g] = bitmap;
         return bitmap;

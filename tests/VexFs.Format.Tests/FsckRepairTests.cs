@@ -181,4 +181,29 @@ public sealed class FsckRepairTests
         var lines = report.Findings.Select(f => f.ToString()).ToList();
         Assert.True(lines.Distinct().Count() == lines.Count, string.Join(Environment.NewLine, lines));
     }
+
+    [Fact]
+    public void A_one_group_filesystem_is_restored_from_its_tail_copy_after_garbage_over_its_start()
+    {
+        using var device = Populated(64L << 20);
+        Assert.Equal(1, SuperblockCopies.Read(device).GroupCount);
+        device.Write(0, Patterns.Random(8192, seed: 77));
+
+        var repaired = FileSystemChecker.Check(device, new CheckOptions { Repair = true });
+        Assert.Equal(CheckReport.ExitCorrected, repaired.ExitCode);
+        Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
+        AssertTreeIntact(device);
+    }
+
+    [Fact]
+    public void A_one_group_image_made_before_the_tail_copy_still_checks_clean_and_takes_writes()
+    {
+        using var device = GoldenImageTests.ReadCompressed(Path.Combine(AppContext.BaseDirectory, "Golden", "one-group-v1.0.img.gz"), 64L << 20);
+        Assert.False(SuperblockCopies.Read(device).ReadOnlyCompatible.HasFlag(ReadOnlyCompatibleFeatures.TailCopy));
+        Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
+        var editor = FileSystemEditor.Open(device);
+        editor.CreateFile(editor.RootInode, "new", Patterns.Random(300_000, seed: 2));
+        editor.Commit();
+        Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
+    }
 }
