@@ -13,6 +13,7 @@ public sealed partial class FileSystemChecker
     {
         Progress(3, 0, 1);
         CheckRoot();
+        CheckLostAndFound();
         var reached = Reach(_sb.RootInode);
         var leftDetached = new HashSet<long>();
         foreach (long dir in _directories.Keys.Order().ToList())
@@ -68,16 +69,29 @@ public sealed partial class FileSystemChecker
             return;
         }
 
-        bool recreated = Repair && RecreateRoot();
+        bool recreated = Repair && MakeDirectory(_sb.RootInode, _sb.RootInode, Convert.ToInt32("755", 8));
         Found("connectivity", $"the root directory (inode {_sb.RootInode}) is missing or unreadable{(recreated ? "; a new, empty root was made" : string.Empty)}", recreated);
     }
 
-    private bool RecreateRoot()
+    /// <summary>Without lost+found nothing can be reconnected: make an empty one under the root, as e2fsck does.</summary>
+    private void CheckLostAndFound()
     {
-        long root = _sb.RootInode;
-        if (_inodes.ContainsKey(root))
+        long number = _sb.LostAndFoundInode;
+        if (_directories.TryGetValue(number, out var existing) && existing.Readable)
         {
-            ClearInode(root);
+            return;
+        }
+
+        bool recreated = Repair && MakeDirectory(number, _sb.RootInode, Convert.ToInt32("700", 8)) && LinkInto(_sb.RootInode, "lost+found", number, UnixFileType.Directory);
+        Found("connectivity", $"lost+found (inode {number}) is missing or unreadable{(recreated ? "; a new, empty one was made under the root" : string.Empty)}", recreated);
+    }
+
+    /// <summary>Makes inode <paramref name="number"/> a new, empty directory (replacing whatever it held) on two free blocks.</summary>
+    private bool MakeDirectory(long number, long parent, int permissions)
+    {
+        if (_inodes.ContainsKey(number))
+        {
+            ClearInode(number);
         }
 
         long first = -1;
@@ -94,18 +108,18 @@ public sealed partial class FileSystemChecker
         _claims.Claim(first);
         _claims.Claim(first + 1);
         var index = new byte[_sb.BlockSize];
-        new DirectoryIndex { IsRoot = true, Owner = root, Parent = root, Entries = [new IndexEntry(0, 1)] }.Write(index, first, _sb.ChecksumSeed);
+        new DirectoryIndex { IsRoot = true, Owner = number, Parent = parent, Entries = [new IndexEntry(0, 1)] }.Write(index, first, _sb.ChecksumSeed);
         WriteBlock(first, index);
-        WriteLeaf(first + 1, root, []);
+        WriteLeaf(first + 1, number, []);
 
         var extents = new List<Extent> { new(0, first, 2) };
         var rootArea = new byte[Inode.RootSize];
-        new ExtentNode { Owner = root, Extents = [.. extents] }.WriteRoot(rootArea);
+        new ExtentNode { Owner = number, Extents = [.. extents] }.WriteRoot(rootArea);
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
-        var inode = Inode.New(root, UnixModes.Make(UnixFileType.Directory, Convert.ToInt32("755", 8)), 2, now) with { Size = 2L * _sb.BlockSize, Blocks = 2, Root = rootArea };
-        WriteInode(root, inode);
-        _inodes[root] = new InodeInfo(root, inode, extents, []);
-        _directories[root] = new DirectoryInfo { HeaderParent = root, Readable = true };
+        var inode = Inode.New(number, UnixModes.Make(UnixFileType.Directory, permissions), 2, now) with { Size = 2L * _sb.BlockSize, Blocks = 2, Root = rootArea };
+        WriteInode(number, inode);
+        _inodes[number] = new InodeInfo(number, inode, extents, []);
+        _directories[number] = new DirectoryInfo { HeaderParent = parent, Readable = true };
         return true;
     }
 

@@ -61,8 +61,10 @@ public sealed partial class FileSystemChecker
                     continue;
                 }
 
+                // A backup never says whether the journal needs replaying; what it holds is replayed, as an open would.
                 _sb = backup with { CopyGroup = 0 };
                 _geometry = new Geometry(_sb);
+                _sb = JournalHoldsTransactions() ? _sb with { Incompatible = _sb.Incompatible | IncompatibleFeatures.NeedsRecovery } : _sb;
                 _usedBackup = true;
                 bool repaired = false;
                 if (Repair)
@@ -81,6 +83,20 @@ public sealed partial class FileSystemChecker
 
         _report.OperationalError = $"{_device.Description} holds no valid VexFS superblock: {problem}";
         return false;
+    }
+
+    /// <summary>Whether the journal's header is sound and it holds committed transactions to replay.</summary>
+    private bool JournalHoldsTransactions()
+    {
+        try
+        {
+            var header = JournalHeader.Read(ReadBlock(_sb.JournalStart), _sb.JournalStart, _sb.ChecksumSeed, _sb.JournalBlocks, _sb.Uuid);
+            return RecoveryPlanner.Plan(header, (relative, buffer) => _device.Read((_sb.JournalStart + relative) * _sb.BlockSize, buffer), _sb.ChecksumSeed, _sb.BlockCount).Transactions > 0;
+        }
+        catch (InvalidFileSystemException)
+        {
+            return false;
+        }
     }
 
     private void WriteSuperblockCopy(int group, Superblock sb, byte[]? descriptors)

@@ -62,6 +62,14 @@ public sealed partial class FileSystemChecker
             return;
         }
 
+        // As e2fsck: a filesystem with features this version does not know is not checked (nor written).
+        var unknown = _sb.ReadOnlyCompatible & ~KnownFeatures.ReadOnlyCompatible;
+        if (unknown != 0)
+        {
+            _report.OperationalError = $"{_device.Description} has read-only-compatible features 0x{(uint)unknown:X} this version does not know; it cannot be checked";
+            return;
+        }
+
         // A superblock taken from a backup says nothing about the state of the rest: the full check runs.
         if (_sb.State == FileSystemState.Clean && !_options.Force && !_usedBackup && !_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery))
         {

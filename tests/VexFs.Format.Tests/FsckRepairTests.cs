@@ -206,4 +206,33 @@ public sealed class FsckRepairTests
         editor.Commit();
         Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
     }
+
+    [Fact]
+    public void Losing_the_root_and_lost_and_found_together_converges_in_one_run()
+    {
+        using var device = Populated();
+        var editor = FileSystemEditor.Open(device);
+
+        // Inodes 1-16: the root, lost+found and /docs itself; the files of /docs and /top survive.
+        device.Write(editor.Allocator.Group(0).InodeTable * BlockSize, new byte[BlockSize]);
+
+        AssertOneRepairConverges(device);
+        var after = FileSystemEditor.Open(device);
+        Assert.Equal(UnixFileType.Directory, after.ReadInode(after.RootInode).Mode.Type());
+        Assert.True(after.List(after.Resolve("/lost+found")).Count() >= 15);
+    }
+
+    [Fact]
+    public void Unknown_read_only_compatible_features_are_an_operational_error_not_a_clean_check()
+    {
+        using var device = Populated();
+        var sector = new byte[1024];
+        device.Read(Superblock.ByteOffset, sector);
+        (Superblock.ReadFrom(sector, 1, device.Length) with { ReadOnlyCompatible = (ReadOnlyCompatibleFeatures)0xFF000003 }).WriteTo(sector);
+        device.Write(Superblock.ByteOffset, sector);
+
+        var report = FileSystemChecker.Check(device, Fix);
+        Assert.Equal(CheckReport.ExitOperationalError, report.ExitCode);
+        Assert.DoesNotContain('\n', report.OperationalError!);
+    }
 }
