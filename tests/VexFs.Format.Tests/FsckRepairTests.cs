@@ -235,4 +235,16 @@ public sealed class FsckRepairTests
         Assert.Equal(CheckReport.ExitOperationalError, report.ExitCode);
         Assert.DoesNotContain('\n', report.OperationalError!);
     }
+
+    [Theory]
+    [InlineData(3, 0x00)]
+    [InlineData(1, 0xFF)]
+    public void An_attribute_name_the_library_would_refuse_is_corruption(int at, byte value)
+    {
+        var bytes = new byte[64];
+        int length = XattrEntries.Write(bytes, [new KeyValuePair<string, byte[]>("user.big", [1, 2, 3])]);
+        Assert.Single(XattrEntries.Read(bytes.AsSpan(0, length), 7, "attributes"));
+        bytes[XattrEntries.EntryHeaderSize + at] = value;
+        Assert.Throws<InvalidFileSystemException>(() => XattrEntries.Read(bytes.AsSpan(0, length), 7, "attributes"));
+    }
 }
