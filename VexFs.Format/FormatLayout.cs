@@ -109,10 +109,12 @@ public sealed class FormatLayout
             descriptorBlocks = Geometry.DescriptorBlocksFor(groups, blockSize);
         }
 
+        // A one-group filesystem has no group 1 for a backup: it keeps a copy in its last blocks instead.
+        int tailCopy = groups == 1 ? 1 + descriptorBlocks : 0;
         int group0Overhead = OverheadOf(0, descriptorBlocks, inodeTableBlocks, blockSize);
         long group0Blocks = Math.Min(blocksPerGroup, blockCount);
         long fixedData = RootDirectoryBlocks + LostAndFoundBlocks + 1;
-        long journalRoom = group0Blocks - group0Overhead - fixedData;
+        long journalRoom = group0Blocks - group0Overhead - fixedData - tailCopy;
         long journalBlocks = options.JournalSize is { } size
             ? (size + blockSize - 1) / blockSize
             : JournalLayout.DefaultBlocks(blockCount, blockSize, journalRoom - 16);
@@ -138,14 +140,14 @@ public sealed class FormatLayout
             int inGroup = (int)Math.Min(blocksPerGroup, blockCount - start);
             int superblockArea = !Geometry.HasSuperblockCopy(g) ? 0 : (g == 0 ? Geometry.PrimarySuperblockBlocks(blockSize) : 1) + descriptorBlocks;
             long blockBitmap = start + superblockArea;
-            int used = superblockArea + 2 + inodeTableBlocks + (g == 0 ? (int)(journalBlocks + fixedData) : 0);
+            int used = superblockArea + 2 + inodeTableBlocks + (g == 0 ? (int)(journalBlocks + fixedData) + tailCopy : 0);
             plans.Add(new GroupPlan(g, start, inGroup, superblockArea, blockBitmap, blockBitmap + 1, blockBitmap + 2, used));
             freeBlocks += inGroup - used;
         }
 
         var superblock = new Superblock
         {
-            ReadOnlyCompatible = ReadOnlyCompatibleFeatures.LazyGroupInit | ReadOnlyCompatibleFeatures.OrphanList,
+            ReadOnlyCompatible = ReadOnlyCompatibleFeatures.LazyGroupInit | ReadOnlyCompatibleFeatures.OrphanList | (tailCopy > 0 ? ReadOnlyCompatibleFeatures.TailCopy : ReadOnlyCompatibleFeatures.None),
             Incompatible = options.VectorSpaces.Count > 0 ? IncompatibleFeatures.VectorSpaces : IncompatibleFeatures.None,
             BlockSizeLog2 = System.Numerics.BitOperations.Log2((uint)blockSize),
             BlockCount = blockCount,
@@ -188,7 +190,7 @@ public sealed class FormatLayout
             $"{GroupCount} block groups of {BlocksPerGroup} blocks; {InodesPerGroup} inodes per group; {InodeCount} inodes of {Superblock.InodeSize} bytes",
             $"Journal: {JournalBlocks} blocks at block {JournalStart}",
             $"Free after format: {FreeBlocks} blocks, {Superblock.FreeInodes} inodes",
-            backups.Count == 0 ? "Superblock backups: none (one group)" : $"Superblock backups stored on blocks: {string.Join(", ", backups)}");
+            backups.Count == 0 ? $"Superblock backup stored on block {Geometry.TailCopyBlock} (one group: a copy in the last blocks)" : $"Superblock backups stored on blocks: {string.Join(", ", backups)}");
     }
 
     private static int OverheadOf(int group, int descriptorBlocks, int inodeTableBlocks, int blockSize) =>

@@ -58,7 +58,7 @@ public static class Formatter
             WriteBlock(device, sb.VectorTableBlock, buffer);
 
             var descriptors = Descriptors(layout, device, buffer);
-            var copies = layout.BackupGroups.Prepend(0).ToList();
+            var copies = geometry.Copies.ToList();
             for (int i = 0; i < copies.Count; i++)
             {
                 progress?.Report(new FormatProgress("Writing superblocks and group descriptors", i, copies.Count));
@@ -82,7 +82,8 @@ public static class Formatter
         var group = layout.Groups[0];
 
         buffer.Clear();
-        Bitmap.SetRange(buffer, 0, group.UsedBlocks);
+        Bitmap.SetRange(buffer, 0, group.UsedBlocks - geometry.TailCopyBlocks);
+        Bitmap.SetRange(buffer, (int)geometry.TailCopyBlock, geometry.TailCopyBlocks);
         Bitmap.SetRange(buffer, group.Blocks, (8 * sb.BlockSize) - group.Blocks);
         WriteBlock(device, group.BlockBitmap, buffer);
 

@@ -86,7 +86,7 @@ public sealed partial class FileSystemChecker
             Found("superblock", $"free counts are {_sb.FreeBlocks} blocks and {_sb.FreeInodes} inodes; they should be {freeBlocks} and {freeInodes}", Repair);
         }
 
-        if (Repair && (descriptorsChanged || superblockWrong || _report.Modified))
+        if (Repair && (descriptorsChanged || superblockWrong || _descriptorsRepaired || _report.Modified))
         {
             _sb = _sb with
             {

@@ -12,10 +12,13 @@ public sealed partial class FileSystemChecker
     private void CheckConnectivity()
     {
         Progress(3, 0, 1);
+        CheckRoot();
+        CheckLostAndFound();
         var reached = Reach(_sb.RootInode);
+        var leftDetached = new HashSet<long>();
         foreach (long dir in _directories.Keys.Order().ToList())
         {
-            if (reached.Contains(dir))
+            if (reached.Contains(dir) || leftDetached.Contains(dir))
             {
                 continue;
             }
@@ -40,10 +43,8 @@ public sealed partial class FileSystemChecker
                 ? LinkInto(_sb.RootInode, "lost+found", top, UnixFileType.Directory)
                 : LinkInto(_sb.LostAndFoundInode, $"#{top}", top, UnixFileType.Directory));
             Found("connectivity", $"directory {top} is not reachable from the root{(attached ? isLostAndFound ? "; reattached to the root" : "; moved to lost+found" : string.Empty)}", attached);
-            if (attached)
-            {
-                reached.UnionWith(Reach(top));
-            }
+            // A subtree is reported once, at its top, not again for each directory under it.
+            (attached ? reached : leftDetached).UnionWith(Reach(top));
         }
 
         foreach (var (dir, info) in _directories)
@@ -58,6 +59,68 @@ public sealed partial class FileSystemChecker
                 }
             }
         }
+    }
+
+    /// <summary>Without a root directory nothing is reachable: make an empty one, as e2fsck does, for pass 3 to hang the tree on.</summary>
+    private void CheckRoot()
+    {
+        if (_directories.TryGetValue(_sb.RootInode, out var existing) && existing.Readable)
+        {
+            return;
+        }
+
+        bool recreated = Repair && MakeDirectory(_sb.RootInode, _sb.RootInode, Convert.ToInt32("755", 8));
+        Found("connectivity", $"the root directory (inode {_sb.RootInode}) is missing or unreadable{(recreated ? "; a new, empty root was made" : string.Empty)}", recreated);
+    }
+
+    /// <summary>Without lost+found nothing can be reconnected: make an empty one under the root, as e2fsck does.</summary>
+    private void CheckLostAndFound()
+    {
+        long number = _sb.LostAndFoundInode;
+        if (_directories.TryGetValue(number, out var existing) && existing.Readable)
+        {
+            return;
+        }
+
+        bool recreated = Repair && MakeDirectory(number, _sb.RootInode, Convert.ToInt32("700", 8)) && LinkInto(_sb.RootInode, "lost+found", number, UnixFileType.Directory);
+        Found("connectivity", $"lost+found (inode {number}) is missing or unreadable{(recreated ? "; a new, empty one was made under the root" : string.Empty)}", recreated);
+    }
+
+    /// <summary>Makes inode <paramref name="number"/> a new, empty directory (replacing whatever it held) on two free blocks.</summary>
+    private bool MakeDirectory(long number, long parent, int permissions)
+    {
+        if (_inodes.ContainsKey(number))
+        {
+            ClearInode(number);
+        }
+
+        long first = -1;
+        for (long b = 0; b + 1 < _sb.BlockCount && first < 0; b++)
+        {
+            first = !_claims.IsClaimed(b) && !_claims.IsClaimed(b + 1) ? b : -1;
+        }
+
+        if (first < 0)
+        {
+            return false;
+        }
+
+        _claims.Claim(first);
+        _claims.Claim(first + 1);
+        var index = new byte[_sb.BlockSize];
+        new DirectoryIndex { IsRoot = true, Owner = number, Parent = parent, Entries = [new IndexEntry(0, 1)] }.Write(index, first, _sb.ChecksumSeed);
+        WriteBlock(first, index);
+        WriteLeaf(first + 1, number, []);
+
+        var extents = new List<Extent> { new(0, first, 2) };
+        var rootArea = new byte[Inode.RootSize];
+        new ExtentNode { Owner = number, Extents = [.. extents] }.WriteRoot(rootArea);
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000;
+        var inode = Inode.New(number, UnixModes.Make(UnixFileType.Directory, permissions), 2, now) with { Size = 2L * _sb.BlockSize, Blocks = 2, Root = rootArea };
+        WriteInode(number, inode);
+        _inodes[number] = new InodeInfo(number, inode, extents, []);
+        _directories[number] = new DirectoryInfo { HeaderParent = parent, Readable = true };
+        return true;
     }
 
     private HashSet<long> Reach(long start)

@@ -88,8 +88,9 @@ public sealed partial class FileSystemChecker
 
         if (number == _sb.RootInode && inode.Mode.Type() != UnixFileType.Directory)
         {
-            Found("inode", $"the root inode {number} is not a directory");
-            return (null, false);
+            // As e2fsck does: the inode is cleared, pass 3 makes a new root and reconnects the tree under it.
+            Found("inode", $"the root inode {number} is a {inode.Mode.Type()}, not a directory; inode cleared", Repair);
+            return (null, Repair);
         }
 
         var extents = new List<Extent>();

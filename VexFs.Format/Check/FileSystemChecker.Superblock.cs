@@ -7,6 +7,8 @@ namespace VexFs.Format.Check;
 /// <summary>Pass 0: the superblock (falling back to a backup), the journal and the group descriptors.</summary>
 public sealed partial class FileSystemChecker
 {
+    private static readonly int[] BackupGroupsToTry = [1, 3, 5, 7, 9, 25, 27, 49, 81];
+
     private byte[] ReadBlock(long block)
     {
         var buffer = new byte[_sb.BlockSize];
@@ -44,31 +46,37 @@ public sealed partial class FileSystemChecker
             return true;
         }
 
-        // Look for a backup where each block size would put group 1, 3, 5, ... .
+        // Look for a backup where each block size would put the tail copy of a one-group filesystem (the last
+        // blocks of the device) and group 1, 3, 5, ... . The tail copy's number is the group count, 1.
         foreach (int log2 in Enumerable.Range(Superblock.MinBlockSizeLog2, Superblock.MaxBlockSizeLog2 - Superblock.MinBlockSizeLog2 + 1))
         {
-            long blockSize = 1L << log2;
-            foreach (int group in new[] { 1, 3, 5, 7, 9, 25, 27, 49, 81 })
+            int blockSize = 1 << log2;
+            var candidates = BackupGroupsToTry.Select(g => (Copy: g, Offset: (long)g * 8 * blockSize * blockSize))
+                .Prepend((Copy: 1, Offset: Geometry.TailCopyByteOffset(_device.Length, blockSize)));
+            foreach (var (copy, offset) in candidates)
             {
-                long offset = group * 8 * blockSize * blockSize;
-                var backup = TryReadSuperblock(offset, out _);
-                if (backup is null || backup.BlockSize != blockSize || backup.CopyGroup != group)
+                var backup = offset > 0 ? TryReadSuperblock(offset, out _) : null;
+                if (backup is null || backup.BlockSize != blockSize || backup.CopyGroup != copy || new Geometry(backup).SuperblockByteOffset(copy) != offset)
                 {
                     continue;
                 }
 
+                // A backup never says whether the journal needs replaying; what it holds is replayed all the
+                // same (CheckJournal), as an open would.
                 _sb = backup with { CopyGroup = 0 };
                 _geometry = new Geometry(_sb);
+                _usedBackup = true;
                 bool repaired = false;
                 if (Repair)
                 {
                     var descriptors = new byte[(long)_sb.DescriptorBlocks * _sb.BlockSize];
-                    _device.Read(_geometry.DescriptorTableBlock(group) * _sb.BlockSize, descriptors);
+                    _device.Read(_geometry.DescriptorTableBlock(copy) * _sb.BlockSize, descriptors);
                     WriteSuperblockCopy(0, _sb, descriptors);
                     repaired = true;
                 }
 
-                Found("superblock", $"the primary superblock is invalid ({problem}); using the backup in group {group}", repaired);
+                string where = copy == _sb.GroupCount ? "in the last blocks" : $"in group {copy}";
+                Found("superblock", $"the primary superblock is invalid ({problem}); using the backup {where}", repaired);
                 return true;
             }
         }
@@ -185,7 +193,6 @@ public sealed partial class FileSystemChecker
             try
             {
                 _groups[g] = GroupDescriptor.ReadFrom(block.AsSpan((g % perBlock) * GroupDescriptor.Size), g, tableBlock + (g / perBlock), _geometry);
-                CheckDescriptorPlacement(g);
             }
             catch (InvalidFileSystemException e)
             {
@@ -193,26 +200,39 @@ public sealed partial class FileSystemChecker
                 _badDescriptors[g] = true;
                 _groups[g] = StandardDescriptor(g);
                 Found("group", $"group {g}: {e.Message}", Repair);
+                continue;
             }
-        }
-    }
 
-    private void CheckDescriptorPlacement(int g)
-    {
-        var d = _groups[g];
-        long start = _geometry.GroupStart(g);
-        long end = start + _geometry.BlocksInGroup(g);
-        bool inGroup(long block, long count) => block >= start + _geometry.SuperblockAreaBlocks(g) && block + count <= end;
-        if (!inGroup(d.BlockBitmap, 1) || !inGroup(d.InodeBitmap, 1) || !inGroup(d.InodeTable, _geometry.InodeTableBlocks))
-        {
-            throw new InvalidFileSystemException(_geometry.DescriptorTableBlock(0), $"group descriptor {g}", "its bitmaps or inode table lie outside the group's own blocks");
+            // The layout is a function of the superblock: a descriptor that puts the bitmaps or the inode table
+            // elsewhere is damaged, and the layout is believed over it (its counts are checked in pass 5).
+            var d = _groups[g];
+            if (!_geometry.IsPlacedByLayout(g, d))
+            {
+                var placed = StandardDescriptor(g);
+                Found("group", $"group {g}: its bitmaps and inode table are recorded at {d.BlockBitmap}, {d.InodeBitmap} and {d.InodeTable}, but the layout puts them at {placed.BlockBitmap}, {placed.InodeBitmap} and {placed.InodeTable}; descriptor corrected", Repair);
+                _groups[g] = d with { BlockBitmap = placed.BlockBitmap, InodeBitmap = placed.InodeBitmap, InodeTable = placed.InodeTable };
+                _descriptorsRepaired = true;
+            }
+
+            if (d.Flags.HasFlag(GroupFlags.InodeBitmapUninit) && !_geometry.TrustsInodeBitmapUninit(g, d))
+            {
+                Found("group", $"group {g}: marked as having its inode bitmap uninitialised, but its counts say inodes are in use; flag cleared", Repair);
+                _groups[g] = _groups[g] with { Flags = _groups[g].Flags & ~GroupFlags.InodeBitmapUninit };
+                _descriptorsRepaired = true;
+            }
+
+            if (d.Flags.HasFlag(GroupFlags.BlockBitmapUninit) && !_geometry.TrustsBlockBitmapUninit(g, d))
+            {
+                Found("group", $"group {g}: marked as having its block bitmap uninitialised, but its counts or the metadata it holds say blocks are in use; flag cleared", Repair);
+                _groups[g] = _groups[g] with { Flags = _groups[g].Flags & ~GroupFlags.BlockBitmapUninit };
+                _descriptorsRepaired = true;
+            }
         }
     }
 
     private GroupDescriptor StandardDescriptor(int g)
     {
-        long bitmap = _geometry.GroupStart(g) + _geometry.SuperblockAreaBlocks(g);
-        return new GroupDescriptor(bitmap, bitmap + 1, bitmap + 2, 0, 0, 0, 0, GroupFlags.None, 0, 0);
+        return new GroupDescriptor(_geometry.BlockBitmapBlock(g), _geometry.InodeBitmapBlock(g), _geometry.InodeTableBlock(g), 0, 0, 0, 0, GroupFlags.None, 0, 0);
     }
 
     private void ClaimMetadata()
@@ -232,6 +252,7 @@ public sealed partial class FileSystemChecker
         }
 
         ClaimOrReport(_sb.JournalStart, _sb.JournalBlocks, "the journal");
+        ClaimOrReport(_geometry.TailCopyBlock, _geometry.TailCopyBlocks, "the tail copy of the superblock");
         ClaimOrReport(_sb.VectorTableBlock, 1, "the vector table");
     }
 

@@ -21,6 +21,8 @@ public sealed partial class FileSystemChecker
     private GroupDescriptor[] _groups = [];
     private bool[] _badDescriptors = [];
     private BlockClaims _claims = null!;
+    private bool _usedBackup;
+    private bool _descriptorsRepaired;
 
     private FileSystemChecker(BlockDevice device, CheckOptions options)
     {
@@ -60,12 +62,20 @@ public sealed partial class FileSystemChecker
             return;
         }
 
+        // As e2fsck: a filesystem with features this version does not know is not checked (nor written).
+        var unknown = _sb.ReadOnlyCompatible & ~KnownFeatures.ReadOnlyCompatible;
+        if (unknown != 0)
+        {
+            _report.OperationalError = $"{_device.Description} has read-only-compatible features 0x{(uint)unknown:X} this version does not know; it cannot be checked";
+            return;
+        }
+
         // The journal comes first, whatever the superblock says: the library replays whatever it holds at
         // every read-write open, so a check that skipped it would judge metadata the next open changes. A
         // replay, a damaged journal or a superblock taken from a backup forces the full check.
         bool markedClean = _sb.State == FileSystemState.Clean && !_sb.Incompatible.HasFlag(IncompatibleFeatures.NeedsRecovery);
         bool replayed = CheckJournal();
-        if (markedClean && !replayed && !_options.Force && _report.Findings.Count == 0)
+        if (markedClean && !replayed && !_usedBackup && !_options.Force && _report.Findings.Count == 0)
         {
             _report.SkippedClean = true;
             FillCounts();

@@ -75,6 +75,7 @@ internal sealed class Allocator
             }
 
             groups[g] = GroupDescriptor.ReadFrom(block.AsSpan((g % perBlock) * GroupDescriptor.Size), g, first + (g / perBlock), geometry);
+            geometry.CheckPlacement(g, groups[g], first + (g / perBlock));
         }
 
         return groups;
@@ -294,7 +295,7 @@ internal sealed class Allocator
 
         bitmap = new byte[_geometry.BlockSize];
         var d = _groups[g];
-        if (d.Flags.HasFlag(GroupFlags.BlockBitmapUninit))
+        if (_geometry.TrustsBlockBitmapUninit(g, d))
         {
             long start = _geometry.GroupStart(g);
             Bitmap.SetRange(bitmap, 0, _geometry.SuperblockAreaBlocks(g));
@@ -309,8 +310,27 @@ internal sealed class Allocator
             _store.Read(d.BlockBitmap, bitmap);
         }
 
+        // Whatever the bitmap says, the group's fixed metadata and the journal are never handed out.
+        long first = _geometry.GroupStart(g);
+        long end = first + _geometry.BlocksInGroup(g);
+        var sb = Superblock;
+        CheckInUse(g, bitmap, first, first + _geometry.GroupMetadataBlocks(g));
+        CheckInUse(g, bitmap, Math.Max(first, sb.JournalStart), Math.Min(end, sb.JournalStart + sb.JournalBlocks));
+        CheckInUse(g, bitmap, Math.Max(first, sb.VectorTableBlock), Math.Min(end, sb.VectorTableBlock + 1));
+        CheckInUse(g, bitmap, Math.Max(first, _geometry.TailCopyBlock), end);
+
         _blockBitmaps[g] = bitmap;
         return bitmap;
+    }
+
+    /// <summary>Raises <see cref="InvalidFileSystemException"/> when group <paramref name="g"/>'s bitmap marks a block of fixed metadata in [from, to) free.</summary>
+    private void CheckInUse(int g, byte[] bitmap, long from, long to)
+    {
+        long start = _geometry.GroupStart(g);
+        for (long b = from; b < to; b++)
+        {
+            Corruption.Check(Bitmap.IsSet(bitmap, (int)(b - start)), _groups[g].BlockBitmap, $"group {g} block bitmap", $"block {b}, which holds fixed metadata, is marked free");
+        }
     }
 
     private byte[] InodeBitmap(int g)
@@ -322,7 +342,7 @@ internal sealed class Allocator
 
         bitmap = new byte[_geometry.BlockSize];
         var d = _groups[g];
-        if (d.Flags.HasFlag(GroupFlags.InodeBitmapUninit))
+        if (_geometry.TrustsInodeBitmapUninit(g, d))
         {
             Bitmap.SetRange(bitmap, _geometry.InodesPerGroup, (bitmap.Length * 8) - _geometry.InodesPerGroup);
         }

@@ -36,8 +36,8 @@ internal static class SuperblockCopies
     }
 
     /// <summary>
-    /// Writes the superblock and the descriptor table of <paramref name="groups"/> into every group that keeps a
-    /// copy, from <paramref name="firstGroup"/> on (0 includes the primary, 1 only the backups).
+    /// Writes the superblock and the descriptor table of <paramref name="groups"/> into every copy from
+    /// <paramref name="firstGroup"/> on (0 includes the primary, 1 only the backups, the tail copy among them).
     /// </summary>
     public static void WriteAll(BlockDevice device, Geometry geometry, Superblock sb, IReadOnlyList<GroupDescriptor> groups, int firstGroup)
     {
@@ -47,7 +47,7 @@ internal static class SuperblockCopies
             groups[g].WriteTo(table.AsSpan(g * GroupDescriptor.Size, GroupDescriptor.Size), g, sb.ChecksumSeed);
         }
 
-        foreach (int g in Enumerable.Range(firstGroup, groups.Count - firstGroup).Where(Geometry.HasSuperblockCopy))
+        foreach (int g in geometry.Copies.Where(c => c >= firstGroup))
         {
             Write(device, geometry, sb with { CopyGroup = g }, table, g);
         }

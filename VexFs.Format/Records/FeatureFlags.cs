@@ -37,6 +37,12 @@ public enum ReadOnlyCompatibleFeatures : uint
 
     /// <summary>Inodes unlinked while open are chained from the superblock until reclaimed.</summary>
     OrphanList = 1 << 1,
+
+    /// <summary>
+    /// A one-group filesystem keeps a copy of the superblock and descriptor table in its last blocks, since it
+    /// has no group 1 to hold a backup; an older writer would not keep that copy up to date.
+    /// </summary>
+    TailCopy = 1 << 2,
 }
 
 /// <summary>The features this version of VexFS understands.</summary>
@@ -44,5 +50,5 @@ internal static class KnownFeatures
 {
     public const CompatibleFeatures Compatible = CompatibleFeatures.ExtendedAttributes;
     public const IncompatibleFeatures Incompatible = IncompatibleFeatures.NeedsRecovery | IncompatibleFeatures.VectorSpaces;
-    public const ReadOnlyCompatibleFeatures ReadOnlyCompatible = ReadOnlyCompatibleFeatures.LazyGroupInit | ReadOnlyCompatibleFeatures.OrphanList;
+    public const ReadOnlyCompatibleFeatures ReadOnlyCompatible = ReadOnlyCompatibleFeatures.LazyGroupInit | ReadOnlyCompatibleFeatures.OrphanList | ReadOnlyCompatibleFeatures.TailCopy;
 }

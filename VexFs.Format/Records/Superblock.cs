@@ -34,7 +34,7 @@ internal sealed record Superblock
     public const long ByteOffset = 1024;
     public const uint MagicValue = 0x53465856;
     public const ushort CurrentMajor = 1;
-    public const ushort CurrentMinor = 0;
+    public const ushort CurrentMinor = 1;
     public const int MinBlockSizeLog2 = 10;
     public const int MaxBlockSizeLog2 = 16;
     public const int LabelSize = 64;
@@ -239,6 +239,6 @@ internal sealed record Superblock
         Corruption.Check(JournalBlocks >= Journal.JournalLayout.MinBlocks && JournalStart > 0 && JournalStart < BlockCount && JournalBlocks <= BlockCount - JournalStart, block, "superblock.journal", $"a journal of {JournalBlocks} blocks at {JournalStart} is too small or does not lie within the filesystem");
         Corruption.Check(VectorTableBlock >= 0 && VectorTableBlock < BlockCount, block, "superblock.vector_table", $"block {VectorTableBlock} is outside the filesystem");
         Corruption.Check(ChecksumSeed == SeedFor(Uuid), block, "superblock.checksum_seed", "the checksum seed does not belong to this UUID");
-        Corruption.Check(CopyGroup >= 0 && CopyGroup < GroupCount, block, "superblock.copy_group", $"group {CopyGroup} does not exist");
+        Corruption.Check(CopyGroup >= 0 && CopyGroup <= GroupCount, block, "superblock.copy_group", $"group {CopyGroup} does not exist (the group count names the tail copy)");
     }
 }

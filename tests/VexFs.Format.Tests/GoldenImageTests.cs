@@ -9,7 +9,8 @@ namespace VexFs.Format.Tests;
 /// <summary>
 /// Images made by our own mkfs, checked in compressed, with the fsck report expected of each: any change to
 /// what mkfs writes or to how fsck reads it shows up here. Set VEXFS_UPDATE_GOLDEN=1 to rewrite them after a
-/// deliberate format change (and bump the format version).
+/// deliberate format change (and bump the format version). one-group-v1.0.img.gz is the 64 MiB one-group image
+/// version 1.0 wrote (before the tail copy), kept to prove that older images still read and take writes.
 /// </summary>
 public sealed class GoldenImageTests
 {
@@ -75,7 +76,7 @@ public sealed class GoldenImageTests
         }
     }
 
-    private static MemoryBlockDevice ReadCompressed(string path, long size)
+    internal static MemoryBlockDevice ReadCompressed(string path, long size)
     {
         var device = new MemoryBlockDevice(size);
         using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
