@@ -51,7 +51,9 @@ internal static class XattrEntries
             int nameBytes = b[at];
             int valueBytes = BinaryPrimitives.ReadUInt16LittleEndian(b[(at + 1)..]);
             Corruption.Check(nameBytes > 0 && b.Length - at - EntryHeaderSize >= nameBytes + valueBytes, block, field, $"the entry at byte {at} runs past the attribute area");
-            string name = Encoding.UTF8.GetString(b.Slice(at + EntryHeaderSize, nameBytes));
+            var nameSpan = b.Slice(at + EntryHeaderSize, nameBytes);
+            Corruption.Check(System.Text.Unicode.Utf8.IsValid(nameSpan) && !nameSpan.Contains((byte)0), block, field, $"the name of the entry at byte {at} is not UTF-8 without NUL");
+            string name = Encoding.UTF8.GetString(nameSpan);
             Corruption.Check(result.TryAdd(name, b.Slice(at + EntryHeaderSize + nameBytes, valueBytes).ToArray()), block, field, $"the attribute '{name}' appears twice");
             at += EntryHeaderSize + nameBytes + valueBytes;
         }
