@@ -65,6 +65,7 @@ for target in $targets; do
   total_execs=$((total_execs + execs)) total_crashes=$((total_crashes + crashes)) total_hangs=$((total_hangs + hangs))
 
   findings=$work/findings/$target
+  rm -rf "$findings"
   mkdir -p "$findings"
   find "$output/default/crashes" "$output/default/hangs" -type f -name 'id:*' -exec cp {} "$findings/" \; 2>/dev/null || true
 

@@ -43,6 +43,7 @@ internal sealed partial class FileSystemEditor
         var all = XattrEntries.Read(inode.InlineXattrs, number, $"inode {number}.inline_xattrs");
         if (inode.XattrBlock != 0)
         {
+            Corruption.Check(inode.XattrBlock < Superblock.BlockCount, inode.XattrBlock, $"inode {number}.xattr_block", $"block {inode.XattrBlock} is outside the filesystem's {Superblock.BlockCount} blocks");
             var block = new byte[_store.BlockSize];
             _store.Read(inode.XattrBlock, block);
             foreach (var (name, value) in XattrBlock.Read(block, inode.XattrBlock, number, Superblock.ChecksumSeed))

@@ -192,6 +192,8 @@ internal sealed record Inode
         Corruption.Check(inode.Mode.Type() != UnixFileType.Unknown, block, $"inode {number}.mode", $"mode 0{Convert.ToString((int)inode.Mode, 8)} is not a known file type");
         Corruption.Check(inode.Size >= 0, block, $"inode {number}.size", $"{inode.Size} is negative");
         Corruption.Check(inode.Blocks >= 0, block, $"inode {number}.blocks", $"{inode.Blocks} is negative");
+        Corruption.Check(!inode.Flags.HasFlag(InodeFlags.InlineSymlink) || inode.Size <= RootSize, block, $"inode {number}.size", $"an inline symbolic link of {inode.Size} bytes does not fit the {RootSize}-byte root");
+        Corruption.Check(inode.XattrBlock >= 0, block, $"inode {number}.xattr_block", $"{inode.XattrBlock} is negative");
         return inode;
     }
 }

@@ -174,6 +174,10 @@ internal sealed record Superblock
         b = b[..Size];
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(b), MagicValue, block, "superblock");
         Corruption.CheckChecksum(BinaryPrimitives.ReadUInt32LittleEndian(b[ChecksumOffset..]), Crc32C.ComputeSkipping(b[..Sector], ChecksumOffset), block, "superblock");
+
+        // Bytes that are not UTF-8 would decode to replacement characters, a label too long for its field.
+        var label = b[0x060..(0x060 + LabelSize)].TrimEnd((byte)0);
+        Corruption.Check(System.Text.Unicode.Utf8.IsValid(label), block, "superblock.label", "the volume label is not UTF-8");
         var sb = new Superblock
         {
             MajorVersion = BinaryPrimitives.ReadUInt16LittleEndian(b[0x004..]),
@@ -194,7 +198,7 @@ internal sealed record Superblock
             GroupCount = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(b[0x048..]), int.MaxValue),
             DescriptorBlocks = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(b[0x04C..]), int.MaxValue),
             Uuid = new Guid(b[0x050..0x060]),
-            Label = Encoding.UTF8.GetString(b[0x060..(0x060 + LabelSize)].TrimEnd((byte)0)),
+            Label = Encoding.UTF8.GetString(label),
             JournalStart = BinaryPrimitives.ReadInt64LittleEndian(b[0x0A0..]),
             JournalBlocks = BinaryPrimitives.ReadInt64LittleEndian(b[0x0A8..]),
             VectorTableBlock = BinaryPrimitives.ReadInt64LittleEndian(b[0x0B0..]),

@@ -9,6 +9,9 @@ internal static class OpenWalkTarget
 {
     private const int MaxEntries = 10_000;
 
+    // A sparse file may claim any size up to 2^63; reading it whole is legitimately endless.
+    private const long MaxBytesPerFile = 1 << 20;
+
     public static void Run(byte[] input) => Walk(SparseImage.Decode(input));
 
     public static void Walk(MemoryBlockDevice device)
@@ -40,8 +43,15 @@ internal static class OpenWalkTarget
                     case UnixFileType.RegularFile:
                         using (var stream = fs.OpenFile(path, FileMode.Open, FileAccess.Read))
                         {
-                            while (stream.Read(buffer) > 0)
+                            for (long read = 0; read < MaxBytesPerFile;)
                             {
+                                int n = stream.Read(buffer);
+                                if (n == 0)
+                                {
+                                    break;
+                                }
+
+                                read += n;
                             }
                         }
 
