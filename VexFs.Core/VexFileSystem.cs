@@ -504,11 +504,12 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     });
 
     /// <summary>
-    /// Corruption, or an error the device reported (an errno), as opposed to a refused request (a missing
-    /// name, a full disk, a non-empty directory).
+    /// Corruption, or an error the device reported (an errno, ENOSPC from the device included), as opposed to a
+    /// refused request (a missing name, a full filesystem, a non-empty directory).
     /// </summary>
     private static bool IsDeviceFailure(Exception e) =>
-        e is InvalidFileSystemException || (e is IOException io && e is not (DiskFullException or VexFsException) && io.HResult is > 0 and < 4096);
+        e is InvalidFileSystemException or (DiskFullException and not FileSystemFullException)
+        || (e is IOException io && e is not (DiskFullException or VexFsException) && io.HResult is > 0 and < 4096);
 
     /// <summary>Switches to read-only after a device error and tries to mark the superblock as having errors.</summary>
     private void Latch(Exception e)

@@ -89,7 +89,7 @@ internal sealed class Allocator
     {
         if (Superblock.FreeBlocks == 0)
         {
-            throw new DiskFullException("No space left on the VexFS filesystem: every block is in use.");
+            throw new FileSystemFullException("No space left on the VexFS filesystem: every block is in use.");
         }
 
         int startGroup = (int)Math.Clamp(goal / _geometry.BlocksPerGroup, 0, _geometry.GroupCount - 1);
@@ -130,7 +130,7 @@ internal sealed class Allocator
             return (_geometry.GroupStart(g) + first, length);
         }
 
-        throw new DiskFullException("No space left on the VexFS filesystem.");
+        throw new FileSystemFullException("No space left on the VexFS filesystem.");
     }
 
     public void FreeBlocks(long start, long count)
@@ -211,7 +211,7 @@ internal sealed class Allocator
             return ((long)g * _geometry.InodesPerGroup) + index + 1;
         }
 
-        throw new DiskFullException("No free inodes left on the VexFS filesystem.");
+        throw new FileSystemFullException("No free inodes left on the VexFS filesystem.");
     }
 
     public void FreeInode(long number, bool directory)

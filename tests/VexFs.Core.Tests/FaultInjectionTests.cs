@@ -18,9 +18,11 @@ public sealed class FaultInjectionTests
     private const int Files = 12;
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_failing_device_latches_read_only_and_loses_nothing_flushed(bool persistent)
+    [InlineData(false, FaultKind.IOError)]
+    [InlineData(true, FaultKind.IOError)]
+    [InlineData(false, FaultKind.DiskFull)]
+    [InlineData(true, FaultKind.DiskFull)]
+    public void A_failing_device_latches_read_only_and_loses_nothing_flushed(bool persistent, FaultKind kind)
     {
         var baseline = Patterns.Random(50_000, seed: 1);
         for (int n = 1; ; n++)
@@ -33,7 +35,7 @@ public sealed class FaultInjectionTests
                 stream.Flush(flushToDisk: true);
             }
 
-            var rule = persistent ? FaultRule.From(n, FaultKind.IOError) : FaultRule.Once(n, FaultKind.IOError);
+            var rule = persistent ? FaultRule.From(n, kind) : FaultRule.Once(n, kind);
             var faulty = new FaultInjectingDevice(memory, [rule], seed: n, leaveOpen: true);
             int flushed = 0;
             bool failed = false;

@@ -107,7 +107,7 @@ public sealed class FileSystemApiTests
         {
             var chunk = Patterns.Random(1 << 20, seed: 2);
             int written = 0;
-            Assert.Throws<DiskFullException>(void () =>
+            Assert.Throws<FileSystemFullException>(void () =>
             {
                 for (; ; written++)
                 {

@@ -1,4 +1,5 @@
 using VexFs.BlockDevices;
+using VexFs.Format;
 using VexFs.Format.Check;
 
 namespace VexFs.Core.Tests;
@@ -88,7 +89,7 @@ public sealed class PreallocationTests
         using var fs = VexFileSystem.Format(new MemoryBlockDevice(16L << 20));
         using var stream = fs.OpenFile("/big", FileMode.CreateNew);
         long free = fs.GetSpaceInfo().FreeBlocks;
-        Assert.Throws<DiskFullException>(() => stream.Allocate(0, 64L << 20));
+        Assert.Throws<FileSystemFullException>(() => stream.Allocate(0, 64L << 20));
         Assert.Equal(free, fs.GetSpaceInfo().FreeBlocks);
         Assert.Equal(0, stream.Length);
     }
