@@ -208,7 +208,7 @@ public sealed partial class FileSystemChecker
         }
         else if (type == UnixFileType.SymbolicLink && !inode.Flags.HasFlag(InodeFlags.InlineSymlink))
         {
-            Corruption.Check(inode.Size is > 0 and <= 4096, tableBlock, $"inode {number}.size", $"a symbolic link target is 1 to 4096 bytes, not {inode.Size}");
+            Corruption.Check(inode.Size is > 0 and <= Inode.MaxSymlinkBytes, tableBlock, $"inode {number}.size", $"a symbolic link target is 1 to {Inode.MaxSymlinkBytes} bytes, not {inode.Size}");
         }
 
         Corruption.Check(inode.LinkCount > 0 || inode.Flags.HasFlag(InodeFlags.Orphan), tableBlock, $"inode {number}.links", "an inode in use with no links must be an orphan");

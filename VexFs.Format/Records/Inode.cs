@@ -38,6 +38,10 @@ internal enum InodeFlags : uint
 internal sealed record Inode
 {
     public const int MinSize = 256;
+
+    /// <summary>The longest symbolic link target, in bytes (Linux's PATH_MAX).</summary>
+    public const int MaxSymlinkBytes = 4096;
+
     public const int RootOffset = 0x60;
     public const int RootSize = 112;
     public const int InlineXattrOffset = 0xD2;
@@ -193,6 +197,7 @@ internal sealed record Inode
         Corruption.Check(inode.Size >= 0, block, $"inode {number}.size", $"{inode.Size} is negative");
         Corruption.Check(inode.Blocks >= 0, block, $"inode {number}.blocks", $"{inode.Blocks} is negative");
         Corruption.Check(!inode.Flags.HasFlag(InodeFlags.InlineSymlink) || inode.Size <= RootSize, block, $"inode {number}.size", $"an inline symbolic link of {inode.Size} bytes does not fit the {RootSize}-byte root");
+        Corruption.Check(inode.Mode.Type() != UnixFileType.SymbolicLink || inode.Size <= MaxSymlinkBytes, block, $"inode {number}.size", $"a symbolic link target is at most {MaxSymlinkBytes} bytes, not {inode.Size}");
         Corruption.Check(inode.XattrBlock >= 0, block, $"inode {number}.xattr_block", $"{inode.XattrBlock} is negative");
         return inode;
     }

@@ -249,4 +249,16 @@ public sealed class RecordLayoutTests
         Assert.Throws<InvalidFileSystemException>(() => VectorSpaceTable.Read(b, 1544, Seed, 1 << 20));
         Assert.Empty(VectorSpaceTable.Salvage(b, 1544, 1 << 20).Spaces);
     }
+
+    [Fact]
+    public void A_symbolic_link_longer_than_path_max_is_corruption_not_an_allocation()
+    {
+        var b = new byte[256];
+        var link = Inode.New(12, UnixModes.Make(UnixFileType.SymbolicLink, 0x1FF), 1, 0);
+        (link with { Size = Inode.MaxSymlinkBytes }).WriteTo(b, 12, 256, Seed);
+        Assert.Equal(Inode.MaxSymlinkBytes, Inode.ReadFrom(b, 12, 256, Seed, 40).Size);
+        (link with { Size = 1L << 40 }).WriteTo(b, 12, 256, Seed);
+        var e = Assert.Throws<InvalidFileSystemException>(() => Inode.ReadFrom(b, 12, 256, Seed, 40));
+        Assert.Contains("inode 12.size", e.Message);
+    }
 }
