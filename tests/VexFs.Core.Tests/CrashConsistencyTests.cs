@@ -1,9 +1,7 @@
-using System.Security.Cryptography;
 using FsCheck.Xunit;
 using VexFs.BlockDevices.CrashSimulation;
 using VexFs.Format;
 using VexFs.Format.Check;
-using VexFs.Format.Records;
 
 namespace VexFs.Core.Tests;
 
@@ -23,7 +21,7 @@ public sealed class CrashConsistencyTests
         device.Flush();
         var fs = VexFileSystem.Open(device, new VexFileSystemOptions { MaxUnflushedOperations = random.Next(1, 6) }, leaveOpen: true);
         var model = new SortedDictionary<string, byte[]?>(StringComparer.Ordinal) { ["/lost+found"] = null };
-        var states = new List<string> { Describe(model) };
+        var states = new List<string> { CrashOracle.Describe(model) };
         int durable = 0;
         string? inFlight = null;
         int crashes = 0;
@@ -34,7 +32,7 @@ public sealed class CrashConsistencyTests
             string recovered;
             using (var after = VexFileSystem.Open(image, leaveOpen: true))
             {
-                recovered = Snapshot(after);
+                recovered = CrashOracle.Snapshot(after);
             }
 
             var report = FileSystemChecker.Check(image, new CheckOptions { Force = true });
@@ -65,7 +63,7 @@ public sealed class CrashConsistencyTests
                     // Two operations: the create, then the write.
                     var content = Patterns.Random(random.Next(1, 9000), random.Next());
                     var created = new SortedDictionary<string, byte[]?>(model, StringComparer.Ordinal) { [path] = [] };
-                    intermediate = Describe(created);
+                    intermediate = CrashOracle.Describe(created);
                     VexFileStream? stream = null;
                     first = () => stream = fs.OpenFile(path, FileMode.CreateNew);
                     next[path] = content;
@@ -125,7 +123,7 @@ public sealed class CrashConsistencyTests
                 states.Add(intermediate!);
             }
 
-            inFlight = Describe(next);
+            inFlight = CrashOracle.Describe(next);
             log.Add($"{i}: {act.Method.Name} {path} -> {inFlight.Replace('\n', ' ')}");
             act();
             model = next;
@@ -140,36 +138,6 @@ public sealed class CrashConsistencyTests
         Assert.True(crashes > 0);
         Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
         using var reopened = VexFileSystem.Open(device, leaveOpen: true);
-        Assert.Equal(states[^1], Snapshot(reopened));
+        Assert.Equal(states[^1], CrashOracle.Snapshot(reopened));
     }
-
-    private static string Snapshot(VexFileSystem fs)
-    {
-        var tree = new SortedDictionary<string, byte[]?>(StringComparer.Ordinal);
-        void Walk(string directory)
-        {
-            foreach (var entry in fs.EnumerateEntries(directory))
-            {
-                string path = (directory == "/" ? string.Empty : directory) + "/" + entry.Name;
-                if (entry.Type == UnixFileType.Directory)
-                {
-                    tree[path] = null;
-                    Walk(path);
-                }
-                else
-                {
-                    using var stream = fs.OpenFile(path, FileMode.Open, FileAccess.Read);
-                    var content = new byte[stream.Length];
-                    stream.ReadExactly(content);
-                    tree[path] = content;
-                }
-            }
-        }
-
-        Walk("/");
-        return Describe(tree);
-    }
-
-    private static string Describe(SortedDictionary<string, byte[]?> tree) =>
-        string.Join('\n', tree.Select(kv => kv.Value is null ? kv.Key + "/" : $"{kv.Key} {Convert.ToHexString(SHA256.HashData(kv.Value))}"));
 }

@@ -63,10 +63,10 @@ internal static class CrashOracle
         return Findings(recovery) is { } found ? $"fsck -y -f had to repair more than a journal replay: {found}" : null;
     }
 
-    /// <summary>The tree as text: every path, directories with a slash, files with the SHA-256 of their bytes.</summary>
+    /// <summary>The tree as text (see <see cref="Describe"/>).</summary>
     public static string Snapshot(VexFileSystem fs)
     {
-        var lines = new SortedSet<string>(StringComparer.Ordinal);
+        var tree = new SortedDictionary<string, byte[]?>(StringComparer.Ordinal);
         void Walk(string directory)
         {
             foreach (var entry in fs.EnumerateEntries(directory))
@@ -74,7 +74,7 @@ internal static class CrashOracle
                 string path = (directory == "/" ? string.Empty : directory) + "/" + entry.Name;
                 if (entry.Type == UnixFileType.Directory)
                 {
-                    lines.Add(path + "/");
+                    tree[path] = null;
                     Walk(path);
                 }
                 else
@@ -82,14 +82,18 @@ internal static class CrashOracle
                     using var stream = fs.OpenFile(path, FileMode.Open, FileAccess.Read);
                     var content = new byte[stream.Length];
                     stream.ReadExactly(content);
-                    lines.Add($"{path} {Convert.ToHexString(SHA256.HashData(content))}");
+                    tree[path] = content;
                 }
             }
         }
 
         Walk("/");
-        return string.Join('\n', lines);
+        return Describe(tree);
     }
+
+    /// <summary>A tree (directories as null) as text: every path, directories with a slash, files with the SHA-256 of their bytes.</summary>
+    public static string Describe(SortedDictionary<string, byte[]?> tree) =>
+        string.Join('\n', tree.Select(kv => kv.Value is null ? kv.Key + "/" : $"{kv.Key} {Convert.ToHexString(SHA256.HashData(kv.Value))}"));
 
     private static string? Recovered(MemoryBlockDevice image, IReadOnlyCollection<string> allowed, string how)
     {
