@@ -96,11 +96,11 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             // A read-only open writes nothing, so it replays the journal in memory only: it sees what a
             // read-write open would (up to the first damaged transaction, or the home blocks alone when the
             // journal cannot be read).
-            var view = ReplayedView.Of(device, superblock);
+            var view = JournalReplay.View(device, superblock);
             return new VexFileSystem(view, options, leaveOpen, SuperblockCopies.Read(view), journal: null);
         }
 
-        var (journal, _) = JournalWriter.Recover(device, superblock.JournalStart, superblock.JournalBlocks, superblock.BlockSize, superblock.ChecksumSeed, superblock.Uuid, superblock.BlockCount);
+        var (journal, _) = JournalWriter.Recover(device, JournalArea.Of(superblock));
         superblock = SuperblockCopies.Read(device) with
         {
             State = FileSystemState.NotClean | (superblock.State & FileSystemState.Errors),

@@ -45,6 +45,9 @@ public sealed class CheckReport
     /// <summary>Whether anything was written to the device.</summary>
     public bool Modified { get; internal set; }
 
+    /// <summary>Files on the orphan list (unlinked while open) that the repair released, as the library's open after a crash does.</summary>
+    public long OrphansReleased { get; internal set; }
+
     /// <summary>Counts for the summary line.</summary>
     public long Files { get; internal set; }
 

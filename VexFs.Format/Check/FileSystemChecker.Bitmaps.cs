@@ -4,13 +4,19 @@ using VexFs.Format.VectorArea;
 
 namespace VexFs.Format.Check;
 
-/// <summary>Pass 5: bitmaps, group counts and superblock counts against what the other passes found in use.</summary>
+/// <summary>
+/// Pass 5: bitmaps, group counts and superblock counts against what the other passes found in use. What the
+/// release of orphans freed (see <see cref="CheckOrphans"/>) is recovery: a bitmap or count that differs only
+/// by it is rewritten without a finding.
+/// </summary>
 public sealed partial class FileSystemChecker
 {
     private void CheckBitmapsAndCounts()
     {
         long freeBlocks = 0;
         long freeInodes = 0;
+        long releasedBlocks = 0;
+        long releasedInodes = 0;
         bool descriptorsChanged = false;
         var expected = new byte[_sb.BlockSize];
         for (int g = 0; g < _sb.GroupCount; g++)
@@ -22,8 +28,9 @@ public sealed partial class FileSystemChecker
             _claims.GroupBitmap(g, blocksInGroup, expected);
             int usedBlocks = Bitmap.CountSet(expected, blocksInGroup);
             var blockBitmap = OnDiskBitmap(d, g, blocks: true);
+            var released = ReleasedInGroup(g);
             bool blockBitmapWrong = !blockBitmap.AsSpan().SequenceEqual(expected);
-            if (blockBitmapWrong)
+            if (blockBitmapWrong && !blockBitmap.AsSpan().SequenceEqual(WithReleased(expected, released.Blocks, _geometry.GroupStart(g))))
             {
                 Found("bitmap", $"group {g}: the block bitmap differs from the blocks in use ({Differences(blockBitmap, expected, blocksInGroup)})", Repair);
             }
@@ -38,7 +45,7 @@ public sealed partial class FileSystemChecker
             int usedInodes = Bitmap.CountSet(inodeExpected, _sb.InodesPerGroup);
             var inodeBitmap = OnDiskBitmap(d, g, blocks: false);
             bool inodeBitmapWrong = !inodeBitmap.AsSpan().SequenceEqual(inodeExpected);
-            if (inodeBitmapWrong)
+            if (inodeBitmapWrong && !inodeBitmap.AsSpan().SequenceEqual(WithReleased(inodeExpected, released.Inodes, ((long)g * _sb.InodesPerGroup) + 1)))
             {
                 Found("bitmap", $"group {g}: the inode bitmap differs from the inodes in use ({Differences(inodeBitmap, inodeExpected, _sb.InodesPerGroup)})", Repair);
             }
@@ -65,9 +72,19 @@ public sealed partial class FileSystemChecker
                 BlockBitmapChecksum = flags.HasFlag(GroupFlags.BlockBitmapUninit) ? 0 : blockChecksum,
                 InodeBitmapChecksum = flags.HasFlag(GroupFlags.InodeBitmapUninit) ? 0 : inodeChecksum,
             };
+            var asFound = correct with
+            {
+                FreeBlocks = correct.FreeBlocks - released.Blocks.Count,
+                FreeInodes = correct.FreeInodes - released.Inodes.Count,
+                Directories = correct.Directories + released.Directories,
+                BlockBitmapChecksum = released.Blocks.Count == 0 ? correct.BlockBitmapChecksum : Bitmap.Checksum(WithReleased(expected, released.Blocks, _geometry.GroupStart(g)), g, _sb.ChecksumSeed),
+                InodeBitmapChecksum = released.Inodes.Count == 0 ? correct.InodeBitmapChecksum : Bitmap.Checksum(WithReleased(inodeExpected, released.Inodes, ((long)g * _sb.InodesPerGroup) + 1), g, _sb.ChecksumSeed),
+            };
+            releasedBlocks += released.Blocks.Count;
+            releasedInodes += released.Inodes.Count;
             if (correct != d)
             {
-                if (!_badDescriptors[g] && !blockBitmapWrong && !inodeBitmapWrong)
+                if (!_badDescriptors[g] && !blockBitmapWrong && !inodeBitmapWrong && d != asFound)
                 {
                     Found("group", $"group {g}: the descriptor's counts or checksums are wrong (free blocks {d.FreeBlocks}, should be {correct.FreeBlocks}; free inodes {d.FreeInodes}, should be {correct.FreeInodes}; directories {d.Directories}, should be {correct.Directories})", Repair);
                 }
@@ -81,7 +98,7 @@ public sealed partial class FileSystemChecker
         }
 
         bool superblockWrong = freeBlocks != _sb.FreeBlocks || freeInodes != _sb.FreeInodes;
-        if (superblockWrong)
+        if (superblockWrong && (freeBlocks - releasedBlocks != _sb.FreeBlocks || freeInodes - releasedInodes != _sb.FreeInodes))
         {
             Found("superblock", $"free counts are {_sb.FreeBlocks} blocks and {_sb.FreeInodes} inodes; they should be {freeBlocks} and {freeInodes}", Repair);
         }
@@ -97,6 +114,37 @@ public sealed partial class FileSystemChecker
             };
             WriteDescriptorsAndSuperblocks();
         }
+    }
+
+    /// <summary>The blocks, inodes and directories of group <paramref name="g"/> that the release of orphans freed.</summary>
+    private (List<long> Blocks, List<long> Inodes, int Directories) ReleasedInGroup(int g)
+    {
+        var blocks = new List<long>();
+        var inodes = new List<long>();
+        int directories = 0;
+        foreach (var info in _released)
+        {
+            blocks.AddRange(info.TreeBlocks.Concat(info.Extents.SelectMany(Blocks)).Where(b => _geometry.GroupOfBlock(b) == g && !_claims.IsClaimed(b)));
+            if (_geometry.LocateInode(info.Number).Group == g)
+            {
+                inodes.Add(info.Number);
+                directories += info.Type == UnixFileType.Directory ? 1 : 0;
+            }
+        }
+
+        return (blocks, inodes, directories);
+    }
+
+    /// <summary>A copy of <paramref name="bitmap"/> with the released <paramref name="items"/> set again; the bitmap's first bit stands for <paramref name="first"/>.</summary>
+    private static byte[] WithReleased(byte[] bitmap, List<long> items, long first)
+    {
+        var copy = (byte[])bitmap.Clone();
+        foreach (long item in items)
+        {
+            Bitmap.Set(copy, (int)(item - first));
+        }
+
+        return copy;
     }
 
     private bool IsUninitBlocks(int g, byte[] bitmap) =>

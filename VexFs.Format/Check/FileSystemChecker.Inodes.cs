@@ -1,5 +1,3 @@
-using VexFs.Format.Editing;
-using VexFs.Format.Journal;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Check;
@@ -215,56 +213,10 @@ public sealed partial class FileSystemChecker
     }
 
     /// <summary>
-    /// Under repair, frees the files on the orphan list as the library's open after a crash does: a recovery
-    /// step like the journal's replay, not a finding, and committed through the journal, so that a power cut
-    /// while it runs leaves the list or its release whole. A list the editor cannot follow is left to pass 1.
+    /// The orphan list: files unlinked while open. Under repair they are released as the library's open after
+    /// a crash releases them: a recovery step like the journal's replay, not a finding, so pass 5 counts
+    /// their blocks and inodes as freed by recovery. A list that cannot be followed is a finding.
     /// </summary>
-    private void ReleaseOrphans()
-    {
-        if (!Repair || _sb.OrphanHead == 0)
-        {
-            return;
-        }
-
-        var staged = new StagedBlockStore(_device, _sb.BlockSize);
-        try
-        {
-            var editor = new FileSystemEditor(staged, new DeviceBlockStore(_device, _sb.BlockSize), _sb, device: null);
-            foreach (long orphan in editor.Orphans())
-            {
-                editor.ReclaimOrphan(orphan);
-            }
-
-            editor.Allocator.WriteChanges();
-        }
-        catch (InvalidFileSystemException)
-        {
-            return;
-        }
-
-        var (journal, _) = JournalWriter.Recover(_device, _sb.JournalStart, _sb.JournalBlocks, _sb.BlockSize, _sb.ChecksumSeed, _sb.Uuid, _sb.BlockCount);
-        var blocks = staged.Staged.Select(kv => new JournaledBlock(kv.Key, kv.Value)).ToList();
-        if (!journal.Fits(blocks.Count, 0))
-        {
-            // Larger than the journal: in place, as the rest of a repair is.
-            foreach (var block in blocks)
-            {
-                WriteBlock(block.Home, block.Data.Span);
-            }
-
-            _device.Flush();
-        }
-        else
-        {
-            journal.Commit(blocks, [], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000);
-            journal.Checkpoint();
-        }
-
-        _report.Modified = true;
-        _sb = TryReadSuperblock(Superblock.ByteOffset, out string? problem)
-            ?? throw new InvalidFileSystemException($"The superblock is invalid after freeing the orphans: {problem}");
-    }
-
     private void CheckOrphans()
     {
         long next = _sb.OrphanHead;
@@ -277,14 +229,24 @@ public sealed partial class FileSystemChecker
                 break;
             }
 
-            // Like a mount after a crash, a repair reclaims orphans: the inode is freed, its blocks with it.
-            if (Repair && info.Inode.LinkCount == 0)
+            next = info.Inode.NextOrphan;
+            if (!Repair)
             {
-                ClearInode(next);
-                Found("orphans", $"orphan inode {next} reclaimed", fixedNow: true);
+                continue;
             }
 
-            next = info.Inode.NextOrphan;
+            if (info.Inode.LinkCount == 0)
+            {
+                _released.Add(info);
+                ClearInode(info.Number);
+            }
+            else
+            {
+                info.Inode = info.Inode with { Flags = info.Inode.Flags & ~InodeFlags.Orphan, NextOrphan = 0 };
+                WriteInode(info.Number, info.Inode);
+            }
+
+            _report.OrphansReleased++;
         }
 
         if (_sb.OrphanHead != 0 && Repair)

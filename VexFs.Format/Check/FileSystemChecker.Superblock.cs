@@ -108,7 +108,7 @@ public sealed partial class FileSystemChecker
         RecoveryPlan plan;
         try
         {
-            plan = JournalWriter.PlanRecovery(_device, _sb.JournalStart, _sb.JournalBlocks, _sb.BlockSize, _sb.ChecksumSeed, _sb.Uuid, _sb.BlockCount);
+            plan = JournalReplay.Plan(_device, JournalArea.Of(_sb));
         }
         catch (InvalidFileSystemException e)
         {
@@ -144,7 +144,7 @@ public sealed partial class FileSystemChecker
             return true;
         }
 
-        JournalWriter.Recover(_device, _sb.JournalStart, _sb.JournalBlocks, _sb.BlockSize, _sb.ChecksumSeed, _sb.Uuid, _sb.BlockCount, dropDamaged: true);
+        JournalReplay.Replay(_device, JournalArea.Of(_sb), dropDamaged: true);
         _report.Modified = true;
         if (plan.Damage is not null)
         {

@@ -1,5 +1,7 @@
 using VexFs.BlockDevices;
+using VexFs.Format.Journal;
 using VexFs.Format.Records;
+using VexFs.Format.Storage;
 
 namespace VexFs.Format.Check;
 
@@ -8,14 +10,15 @@ namespace VexFs.Format.Check;
 /// extent trees, directories, connectivity, link counts, bitmaps and counts), repairing when asked. In
 /// check-only mode the device is never written.
 /// </summary>
-public sealed partial class FileSystemChecker
+public sealed partial class FileSystemChecker : IDisposable
 {
-    private readonly BlockDevice _device;
+    private BlockDevice _device;
     private readonly CheckOptions _options;
     private readonly CheckReport _report = new();
     private readonly Dictionary<long, InodeInfo> _inodes = [];
     private readonly Dictionary<long, DirectoryInfo> _directories = [];
     private readonly Dictionary<long, int> _references = [];
+    private readonly List<InodeInfo> _released = [];
     private Superblock _sb = null!;
     private Geometry _geometry = null!;
     private GroupDescriptor[] _groups = [];
@@ -42,7 +45,7 @@ public sealed partial class FileSystemChecker
             throw new ArgumentException($"{device.Description} is read-only; it can be checked but not repaired.", nameof(device));
         }
 
-        var checker = new FileSystemChecker(device, options);
+        using var checker = new FileSystemChecker(device, options);
         try
         {
             checker.Run();
@@ -82,7 +85,11 @@ public sealed partial class FileSystemChecker
             return;
         }
 
-        ReleaseOrphans();
+        if (Repair)
+        {
+            StageRepair();
+        }
+
         LoadDescriptors();
         _claims = new BlockClaims(_sb.BlockCount, _sb.BlocksPerGroup);
         ClaimMetadata();
@@ -93,9 +100,52 @@ public sealed partial class FileSystemChecker
         CheckLinkCounts();
         CheckBitmapsAndCounts();
         FillCounts();
-        if (Repair && _report.Modified)
+        if (Repair)
+        {
+            CommitRepair();
+        }
+    }
+
+    /// <summary>
+    /// From here on a repair's writes are held in memory, to be committed through the journal as one
+    /// transaction (see <see cref="CommitRepair"/>): a power cut during fsck -y then leaves the filesystem as
+    /// it was or wholly repaired, the orphans released or not. A repair larger than the journal is written in
+    /// place, as e2fsck writes every repair.
+    /// </summary>
+    private void StageRepair()
+    {
+        long capacity = TransactionRecords.Capacity(_sb.JournalBlocks, _sb.BlockSize);
+        _device = new OverlayDevice(_device, _sb.BlockSize, readOnly: false, ownsInner: false, holdAtMost: capacity);
+    }
+
+    private void CommitRepair()
+    {
+        using var overlay = (OverlayDevice)_device;
+        _device = overlay.Inner;
+        if (!overlay.Spilled && overlay.Held.Count > 0)
+        {
+            var blocks = overlay.Held.OrderBy(kv => kv.Key).Select(kv => new JournaledBlock(kv.Key, kv.Value)).ToList();
+            if (JournalReplay.CommitOnce(_device, JournalArea.Of(_sb), new JournalTransaction(blocks, [], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000)))
+            {
+                return;
+            }
+
+            overlay.Spill();
+        }
+
+        if (_report.Modified)
         {
             _device.Flush();
+        }
+    }
+
+    /// <summary>Lets go of a repair's staged writes that were never committed (a check that failed midway).</summary>
+    public void Dispose()
+    {
+        if (_device is OverlayDevice overlay)
+        {
+            _device = overlay.Inner;
+            overlay.Dispose();
         }
     }
 

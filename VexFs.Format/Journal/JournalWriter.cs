@@ -3,12 +3,6 @@ using VexFs.BlockDevices;
 
 namespace VexFs.Format.Journal;
 
-/// <summary>A block a transaction changes: its home location and its new contents.</summary>
-internal readonly record struct JournaledBlock(long Home, ReadOnlyMemory<byte> Data);
-
-/// <summary>One transaction: the blocks it changes and the freed blocks whose older copies it revokes.</summary>
-internal sealed record JournalTransaction(IReadOnlyList<JournaledBlock> Blocks, IReadOnlyCollection<long> Revoked, long TimeNs);
-
 /// <summary>
 /// Writes transactions to the journal and checkpoints them home. A commit writes the descriptors, data
 /// blocks and revokes, flushes, then writes the commit record and flushes again: an intact commit therefore
@@ -17,26 +11,20 @@ internal sealed record JournalTransaction(IReadOnlyList<JournaledBlock> Blocks, 
 internal sealed class JournalWriter
 {
     private readonly BlockDevice _device;
-    private readonly long _start;
+    private readonly JournalArea _area;
     private readonly long _blocks;
     private readonly int _blockSize;
-    private readonly uint _seed;
-    private readonly Guid _uuid;
-    private readonly long _homeBlockCount;
     private readonly Dictionary<long, byte[]> _unCheckpointed = [];
     private ulong _sequence;
     private long _head;
     private long _used;
 
-    private JournalWriter(BlockDevice device, long start, long blocks, int blockSize, uint seed, Guid uuid, long homeBlockCount, ulong sequence, long head)
+    private JournalWriter(BlockDevice device, JournalArea area, ulong sequence, long head)
     {
         _device = device;
-        _start = start;
-        _blocks = blocks;
-        _blockSize = blockSize;
-        _seed = seed;
-        _uuid = uuid;
-        _homeBlockCount = homeBlockCount;
+        _area = area;
+        _blocks = area.Blocks;
+        _blockSize = area.BlockSize;
         _sequence = sequence;
         _head = head;
     }
@@ -48,59 +36,17 @@ internal sealed class JournalWriter
     public bool HasUncheckpointed => _used > 0;
 
     /// <summary>The blocks a transaction may journal at most.</summary>
-    public int MaxTransactionBlocks
-    {
-        get
-        {
-            long room = _blocks - 1;
-            long perDescriptor = JournalRecord.TagCapacity(_blockSize) + 1;
-            return (int)Math.Max(0, (room - 1) * (perDescriptor - 1) / perDescriptor);
-        }
-    }
+    public int MaxTransactionBlocks => TransactionRecords.Capacity(_area.Blocks, _area.BlockSize);
 
     /// <summary>
-    /// Replays whatever the journal holds onto the home blocks (flushing them), resets the journal, and returns
-    /// a writer positioned after it, with how many transactions were replayed.
+    /// Replays whatever the journal holds (see <see cref="JournalReplay.Replay"/>) and returns a writer
+    /// positioned after it, with the plan it followed.
     /// </summary>
-    /// <remarks>
-    /// When a committed transaction does not verify, <c>dropDamaged</c> false refuses before writing anything;
-    /// true (fsck's choice, which then checks everything) replays the transactions before it and drops it and
-    /// the rest.
-    /// </remarks>
     /// <exception cref="InvalidFileSystemException">The journal header is damaged, or (unless dropping) a committed transaction.</exception>
-    public static (JournalWriter Writer, RecoveryPlan Plan) Recover(BlockDevice device, long start, long blocks, int blockSize, uint seed, Guid uuid, long homeBlockCount, bool dropDamaged = false)
+    public static (JournalWriter Writer, RecoveryPlan Plan) Recover(BlockDevice device, JournalArea area, bool dropDamaged = false)
     {
-        var plan = PlanRecovery(device, start, blocks, blockSize, seed, uuid, homeBlockCount);
-        if (plan.Damage is not null && !dropDamaged)
-        {
-            throw new InvalidFileSystemException($"The journal is damaged ({plan.Damage}); nothing was written. fsck.vexfs -y replays the {plan.Transactions} transactions before the damage, drops the rest and checks the filesystem.");
-        }
-
-        var buffer = new byte[blockSize];
-        foreach (var (home, journalBlock) in plan.Writes)
-        {
-            device.Read((start + journalBlock) * blockSize, buffer);
-            device.Write(home * blockSize, buffer);
-        }
-
-        var writer = new JournalWriter(device, start, blocks, blockSize, seed, uuid, homeBlockCount, plan.NextSequence, plan.NextStart);
-        if (plan.Writes.Count > 0 || plan.Transactions > 0 || plan.Damage is not null)
-        {
-            device.Flush();
-            writer.WriteHeader();
-        }
-
-        return (writer, plan);
-    }
-
-    /// <summary>Plans a replay of the journal on <paramref name="device"/> without writing anything.</summary>
-    /// <exception cref="InvalidFileSystemException">The journal header is damaged.</exception>
-    public static RecoveryPlan PlanRecovery(BlockDevice device, long start, long blocks, int blockSize, uint seed, Guid uuid, long homeBlockCount)
-    {
-        var buffer = new byte[blockSize];
-        device.Read(start * blockSize, buffer);
-        var header = JournalHeader.Read(buffer, start, seed, blocks, uuid);
-        return RecoveryPlanner.Plan(header, (relative, b) => device.Read((start + relative) * blockSize, b), seed, homeBlockCount);
+        var plan = JournalReplay.Replay(device, area, dropDamaged);
+        return (new JournalWriter(device, area, plan.NextSequence, plan.NextStart), plan);
     }
 
     /// <summary>
@@ -208,10 +154,9 @@ internal sealed class JournalWriter
                 byte[] staged = ArrayPool<byte>.Shared.Rent(length);
                 try
                 {
-                    uint running = Stage(t.Transaction, t.Sequence, staged);
+                    uint running = TransactionRecords.Stage(t.Transaction, t.Sequence, staged, _blockSize, _area.Seed, _area.HomeBlockCount);
                     WriteRun(staged, t.Start, (int)(t.Needed - 1));
-                    new JournalRecord(JournalRecordType.Commit, t.Sequence) { TransactionBlocks = (int)t.Needed, CommitTimeNs = t.Transaction.TimeNs, TransactionChecksum = running }
-                        .Write(Slot(records, i), _seed);
+                    TransactionRecords.WriteCommit(Slot(records, i), t.Transaction, t.Sequence, t.Needed, running, _area.Seed);
                 }
                 finally
                 {
@@ -222,7 +167,7 @@ internal sealed class JournalWriter
             _device.Flush();
             for (int i = 0; i < placed.Count; i++)
             {
-                _device.Write((_start + placed[i].CommitPosition) * _blockSize, Slot(records, i));
+                _device.Write(_area.Offset(placed[i].CommitPosition), Slot(records, i));
             }
 
             _device.Flush();
@@ -281,53 +226,7 @@ internal sealed class JournalWriter
 
     private long Needed(JournalTransaction transaction) => Needed(transaction.Blocks.Count, transaction.Revoked.Count);
 
-    private long Needed(int blocks, int revoked)
-    {
-        int tagCapacity = JournalRecord.TagCapacity(_blockSize);
-        int revokeCapacity = JournalRecord.RevokeCapacity(_blockSize);
-        return ((blocks + tagCapacity - 1) / tagCapacity) + blocks + ((revoked + revokeCapacity - 1) / revokeCapacity) + 1;
-    }
-
-    /// <summary>Lays out a transaction's revoke records, descriptors and data blocks; returns its running checksum.</summary>
-    private uint Stage(JournalTransaction transaction, ulong sequence, byte[] staged)
-    {
-        int tagCapacity = JournalRecord.TagCapacity(_blockSize);
-        int revokeCapacity = JournalRecord.RevokeCapacity(_blockSize);
-        var blocks = transaction.Blocks;
-        var revoked = transaction.Revoked.ToList();
-        int at = 0;
-        uint running = 0;
-        for (int r = 0; r < revoked.Count; r += revokeCapacity)
-        {
-            var record = new JournalRecord(JournalRecordType.Revoke, sequence) { Revoked = revoked.GetRange(r, Math.Min(revokeCapacity, revoked.Count - r)) };
-            running = RecoveryPlanner.Fold(running, record.Write(Slot(staged, at++), _seed));
-        }
-
-        for (int first = 0; first < blocks.Count; first += tagCapacity)
-        {
-            int count = Math.Min(tagCapacity, blocks.Count - first);
-            var tags = new JournalTag[count];
-            for (int i = 0; i < count; i++)
-            {
-                var block = blocks[first + i];
-                if (block.Home < 0 || block.Home >= _homeBlockCount || block.Data.Length != _blockSize)
-                {
-                    throw new ArgumentException($"Block {block.Home} of {block.Data.Length} bytes cannot be journaled.", nameof(transaction));
-                }
-
-                tags[i] = new JournalTag(block.Home, JournalRecord.DataChecksum(block.Data.Span, sequence, block.Home, _seed));
-            }
-
-            running = RecoveryPlanner.Fold(running, new JournalRecord(JournalRecordType.Descriptor, sequence) { Tags = tags }.Write(Slot(staged, at++), _seed));
-            for (int i = 0; i < count; i++)
-            {
-                blocks[first + i].Data.Span.CopyTo(Slot(staged, at++));
-                running = RecoveryPlanner.Fold(running, tags[i].DataChecksum);
-            }
-        }
-
-        return running;
-    }
+    private long Needed(int blocks, int revoked) => TransactionRecords.Needed(blocks, revoked, _blockSize);
 
     /// <summary>Writes every committed block home, flushes, and frees the journal space they took.</summary>
     public void Checkpoint()
@@ -348,13 +247,7 @@ internal sealed class JournalWriter
         WriteHeader();
     }
 
-    private void WriteHeader()
-    {
-        var header = new byte[_blockSize];
-        new JournalHeader(_sequence, _head, _blocks, _blockSize, _uuid).Write(header, _start, _seed);
-        _device.Write(_start * _blockSize, header);
-        _device.Flush();
-    }
+    private void WriteHeader() => JournalReplay.WriteHeader(_device, _area, _sequence, _head);
 
     private Span<byte> Slot(byte[] staged, int index) => staged.AsSpan(index * _blockSize, _blockSize);
 
@@ -384,7 +277,7 @@ internal sealed class JournalWriter
         while (done < count)
         {
             int run = RunFrom(position, count - done);
-            _device.Write((_start + position) * _blockSize, staged.AsSpan(done * _blockSize, run * _blockSize));
+            _device.Write(_area.Offset(position), staged.AsSpan(done * _blockSize, run * _blockSize));
             done += run;
             position = After(position, run);
         }

@@ -93,6 +93,11 @@ internal static class FsckCommand
             Console.WriteLine($"... and {report.Findings.Count - 50} more (use -v to see all)");
         }
 
+        if (report.OrphansReleased > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"released {report.OrphansReleased} files that were unlinked while open (the orphan list)"));
+        }
+
         if (report.Modified)
         {
             Console.WriteLine($"\n{path}: ***** FILE SYSTEM WAS MODIFIED *****");

@@ -37,7 +37,7 @@ public sealed class FsckJournalTests
         }
 
         var sb = layout.Superblock;
-        var writer = JournalWriter.Recover(before, sb.JournalStart, sb.JournalBlocks, BlockSize, sb.ChecksumSeed, sb.Uuid, sb.BlockCount).Writer;
+        var writer = JournalWriter.Recover(before, JournalArea.Of(sb)).Writer;
         writer.Commit(changed, [], 0);
         var record = new byte[1024];
         before.Read(Superblock.ByteOffset, record);

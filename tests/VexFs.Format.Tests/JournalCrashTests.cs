@@ -28,7 +28,7 @@ public sealed class JournalCrashTests
         new JournalHeader(1, 1, JournalBlocks, BlockSize, Uuid).Write(header, Start, Seed);
         device.Write(Start * BlockSize, header);
         device.Flush();
-        var writer = JournalWriter.Recover(device, Start, JournalBlocks, BlockSize, Seed, Uuid, Homes).Writer;
+        var writer = JournalWriter.Recover(device, new JournalArea(Start, JournalBlocks, BlockSize, Seed, Uuid, Homes)).Writer;
 
         var states = new List<Dictionary<long, byte>> { new() };
         var inFlight = new List<Dictionary<long, byte>>();
@@ -38,7 +38,7 @@ public sealed class JournalCrashTests
             for (int trial = 0; trial < 2; trial++)
             {
                 using var image = device.CrashImage(CrashPlan.Random(random.Next(), keepProbability: random.NextDouble(), tornProbability: 0.5));
-                JournalWriter.Recover(image, Start, JournalBlocks, BlockSize, Seed, Uuid, Homes);
+                JournalReplay.Replay(image, new JournalArea(Start, JournalBlocks, BlockSize, Seed, Uuid, Homes));
                 var recovered = ReadHomes(image);
                 var allowed = inFlight.Prepend(states[^1]);
                 Assert.True(allowed.Any(state => Same(recovered, state)), $"seed {seed}: a crash after {states.Count - 1} commits recovered a state that is no prefix of them");

@@ -162,7 +162,7 @@ public sealed class JournalTests
             var header = new byte[BlockSize];
             new JournalHeader(1, 1, blocks, BlockSize, Uuid).Write(header, Start, Seed);
             _device.Write(Start * BlockSize, header);
-            _writer = JournalWriter.Recover(_device, Start, blocks, BlockSize, Seed, Uuid, Homes).Writer;
+            _writer = JournalWriter.Recover(_device, new JournalArea(Start, blocks, BlockSize, Seed, Uuid, Homes)).Writer;
         }
 
         public long LastCommit { get; private set; }
@@ -199,7 +199,7 @@ public sealed class JournalTests
 
         public (JournalWriter Writer, RecoveryPlan Plan) Recover(bool dropDamaged = false)
         {
-            var result = JournalWriter.Recover(_device, Start, _blocks, BlockSize, Seed, Uuid, Homes, dropDamaged);
+            var result = JournalWriter.Recover(_device, new JournalArea(Start, _blocks, BlockSize, Seed, Uuid, Homes), dropDamaged);
             _writer = result.Writer;
             return result;
         }
