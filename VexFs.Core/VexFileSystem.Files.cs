@@ -1,5 +1,5 @@
+using VexFs.Core.Editing;
 using VexFs.Format;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Core;

@@ -1,7 +1,7 @@
 using System.Text;
+using VexFs.Core.Editing;
 using VexFs.Format;
 using VexFs.Format.Directories;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Core;

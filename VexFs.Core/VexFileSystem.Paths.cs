@@ -1,6 +1,6 @@
+using VexFs.Core.Editing;
 using VexFs.Format;
 using VexFs.Format.Directories;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Core;

@@ -1,5 +1,5 @@
+using VexFs.Core.Editing;
 using VexFs.Format;
-using VexFs.Format.Editing;
 
 namespace VexFs.Core;
 

@@ -1,8 +1,9 @@
 using VexFs.BlockDevices;
 using VexFs.Core.Concurrency;
+using VexFs.Core.Editing;
+using VexFs.Core.Journal;
 using VexFs.Core.Storage;
 using VexFs.Format;
-using VexFs.Format.Editing;
 using VexFs.Format.Journal;
 using VexFs.Format.Records;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using VexFs.BlockDevices;
 using VexFs.Format.Directories;
-using VexFs.Format.Editing;
 using VexFs.Format.Journal;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;

@@ -1,8 +1,8 @@
 using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.BlockDevices;
+using VexFs.Core.Editing;
+using VexFs.Core.Journal;
 using VexFs.Format;
-using VexFs.Format.Editing;
-using VexFs.Format.Journal;
 
 namespace VexFs.Core.Storage;
 

@@ -1,3 +1,4 @@
+using VexFs.Core.Journal;
 using VexFs.Format.Journal;
 
 namespace VexFs.Core.Storage;

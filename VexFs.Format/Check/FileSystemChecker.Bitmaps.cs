@@ -1,4 +1,3 @@
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
 

@@ -1,4 +1,3 @@
-using VexFs.Format.Editing;
 using VexFs.Format.Journal;
 using VexFs.Format.Records;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using VexFs.BlockDevices;
+using VexFs.Core.Editing;
 using VexFs.Format;
-using VexFs.Format.Editing;
 using VexFs.Format.VectorArea;
 using VexFs.Samples;
 

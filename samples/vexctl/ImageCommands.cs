@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using VexFs.BlockDevices;
 using VexFs.Core;
-using VexFs.Format.Editing;
+using VexFs.Core.Editing;
 using VexFs.Format.Records;
 using VexFs.Samples;
 

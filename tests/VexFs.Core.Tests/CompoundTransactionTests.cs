@@ -61,8 +61,8 @@ public sealed class CommitInFlightTests
     {
         using var device = new BlockDevices.MemoryBlockDevice(16L << 20);
         Format.Formatter.Format(device, new Format.FormatOptions { BlockSize = 1024 });
-        var sb = Format.Editing.SuperblockCopies.Read(device);
-        var (journal, _) = Format.Journal.JournalWriter.Recover(device, Format.Journal.JournalArea.Of(sb));
+        var sb = Format.SuperblockCopies.Read(device);
+        var (journal, _) = Core.Journal.JournalWriter.Recover(device, Format.Journal.JournalArea.Of(sb));
         var store = new JournaledStore(device, journal, new BlockCache(1 << 20, sb.BlockSize));
         long a = sb.BlockCount - 10, b = sb.BlockCount - 11, c = sb.BlockCount - 12;
         byte[] Filled(byte value) => Enumerable.Repeat(value, sb.BlockSize).ToArray();

@@ -1,7 +1,6 @@
 using VexFs.BlockDevices;
 using VexFs.Format;
 using VexFs.Format.Check;
-using VexFs.Format.Editing;
 using VexFs.Format.Journal;
 
 namespace VexFs.Core.Tests;

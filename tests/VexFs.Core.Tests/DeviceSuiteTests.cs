@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using VexFs.BlockDevices;
+using VexFs.Core.Editing;
 using VexFs.Format.Check;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Core.Tests;

@@ -2,7 +2,6 @@ using VexFs.BlockDevices;
 using VexFs.BlockDevices.FaultInjection;
 using VexFs.Format;
 using VexFs.Format.Check;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Core.Tests;

@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Text;
 using VexFs.BlockDevices;
 using VexFs.BlockDevices.CrashSimulation;
+using VexFs.Core.Editing;
 using VexFs.Format;
 using VexFs.Format.Check;
 using VexFs.Format.Checksums;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
 

@@ -1,7 +1,7 @@
 using VexFs.BlockDevices;
+using VexFs.Core.Editing;
 using VexFs.Format.Check;
 using VexFs.Format.Directories;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Tests;

@@ -1,6 +1,7 @@
 using VexFs.BlockDevices;
+using VexFs.Core.Editing;
+using VexFs.Core.Journal;
 using VexFs.Format.Check;
-using VexFs.Format.Editing;
 using VexFs.Format.Journal;
 using VexFs.Format.Records;
 

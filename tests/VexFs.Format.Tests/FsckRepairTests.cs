@@ -1,6 +1,6 @@
 using VexFs.BlockDevices;
+using VexFs.Core.Editing;
 using VexFs.Format.Check;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Tests;

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using VexFs.BlockDevices;
 using VexFs.Format.Check;
 using VexFs.Format.Checksums;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
 namespace VexFs.Format.Tests;

@@ -32,7 +32,7 @@ internal static class SampleImage
     /// <summary>The small filesystem cut off before its unmount.</summary>
     public static MemoryBlockDevice SmallNeedsRecovery => SmallImages.Value.NeedsRecovery;
 
-    public static Superblock Superblock { get; } = Format.Editing.SuperblockCopies.Read(Clean);
+    public static Superblock Superblock { get; } = Format.SuperblockCopies.Read(Clean);
 
     public static Geometry Geometry { get; } = new(Superblock);
 
@@ -94,7 +94,7 @@ internal static class SampleImage
     /// </summary>
     private static void ClearStaleJournal(MemoryBlockDevice device)
     {
-        var sb = Format.Editing.SuperblockCopies.Read(device);
+        var sb = Format.SuperblockCopies.Read(device);
         device.Write((sb.JournalStart + 1) * BlockSize, new byte[(sb.JournalBlocks - 1) * BlockSize]);
     }
 }

@@ -1,6 +1,6 @@
 using VexFs.BlockDevices;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>
 /// The blocks that the structure algorithms read and write: the device itself when editing offline (mkfs

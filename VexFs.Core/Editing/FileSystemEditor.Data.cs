@@ -1,8 +1,9 @@
 using System.Buffers;
 using CommunityToolkit.HighPerformance.Buffers;
+using VexFs.Format;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>File contents: reads and writes in runs of contiguous blocks, one device request per run.</summary>
 internal sealed partial class FileSystemEditor

@@ -1,8 +1,9 @@
 using System.Text;
+using VexFs.Format;
 using VexFs.Format.Directories;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>Inode attributes (mode, owner, times) and extended attributes.</summary>
 internal sealed partial class FileSystemEditor

@@ -1,8 +1,10 @@
 using System.Buffers.Binary;
 using VexFs.BlockDevices;
+using VexFs.Core.Journal;
+using VexFs.Format;
 using VexFs.Format.Journal;
 
-namespace VexFs.Format.Tests;
+namespace VexFs.Core.Tests;
 
 /// <summary>Journal records and the replay rules, on journals built block by block.</summary>
 public sealed class JournalTests

@@ -1,9 +1,10 @@
 using System.Text;
 using VexFs.BlockDevices;
+using VexFs.Format;
 using VexFs.Format.Directories;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>
 /// Builds and changes an unmounted filesystem directly on its device, without the journal, as mke2fs -d and

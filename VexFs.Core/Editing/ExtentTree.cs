@@ -1,7 +1,8 @@
 using CommunityToolkit.HighPerformance.Buffers;
+using VexFs.Format;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>
 /// Reads and grows an inode's extent tree: maps file blocks to device blocks, and inserts extents, merging

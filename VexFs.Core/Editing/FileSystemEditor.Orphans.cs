@@ -1,6 +1,7 @@
+using VexFs.Format;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>
 /// Orphans: files unlinked while open. They keep their blocks on a list that starts in the superblock and

@@ -2,11 +2,12 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using VexFs.BlockDevices;
+using VexFs.Core.Editing;
+using VexFs.Format;
 using VexFs.Format.Check;
-using VexFs.Format.Editing;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Tests;
+namespace VexFs.Core.Tests;
 
 /// <summary>Trees built through the format's editing API always check clean, and read back as built.</summary>
 public sealed class EditorTests

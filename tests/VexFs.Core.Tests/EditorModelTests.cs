@@ -1,9 +1,10 @@
 using FsCheck.Xunit;
 using VexFs.BlockDevices;
+using VexFs.Core.Editing;
+using VexFs.Format;
 using VexFs.Format.Check;
-using VexFs.Format.Editing;
 
-namespace VexFs.Format.Tests;
+namespace VexFs.Core.Tests;
 
 /// <summary>
 /// Random sequences of create, write, truncate, mkdir, link, unlink, rmdir and rename through the editing

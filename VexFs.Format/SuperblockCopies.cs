@@ -1,7 +1,7 @@
 using VexFs.BlockDevices;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Format;
 
 /// <summary>Reads and writes the copies of the superblock (and of the descriptor table) on a device.</summary>
 internal static class SuperblockCopies

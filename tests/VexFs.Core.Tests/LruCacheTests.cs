@@ -1,6 +1,6 @@
-using VexFs.Format.Caching;
+using VexFs.Core.Caching;
 
-namespace VexFs.Format.Tests;
+namespace VexFs.Core.Tests;
 
 public sealed class LruCacheTests
 {

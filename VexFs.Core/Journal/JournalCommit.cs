@@ -1,4 +1,5 @@
-namespace VexFs.Format.Journal;
+using VexFs.Format.Journal;
+namespace VexFs.Core.Journal;
 
 /// <summary>Transactions given their places in the journal by <see cref="JournalWriter.Place"/>, to be written and completed.</summary>
 internal sealed record JournalCommit(IReadOnlyList<PlacedTransaction> Transactions);

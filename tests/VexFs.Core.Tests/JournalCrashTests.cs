@@ -1,9 +1,10 @@
 using FsCheck.Xunit;
 using VexFs.BlockDevices;
 using VexFs.BlockDevices.CrashSimulation;
+using VexFs.Core.Journal;
 using VexFs.Format.Journal;
 
-namespace VexFs.Format.Tests;
+namespace VexFs.Core.Tests;
 
 /// <summary>
 /// The journal under power cuts: at every flush of a random run of transactions, images with any subset of

@@ -1,4 +1,4 @@
-namespace VexFs.Format.Caching;
+namespace VexFs.Core.Caching;
 
 /// <summary>
 /// A bounded map that forgets its least recently used entry when full. Thread-safe; every call takes one short

@@ -2,7 +2,7 @@ using VexFs.BlockDevices;
 using VexFs.BlockDevices.Linux;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>
 /// Copies a local directory tree into an unmounted, freshly formatted filesystem, as <c>mke2fs -d</c> does:

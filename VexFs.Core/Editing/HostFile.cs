@@ -1,7 +1,7 @@
 using VexFs.BlockDevices.Linux;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>What a file of the local (host) filesystem is, for tools that copy trees in: its type and device number.</summary>
 public static class HostFile

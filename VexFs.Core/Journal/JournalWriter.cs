@@ -1,7 +1,9 @@
 using System.Buffers;
 using VexFs.BlockDevices;
+using VexFs.Format;
+using VexFs.Format.Journal;
 
-namespace VexFs.Format.Journal;
+namespace VexFs.Core.Journal;
 
 /// <summary>
 /// Writes transactions to the journal and checkpoints them home. A commit writes the descriptors, data

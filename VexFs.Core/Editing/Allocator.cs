@@ -1,8 +1,9 @@
 using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.BlockDevices;
+using VexFs.Format;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>
 /// Allocates and frees blocks and inodes through the group bitmaps, keeping the group descriptors and the

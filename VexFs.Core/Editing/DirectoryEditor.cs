@@ -1,10 +1,11 @@
 using System.Text;
 using CommunityToolkit.HighPerformance.Buffers;
-using VexFs.Format.Caching;
+using VexFs.Core.Caching;
+using VexFs.Format;
 using VexFs.Format.Directories;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>
 /// Looks up, adds and removes names in a directory's hash tree. A full leaf splits at a hash boundary into a

@@ -1,7 +1,7 @@
 using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.Format.Records;
 
-namespace VexFs.Format.Editing;
+namespace VexFs.Core.Editing;
 
 /// <summary>Reads and writes inodes in their groups' inode tables.</summary>
 internal sealed class InodeTable(IBlockStore store, Allocator allocator)
