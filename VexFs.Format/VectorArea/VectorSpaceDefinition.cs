@@ -1,4 +1,5 @@
 using System.Text;
+using VexFs.Vectors;
 
 namespace VexFs.Format.VectorArea;
 
@@ -34,11 +35,12 @@ public sealed record VectorSpaceDefinition(string Name, int Dimension, VectorMet
             return $"{(int)Metric} is not a metric";
         }
 
-        return !Enum.IsDefined(ElementType) ? $"{(int)ElementType} is not an element type" : null;
+        return !Enum.IsDefined(ElementType) ? $"element type {(int)ElementType} is not one this version stores (vectors are stored as float32)" : null;
     }
 
     /// <summary>
-    /// Parses "name:dimension[:metric[:type]]", as mkfs takes it (metric l2, cosine or ip; type f32, f16 or i8).
+    /// Parses "name:dimension[:metric[:type]]", as mkfs takes it (metric l2, cosine or ip; type f32, the only
+    /// element type stored so far: f16 and i8 are refused with that reason rather than accepted and never stored).
     /// </summary>
     public static VectorSpaceDefinition Parse(string text)
     {
@@ -59,9 +61,8 @@ public sealed record VectorSpaceDefinition(string Name, int Dimension, VectorMet
         var type = parts.Length > 3 ? parts[3].ToLowerInvariant() switch
         {
             "f32" or "float32" => VectorElementType.Float32,
-            "f16" or "float16" => VectorElementType.Float16,
-            "i8" or "int8" => VectorElementType.Int8,
-            _ => throw new FormatException($"'{parts[3]}' is not an element type (f32, f16, i8)."),
+            "f16" or "float16" or "i8" or "int8" => throw new FormatException($"vectors are stored as float32 only; '{parts[3]}' storage is not supported (an index can keep int8 codes in memory: that is an index option)."),
+            _ => throw new FormatException($"'{parts[3]}' is not an element type (f32)."),
         } : VectorElementType.Float32;
         var definition = new VectorSpaceDefinition(parts[0], dimension, metric, type);
         return definition.Problem() is { } problem ? throw new FormatException(problem + ".") : definition;

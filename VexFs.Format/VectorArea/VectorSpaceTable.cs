@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using VexFs.Format.Records;
+using VexFs.Vectors;
 
 namespace VexFs.Format.VectorArea;
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace VexFs.Vectors.Persistence;
 
@@ -55,6 +56,15 @@ internal static class DataPageHeader
         return (int)length;
     }
 
-    private static uint Checksum(ReadOnlySpan<byte> page, int payloadLength) =>
-        ~Crc32C.Update(Crc32C.Update(~0u, page[..0x0C]), page.Slice(Size, payloadLength));
+    [ThreadStatic]
+    private static Crc32? _crc;
+
+    private static uint Checksum(ReadOnlySpan<byte> page, int payloadLength)
+    {
+        var crc = _crc ??= new Crc32(Crc32ParameterSet.Crc32C);
+        crc.Reset();
+        crc.Append(page[..0x0C]);
+        crc.Append(page.Slice(Size, payloadLength));
+        return crc.GetCurrentHashAsUInt32();
+    }
 }

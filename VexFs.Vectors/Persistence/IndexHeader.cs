@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace VexFs.Vectors.Persistence;
 
@@ -77,7 +78,7 @@ internal readonly record struct IndexHeader(
         BinaryPrimitives.WriteInt64LittleEndian(b[0x38..], FirstDataPage);
         BinaryPrimitives.WriteInt64LittleEndian(b[0x40..], DataPageCount);
         BinaryPrimitives.WriteInt64LittleEndian(b[0x48..], DataLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(b[0x7C..], Crc32C.Compute(b[..0x7C]));
+        BinaryPrimitives.WriteUInt32LittleEndian(b[0x7C..], Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, b[..0x7C]));
     }
 
     /// <summary>Decodes and checks the header; every field that sizes an allocation or a loop is validated here or by the loader.</summary>
@@ -89,7 +90,7 @@ internal readonly record struct IndexHeader(
             throw new CorruptIndexException(pageNumber, "magic", "not a vector index header");
         }
 
-        if (BinaryPrimitives.ReadUInt32LittleEndian(b[0x7C..]) != Crc32C.Compute(b[..0x7C]))
+        if (BinaryPrimitives.ReadUInt32LittleEndian(b[0x7C..]) != Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, b[..0x7C]))
         {
             throw new CorruptIndexException(pageNumber, "checksum", "the header checksum does not match");
         }

@@ -29,7 +29,7 @@ internal static class MkfsCommand
         var inodeSize = new Option<int>("-I") { Description = "Inode size in bytes.", DefaultValueFactory = _ => FormatOptions.Default.InodeSize };
         var journal = new Option<string?>("-J") { Description = "Journal options: size=SIZE (e.g. size=64M)." };
         var extended = new Option<string?>("-E") { Description = "Extended options: discard or nodiscard." };
-        var vectors = new Option<string[]>("-V") { Description = "Declare a vector space name:dimension[:metric[:type]] (metric l2, cosine or ip; type f32, f16 or i8); repeatable.", AllowMultipleArgumentsPerToken = false };
+        var vectors = new Option<string[]>("-V") { Description = "Declare a vector space name:dimension[:metric[:type]] (metric l2, cosine or ip; type f32, the only element type stored); repeatable.", AllowMultipleArgumentsPerToken = false };
         var dryRun = new Option<bool>("-n") { Description = "Print the layout without writing anything." };
         var force = new Option<bool>("-F") { Description = "Format even when the device holds a filesystem." };
         var quiet = new Option<bool>("-q") { Description = "Print nothing but errors." };

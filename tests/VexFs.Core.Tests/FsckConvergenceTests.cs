@@ -8,6 +8,7 @@ using VexFs.Format.Check;
 using VexFs.Format.Checksums;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
+using VexFs.Vectors;
 
 namespace VexFs.Core.Tests;
 

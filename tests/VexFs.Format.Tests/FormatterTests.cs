@@ -2,6 +2,7 @@ using VexFs.BlockDevices;
 using VexFs.Format.Check;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
+using VexFs.Vectors;
 
 namespace VexFs.Format.Tests;
 
@@ -62,7 +63,7 @@ public sealed class FormatterTests
     public void Vector_spaces_declared_at_format_time_are_in_the_table()
     {
         using var device = new MemoryBlockDevice(64L << 20);
-        var spaces = new[] { new VectorSpaceDefinition("text", 384, VectorMetric.Cosine), VectorSpaceDefinition.Parse("images:512:l2:f16") };
+        var spaces = new[] { new VectorSpaceDefinition("text", 384, VectorMetric.Cosine), VectorSpaceDefinition.Parse("images:512:l2:f32") };
         var layout = Formatter.Format(device, new FormatOptions { VectorSpaces = spaces });
         var block = new byte[4096];
         device.Read(layout.Superblock.VectorTableBlock * 4096, block);
@@ -71,6 +72,19 @@ public sealed class FormatterTests
         Assert.Equal(3, nextId);
         Assert.True(layout.Superblock.Incompatible.HasFlag(IncompatibleFeatures.VectorSpaces));
         Assert.True(FileSystemChecker.Check(device, Forced).IsClean);
+    }
+
+    [Theory]
+    [InlineData("images:512:l2:f16", "float32 only")]
+    [InlineData("images:512:l2:i8", "float32 only")]
+    [InlineData("images:512:l2:f64", "not an element type")]
+    [InlineData("images:0:l2", "dimension")]
+    [InlineData("images:4097", "dimension")]
+    [InlineData("images:8:hamming", "not a metric")]
+    public void Vector_spaces_the_engine_cannot_store_are_refused_with_the_reason(string definition, string reason)
+    {
+        var e = Assert.Throws<FormatException>(() => VectorSpaceDefinition.Parse(definition));
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -3,6 +3,7 @@ using System.Text;
 using VexFs.BlockDevices;
 using VexFs.Format.Check;
 using VexFs.Format.VectorArea;
+using VexFs.Vectors;
 
 namespace VexFs.Format.Tests;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using VexFs.Format.Directories;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
+using VexFs.Vectors;
 
 namespace VexFs.Format.Tests;
 

@@ -48,7 +48,7 @@ internal static class SampleImage
             Timestamp = DateTimeOffset.UnixEpoch,
             InodeCount = 128,
             JournalSize = 64 * BlockSize,
-            VectorSpaces = [VectorSpaceDefinition.Parse("text:4:cosine"), VectorSpaceDefinition.Parse("image:8:l2:i8")],
+            VectorSpaces = [VectorSpaceDefinition.Parse("text:4:cosine"), VectorSpaceDefinition.Parse("image:8:l2:f32")],
         };
         var options = VexFileSystemOptions.Default with { CommitInterval = Timeout.InfiniteTimeSpan };
         var fs = VexFileSystem.Format(device, format, options, leaveOpen: true);

@@ -21,7 +21,7 @@ internal static class VectorPagesTarget
         if (store.PageCount > 0)
         {
             var header = store.Pages[0];
-            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(HeaderChecksumOffset), Vectors.Persistence.Crc32C.Compute(header.AsSpan(0, HeaderChecksumOffset)));
+            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(HeaderChecksumOffset), System.IO.Hashing.Crc32.HashToUInt32(System.IO.Hashing.Crc32ParameterSet.Crc32C, header.AsSpan(0, HeaderChecksumOffset)));
         }
 
         foreach (var page in store.Pages.Skip(1))
