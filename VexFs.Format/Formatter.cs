@@ -52,7 +52,7 @@ public static class Formatter
             WriteGroupZero(device, layout, buffer);
             WriteDirectories(device, layout, buffer);
             WriteJournal(device, layout, buffer);
-            var spaces = options.VectorSpaces.Select((s, i) => new VectorSpaceRecord(i + 1, s, 0, 0, 0)).ToList();
+            var spaces = options.VectorSpaces.Select((s, i) => new VectorSpaceRecord(i + 1, s)).ToList();
             VectorSpaceTable.Write(buffer, sb.VectorTableBlock, spaces, spaces.Count + 1, sb.ChecksumSeed);
             WriteBlock(device, sb.VectorTableBlock, buffer);
 

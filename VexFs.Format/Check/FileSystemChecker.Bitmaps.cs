@@ -237,7 +237,7 @@ public sealed partial class FileSystemChecker
     {
         try
         {
-            var (spaces, _) = VectorSpaceTable.Read(ReadBlock(_sb.VectorTableBlock), _sb.VectorTableBlock, _sb.ChecksumSeed, _sb.BlockCount);
+            var (spaces, _) = VectorSpaceTable.Read(ReadBlock(_sb.VectorTableBlock), _sb.VectorTableBlock, _sb.ChecksumSeed, _sb.InodeCount);
             bool declared = _sb.Incompatible.HasFlag(IncompatibleFeatures.VectorSpaces);
             if (spaces.Count > 0 != declared)
             {
@@ -251,7 +251,7 @@ public sealed partial class FileSystemChecker
             if (Repair)
             {
                 var block = ReadBlock(_sb.VectorTableBlock);
-                var (salvaged, nextId) = VectorSpaceTable.Salvage(block, _sb.VectorTableBlock, _sb.BlockCount);
+                var (salvaged, nextId) = VectorSpaceTable.Salvage(block, _sb.VectorTableBlock, _sb.InodeCount);
                 VectorSpaceTable.Write(block, _sb.VectorTableBlock, salvaged, nextId, _sb.ChecksumSeed);
                 WriteBlock(_sb.VectorTableBlock, block);
                 _sb = _sb with

@@ -14,6 +14,12 @@ internal enum InodeFlags : uint
 
     /// <summary>Unlinked while open: on the orphan list, reclaimed at close or at the next mount.</summary>
     Orphan = 1 << 1,
+
+    /// <summary>
+    /// A hidden inode the filesystem itself owns (a vector space's rows): named by the vector table, in no
+    /// directory, with one link that the table holds.
+    /// </summary>
+    System = 1 << 2,
 }
 
 /// <summary>

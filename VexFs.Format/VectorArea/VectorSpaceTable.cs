@@ -5,13 +5,12 @@ using VexFs.Vectors;
 
 namespace VexFs.Format.VectorArea;
 
-/// <summary>A vector space as the table records it: its definition and the roots of its structures.</summary>
+/// <summary>A vector space as the table records it: its definition and the system inodes that hold its structures.</summary>
 /// <param name="Id">A number unique within the filesystem, never reused.</param>
 /// <param name="Definition">Name, dimension, metric and element type.</param>
-/// <param name="Count">Vectors stored.</param>
-/// <param name="StorageRoot">The first block of the vector storage structure, 0 while empty.</param>
-/// <param name="IndexRoot">The first block of the search index, 0 while none is built.</param>
-internal readonly record struct VectorSpaceRecord(int Id, VectorSpaceDefinition Definition, long Count, long StorageRoot, long IndexRoot);
+/// <param name="RowsInode">The system inode that holds the space's rows (see <see cref="VectorRows"/>), 0 until its first vector.</param>
+/// <param name="IndexInode">The system inode that holds a saved search index, 0 while none is saved (the index is built from the rows).</param>
+internal readonly record struct VectorSpaceRecord(int Id, VectorSpaceDefinition Definition, long RowsInode = 0, long IndexInode = 0);
 
 /// <summary>
 /// The vector area's table of spaces: one block named by the superblock. The storage and index structures
@@ -23,8 +22,8 @@ internal readonly record struct VectorSpaceRecord(int Id, VectorSpaceDefinition 
 /// 0x08 u32 next space id               0x0C u32 zero
 /// 0x10 spaces, 96 bytes each:
 ///      0x00 u8[48] name (UTF-8, zero padded)   0x30 u32 id            0x34 u16 dimension
-///      0x36 u8 metric (1 L2, 2 cosine, 3 inner product)               0x37 u8 element type (1 f32, 2 f16, 3 i8)
-///      0x38 u64 vector count   0x40 u64 storage root block   0x48 u64 index root block   0x50 u8[16] zero
+///      0x36 u8 metric (1 L2, 2 cosine, 3 inner product)               0x37 u8 element type (1 f32)
+///      0x38 u64 zero           0x40 u64 rows inode (0: none yet)   0x48 u64 index inode (0: none)   0x50 u8[16] zero
 /// block end - 4: u32 CRC32C (seed, block number, block)
 /// </code>
 /// </remarks>
@@ -59,31 +58,30 @@ internal static class VectorSpaceTable
             BinaryPrimitives.WriteUInt16LittleEndian(e[0x34..], (ushort)s.Definition.Dimension);
             e[0x36] = (byte)s.Definition.Metric;
             e[0x37] = (byte)s.Definition.ElementType;
-            BinaryPrimitives.WriteInt64LittleEndian(e[0x38..], s.Count);
-            BinaryPrimitives.WriteInt64LittleEndian(e[0x40..], s.StorageRoot);
-            BinaryPrimitives.WriteInt64LittleEndian(e[0x48..], s.IndexRoot);
+            BinaryPrimitives.WriteInt64LittleEndian(e[0x40..], s.RowsInode);
+            BinaryPrimitives.WriteInt64LittleEndian(e[0x48..], s.IndexInode);
         }
 
         BlockTail.Seal(block, blockNumber, seed);
     }
 
-    public static (List<VectorSpaceRecord> Spaces, int NextId) Read(ReadOnlySpan<byte> block, long blockNumber, uint seed, long blockCount)
+    public static (List<VectorSpaceRecord> Spaces, int NextId) Read(ReadOnlySpan<byte> block, long blockNumber, uint seed, long inodeCount)
     {
         Corruption.CheckMagic(BinaryPrimitives.ReadUInt32LittleEndian(block), Magic, blockNumber, "vector table");
         BlockTail.Verify(block, blockNumber, seed, "vector table");
         int version = BinaryPrimitives.ReadUInt16LittleEndian(block[0x04..]);
         Corruption.Check(version == Version, blockNumber, "vector table.version", $"version {version} is not supported");
-        return ReadEntries(block, blockNumber, blockCount, salvage: false);
+        return ReadEntries(block, blockNumber, inodeCount, salvage: false);
     }
 
     /// <summary>
     /// Recovers what can be trusted from a damaged table, for fsck: every entry that validates on its own,
     /// ignoring the block's checksum.
     /// </summary>
-    public static (List<VectorSpaceRecord> Spaces, int NextId) Salvage(ReadOnlySpan<byte> block, long blockNumber, long blockCount) =>
-        ReadEntries(block, blockNumber, blockCount, salvage: true);
+    public static (List<VectorSpaceRecord> Spaces, int NextId) Salvage(ReadOnlySpan<byte> block, long blockNumber, long inodeCount) =>
+        ReadEntries(block, blockNumber, inodeCount, salvage: true);
 
-    private static (List<VectorSpaceRecord> Spaces, int NextId) ReadEntries(ReadOnlySpan<byte> block, long blockNumber, long blockCount, bool salvage)
+    private static (List<VectorSpaceRecord> Spaces, int NextId) ReadEntries(ReadOnlySpan<byte> block, long blockNumber, long inodeCount, bool salvage)
     {
         int count = BinaryPrimitives.ReadUInt16LittleEndian(block[0x06..]);
         int nextId = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(block[0x08..]), int.MaxValue);
@@ -95,6 +93,7 @@ internal static class VectorSpaceTable
         Corruption.Check(count <= Capacity(block.Length), blockNumber, "vector table.spaces", $"{count} exceeds {Capacity(block.Length)}");
         var spaces = new List<VectorSpaceRecord>(count);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var inodes = new HashSet<long>();
         for (int i = 0; i < count; i++)
         {
             string field = $"vector table.space[{i}]";
@@ -107,15 +106,14 @@ internal static class VectorSpaceTable
             var record = new VectorSpaceRecord(
                 (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(e[0x30..]), int.MaxValue),
                 definition,
-                BinaryPrimitives.ReadInt64LittleEndian(e[0x38..]),
                 BinaryPrimitives.ReadInt64LittleEndian(e[0x40..]),
                 BinaryPrimitives.ReadInt64LittleEndian(e[0x48..]));
             string? problem = definition.Problem()
                 ?? (names.Contains(definition.Name) ? $"'{definition.Name}' appears twice" : null)
                 ?? (record.Id >= nextId && !salvage ? $"id {record.Id} is not below the next id {nextId}" : null)
-                ?? (record.Count < 0 ? $"count {record.Count} is negative" : null)
-                ?? (record.StorageRoot < 0 || record.StorageRoot >= blockCount ? $"storage root {record.StorageRoot} is outside the filesystem" : null)
-                ?? (record.IndexRoot < 0 || record.IndexRoot >= blockCount ? $"index root {record.IndexRoot} is outside the filesystem" : null);
+                ?? (record.RowsInode < 0 || record.RowsInode > inodeCount ? $"rows inode {record.RowsInode} is outside the inode table" : null)
+                ?? (record.IndexInode < 0 || record.IndexInode > inodeCount ? $"index inode {record.IndexInode} is outside the inode table" : null)
+                ?? (record.RowsInode != 0 && !inodes.Add(record.RowsInode) ? $"rows inode {record.RowsInode} belongs to two spaces" : null);
             if (problem is not null)
             {
                 Corruption.Check(salvage, blockNumber, field, problem);

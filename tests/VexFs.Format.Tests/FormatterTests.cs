@@ -67,7 +67,7 @@ public sealed class FormatterTests
         var layout = Formatter.Format(device, new FormatOptions { VectorSpaces = spaces });
         var block = new byte[4096];
         device.Read(layout.Superblock.VectorTableBlock * 4096, block);
-        var (read, nextId) = VectorSpaceTable.Read(block, layout.Superblock.VectorTableBlock, layout.Superblock.ChecksumSeed, layout.BlockCount);
+        var (read, nextId) = VectorSpaceTable.Read(block, layout.Superblock.VectorTableBlock, layout.Superblock.ChecksumSeed, layout.Superblock.InodeCount);
         Assert.Equal(spaces, read.Select(s => s.Definition));
         Assert.Equal(3, nextId);
         Assert.True(layout.Superblock.Incompatible.HasFlag(IncompatibleFeatures.VectorSpaces));

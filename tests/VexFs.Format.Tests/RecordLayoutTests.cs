@@ -237,7 +237,7 @@ public sealed class RecordLayoutTests
     [Fact]
     public void Vector_table_layout()
     {
-        var spaces = new List<VectorSpaceRecord> { new(1, new VectorSpaceDefinition("text", 384, VectorMetric.Cosine), 10, 1234, 0) };
+        var spaces = new List<VectorSpaceRecord> { new(1, new VectorSpaceDefinition("text", 384, VectorMetric.Cosine), 1234, 0) };
         var b = new byte[Block];
         VectorSpaceTable.Write(b, 1544, spaces, 2, Seed);
         Assert.Equal(VectorSpaceTable.Magic, BinaryPrimitives.ReadUInt32LittleEndian(b));

@@ -10,7 +10,7 @@ internal static class VectorTableTarget
     {
         var block = FuzzInput.Fit(input, SampleImage.BlockSize);
         BlockTail.Seal(block, BlockSeeds.BlockNumber, SampleImage.Seed);
-        VectorSpaceTable.Read(block, BlockSeeds.BlockNumber, SampleImage.Seed, SampleImage.Superblock.BlockCount);
+        VectorSpaceTable.Read(block, BlockSeeds.BlockNumber, SampleImage.Seed, SampleImage.Superblock.InodeCount);
     }
 
     public static IEnumerable<byte[]> Seeds()
