@@ -54,6 +54,9 @@ public sealed class CheckReport
     /// <summary>Directories found in use.</summary>
     public long Directories { get; internal set; }
 
+    /// <summary>Vectors stored: the rows in use, in all vector spaces.</summary>
+    public long Vectors { get; internal set; }
+
     /// <summary>Inodes in use, of <see cref="InodeCount"/>.</summary>
     public long InodesUsed { get; internal set; }
 

@@ -1,5 +1,4 @@
 using VexFs.Format.Records;
-using VexFs.Format.VectorArea;
 
 namespace VexFs.Format.Check;
 
@@ -231,39 +230,6 @@ public sealed partial class FileSystemChecker
     {
         SuperblockCopies.WriteAll(_device, _geometry, _sb, _groups, firstGroup: 0);
         _report.Modified = true;
-    }
-
-    private void CheckVectorArea()
-    {
-        try
-        {
-            var (spaces, _) = VectorSpaceTable.Read(ReadBlock(_sb.VectorTableBlock), _sb.VectorTableBlock, _sb.ChecksumSeed, _sb.InodeCount);
-            bool declared = _sb.Incompatible.HasFlag(IncompatibleFeatures.VectorSpaces);
-            if (spaces.Count > 0 != declared)
-            {
-                Found("vectors", $"the vector table holds {spaces.Count} spaces but the superblock {(declared ? "declares" : "does not declare")} the vector-spaces feature", Repair);
-                _sb = Repair ? _sb with { Incompatible = _sb.Incompatible ^ IncompatibleFeatures.VectorSpaces } : _sb;
-                _report.Modified |= Repair;
-            }
-        }
-        catch (InvalidFileSystemException e)
-        {
-            if (Repair)
-            {
-                var block = ReadBlock(_sb.VectorTableBlock);
-                var (salvaged, nextId) = VectorSpaceTable.Salvage(block, _sb.VectorTableBlock, _sb.InodeCount);
-                VectorSpaceTable.Write(block, _sb.VectorTableBlock, salvaged, nextId, _sb.ChecksumSeed);
-                WriteBlock(_sb.VectorTableBlock, block);
-                _sb = _sb with
-                {
-                    Incompatible = salvaged.Count > 0 ? _sb.Incompatible | IncompatibleFeatures.VectorSpaces : _sb.Incompatible & ~IncompatibleFeatures.VectorSpaces,
-                };
-                Found("vectors", $"{e.Message}; the table was rewritten with the {salvaged.Count} spaces that could be salvaged", fixedNow: true);
-                return;
-            }
-
-            Found("vectors", e.Message);
-        }
     }
 
     private void WriteInode(long number, Inode inode)

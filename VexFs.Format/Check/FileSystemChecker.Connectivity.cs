@@ -5,7 +5,8 @@ namespace VexFs.Format.Check;
 
 /// <summary>
 /// Pass 3: every directory is reachable from the root, and its ".." names the directory that holds it.
-/// Pass 4: every link count equals the links found; unattached inodes go to lost+found.
+/// Pass 4: every link count equals the links found; unattached inodes go to lost+found (a system inode is
+/// attached to the vector table instead, by its one link).
 /// </summary>
 public sealed partial class FileSystemChecker
 {
@@ -166,6 +167,12 @@ public sealed partial class FileSystemChecker
         links[_sb.RootInode] = links.GetValueOrDefault(_sb.RootInode) + 1;
         foreach (var info in _inodes.Values.OrderBy(i => i.Number).ToList())
         {
+            if (info.Inode.Flags.HasFlag(InodeFlags.System))
+            {
+                CheckSystemLinkCount(info);
+                continue;
+            }
+
             int counted = links.GetValueOrDefault(info.Number);
             if (counted == 0 && info.Type != UnixFileType.Directory)
             {
@@ -202,6 +209,20 @@ public sealed partial class FileSystemChecker
                     info.Inode = info.Inode with { LinkCount = counted };
                     WriteInode(info.Number, info.Inode);
                 }
+            }
+        }
+    }
+
+    /// <summary>A system inode is in no directory: its one link is the vector table's.</summary>
+    private void CheckSystemLinkCount(InodeInfo info)
+    {
+        if (info.Inode.LinkCount != 1)
+        {
+            Found("links", $"system inode {info.Number} has link count {info.Inode.LinkCount}, but the vector table holds its one link; count corrected", Repair);
+            if (Repair)
+            {
+                info.Inode = info.Inode with { LinkCount = 1 };
+                WriteInode(info.Number, info.Inode);
             }
         }
     }

@@ -79,6 +79,12 @@ public sealed partial class FileSystemChecker
             return null;
         }
 
+        if (target.Inode.Flags.HasFlag(InodeFlags.System))
+        {
+            Found("directory", $"{where} links to system inode {entry.Inode}, which belongs in no directory; entry removed", Repair);
+            return null;
+        }
+
         if (entry.Inode == _sb.RootInode || entry.Inode == dir)
         {
             Found("directory", $"{where} links to {(entry.Inode == dir ? "the directory itself" : "the root")}; entry removed", Repair);

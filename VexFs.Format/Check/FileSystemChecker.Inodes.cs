@@ -209,7 +209,11 @@ public sealed partial class FileSystemChecker
             Corruption.Check(inode.Size is > 0 and <= Inode.MaxSymlinkBytes, tableBlock, $"inode {number}.size", $"a symbolic link target is 1 to {Inode.MaxSymlinkBytes} bytes, not {inode.Size}");
         }
 
-        Corruption.Check(inode.LinkCount > 0 || inode.Flags.HasFlag(InodeFlags.Orphan), tableBlock, $"inode {number}.links", "an inode in use with no links must be an orphan");
+        bool system = inode.Flags.HasFlag(InodeFlags.System);
+        Corruption.Check(!system || type == UnixFileType.RegularFile, tableBlock, $"inode {number}.mode", $"a system inode must be a regular file, not a {type}");
+
+        // A system inode's one link is the vector table's: pass 4 corrects its count, whatever it says.
+        Corruption.Check(inode.LinkCount > 0 || system || inode.Flags.HasFlag(InodeFlags.Orphan), tableBlock, $"inode {number}.links", "an inode in use with no links must be an orphan");
     }
 
     /// <summary>

@@ -7,8 +7,9 @@ namespace VexFs.Format.Check;
 
 /// <summary>
 /// fsck as a library call, in the manner of e2fsck: the superblock and groups, then five passes (inodes and
-/// extent trees, directories, connectivity, link counts, bitmaps and counts), repairing when asked. In
-/// check-only mode the device is never written.
+/// extent trees, directories, connectivity, link counts, bitmaps and counts), with the vector table checked
+/// after the first and the vectors' rows after the fourth, repairing when asked. In check-only mode the
+/// device is never written.
 /// </summary>
 public sealed partial class FileSystemChecker : IDisposable
 {
@@ -94,10 +95,11 @@ public sealed partial class FileSystemChecker : IDisposable
         _claims = new BlockClaims(_sb.BlockCount, _sb.BlocksPerGroup);
         ClaimMetadata();
         CheckInodes();
-        CheckVectorArea();
+        CheckVectorTable();
         CheckDirectories();
         CheckConnectivity();
         CheckLinkCounts();
+        CheckVectorRows();
         CheckBitmapsAndCounts();
         FillCounts();
         if (Repair)
@@ -163,7 +165,7 @@ public sealed partial class FileSystemChecker : IDisposable
         _report.InodesUsed = _inodes.Count + _sb.FirstInode - 2;
         _report.BlocksUsed = _claims.Count;
         _report.Directories = _inodes.Values.Count(i => i.Type == UnixFileType.Directory);
-        _report.Files = _inodes.Values.Count(i => i.Type == UnixFileType.RegularFile);
+        _report.Files = _inodes.Values.Count(i => i.Type == UnixFileType.RegularFile && !i.Inode.Flags.HasFlag(InodeFlags.System));
     }
 
     private void Found(string area, string problem, bool fixedNow = false) => _report.Add(area, problem, fixedNow);

@@ -85,30 +85,30 @@ internal static class VectorRows
 
     /// <summary>
     /// Reads row <paramref name="row"/>: its owner (0 for a free row) and, for a used row, its vector into
-    /// <paramref name="vector"/> (of the space's dimension).
+    /// <paramref name="vector"/> (of the space's dimension). <paramref name="block"/> is the device block where
+    /// the row begins, named by the exception.
     /// </summary>
     /// <exception cref="InvalidFileSystemException">The checksum does not match, a free row is not all zero, or a component is not finite.</exception>
-    public static long Read(ReadOnlySpan<byte> source, int spaceId, long row, Span<float> vector, uint seed, long rowsInode)
+    public static long Read(ReadOnlySpan<byte> source, int spaceId, long row, Span<float> vector, uint seed, long rowsInode, long block)
     {
         var b = source[..Size(vector.Length)];
         long owner = BinaryPrimitives.ReadInt64LittleEndian(b);
-        string field = $"vector row {row} of inode {rowsInode}";
         if (owner == 0)
         {
-            Corruption.Check(!b.ContainsAnyExcept((byte)0), rowsInode, field, "a free row must be all zero");
+            Corruption.Check(!b.ContainsAnyExcept((byte)0), block, $"vector row {row} of inode {rowsInode}", "a free row must be all zero");
             return 0;
         }
 
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(b[ChecksumOffset..]);
-        Corruption.Check(stored == Crc32C.ComputeMetadata(seed, Location(spaceId, row), b, ChecksumOffset), rowsInode, field, "checksum mismatch");
-        Corruption.Check(owner > 0, rowsInode, field, $"owner {owner} is not an inode number");
+        Corruption.Check(stored == Crc32C.ComputeMetadata(seed, Location(spaceId, row), b, ChecksumOffset), block, $"vector row {row} of inode {rowsInode}", "checksum mismatch");
+        Corruption.Check(owner > 0, block, $"vector row {row} of inode {rowsInode}", $"owner {owner} is not an inode number");
         var floats = b[HeaderSize..];
         for (int i = 0; i < vector.Length; i++)
         {
             vector[i] = BinaryPrimitives.ReadSingleLittleEndian(floats[(i * sizeof(float))..]);
         }
 
-        Corruption.Check(vector.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue) < 0, rowsInode, field, "a component is not finite");
+        Corruption.Check(vector.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue) < 0, block, $"vector row {row} of inode {rowsInode}", "a component is not finite");
         return owner;
     }
 

@@ -76,7 +76,8 @@ internal static class VectorSpaceTable
 
     /// <summary>
     /// Recovers what can be trusted from a damaged table, for fsck: every entry that validates on its own,
-    /// ignoring the block's checksum.
+    /// ignoring the block's checksum. A space keeps its definition when only an inode it names is wrong (outside
+    /// the inode table, or another space's rows inode): that reference becomes 0.
     /// </summary>
     public static (List<VectorSpaceRecord> Spaces, int NextId) Salvage(ReadOnlySpan<byte> block, long blockNumber, long inodeCount) =>
         ReadEntries(block, blockNumber, inodeCount, salvage: true);
@@ -108,6 +109,15 @@ internal static class VectorSpaceTable
                 definition,
                 BinaryPrimitives.ReadInt64LittleEndian(e[0x40..]),
                 BinaryPrimitives.ReadInt64LittleEndian(e[0x48..]));
+            if (salvage)
+            {
+                record = record with
+                {
+                    RowsInode = record.RowsInode < 0 || record.RowsInode > inodeCount || inodes.Contains(record.RowsInode) ? 0 : record.RowsInode,
+                    IndexInode = record.IndexInode < 0 || record.IndexInode > inodeCount ? 0 : record.IndexInode,
+                };
+            }
+
             string? problem = definition.Problem()
                 ?? (names.Contains(definition.Name) ? $"'{definition.Name}' appears twice" : null)
                 ?? (record.Id >= nextId && !salvage ? $"id {record.Id} is not below the next id {nextId}" : null)

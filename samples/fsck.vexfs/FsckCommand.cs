@@ -109,6 +109,7 @@ internal static class FsckCommand
         {
             Console.WriteLine($"{report.Files,12} regular files");
             Console.WriteLine($"{report.Directories,12} directories");
+            Console.WriteLine($"{report.Vectors,12} vectors");
         }
     }
 

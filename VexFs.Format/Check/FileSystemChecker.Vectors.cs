@@ -1,0 +1,249 @@
+using VexFs.Format.Records;
+using VexFs.Format.VectorArea;
+
+namespace VexFs.Format.Check;
+
+/// <summary>
+/// The vector area. The table of spaces and the system inodes it names are checked after pass 1, so that the
+/// passes after it know which inodes the table holds; the spaces' rows after pass 4, so that each row's owner
+/// is judged against the inodes the other passes leave in use.
+/// </summary>
+public sealed partial class FileSystemChecker
+{
+    private List<VectorSpaceRecord> _spaces = [];
+
+    /// <summary>
+    /// The table, and the system inodes: every system inode must be one a space names (as its rows or index
+    /// inode), and every inode a space names a system inode in use. A reference to anything else is set to 0;
+    /// a system inode that no space names is cleared.
+    /// </summary>
+    private void CheckVectorTable()
+    {
+        var block = ReadBlock(_sb.VectorTableBlock);
+        int nextId;
+        bool rewrite = false;
+        try
+        {
+            (_spaces, nextId) = VectorSpaceTable.Read(block, _sb.VectorTableBlock, _sb.ChecksumSeed, _sb.InodeCount);
+        }
+        catch (InvalidFileSystemException e)
+        {
+            (_spaces, nextId) = VectorSpaceTable.Salvage(block, _sb.VectorTableBlock, _sb.InodeCount);
+            Found("vectors", $"{e.Message}; table rewritten with the {_spaces.Count} spaces that could be salvaged", Repair);
+            rewrite = true;
+        }
+
+        bool declared = _sb.Incompatible.HasFlag(IncompatibleFeatures.VectorSpaces);
+        if (_spaces.Count > 0 != declared)
+        {
+            if (!rewrite)
+            {
+                Found("vectors", $"the vector table holds {_spaces.Count} spaces but the superblock {(declared ? "declares" : "does not declare")} the vector-spaces feature", Repair);
+            }
+
+            _sb = Repair ? _sb with { Incompatible = _sb.Incompatible ^ IncompatibleFeatures.VectorSpaces } : _sb;
+            _report.Modified |= Repair;
+        }
+
+        var named = new HashSet<long>();
+        for (int i = 0; i < _spaces.Count; i++)
+        {
+            var space = _spaces[i];
+            _spaces[i] = space with
+            {
+                RowsInode = NamedSystemInode(space, space.RowsInode, "rows", "the space loses its vectors", named),
+                IndexInode = NamedSystemInode(space, space.IndexInode, "index", "the index is built again from the rows", named),
+            };
+            rewrite |= _spaces[i] != space;
+        }
+
+        foreach (var info in _inodes.Values.Where(i => i.Inode.Flags.HasFlag(InodeFlags.System) && !named.Contains(i.Number)).OrderBy(i => i.Number).ToList())
+        {
+            Found("vectors", $"inode {info.Number} is a system inode that no vector space names; inode cleared", Repair);
+            if (Repair)
+            {
+                ClearInode(info.Number);
+            }
+        }
+
+        if (rewrite && Repair)
+        {
+            VectorSpaceTable.Write(block, _sb.VectorTableBlock, _spaces, nextId, _sb.ChecksumSeed);
+            WriteBlock(_sb.VectorTableBlock, block);
+        }
+    }
+
+    /// <summary>Returns <paramref name="number"/> when it is a system inode in use that nothing else names, or 0 (a finding) when it is not.</summary>
+    private long NamedSystemInode(VectorSpaceRecord space, long number, string role, string consequence, HashSet<long> named)
+    {
+        string? problem = number == 0 ? null
+            : !_inodes.TryGetValue(number, out var info) ? "which is not in use"
+            : !info.Inode.Flags.HasFlag(InodeFlags.System) ? $"a {info.Type} that is not a system inode"
+            : !named.Add(number) ? "which the table names twice"
+            : null;
+        if (problem is null)
+        {
+            return number;
+        }
+
+        Found("vectors", $"space '{space.Definition.Name}' names inode {number} as its {role} inode, {problem}; reference set to 0 ({consequence})", Repair);
+        return 0;
+    }
+
+    private void CheckVectorRows()
+    {
+        foreach (var space in _spaces)
+        {
+            if (_inodes.TryGetValue(space.RowsInode, out var rows) && rows.Inode.Flags.HasFlag(InodeFlags.System))
+            {
+                _report.Vectors += CheckRows(space, rows);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks every row of one space, freeing (zeroing) each bad one, and returns the rows in use. Only blocks
+    /// the rows inode maps are read: a hole, or an unwritten extent, reads as free rows.
+    /// </summary>
+    private long CheckRows(VectorSpaceRecord space, InodeInfo rowsInode)
+    {
+        int dimension = space.Definition.Dimension;
+        int blockSize = _sb.BlockSize;
+        long fileBlocks = VectorRows.FileBlocks(VectorRows.RowsIn(rowsInode.Inode.Size / blockSize, dimension, blockSize), dimension, blockSize);
+        if (fileBlocks * blockSize != rowsInode.Inode.Size)
+        {
+            Found("vectors", $"space '{space.Definition.Name}': rows inode {rowsInode.Number} is {rowsInode.Inode.Size} bytes, not whole blocks of rows; size rounded down to {fileBlocks * blockSize}", Repair);
+            if (Repair)
+            {
+                rowsInode.Inode = rowsInode.Inode with { Size = fileBlocks * blockSize };
+                WriteInode(rowsInode.Number, rowsInode.Inode);
+            }
+        }
+
+        // A unit is the blocks that hold whole rows: one block of several rows, or the blocks of one large row.
+        int perBlock = VectorRows.PerBlock(dimension, blockSize);
+        int unitBlocks = perBlock > 0 ? 1 : VectorRows.BlocksPerRow(dimension, blockSize);
+        int rowsPerUnit = Math.Max(perBlock, 1);
+        var extents = rowsInode.Extents.Where(e => !e.Unwritten).OrderBy(e => e.Logical).ToArray();
+        var unit = new byte[unitBlocks * blockSize];
+        var physical = new long[unitBlocks];
+        var vector = new float[dimension];
+        var owners = new Dictionary<long, long>();
+        long used = 0;
+        foreach (long u in MappedUnits(extents, fileBlocks, unitBlocks))
+        {
+            Array.Clear(unit);
+            for (int i = 0; i < unitBlocks; i++)
+            {
+                physical[i] = Map(extents, (u * unitBlocks) + i);
+                if (physical[i] >= 0)
+                {
+                    _device.Read(physical[i] * blockSize, unit.AsSpan(i * blockSize, blockSize));
+                }
+            }
+
+            long firstBlock = Array.Find(physical, p => p >= 0);
+            bool freed = false;
+            for (long row = u * rowsPerUnit; row < (u + 1) * rowsPerUnit; row++)
+            {
+                var (fileBlock, offset) = VectorRows.Locate(row, dimension, blockSize);
+                var bytes = unit.AsSpan((int)((fileBlock - (u * unitBlocks)) * blockSize) + offset, VectorRows.Size(dimension));
+                var (owner, problem) = CheckRow(space, rowsInode.Number, row, bytes, firstBlock, vector, owners);
+                if (problem is null)
+                {
+                    if (owner != 0)
+                    {
+                        owners.Add(owner, row);
+                        used++;
+                    }
+
+                    continue;
+                }
+
+                Found("vectors", $"space '{space.Definition.Name}': {problem}; row freed", Repair);
+                bytes.Clear();
+                freed = true;
+            }
+
+            if (freed && Repair)
+            {
+                WriteUnit(unit, physical);
+            }
+        }
+
+        return used;
+    }
+
+    /// <summary>Writes back the blocks of a unit that are mapped; its holes stay holes, reading as zeros.</summary>
+    private void WriteUnit(byte[] unit, long[] physical)
+    {
+        for (int i = 0; i < physical.Length; i++)
+        {
+            if (physical[i] >= 0)
+            {
+                WriteBlock(physical[i], unit.AsSpan(i * _sb.BlockSize, _sb.BlockSize));
+            }
+        }
+    }
+
+    /// <summary>Reads one row and judges its owner: returns the owner (0 for a free row) and what is wrong with the row, or null.</summary>
+    private (long Owner, string? Problem) CheckRow(VectorSpaceRecord space, long rowsInode, long row, ReadOnlySpan<byte> bytes, long block, Span<float> vector, Dictionary<long, long> owners)
+    {
+        long owner;
+        try
+        {
+            owner = VectorRows.Read(bytes, space.Id, row, vector, _sb.ChecksumSeed, rowsInode, block);
+        }
+        catch (InvalidFileSystemException e)
+        {
+            return (0, e.Message);
+        }
+
+        string? problem = owner == 0 ? null
+            : !_inodes.TryGetValue(owner, out var file) ? "is not in use"
+            : file.Inode.Flags.HasFlag(InodeFlags.System) ? "is a system inode"
+            : file.Type != UnixFileType.RegularFile ? $"is a {file.Type}, not a regular file"
+            : owners.TryGetValue(owner, out long first) ? $"has a vector in row {first} already"
+            : null;
+        return (owner, problem is null ? null : $"vector row {row} of inode {rowsInode}: owner inode {owner} {problem}");
+    }
+
+    /// <summary>
+    /// The units (of <paramref name="unitBlocks"/> file blocks) below <paramref name="fileBlocks"/> that hold a
+    /// block the sorted <paramref name="extents"/> map, in order and each once: as many as the blocks mapped.
+    /// </summary>
+    private static IEnumerable<long> MappedUnits(Extent[] extents, long fileBlocks, int unitBlocks)
+    {
+        long next = 0;
+        foreach (var extent in extents)
+        {
+            long end = Math.Min(extent.LogicalEnd, fileBlocks);
+            for (long u = Math.Max(extent.Logical / unitBlocks, next); u * unitBlocks < end; u++)
+            {
+                yield return u;
+                next = u + 1;
+            }
+        }
+    }
+
+    /// <summary>The device block that the sorted <paramref name="extents"/> map file block <paramref name="fileBlock"/> to, or -1 for a hole.</summary>
+    private static long Map(Extent[] extents, long fileBlock)
+    {
+        int lo = 0;
+        int hi = extents.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (extents[mid].Logical <= fileBlock)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return hi >= 0 && fileBlock < extents[hi].LogicalEnd ? extents[hi].Physical + (fileBlock - extents[hi].Logical) : -1;
+    }
+}
