@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using VexFs.Core.Editing;
 using VexFs.Format;
 
@@ -5,7 +7,9 @@ namespace VexFs.Core;
 
 /// <summary>
 /// Extended attributes: names of 1 to 255 bytes ("user.tag", "security.selinux"), values of up to 4000 bytes,
-/// as many as fit one block per file. Each change is one atomic operation.
+/// as many as fit one block per file. Each change is one atomic operation. The names
+/// <c>user.vexfs.SPACE</c> are the file's vectors (little-endian float32, see <see cref="VectorXattrPrefix"/>):
+/// setting one sets the vector, so that tools that copy attributes copy embeddings.
 /// </summary>
 public sealed partial class VexFileSystem
 {
@@ -55,34 +59,64 @@ public sealed partial class VexFileSystem
     public void RemoveXattr(long inode, string name)
     {
         FileSystemEditor.ValidateXattrName(name);
-        Mutate(editor => editor.SetXattr(inode, name, null));
+        Mutate(editor => Remove(editor, inode, name));
     }
 
     /// <inheritdoc cref="RemoveXattr(long, string)"/>
     public void RemoveXattr(string path, string name)
     {
         FileSystemEditor.ValidateXattrName(name);
-        Mutate(editor => editor.SetXattr(Resolve(editor, path), name, null));
+        Mutate(editor => Remove(editor, Resolve(editor, path), name));
     }
 
-    private static byte[] Xattr(FileSystemEditor editor, long inode, string name)
+    private static bool IsVectorName(string name, out string space)
+    {
+        space = name.StartsWith(VectorXattrPrefix, StringComparison.Ordinal) ? name[VectorXattrPrefix.Length..] : string.Empty;
+        return space.Length > 0;
+    }
+
+    private byte[] Xattr(FileSystemEditor editor, long inode, string name)
     {
         Describe(editor, inode);
+        if (IsVectorName(name, out string space))
+        {
+            return (_vectors.TryGetSpace(space, out _) ? GetVector(editor, inode, space) : null) is { } vector
+                ? MemoryMarshal.AsBytes(vector.AsSpan()).ToArray()
+                : throw new KeyNotFoundException($"Inode {inode} has no vector in '{space}'.");
+        }
+
         return editor.ReadXattrs(inode).TryGetValue(name, out var value)
             ? value
             : throw new KeyNotFoundException($"Inode {inode} has no attribute '{name}'.");
     }
 
-    private static IReadOnlyList<string> Names(FileSystemEditor editor, long inode)
+    private IReadOnlyList<string> Names(FileSystemEditor editor, long inode)
     {
         Describe(editor, inode);
-        return [.. editor.ReadXattrs(inode).Keys];
+        var vectors = _vectors.Spaces.Where(s => s.RowOf.ContainsKey(inode)).Select(s => VectorXattrPrefix + s.Record.Definition.Name);
+        return [.. editor.ReadXattrs(inode).Keys.Concat(vectors).Order(StringComparer.Ordinal)];
     }
 
-    private static void Set(FileSystemEditor editor, long inode, string name, byte[] value, XattrMode mode)
+    private void Remove(FileSystemEditor editor, long inode, string name)
+    {
+        if (IsVectorName(name, out string space))
+        {
+            if (!_vectors.TryGetSpace(space, out _) || !RemoveVector(editor, inode, space))
+            {
+                throw new KeyNotFoundException($"Inode {inode} has no vector in '{space}'.");
+            }
+
+            return;
+        }
+
+        editor.SetXattr(inode, name, null);
+    }
+
+    private void Set(FileSystemEditor editor, long inode, string name, byte[] value, XattrMode mode)
     {
         Describe(editor, inode);
-        bool exists = editor.ReadXattrs(inode).ContainsKey(name);
+        bool isVector = IsVectorName(name, out string space);
+        bool exists = isVector ? _vectors.Space(space).RowOf.ContainsKey(inode) : editor.ReadXattrs(inode).ContainsKey(name);
         if (mode == XattrMode.Create && exists)
         {
             throw new VexFsException(VexErrorKind.AlreadyExists, $"Inode {inode} already has an attribute '{name}'.");
@@ -91,6 +125,23 @@ public sealed partial class VexFileSystem
         if (mode == XattrMode.Replace && !exists)
         {
             throw new KeyNotFoundException($"Inode {inode} has no attribute '{name}'.");
+        }
+
+        if (isVector)
+        {
+            if (value.Length % sizeof(float) != 0)
+            {
+                throw new ArgumentException($"A vector attribute holds little-endian float32 components; {value.Length} bytes is not a whole number of them.", nameof(value));
+            }
+
+            var components = new float[value.Length / sizeof(float)];
+            for (int i = 0; i < components.Length; i++)
+            {
+                components[i] = BinaryPrimitives.ReadSingleLittleEndian(value.AsSpan(i * sizeof(float)));
+            }
+
+            SetVector(editor, inode, space, _vectors.Space(space).Space.ToStored(components, nameof(value)));
+            return;
         }
 
         editor.SetXattr(inode, name, value);

@@ -3,6 +3,7 @@ using VexFs.Core.Concurrency;
 using VexFs.Core.Editing;
 using VexFs.Core.Journal;
 using VexFs.Core.Storage;
+using VexFs.Core.Vectors;
 using VexFs.Format;
 using VexFs.Format.Journal;
 using VexFs.Format.Records;
@@ -50,6 +51,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     private readonly JournalWriter? _journal;
     private readonly JournaledStore _store;
     private readonly DeviceBlockStore _data;
+    private readonly VectorCatalog _vectors;
     private FileSystemEditor _editor;
     private Exception? _failure;
     private bool _disposed;
@@ -62,7 +64,9 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         _journal = journal;
         _data = new DeviceBlockStore(device, superblock.BlockSize);
         _store = new JournaledStore(device, journal, new BlockCache(options.BlockCacheBytes, superblock.BlockSize));
+        _vectors = new VectorCatalog(options.VectorIndex);
         _editor = NewEditor(superblock);
+        _vectors.Load(_editor);
     }
 
     /// <summary>Whether changes are refused (opened read-only, or latched read-only by an I/O error).</summary>
@@ -102,11 +106,13 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         }
 
         var (journal, _) = JournalWriter.Recover(device, JournalArea.Of(superblock));
-        superblock = SuperblockCopies.Read(device) with
+        // The superblock as the replay left it: the one read before may predate what the journal held.
+        var replayed = SuperblockCopies.Read(device);
+        superblock = replayed with
         {
-            State = FileSystemState.NotClean | (superblock.State & FileSystemState.Errors),
-            Incompatible = superblock.Incompatible | IncompatibleFeatures.NeedsRecovery,
-            MountCount = superblock.MountCount + 1,
+            State = FileSystemState.NotClean | (replayed.State & FileSystemState.Errors),
+            Incompatible = replayed.Incompatible | IncompatibleFeatures.NeedsRecovery,
+            MountCount = replayed.MountCount + 1,
             MountedNs = Now,
         };
         SuperblockCopies.WriteRecord(device, superblock);
@@ -322,6 +328,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             finally
             {
                 _disposed = true;
+                _vectors.Dispose();
                 if (!_leaveOpen)
                 {
                     _device.Dispose();
@@ -396,6 +403,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             _editor.Allocator.WriteChanges();
             _store.FinishOperation(_editor.Allocator.Freed);
             _editor.Allocator.Freed.Clear();
+            _vectors.Complete();
             bool due = _store.PendingTransactions >= _options.MaxUnflushedOperations || _store.PendingBytes >= _options.MaxUnflushedBytes
                 || _store.PendingAge >= _options.CommitInterval;
             return (result, due && !DataWritesPending);
@@ -404,6 +412,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         {
             _store.AbortOperation();
             _editor.Allocator.Freed.Clear();
+            _vectors.Rollback();
             if (IsDeviceFailure(e))
             {
                 Latch(e);
@@ -436,7 +445,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         return new ExclusiveScope(_lock);
     }
 
-    private FileSystemEditor NewEditor(Superblock superblock) => new(_store, _data, superblock, _journal is null ? null : _device, IsOpen, _options.NameCacheEntries);
+    private FileSystemEditor NewEditor(Superblock superblock) => new(_store, _data, superblock, _journal is null ? null : _device, IsOpen, _options.NameCacheEntries, _vectors);
 
     private bool IsOpen(long inode) => _openFiles.IsOpen(inode);
 

@@ -1,3 +1,5 @@
+using VexFs.Vectors.Hnsw;
+
 namespace VexFs.Core;
 
 /// <summary>How a filesystem is opened.</summary>
@@ -35,4 +37,10 @@ public sealed record VexFileSystemOptions
     /// (about 13 MiB), 0 for none.
     /// </summary>
     public int NameCacheEntries { get; init; } = 1 << 16;
+
+    /// <summary>
+    /// How each vector space's search index is built (HNSW: M 16, efConstruction 200, efSearch 64 by default).
+    /// The index is derived from the stored vectors: changing this changes searches, never what is stored.
+    /// </summary>
+    public HnswOptions VectorIndex { get; init; } = HnswOptions.Default;
 }

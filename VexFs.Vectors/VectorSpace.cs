@@ -40,6 +40,18 @@ public sealed class VectorSpace : IEquatable<VectorSpace>
         return Kernels.Distance.Compute(Metric, preparedA, preparedB);
     }
 
+    /// <summary>
+    /// Checks <paramref name="vector"/> and returns it in the stored form (unit length under
+    /// <see cref="VectorMetric.Cosine"/>), as an index would keep it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The vector is empty, has the wrong dimension or a NaN or infinite component, or is zero under <see cref="VectorMetric.Cosine"/>.</exception>
+    public float[] ToStored(ReadOnlySpan<float> vector, string parameterName = "vector")
+    {
+        var stored = new float[Dimension];
+        Prepare(vector, stored, parameterName);
+        return stored;
+    }
+
     /// <inheritdoc />
     public bool Equals(VectorSpace? other) =>
         other is not null && other.Dimension == Dimension && other.Metric == Metric;

@@ -284,7 +284,7 @@ internal sealed class Allocator
     /// <summary>Writes the superblock and descriptor-table copies of the backup groups straight to the device.</summary>
     public void WriteBackups(BlockDevice device) => SuperblockCopies.WriteAll(device, _geometry, Superblock, _groups, firstGroup: 1);
 
-    /// <summary>Changes the superblock the allocator keeps (state, times, orphan list), to be written with the rest.</summary>
+    /// <summary>Changes the superblock the allocator keeps (state, times, orphan list, features), to be written with the rest.</summary>
     public void UpdateSuperblock(Func<Superblock, Superblock> change) => Superblock = change(Superblock);
 
     private byte[] BlockBitmap(int g)

@@ -16,7 +16,7 @@ namespace VexFs.Core.Editing;
 /// Names found are remembered in a bounded cache (as the kernel's dentry cache does) until they are removed;
 /// the cache belongs to this editor, which is thrown away with it when an operation fails.
 /// </remarks>
-internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, ExtentTree extents, int nameCacheEntries = 0)
+internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, ExtentTree extents, int nameCacheEntries = 0, IInodeObserver? observer = null)
 {
     /// <summary>Directory blocks read together when one has to come from the device.</summary>
     public const int ReadaheadBlocks = 32;
@@ -82,6 +82,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         {
             case LeafEdit.Done:
                 store.Write(leafBlock, buffer.Span);
+                observer?.Linked(dir, name, target, type);
                 return inode;
             case LeafEdit.Exists:
                 throw new VexFsException(VexErrorKind.AlreadyExists, $"'{name}' already exists in directory {dir}.");
@@ -98,7 +99,9 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         WriteLeaf(rightBlock, dir, entries.GetRange(split, entries.Count - split));
         // Only a split needs the index nodes decoded, to add the new leaf to them.
         var (path, _) = Descend(dir, inode, hash);
-        return InsertIndexEntry(dir, inode, path, new IndexEntry(entries[split].Hash, rightFileBlock));
+        inode = InsertIndexEntry(dir, inode, path, new IndexEntry(entries[split].Hash, rightFileBlock));
+        observer?.Linked(dir, name, target, type);
+        return inode;
     }
 
     /// <summary>Removes <paramref name="name"/>; returns the entry removed, or null when there was none.</summary>
@@ -112,6 +115,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         {
             _names.Remove((dir, name));
             store.Write(leafBlock, buffer.Span);
+            observer?.Unlinked(dir, name, removed.Value.Inode);
         }
 
         return removed;

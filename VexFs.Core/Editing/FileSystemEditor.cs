@@ -20,16 +20,19 @@ internal sealed partial class FileSystemEditor
     private readonly ExtentTree _extents;
     private readonly DirectoryEditor _directories;
     private readonly Func<long, bool> _isOpen;
+    private readonly IInodeObserver? _observer;
 
     /// <summary>
     /// Edits through <paramref name="metadata"/> (where every metadata block is read and written) and
     /// <paramref name="data"/> (file contents); <paramref name="device"/>, when given, receives the backup
     /// superblocks at <see cref="Commit"/>. A file whose last name goes while <paramref name="isOpen"/> says it
     /// is open becomes an orphan instead of being freed. Up to <paramref name="nameCacheEntries"/> names found
-    /// by lookups are remembered.
+    /// by lookups are remembered. <paramref name="observer"/>, when given, is told of names and inodes as
+    /// they change.
     /// </summary>
-    public FileSystemEditor(IBlockStore metadata, IBlockStore data, Superblock superblock, BlockDevice? device, Func<long, bool>? isOpen = null, int nameCacheEntries = 0)
+    public FileSystemEditor(IBlockStore metadata, IBlockStore data, Superblock superblock, BlockDevice? device, Func<long, bool>? isOpen = null, int nameCacheEntries = 0, IInodeObserver? observer = null)
     {
+        _observer = observer;
         _device = device;
         _isOpen = isOpen ?? (_ => false);
         _store = metadata;
@@ -37,7 +40,7 @@ internal sealed partial class FileSystemEditor
         _allocator = new Allocator(_store, superblock, Allocator.ReadDescriptors(_store, superblock));
         _inodes = new InodeTable(_store, _allocator);
         _extents = new ExtentTree(_store, _allocator);
-        _directories = new DirectoryEditor(_store, _allocator, _extents, nameCacheEntries);
+        _directories = new DirectoryEditor(_store, _allocator, _extents, nameCacheEntries, observer);
     }
 
     /// <summary>The allocator, whose changes the owner writes (and journals) when an operation completes.</summary>
@@ -357,6 +360,7 @@ internal sealed partial class FileSystemEditor
 
     private void Release(long number, Inode inode)
     {
+        _observer?.Released(number, this);
         if (inode.HasExtentTree)
         {
             _extents.RemoveFrom(inode, number, 0);

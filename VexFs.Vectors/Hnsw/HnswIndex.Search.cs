@@ -41,6 +41,29 @@ public sealed partial class HnswIndex
     }
 
     /// <summary>
+    /// The (at most) <paramref name="k"/> nearest vectors by brute force: the query is compared with every stored
+    /// vector <paramref name="filter"/> admits, so the answer is exact (the verification path).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is not positive.</exception>
+    /// <exception cref="ArgumentException">The query is invalid.</exception>
+    public VectorMatch[] SearchExact(ReadOnlySpan<float> query, int k, VectorFilter? filter = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var context = _contexts.Get();
+        try
+        {
+            SearchCore(query, k, 0, filter, context, exact: true);
+            var results = new VectorMatch[context.Selection.Count];
+            Emit(context, results);
+            return results;
+        }
+        finally
+        {
+            _contexts.Return(context);
+        }
+    }
+
+    /// <summary>
     /// Writes the (at most) <c>results.Length</c> nearest vectors into <paramref name="results"/>, nearest
     /// first, and returns how many were written. Allocates nothing.
     /// </summary>
@@ -63,11 +86,16 @@ public sealed partial class HnswIndex
     }
 
     /// <summary>Leaves the admitted top-k, nearest first, in the context's selection list.</summary>
-    private void SearchCore(ReadOnlySpan<float> query, int k, int efSearch, VectorFilter? filter, SearchContext context)
+    private void SearchCore(ReadOnlySpan<float> query, int k, int efSearch, VectorFilter? filter, SearchContext context, bool exact = false)
     {
         Space.Prepare(query, context.Query, nameof(query));
         var top = context.TopK;
-        if (filter is not null && PlanBruteForce(filter, context))
+        if (exact)
+        {
+            AllAdmitted(filter, context);
+        }
+
+        if (exact || (filter is not null && PlanBruteForce(filter, context)))
         {
             foreach (var slot in context.Slots)
             {
@@ -292,6 +320,21 @@ public sealed partial class HnswIndex
     /// Decides whether the filter admits few enough vectors to compare them all; if so, gathers their slots
     /// into the context.
     /// </summary>
+    /// <summary>Leaves every live slot that <paramref name="filter"/> admits in the context's slot list.</summary>
+    private void AllAdmitted(VectorFilter? filter, SearchContext context)
+    {
+        var slots = context.Slots;
+        slots.Clear();
+        var slotCount = Volatile.Read(ref _slotCount);
+        for (var s = 0; s < slotCount; s++)
+        {
+            if (Volatile.Read(ref _states.At(s)) == LiveSlot && (filter is null || filter.Admits(_ids.At(s))))
+            {
+                slots.Add(s);
+            }
+        }
+    }
+
     private bool PlanBruteForce(VectorFilter filter, SearchContext context)
     {
         var live = Count;

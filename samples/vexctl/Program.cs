@@ -8,7 +8,7 @@ var root = new RootCommand("vexctl: work with VexFS images and devices without m
     DeviceCommands.Info(),
     DeviceCommands.Verify(),
 };
-foreach (var command in ImageCommands.All().Concat(AttributeCommands.All()))
+foreach (var command in ImageCommands.All().Concat(AttributeCommands.All()).Concat(VectorCommands.All()))
 {
     root.Add(command);
 }

@@ -1,0 +1,189 @@
+using VexFs.Core.Editing;
+using VexFs.Core.Vectors;
+using VexFs.Format;
+using VexFs.Format.Records;
+using VexFs.Format.VectorArea;
+using VexFs.Vectors;
+
+namespace VexFs.Core;
+
+/// <summary>
+/// Vectors on files: named spaces (a dimension and a metric each), at most one vector per file in each, stored
+/// with the file (set, replaced and removed atomically with it, gone with its last link, shared by its hard
+/// links) and searched by similarity within a directory or its whole subtree.
+/// </summary>
+public sealed partial class VexFileSystem
+{
+    /// <summary>The prefix of the extended attributes that carry a file's vectors: <c>user.vexfs.SPACE</c>, little-endian float32.</summary>
+    public const string VectorXattrPrefix = "user.vexfs.";
+
+    /// <summary>The vector spaces, by name.</summary>
+    public IReadOnlyList<VectorSpaceInfo> GetVectorSpaces() => Query(_ =>
+        (IReadOnlyList<VectorSpaceInfo>)[.. _vectors.Spaces.Select(Info).OrderBy(s => s.Name, StringComparer.Ordinal)]);
+
+    /// <summary>Creates a vector space.</summary>
+    /// <exception cref="ArgumentException">The name, dimension (1 to 4096) or metric is invalid.</exception>
+    /// <exception cref="VexFsException">A space of that name exists (<see cref="VexErrorKind.AlreadyExists"/>), or the table is full.</exception>
+    public VectorSpaceInfo CreateVectorSpace(string name, int dimension, VectorMetric metric)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var definition = new VectorSpaceDefinition(name, dimension, metric);
+        if (definition.Problem() is { } problem)
+        {
+            throw new ArgumentException($"Invalid vector space: {problem}.", nameof(name));
+        }
+
+        return Mutate(editor =>
+        {
+            _vectors.CreateSpace(editor, definition);
+            return Info(_vectors.Space(name));
+        });
+    }
+
+    /// <summary>Drops a vector space and every vector in it.</summary>
+    /// <exception cref="ArgumentException">There is no such space.</exception>
+    public void DropVectorSpace(string name) => Mutate(editor => _vectors.DropSpace(editor, name));
+
+    /// <summary>Sets the vector of the file at <paramref name="path"/> in <paramref name="space"/>, replacing any.</summary>
+    /// <exception cref="ArgumentException">Unknown space; a wrong dimension, a NaN or infinite component, or a zero vector under cosine.</exception>
+    public void SetVector(string path, string space, ReadOnlySpan<float> vector)
+    {
+        var stored = Stored(space, vector);
+        Mutate(editor => SetVector(editor, Resolve(editor, path), space, stored));
+    }
+
+    /// <inheritdoc cref="SetVector(string, string, ReadOnlySpan{float})"/>
+    public void SetVector(long inode, string space, ReadOnlySpan<float> vector)
+    {
+        var stored = Stored(space, vector);
+        Mutate(editor => SetVector(editor, inode, space, stored));
+    }
+
+    /// <summary>
+    /// Sets many vectors, <paramref name="batchSize"/> files to an operation (each batch atomic), reporting the
+    /// files done after each batch: the bulk load.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="SetVector(string, string, ReadOnlySpan{float})"/>; the batches before the bad vector stay.</exception>
+    public void SetVectors(string space, IEnumerable<(string Path, float[] Vector)> vectors, IProgress<long>? progress = null, int batchSize = 1024)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        long done = 0;
+        foreach (var batch in vectors.Chunk(batchSize))
+        {
+            var stored = batch.Select(v => (v.Path, Stored(space, v.Vector))).ToArray();
+            Mutate(editor =>
+            {
+                foreach (var (path, vector) in stored)
+                {
+                    SetVector(editor, Resolve(editor, path), space, vector);
+                }
+            });
+            done += batch.Length;
+            progress?.Report(done);
+        }
+    }
+
+    /// <summary>The vector of the file at <paramref name="path"/> in <paramref name="space"/>, in stored form (unit length under cosine); null when it has none.</summary>
+    /// <exception cref="ArgumentException">There is no such space.</exception>
+    public float[]? GetVector(string path, string space) => Query(editor => GetVector(editor, Resolve(editor, path), space));
+
+    /// <inheritdoc cref="GetVector(string, string)"/>
+    public float[]? GetVector(long inode, string space) => Query(editor => GetVector(editor, inode, space));
+
+    /// <summary>Removes the vector of the file at <paramref name="path"/> from <paramref name="space"/>; false when it had none.</summary>
+    /// <exception cref="ArgumentException">There is no such space.</exception>
+    public bool RemoveVector(string path, string space) => Mutate(editor => RemoveVector(editor, Resolve(editor, path), space));
+
+    /// <inheritdoc cref="RemoveVector(string, string)"/>
+    public bool RemoveVector(long inode, string space) => Mutate(editor => RemoveVector(editor, inode, space));
+
+    /// <summary>
+    /// The (at most) <paramref name="k"/> files in <paramref name="directory"/> (and, by default, anywhere below
+    /// it) whose vectors in <paramref name="space"/> are nearest to <paramref name="query"/>, nearest first. A
+    /// file outside the directory, deleted, or whose vector was removed is never among them; a directory with
+    /// fewer than k vectors gives what it has.
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown space; an invalid query (see <see cref="SetVector(string, string, ReadOnlySpan{float})"/>); <paramref name="k"/> not positive.</exception>
+    public IReadOnlyList<VexSearchHit> Search(string directory, string space, ReadOnlySpan<float> query, int k, VexSearchOptions? options = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        options ??= VexSearchOptions.Default;
+        if (options.Effort is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Effort, "The effort is at least 1.");
+        }
+
+        var stored = Stored(space, query);
+        return Query(editor =>
+        {
+            long top = Resolve(editor, directory);
+            RequireDirectory(editor, top);
+            var state = _vectors.Space(space);
+            var names = _vectors.Namespace(editor);
+            var where = options.Where;
+            VectorFilter filter;
+            if (top == editor.RootInode && options.Subtree)
+            {
+                filter = VectorFilter.Where(where is null ? names.IsLinked : id => names.IsLinked(id) && where(id));
+            }
+            else
+            {
+                var scope = new HashSet<long>();
+                names.CollectUnder(top, options.Subtree, id => state.RowOf.ContainsKey(id) && (where is null || where(id)), scope);
+                if (scope.Count == 0)
+                {
+                    return (IReadOnlyList<VexSearchHit>)[];
+                }
+
+                filter = VectorFilter.In(scope);
+            }
+
+            var matches = options.Exact
+                ? state.Index.SearchExact(stored, k, filter)
+                : state.Index.Search(stored, k, Math.Max(k, options.Effort ?? state.Index.EfSearch), filter);
+            return [.. matches.Select(m => new VexSearchHit(names.PathOf(m.Id, top) ?? string.Empty, m.Id, m.Distance))];
+        });
+    }
+
+    private static VectorSpaceInfo Info(SpaceState state) =>
+        new(state.Record.Definition.Name, state.Record.Definition.Dimension, state.Record.Definition.Metric, state.RowOf.Count);
+
+    /// <summary>Checks a vector against the space (outside any lock) and returns its stored form.</summary>
+    private float[] Stored(string space, ReadOnlySpan<float> vector)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        var copy = vector.ToArray();
+        var shape = Query(_ => _vectors.Space(space).Space);
+        return shape.ToStored(copy, nameof(vector));
+    }
+
+    private void SetVector(FileSystemEditor editor, long inode, string space, float[] stored)
+    {
+        RequireVectorOwner(editor, inode);
+        _vectors.Set(editor, _vectors.Space(space), inode, stored);
+    }
+
+    private float[]? GetVector(FileSystemEditor editor, long inode, string space)
+    {
+        Describe(editor, inode);
+        var state = _vectors.Space(space);
+        return state.RowOf.ContainsKey(inode) && state.Index.Contains(inode) ? state.Index.GetVector(inode) : null;
+    }
+
+    private bool RemoveVector(FileSystemEditor editor, long inode, string space)
+    {
+        Describe(editor, inode);
+        return _vectors.Remove(editor, _vectors.Space(space), inode);
+    }
+
+    /// <summary>Vectors belong to regular files: a directory is refused as is-a-directory, the rest as the wrong kind.</summary>
+    private static void RequireVectorOwner(FileSystemEditor editor, long inode)
+    {
+        var type = Describe(editor, inode).Type;
+        if (type != UnixFileType.RegularFile || editor.ReadInode(inode).Flags.HasFlag(InodeFlags.System))
+        {
+            throw new VexFsException(type == UnixFileType.Directory ? VexErrorKind.IsADirectory : VexErrorKind.InvalidKind, $"Inode {inode} is a {type}: only regular files carry vectors.");
+        }
+    }
+}

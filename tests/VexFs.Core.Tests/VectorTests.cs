@@ -1,0 +1,212 @@
+using VexFs.BlockDevices;
+using VexFs.Format;
+using VexFs.Format.Check;
+using VexFs.Vectors;
+
+namespace VexFs.Core.Tests;
+
+/// <summary>
+/// Vectors on files, judged against a model: a dictionary of path to vector, searched by brute force with the
+/// same distance (<see cref="VectorSpace.Distance"/>), never by the filesystem's own index.
+/// </summary>
+public sealed class VectorTests
+{
+    private const int Dimension = 16;
+
+    [Fact]
+    public void Exact_search_equals_brute_force_over_the_scope_and_approximate_recall_is_high()
+    {
+        using var device = new MemoryBlockDevice(64L << 20);
+        using var fs = VexFileSystem.Format(device, leaveOpen: true);
+        fs.CreateVectorSpace("text", Dimension, VectorMetric.L2);
+        var random = new Random(5);
+        var model = new Dictionary<string, float[]>();
+        foreach (string dir in new[] { "/a", "/a/x", "/b" })
+        {
+            fs.CreateDirectory(dir);
+        }
+
+        string[] dirs = ["/", "/a", "/a/x", "/b"];
+        for (int i = 0; i < 1500; i++)
+        {
+            string path = $"{dirs[i % dirs.Length].TrimEnd('/')}/f{i}";
+            Write(fs, path, [(byte)i]);
+            var v = RandomVector(random);
+            fs.SetVector(path, "text", v);
+            model[path] = v;
+        }
+
+        var space = new VectorSpace(Dimension, VectorMetric.L2);
+        double found = 0;
+        int queries = 0;
+        foreach (var (dir, subtree) in new[] { ("/", true), ("/a", true), ("/a", false), ("/a/x", true), ("/b", true) })
+        {
+            for (int q = 0; q < 20; q++)
+            {
+                var query = RandomVector(random);
+                var expected = model.Where(kv => InScope(kv.Key, dir, subtree))
+                    .Select(kv => (kv.Key, Distance: space.Distance(query, kv.Value)))
+                    .OrderBy(e => e.Distance).ThenBy(e => e.Key, StringComparer.Ordinal).Take(10).ToList();
+                var exact = fs.Search(dir, "text", query, 10, new VexSearchOptions { Exact = true, Subtree = subtree });
+                Assert.Equal(expected.Select(e => e.Distance), exact.Select(h => h.Distance));
+                Assert.All(exact, h => Assert.True(InScope(h.Path, dir, subtree), $"{h.Path} is outside {dir}"));
+                Assert.Equal(exact.Select(h => model[h.Path]), exact.Select(h => fs.GetVector(h.Path, "text")!));
+                var approximate = fs.Search(dir, "text", query, 10, new VexSearchOptions { Subtree = subtree, Effort = 100 });
+                Assert.All(approximate, h => Assert.True(InScope(h.Path, dir, subtree), $"{h.Path} is outside {dir}"));
+                found += approximate.Select(h => h.Path).Intersect(expected.Select(e => e.Key)).Count();
+                queries++;
+            }
+        }
+
+        Assert.True(found / (queries * 10) >= 0.95, $"recall@10 {found / (queries * 10):F3}");
+    }
+
+    [Fact]
+    public void A_vector_follows_its_file_through_links_renames_moves_and_deletes()
+    {
+        using var device = new MemoryBlockDevice(64L << 20);
+        using var fs = VexFileSystem.Format(device, leaveOpen: true);
+        fs.CreateVectorSpace("text", Dimension, VectorMetric.Cosine);
+        fs.CreateDirectory("/docs");
+        fs.CreateDirectory("/docs/deep");
+        fs.CreateDirectory("/other");
+        var random = new Random(3);
+        var a = RandomVector(random);
+        var b = RandomVector(random);
+        Write(fs, "/docs/deep/a", [1]);
+        Write(fs, "/docs/b", [2]);
+        fs.SetVector("/docs/deep/a", "text", a);
+        fs.SetVector("/docs/b", "text", b);
+
+        // Hard links share the vector; a search names the file once, by a name inside the scope.
+        fs.CreateHardLink("/other/a-link", "/docs/deep/a");
+        Assert.Equal(fs.GetVector("/docs/deep/a", "text"), fs.GetVector("/other/a-link", "text"));
+        Assert.Equal(["/other/a-link"], Paths(fs.Search("/other", "text", a, 5)));
+        Assert.Equal(2, fs.Search("/", "text", a, 5).Count);
+
+        // Truncating and overwriting leave it alone; renaming changes only the path results show.
+        Write(fs, "/docs/deep/a", [9, 9, 9]);
+        fs.Move("/docs/deep/a", "/docs/deep/a2");
+        Assert.Equal("/docs/deep/a2", fs.Search("/docs", "text", a, 1)[0].Path);
+
+        // Moving a directory moves its subtree's vectors in scope at once.
+        fs.Move("/docs/deep", "/other/deep");
+        Assert.Equal(["/docs/b"], Paths(fs.Search("/docs", "text", a, 5)));
+        Assert.Equal(["/other/deep/a2"], Paths(fs.Search("/other/deep", "text", a, 5)));
+        Assert.Single(fs.Search("/other", "text", a, 5));
+
+        // The last link goes: so does the vector; a file deleted while open is never a result.
+        fs.Delete("/other/a-link");
+        fs.Delete("/other/deep/a2");
+        Assert.Equal(["/docs/b"], Paths(fs.Search("/", "text", a, 5)));
+        using (var open = fs.OpenFile("/docs/b", FileMode.Open))
+        {
+            fs.Delete("/docs/b");
+            Assert.Empty(fs.Search("/", "text", b, 5));
+        }
+
+        Assert.DoesNotContain(fs.GetVectorSpaces(), s => s.Count != 0);
+        fs.Dispose();
+        AssertClean(device);
+    }
+
+    [Fact]
+    public void Vectors_survive_a_remount_and_are_attributes_too()
+    {
+        using var device = new MemoryBlockDevice(64L << 20);
+        var random = new Random(8);
+        var model = new Dictionary<string, float[]>();
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            fs.CreateVectorSpace("img", Dimension, VectorMetric.InnerProduct);
+            fs.CreateVectorSpace("big", 1100, VectorMetric.L2);
+            fs.SetVectors("img", Enumerable.Range(0, 300).Select(i =>
+            {
+                Write(fs, $"/f{i}", []);
+                var v = RandomVector(random);
+                model[$"/f{i}"] = v;
+                return ($"/f{i}", v);
+            }));
+            var wide = new float[1100];
+            wide[7] = 1;
+            fs.SetVector("/f1", "big", wide);
+            fs.RemoveVector("/f2", "img");
+            model.Remove("/f2");
+        }
+
+        using (var fs = VexFileSystem.Open(device, leaveOpen: true))
+        {
+            Assert.Equal(["big", "img"], fs.GetVectorSpaces().Select(s => s.Name));
+            Assert.Equal(299, fs.GetVectorSpaces().Single(s => s.Name == "img").Count);
+            Assert.All(model, kv => Assert.Equal(kv.Value, fs.GetVector(kv.Key, "img")));
+            Assert.Null(fs.GetVector("/f2", "img"));
+            Assert.Equal(7, Array.IndexOf(fs.GetVector("/f1", "big")!, 1f));
+
+            // The same vector through the attribute: little-endian float32.
+            var bytes = fs.GetXattr("/f3", "user.vexfs.img");
+            Assert.Equal(model["/f3"], Enumerable.Range(0, Dimension).Select(i => BitConverter.ToSingle(bytes, i * 4)));
+            Assert.Contains("user.vexfs.img", fs.ListXattrs("/f3"));
+            fs.SetXattr("/f2", "user.vexfs.img", bytes);
+            Assert.Equal(model["/f3"], fs.GetVector("/f2", "img"));
+            fs.RemoveXattr("/f2", "user.vexfs.img");
+            Assert.Null(fs.GetVector("/f2", "img"));
+            fs.DropVectorSpace("big");
+        }
+
+        AssertClean(device);
+        using (var fs = VexFileSystem.Open(device, new VexFileSystemOptions { ReadOnly = true }))
+        {
+            Assert.Equal(["img"], fs.GetVectorSpaces().Select(s => s.Name));
+            var nearest = fs.Search("/", "img", model["/f9"], 1, new VexSearchOptions { Exact = true });
+            Assert.Equal("/f9", nearest[0].Path);
+        }
+    }
+
+    [Fact]
+    public void Bad_input_is_refused_and_changes_nothing()
+    {
+        using var device = new MemoryBlockDevice(64L << 20);
+        using var fs = VexFileSystem.Format(device, leaveOpen: true);
+        fs.CreateVectorSpace("cos", 4, VectorMetric.Cosine);
+        fs.CreateDirectory("/d");
+        Write(fs, "/f", [1]);
+        fs.SetVector("/f", "cos", [1, 0, 0, 0]);
+        Assert.Throws<ArgumentException>(() => fs.SetVector("/f", "cos", [1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => fs.SetVector("/f", "cos", [1, float.NaN, 0, 0]));
+        Assert.Throws<ArgumentException>(() => fs.SetVector("/f", "cos", [float.PositiveInfinity, 0, 0, 0]));
+        Assert.Throws<ArgumentException>(() => fs.SetVector("/f", "cos", [0, 0, 0, 0]));
+        Assert.Throws<ArgumentException>(() => fs.SetVector("/f", "nope", [1, 0, 0, 0]));
+        Assert.Throws<ArgumentException>(() => fs.Search("/", "cos", [], 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fs.Search("/", "cos", [1, 0, 0, 0], 0));
+        Assert.Throws<ArgumentException>(() => fs.Search("/", "nope", [1, 0, 0, 0], 1));
+        Assert.Throws<ArgumentException>(() => fs.CreateVectorSpace("huge", 4097, VectorMetric.L2));
+        Assert.Equal(VexErrorKind.AlreadyExists, Assert.Throws<VexFsException>(() => fs.CreateVectorSpace("cos", 4, VectorMetric.L2)).Kind);
+        Assert.Equal(VexErrorKind.IsADirectory, VexErrors.KindOf(Assert.ThrowsAny<Exception>(() => fs.SetVector("/d", "cos", [1, 0, 0, 0]))));
+        Assert.Equal([1f, 0, 0, 0], fs.GetVector("/f", "cos")!);
+        Assert.Single(fs.Search("/", "cos", [0, 1, 0, 0], 5));
+        fs.Dispose();
+        AssertClean(device);
+    }
+
+    private static void AssertClean(BlockDevice device)
+    {
+        var report = FileSystemChecker.Check(device, new CheckOptions { Force = true });
+        Assert.True(report.ExitCode == CheckReport.ExitClean, $"fsck -n -f: {string.Join("; ", report.Findings)} {report.OperationalError}");
+    }
+
+    private static void Write(VexFileSystem fs, string path, byte[] content)
+    {
+        using var stream = fs.OpenFile(path, FileMode.Create);
+        stream.Write(content);
+    }
+
+    private static float[] RandomVector(Random random) => [.. Enumerable.Range(0, Dimension).Select(_ => (float)((random.NextDouble() * 2) - 1))];
+
+    private static bool InScope(string path, string dir, bool subtree)
+    {
+        string parent = path[..Math.Max(path.LastIndexOf('/'), 1)];
+        return subtree ? dir == "/" || path.StartsWith(dir + "/", StringComparison.Ordinal) : parent == dir;
+    }
+
+    private static string[] Paths(IEnumerable<VexSearchHit> hits) => [.. hits.Select(h => h.Path)];
+}
