@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using VexFs.BlockDevices;
 using VexFs.BlockDevices.Linux;
+using VexFs.Core.Vectors;
 using VexFs.Format.Records;
 
 namespace VexFs.Core.Editing;
@@ -31,7 +33,9 @@ public static class DirectoryImporter
         // (a full filesystem, an unreadable source, a power cut) is never taken for a clean filesystem.
         editor.Allocator.UpdateSuperblock(sb => sb with { State = FileSystemState.Errors });
         editor.Commit();
-        var import = new Copier(editor);
+        using var vectors = new VectorCatalog(indexOptions: null);
+        vectors.Load(editor);
+        var import = new Copier(editor, vectors);
         import.CopyAttributes(source, editor.RootInode);
         import.CopyDirectory(source, editor.RootInode);
         editor.Commit();
@@ -40,7 +44,7 @@ public static class DirectoryImporter
         return import.Summary;
     }
 
-    private sealed class Copier(FileSystemEditor editor)
+    private sealed class Copier(FileSystemEditor editor, VectorCatalog vectors)
     {
         private readonly Dictionary<(ulong Device, ulong Inode), long> _linked = [];
         private readonly byte[] _buffer = new byte[Piece];
@@ -66,8 +70,48 @@ public static class DirectoryImporter
             editor.SetAttributes(inode, status.Mode & 0xFFF, status.Uid, status.Gid, status.AccessTimeNs, status.ModifyTimeNs);
             foreach (var (name, value) in HostXattrs.Read(path))
             {
-                editor.SetXattr(inode, name, value);
+                if (name.StartsWith(VexFileSystem.VectorXattrPrefix, StringComparison.Ordinal))
+                {
+                    CopyVector(path, inode, name[VexFileSystem.VectorXattrPrefix.Length..], value);
+                }
+                else
+                {
+                    editor.SetXattr(inode, name, value);
+                }
             }
+        }
+
+        /// <summary>A <c>user.vexfs.SPACE</c> attribute is the file's vector in that space, which must have been declared.</summary>
+        private void CopyVector(string path, long inode, string space, byte[] value)
+        {
+            if (!vectors.TryGetSpace(space, out var state))
+            {
+                throw new ArgumentException($"'{path}' carries a vector for '{space}', a space the filesystem does not have (declare it with -V {space}:DIMENSION:METRIC).");
+            }
+
+            if (editor.ReadInode(inode).Mode.Type() != UnixFileType.RegularFile || value.Length % sizeof(float) != 0)
+            {
+                throw new ArgumentException($"'{path}' carries a vector for '{space}', but only regular files carry vectors, as whole little-endian float32 components.");
+            }
+
+            var components = new float[value.Length / sizeof(float)];
+            for (int i = 0; i < components.Length; i++)
+            {
+                components[i] = BinaryPrimitives.ReadSingleLittleEndian(value.AsSpan(i * sizeof(float)));
+            }
+
+            float[] stored;
+            try
+            {
+                stored = state.Space.ToStored(components);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"'{path}' carries an invalid vector for '{space}': {e.Message}", e);
+            }
+
+            vectors.Set(editor, state, inode, stored);
+            vectors.Complete();
         }
 
         private void CopyEntry(string path, long parent)

@@ -13,9 +13,10 @@ namespace VexFs.Core.Vectors;
 /// <remarks>
 /// An operation changes the maps as it goes and logs how to undo each change; <see cref="Complete"/> keeps them
 /// and applies the index changes it deferred, <see cref="Rollback"/> undoes them when the operation fails.
-/// Changes run under the filesystem's exclusive lock, searches under its shared lock.
+/// Changes run under the filesystem's exclusive lock, searches under its shared lock. Without index options
+/// (an offline import) only the rows are kept: no search index is built.
 /// </remarks>
-internal sealed class VectorCatalog(HnswOptions indexOptions) : IInodeObserver, IDisposable
+internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver, IDisposable
 {
     private readonly Dictionary<string, SpaceState> _spaces = new(StringComparer.Ordinal);
     private readonly List<Action> _undo = [];
@@ -32,7 +33,7 @@ internal sealed class VectorCatalog(HnswOptions indexOptions) : IInodeObserver, 
         _nextId = nextId;
         foreach (var record in records)
         {
-            var state = new SpaceState(record, indexOptions);
+            var state = new SpaceState(record, indexOptions ?? HnswOptions.Default);
             _spaces[record.Definition.Name] = state;
             if (record.RowsInode == 0)
             {
@@ -57,7 +58,10 @@ internal sealed class VectorCatalog(HnswOptions indexOptions) : IInodeObserver, 
             }
 
             state.Free.ExceptWith(state.RowOf.Values);
-            state.Index.AddRange(ids, vectors);
+            if (indexOptions is not null)
+            {
+                state.Index.AddRange(ids, vectors);
+            }
         }
 
         if (_spaces.Count > 0)
@@ -91,7 +95,7 @@ internal sealed class VectorCatalog(HnswOptions indexOptions) : IInodeObserver, 
         var records = Records().Append(record).ToList();
         editor.WriteVectorTable(records, _nextId + 1);
         Namespace(editor);
-        var state = new SpaceState(record, indexOptions);
+        var state = new SpaceState(record, indexOptions ?? HnswOptions.Default);
         _spaces[definition.Name] = state;
         _nextId++;
         _undo.Add(() =>
@@ -228,7 +232,7 @@ internal sealed class VectorCatalog(HnswOptions indexOptions) : IInodeObserver, 
     public void Complete()
     {
         _undo.Clear();
-        foreach (var change in _onComplete)
+        foreach (var change in indexOptions is null ? [] : _onComplete)
         {
             change();
         }

@@ -163,6 +163,71 @@ public sealed class VectorTests
     }
 
     [Fact]
+    public async Task Searches_run_while_another_thread_writes_files_and_vectors()
+    {
+        using var device = new MemoryBlockDevice(64L << 20);
+        using var fs = VexFileSystem.Format(device, leaveOpen: true);
+        fs.CreateVectorSpace("v", Dimension, VectorMetric.L2);
+        fs.CreateDirectory("/in");
+        fs.CreateDirectory("/out");
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            var random = new Random(11);
+            for (int i = 0; i < 3000; i++)
+            {
+                string path = $"/{(random.Next(2) == 0 ? "in" : "out")}/f{random.Next(200)}";
+                switch (random.Next(4))
+                {
+                    case 0 when fs.Exists(path):
+                        fs.Delete(path);
+                        break;
+                    case 1 when fs.Exists(path):
+                        fs.RemoveVector(path, "v");
+                        break;
+                    default:
+                        if (!fs.Exists(path))
+                        {
+                            Write(fs, path, [1]);
+                        }
+
+                        fs.SetVector(path, "v", RandomVector(random));
+                        break;
+                }
+            }
+
+            stop.Cancel();
+        }, TestContext.Current.CancellationToken);
+        var searchers = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
+        {
+            var random = new Random(t);
+            int searches = 0;
+            while (!stop.IsCancellationRequested || searches == 0)
+            {
+                var hits = fs.Search("/in", "v", RandomVector(random), 10, new VexSearchOptions { Exact = t == 1 });
+                Assert.All(hits, h => Assert.StartsWith("/in/", h.Path, StringComparison.Ordinal));
+                Assert.Equal(hits.Select(h => h.Distance).Order(), hits.Select(h => h.Distance));
+                searches++;
+            }
+
+            return searches;
+        }, TestContext.Current.CancellationToken)).ToArray();
+        await writer;
+        int[] done = await Task.WhenAll(searchers);
+        Assert.All(done, n => Assert.True(n > 0));
+
+        // Once quiet, the index holds exactly what the files carry.
+        var space = new VectorSpace(Dimension, VectorMetric.L2);
+        var query = RandomVector(new Random(99));
+        var expected = fs.EnumerateEntries("/in").Select(e => "/in/" + e.Name)
+            .Select(p => (Path: p, Vector: fs.GetVector(p, "v"))).Where(p => p.Vector is not null)
+            .Select(p => space.Distance(query, p.Vector!)).Order().Take(10);
+        Assert.Equal(expected, fs.Search("/in", "v", query, 10, new VexSearchOptions { Exact = true }).Select(h => h.Distance));
+        fs.Dispose();
+        AssertClean(device);
+    }
+
+    [Fact]
     public void Bad_input_is_refused_and_changes_nothing()
     {
         using var device = new MemoryBlockDevice(64L << 20);
