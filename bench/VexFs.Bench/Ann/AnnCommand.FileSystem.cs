@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using VexFs.BlockDevices;
+using VexFs.Core;
+using VexFs.Vectors;
+using VexFs.Vectors.Flat;
+using VexFs.Vectors.Hnsw;
+
+namespace VexFs.Bench.Ann;
+
+/// <summary>
+/// The filesystem mode: the dataset loaded as files with vectors on an image file (vector i in file
+/// /dI/eJ/vI with I = i mod 10 and J = (i / 10) mod 10), searched through <see cref="VexFileSystem.Search"/>:
+/// the whole tree at every ef, the subtree /d0 (10% of the files) likewise, and /d0/e0 (1%, exact in scope);
+/// then the time to reopen the image.
+/// </summary>
+public static partial class AnnCommand
+{
+    private const string SpaceName = "bench";
+
+    private static List<SystemResult> RunFileSystem(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"vexfs-ann-{Environment.ProcessId}.img");
+        long rowBytes = 16 + (4L * space.Dimension);
+        long size = Math.Max(256L << 20, vectors.Length * (rowBytes + 4096) * 2);
+        var options = new VexFileSystemOptions { VectorIndex = HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Seed = 100 } };
+        var parameters = new Dictionary<string, int> { ["M"] = a.M, ["efConstruction"] = a.EfConstruction };
+        try
+        {
+            var idOf = new Dictionary<long, int>(vectors.Length);
+            double build;
+            long memory;
+            using (var fs = VexFileSystem.Format(ImageFileDevice.Create(path, size), options: options))
+            {
+                fs.CreateVectorSpace(SpaceName, space.Dimension, space.Metric);
+                for (int d = 0; d < 10; d++)
+                {
+                    fs.CreateDirectory($"/d{d}");
+                    for (int e = 0; e < 10; e++)
+                    {
+                        fs.CreateDirectory($"/d{d}/e{e}");
+                    }
+                }
+
+                for (int i = 0; i < vectors.Length; i++)
+                {
+                    using var file = fs.OpenFile(FilePath(i), FileMode.CreateNew);
+                    idOf[file.Inode] = i;
+                }
+
+                fs.Flush();
+                long before = ResidentBytes();
+                var clock = Stopwatch.StartNew();
+                fs.SetVectors(SpaceName, Enumerable.Range(0, vectors.Length).Select(i => (FilePath(i), vectors[i])));
+                fs.Flush();
+                build = clock.Elapsed.TotalSeconds;
+                memory = ResidentBytes() - before;
+            }
+
+            var reopen = Stopwatch.StartNew();
+            using var opened = VexFileSystem.Open(ImageFileDevice.Open(path), options);
+            double reopened = reopen.Elapsed.TotalSeconds;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  reopened {vectors.Length} vectors in {reopened:F2}s"));
+            var results = new List<SystemResult>
+            {
+                SearchScope(opened, "VexFs filesystem, whole tree (VexFileSystem.Search)", "/", _ => true, build, memory, parameters, vectors, queries, truth, a, idOf),
+                SearchScope(opened, "VexFs filesystem, subtree of 10% of the files", "/d0", i => i % 10 == 0, 0, memory, parameters, vectors, queries, null, a, idOf),
+                SearchScope(opened, "VexFs filesystem, subtree of 1% of the files", "/d0/e0", i => i % 100 == 0, 0, memory, parameters, vectors, queries, null, a, idOf),
+            };
+            results.Add(new SystemResult($"VexFs filesystem, reopen with {vectors.Length} vectors: {reopened:F2} s", reopened, 0, 0, parameters));
+            return results;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static string FilePath(int i) => string.Create(CultureInfo.InvariantCulture, $"/d{i % 10}/e{i / 10 % 10}/v{i}");
+
+    /// <summary>Searches one scope at every ef; the truth, unless given, is an exact search over the scope's vectors.</summary>
+    private static SystemResult SearchScope(
+        VexFileSystem fs, string name, string directory, Func<int, bool> inScope, double build, long memory, Dictionary<string, int> parameters,
+        float[][] vectors, float[][] queries, int[][]? truth, AnnArguments a, Dictionary<long, int> idOf)
+    {
+        if (truth is null)
+        {
+            using var exact = new FlatIndex(new VectorSpace(vectors[0].Length, fs.GetVectorSpaces()[0].Metric));
+            for (int i = 0; i < vectors.Length; i++)
+            {
+                if (inScope(i))
+                {
+                    exact.Add(i, vectors[i]);
+                }
+            }
+
+            truth = [.. queries.Select(q => exact.Search(q, a.K).Select(m => (int)m.Id).ToArray())];
+        }
+
+        var result = new SystemResult(name, build, memory, 0, parameters);
+        var found = new VectorMatch[queries.Length][];
+        VectorMatch[] Search(int q, int ef) =>
+            [.. fs.Search(directory, SpaceName, queries[q], a.K, new VexSearchOptions { Effort = Math.Max(ef, a.K) }).Select(h => new VectorMatch(idOf[h.Inode], h.Distance))];
+        WarmUp(queries.Length, q => Search(q, a.Ef.Max()));
+        foreach (var ef in a.Ef)
+        {
+            var qps = 0.0;
+            for (var pass = 0; pass < 2; pass++)
+            {
+                qps = Timed(queries.Length, a.Threads, q => found[q] = Search(q, ef));
+            }
+
+            result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
+        }
+
+        return result;
+    }
+}
