@@ -142,7 +142,7 @@ public sealed partial class VexFileSystem
             var matches = options.Exact
                 ? state.Index.SearchExact(stored, k, filter)
                 : state.Index.Search(stored, k, Math.Max(k, options.Effort ?? state.Index.EfSearch), filter);
-            return [.. matches.Select(m => new VexSearchHit(names.PathOf(m.Id, top) ?? string.Empty, m.Id, m.Distance))];
+            return [.. matches.Select(m => new VexSearchHit(names.PathOf(m.Id, top, options.Subtree) ?? string.Empty, m.Id, m.Distance))];
         });
     }
 

@@ -107,8 +107,11 @@ internal sealed class NamespaceIndex
         }
     }
 
-    /// <summary>The path of a name of <paramref name="inode"/> inside <paramref name="directory"/> (preferring one), or its first name; null when it has none.</summary>
-    public string? PathOf(long inode, long directory)
+    /// <summary>
+    /// The path of a name of <paramref name="inode"/> in <paramref name="directory"/> (named by it, or anywhere
+    /// below it with <paramref name="subtree"/>), preferring one there, else its first name; null when it has none.
+    /// </summary>
+    public string? PathOf(long inode, long directory, bool subtree = true)
     {
         if (inode == _root)
         {
@@ -120,7 +123,7 @@ internal sealed class NamespaceIndex
             return null;
         }
 
-        var (parent, name) = links.Find(l => IsAtOrBelow(l.Parent, directory)) is { Name: not null } inside ? inside : links[0];
+        var (parent, name) = links.Find(l => subtree ? IsAtOrBelow(l.Parent, directory) : l.Parent == directory) is { Name: not null } inside ? inside : links[0];
         return parent == _root ? "/" + name : PathOf(parent, directory) + "/" + name;
     }
 

@@ -42,6 +42,10 @@ public sealed partial class ModelBasedTests
 
     private sealed record ChangeInfo(string Path, int? Permissions, uint? Uid, uint? Gid, long? AccessedTicks, long? ModifiedTicks) : Op;
 
+    private sealed record SetVector(string Path, int Seed) : Op;
+
+    private sealed record RemoveVector(string Path) : Op;
+
     private sealed record FlushAll : Op;
 
     /// <summary>Unmounts and mounts again with these options (also the options of the first mount).</summary>
@@ -81,6 +85,9 @@ public sealed partial class ModelBasedTests
         public (uint Major, uint Minor) Device { get; init; }
 
         public int Links { get; set; } = 1;
+
+        /// <summary>The file's vector in the test's space, shared by its hard links.</summary>
+        public float[]? Vector { get; set; }
     }
 
     /// <summary>The tree as the API should show it, and what each operation should do to it.</summary>
@@ -89,6 +96,9 @@ public sealed partial class ModelBasedTests
         private Model(DirectoryNode root) => Root = root;
 
         public DirectoryNode Root { get; }
+
+        /// <summary>Whether a vector was ever set: the space's rows then take a system inode, for good.</summary>
+        public bool HasRowsInode { get; private set; }
 
         /// <summary>The tree of a newly formatted filesystem: the root and lost+found.</summary>
         public static Model Capture(VexFileSystem fs)
@@ -406,6 +416,38 @@ public sealed partial class ModelBasedTests
                         return null;
                     }
 
+                case SetVector v:
+                    {
+                        if (Resolve(v.Path, out var node) is { } error)
+                        {
+                            return error;
+                        }
+
+                        if (node is not FileNode { Type: UnixFileType.RegularFile } file)
+                        {
+                            return node is DirectoryNode ? VexErrorKind.IsADirectory : VexErrorKind.InvalidKind;
+                        }
+
+                        file.Vector = VectorOf(v.Seed);
+                        HasRowsInode = true;
+                        return null;
+                    }
+
+                case RemoveVector v:
+                    {
+                        if (Resolve(v.Path, out var node) is { } error)
+                        {
+                            return error;
+                        }
+
+                        if (node is FileNode file)
+                        {
+                            file.Vector = null;
+                        }
+
+                        return null;
+                    }
+
                 case FlushAll or Reopen:
                     return null;
                 default:
@@ -595,7 +637,13 @@ public sealed partial class ModelBasedTests
 
         long Size(string path) => entries.FirstOrDefault(e => e.Path == path).Node is FileNode file ? file.Content.Length : 0;
 
-        switch (random.Next(100))
+        int roll = random.Next(108);
+        if (roll >= 100)
+        {
+            return roll < 105 ? new SetVector(Pick(random.Next(5) == 0 ? all : files), random.Next()) : new RemoveVector(Pick(files));
+        }
+
+        switch (roll)
         {
             case < 12:
                 return new CreateFile(random.Next(10) < 8 ? NewPath() : Pick(all));

@@ -5,6 +5,7 @@ using VexFs.BlockDevices;
 using VexFs.Format;
 using VexFs.Format.Check;
 using VexFs.Format.Records;
+using VexFs.Vectors;
 
 namespace VexFs.Core.Tests;
 
@@ -27,6 +28,11 @@ public sealed partial class ModelBasedTests
 {
     private static readonly string[] Names = ["a", "b", "c", "d", "e"];
     private static readonly string[] XattrNames = ["user.a", "user.b", "user.c", "trusted.d"];
+
+    /// <summary>The vector space every run has: 4 components, L2; a file's vector is also the xattr user.vexfs.v.</summary>
+    private const string VectorSpaceName = "v";
+    private const int VectorDimension = 4;
+    private static readonly VectorSpace VectorShape = new(VectorDimension, VectorMetric.L2);
 
     [Fact]
     public void Random_operation_sequences_match_the_model_and_check_clean()
@@ -253,6 +259,7 @@ public sealed partial class ModelBasedTests
         var device = on ?? memory!;
         Formatter.Format(device, new FormatOptions { BlockSize = 1024, JournalSize = 256 << 10 });
         var fs = VexFileSystem.Open(device, Options(options), leaveOpen: true);
+        fs.CreateVectorSpace(VectorSpaceName, VectorDimension, VectorMetric.L2);
         int step = -1;
         Op? op = null;
         try
@@ -409,6 +416,12 @@ public sealed partial class ModelBasedTests
                         ModifiedTime = Time(i.ModifiedTicks),
                     });
                     break;
+                case SetVector v:
+                    fs.SetVector(v.Path, VectorSpaceName, VectorOf(v.Seed));
+                    break;
+                case RemoveVector v:
+                    fs.RemoveVector(v.Path, VectorSpaceName);
+                    break;
                 case FlushAll:
                     fs.Flush();
                     break;
@@ -445,8 +458,10 @@ public sealed partial class ModelBasedTests
             }
         }
 
+        VerifySearches(fs, model);
         var space = fs.GetSpaceInfo();
-        Assert.True(baseline.Free - (byInode.Count - baseline.Nodes) == space.FreeInodes, $"free inodes {space.FreeInodes}, expected {baseline.Free - (byInode.Count - baseline.Nodes)} for {byInode.Count} in use");
+        long expectedFree = baseline.Free - (byInode.Count - baseline.Nodes) - (model.HasRowsInode ? 1 : 0);
+        Assert.True(expectedFree == space.FreeInodes, $"free inodes {space.FreeInodes}, expected {expectedFree} for {byInode.Count} in use and {(model.HasRowsInode ? 1 : 0)} system inode");
     }
 
     private static void VerifyNode(VexFileSystem fs, string path, Node node, VexFileInfo info, Dictionary<Node, long> identity, Dictionary<long, Node> byInode, Dictionary<Node, int> names)
@@ -471,7 +486,8 @@ public sealed partial class ModelBasedTests
         Assert.True(node.Uid == info.Uid && node.Gid == info.Gid, $"{where}: owner {info.Uid}:{info.Gid}, expected {node.Uid}:{node.Gid}");
         Assert.True(node.Accessed is null || node.Accessed == info.AccessedTime, $"{where}: atime {info.AccessedTime:O}, expected {node.Accessed:O}");
         Assert.True(node.Modified is null || node.Modified == info.ModifiedTime, $"{where}: mtime {info.ModifiedTime:O}, expected {node.Modified:O}");
-        Assert.True(node.Xattrs.Keys.SequenceEqual(fs.ListXattrs(path)), $"{where}: xattrs [{string.Join(", ", fs.ListXattrs(path))}], expected [{string.Join(", ", node.Xattrs.Keys)}]");
+        var expectedNames = node.Xattrs.Keys.Concat(node is FileNode { Vector: not null } ? [VexFileSystem.VectorXattrPrefix + VectorSpaceName] : []).Order(StringComparer.Ordinal).ToList();
+        Assert.True(expectedNames.SequenceEqual(fs.ListXattrs(path)), $"{where}: xattrs [{string.Join(", ", fs.ListXattrs(path))}], expected [{string.Join(", ", expectedNames)}]");
         foreach (var (name, value) in node.Xattrs)
         {
             Assert.True(value.AsSpan().SequenceEqual(fs.GetXattr(path, name)), $"{where}: the value of xattr {name} differs");
@@ -505,6 +521,8 @@ public sealed partial class ModelBasedTests
                 break;
             case FileNode file:
                 Assert.True(file.Links == info.LinkCount, $"{where}: {info.LinkCount} links, expected {file.Links}");
+                var vector = fs.GetVector(path, VectorSpaceName);
+                Assert.True(file.Vector is null ? vector is null : vector is not null && file.Vector.SequenceEqual(vector), $"{where}: vector [{Show(vector)}], expected [{Show(file.Vector)}]");
                 Assert.True(file.Content.Length == info.Size, $"{where}: size {info.Size}, expected {file.Content.Length}");
                 using (var stream = fs.OpenFile(path, FileMode.Open, FileAccess.Read))
                 {
@@ -521,6 +539,43 @@ public sealed partial class ModelBasedTests
                 break;
         }
     }
+
+    /// <summary>
+    /// Exact searches from the root and from every directory (its subtree, and the directory alone) must give the
+    /// model's brute force, distance by distance, and name files inside the scope that carry those distances.
+    /// </summary>
+    private static void VerifySearches(VexFileSystem fs, Model model)
+    {
+        var query = VectorOf(12345);
+        var entries = model.Entries();
+        var scopes = entries.Where(e => e.Node is DirectoryNode).Select(e => e.Path).Prepend("/");
+        foreach (string directory in scopes)
+        {
+            foreach (bool subtree in new[] { true, false })
+            {
+                string prefix = directory == "/" ? "/" : directory + "/";
+                var inScope = entries
+                    .Where(e => e.Node is FileNode { Vector: not null } && e.Path.StartsWith(prefix, StringComparison.Ordinal) && (subtree || !e.Path[prefix.Length..].Contains('/')))
+                    .GroupBy(e => e.Node, ReferenceEqualityComparer.Instance)
+                    .ToDictionary(g => (FileNode)g.Key!, g => g.Select(e => e.Path).ToHashSet());
+                var expected = inScope.Keys.Select(f => VectorShape.Distance(query, f.Vector!)).Order().Take(5).ToList();
+                var hits = fs.Search(directory, VectorSpaceName, query, 5, new VexSearchOptions { Exact = true, Subtree = subtree });
+                Assert.True(expected.SequenceEqual(hits.Select(h => h.Distance)), $"search of {directory} (subtree {subtree}): distances [{string.Join(", ", hits.Select(h => h.Distance))}], expected [{string.Join(", ", expected)}]");
+                foreach (var hit in hits)
+                {
+                    Assert.True(inScope.Any(kv => kv.Value.Contains(hit.Path) && VectorShape.Distance(query, kv.Key.Vector!) == hit.Distance), $"search of {directory}: {hit.Path} (inode {hit.Inode}) at {hit.Distance} is not a file in scope with that distance; those are [{string.Join(", ", inScope.Where(kv => VectorShape.Distance(query, kv.Key.Vector!) == hit.Distance).SelectMany(kv => kv.Value))}]");
+                }
+            }
+        }
+    }
+
+    private static float[] VectorOf(int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, VectorDimension).Select(_ => (float)random.Next(-50, 50))];
+    }
+
+    private static string Show(float[]? vector) => vector is null ? "none" : string.Join(",", vector);
 
     /// <summary>A failure of the model-based test, with the context to replay it.</summary>
     private sealed class ModelMismatchException(string message, Exception inner) : Exception(message, inner);
