@@ -83,7 +83,34 @@ public sealed partial class FileSystemChecker
             return;
         }
 
+        if (number == 0 && _directories.TryGetValue(_sb.RootInode, out var root)
+            && root.Entries.Find(e => e.Name == "lost+found" && e.Type == UnixFileType.Directory) is { Name: not null } named
+            && _directories.TryGetValue(named.Inode, out var adopted) && adopted.Readable)
+        {
+            Found("connectivity", $"the superblock names no lost+found; the root's lost+found (inode {named.Inode}) is named again", Repair);
+            _sb = Repair ? _sb with { LostAndFoundInode = named.Inode } : _sb;
+            _report.Modified |= Repair;
+            return;
+        }
+
+        if (number == 0)
+        {
+            // The superblock names none and the root holds none: the lowest inode not in use takes it.
+            number = Enumerable.Range(_sb.FirstInode, (int)Math.Min(_sb.InodeCount - _sb.FirstInode + 1, int.MaxValue - _sb.FirstInode))
+                .Select(n => (long)n).FirstOrDefault(n => !_inodes.ContainsKey(n) && n != _sb.RootInode);
+            if (number == 0)
+            {
+                Found("connectivity", "the superblock names no lost+found and no inode is free for one");
+                return;
+            }
+        }
+
         bool recreated = Repair && MakeDirectory(number, _sb.RootInode, Convert.ToInt32("700", 8)) && LinkInto(_sb.RootInode, "lost+found", number, UnixFileType.Directory);
+        if (recreated)
+        {
+            _sb = _sb with { LostAndFoundInode = number };
+        }
+
         Found("connectivity", $"lost+found (inode {number}) is missing or unreadable{(recreated ? "; a new, empty one was made under the root" : string.Empty)}", recreated);
     }
 

@@ -147,6 +147,34 @@ public sealed class FsckRepairTests
     }
 
     [Fact]
+    public void A_superblock_that_names_no_lost_and_found_gets_a_new_one()
+    {
+        // Found by fuzzing: fsck -y made "inode 0" a directory and crashed.
+        using var device = Populated();
+        var sb = SuperblockCopies.Read(device);
+        long old = sb.LostAndFoundInode;
+        SuperblockCopies.WriteRecord(device, sb with { LostAndFoundInode = 0 });
+
+        var found = FileSystemChecker.Check(device, CheckOnly);
+        Assert.Contains(found.Findings, f => f.Problem.Contains("lost+found", StringComparison.Ordinal));
+        AssertOneRepairConverges(device);
+
+        // The root's lost+found is named again.
+        var after = FileSystemEditor.Open(device);
+        Assert.Equal(old, after.Superblock.LostAndFoundInode);
+
+        // Without one in the root either, a new one is made.
+        after.Unlink(after.RootInode, "lost+found");
+        after.Commit();
+        SuperblockCopies.WriteRecord(device, SuperblockCopies.Read(device) with { LostAndFoundInode = 0 });
+        AssertOneRepairConverges(device);
+        var remade = FileSystemEditor.Open(device);
+        Assert.NotEqual(0, remade.Superblock.LostAndFoundInode);
+        Assert.Equal(remade.Superblock.LostAndFoundInode, remade.Resolve("/lost+found"));
+        Assert.Equal(20, remade.List(remade.Resolve("/docs")).Count());
+    }
+
+    [Fact]
     public void Restoring_the_superblock_from_a_backup_forces_the_full_check()
     {
         using var device = Populated();

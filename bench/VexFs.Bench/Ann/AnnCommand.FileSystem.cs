@@ -30,7 +30,8 @@ public static partial class AnnCommand
             var idOf = new Dictionary<long, int>(vectors.Length);
             double build;
             long memory;
-            using (var fs = VexFileSystem.Format(ImageFileDevice.Create(path, size), options: options))
+            var format = new Format.FormatOptions { InodeCount = vectors.Length + 4096 };
+            using (var fs = VexFileSystem.Format(ImageFileDevice.Create(path, size), format, options))
             {
                 fs.CreateVectorSpace(SpaceName, space.Dimension, space.Metric);
                 for (int d = 0; d < 10; d++)
