@@ -125,6 +125,18 @@ public sealed partial class VexFileSystem
             VectorFilter filter;
             if (top == editor.RootInode && options.Subtree)
             {
+                if (where is null && !options.Exact)
+                {
+                    // Every vector is in scope but those of open files whose last name went (rare): search
+                    // unfiltered for a few more than k and drop them, unless that leaves too few.
+                    int ef = Math.Max(k + UnlinkedMargin, options.Effort ?? state.Index.EfSearch);
+                    var linked = state.Index.Search(stored, k + UnlinkedMargin, ef).Where(m => names.IsLinked(m.Id)).Take(k).ToList();
+                    if (linked.Count == k || linked.Count == state.RowOf.Count(r => names.IsLinked(r.Key)))
+                    {
+                        return Hits(linked, names, top, options.Subtree);
+                    }
+                }
+
                 filter = VectorFilter.Where(where is null ? names.IsLinked : id => names.IsLinked(id) && where(id));
             }
             else
@@ -139,12 +151,20 @@ public sealed partial class VexFileSystem
                 filter = VectorFilter.In(scope);
             }
 
+            // The index itself compares a small scope (up to 1,000 files or 5% of the space) with the query
+            // vector by vector, exactly, and walks the graph with the scope as a filter otherwise.
             var matches = options.Exact
                 ? state.Index.SearchExact(stored, k, filter)
                 : state.Index.Search(stored, k, Math.Max(k, options.Effort ?? state.Index.EfSearch), filter);
-            return [.. matches.Select(m => new VexSearchHit(names.PathOf(m.Id, top, options.Subtree) ?? string.Empty, m.Id, m.Distance))];
+            return Hits(matches, names, top, options.Subtree);
         });
     }
+
+    /// <summary>How many more than k an unfiltered whole-tree search asks for, to drop open files whose last name went.</summary>
+    private const int UnlinkedMargin = 8;
+
+    private static IReadOnlyList<VexSearchHit> Hits(IEnumerable<VectorMatch> matches, NamespaceIndex names, long top, bool subtree) =>
+        [.. matches.Select(m => new VexSearchHit(names.PathOf(m.Id, top, subtree) ?? string.Empty, m.Id, m.Distance))];
 
     private static VectorSpaceInfo Info(SpaceState state) =>
         new(state.Record.Definition.Name, state.Record.Definition.Dimension, state.Record.Definition.Metric, state.RowOf.Count);

@@ -325,6 +325,22 @@ public sealed partial class HnswIndex
     {
         var slots = context.Slots;
         slots.Clear();
+        if (filter?.AdmittedIds is { } ids)
+        {
+            lock (_mapLock)
+            {
+                foreach (var id in ids)
+                {
+                    if (_slotsById.TryGetValue(id, out var slot))
+                    {
+                        slots.Add(slot);
+                    }
+                }
+            }
+
+            return;
+        }
+
         var slotCount = Volatile.Read(ref _slotCount);
         for (var s = 0; s < slotCount; s++)
         {
