@@ -22,8 +22,8 @@ public sealed partial class VexFileSystem
         (IReadOnlyList<VectorSpaceInfo>)[.. _vectors.Spaces.Select(Info).OrderBy(s => s.Name, StringComparer.Ordinal)]);
 
     /// <summary>Creates a vector space.</summary>
-    /// <exception cref="ArgumentException">The name, dimension (1 to 4096) or metric is invalid.</exception>
-    /// <exception cref="VexFsException">A space of that name exists (<see cref="VexErrorKind.AlreadyExists"/>), or the table is full.</exception>
+    /// <exception cref="ArgumentException">The name, dimension (1 to 4096) or metric is invalid, or the table of spaces (one block) is full.</exception>
+    /// <exception cref="VexFsException">A space of that name exists (<see cref="VexErrorKind.AlreadyExists"/>).</exception>
     public VectorSpaceInfo CreateVectorSpace(string name, int dimension, VectorMetric metric)
     {
         ArgumentNullException.ThrowIfNull(name);
