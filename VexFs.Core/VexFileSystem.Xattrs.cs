@@ -1,6 +1,5 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using VexFs.Core.Editing;
+using VexFs.Core.Vectors;
 using VexFs.Format;
 
 namespace VexFs.Core;
@@ -81,7 +80,7 @@ public sealed partial class VexFileSystem
         if (IsVectorName(name, out string space))
         {
             return (_vectors.TryGetSpace(space, out _) ? GetVector(editor, inode, space) : null) is { } vector
-                ? MemoryMarshal.AsBytes(vector.AsSpan()).ToArray()
+                ? VectorAttribute.Encode(vector)
                 : throw new KeyNotFoundException($"Inode {inode} has no vector in '{space}'.");
         }
 
@@ -129,18 +128,7 @@ public sealed partial class VexFileSystem
 
         if (isVector)
         {
-            if (value.Length % sizeof(float) != 0)
-            {
-                throw new ArgumentException($"A vector attribute holds little-endian float32 components; {value.Length} bytes is not a whole number of them.", nameof(value));
-            }
-
-            var components = new float[value.Length / sizeof(float)];
-            for (int i = 0; i < components.Length; i++)
-            {
-                components[i] = BinaryPrimitives.ReadSingleLittleEndian(value.AsSpan(i * sizeof(float)));
-            }
-
-            SetVector(editor, inode, space, _vectors.Space(space).Space.ToStored(components, nameof(value)));
+            SetVector(editor, inode, space, _vectors.Space(space).Space.ToStored(VectorAttribute.Decode(value, nameof(value)), nameof(value)));
             return;
         }
 

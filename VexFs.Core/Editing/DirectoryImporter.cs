@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using VexFs.BlockDevices;
 using VexFs.BlockDevices.Linux;
 using VexFs.Core.Vectors;
@@ -89,21 +88,15 @@ public static class DirectoryImporter
                 throw new ArgumentException($"'{path}' carries a vector for '{space}', a space the filesystem does not have (declare it with -V {space}:DIMENSION:METRIC).");
             }
 
-            if (editor.ReadInode(inode).Mode.Type() != UnixFileType.RegularFile || value.Length % sizeof(float) != 0)
+            if (editor.ReadInode(inode).Mode.Type() != UnixFileType.RegularFile)
             {
-                throw new ArgumentException($"'{path}' carries a vector for '{space}', but only regular files carry vectors, as whole little-endian float32 components.");
-            }
-
-            var components = new float[value.Length / sizeof(float)];
-            for (int i = 0; i < components.Length; i++)
-            {
-                components[i] = BinaryPrimitives.ReadSingleLittleEndian(value.AsSpan(i * sizeof(float)));
+                throw new ArgumentException($"'{path}' carries a vector for '{space}', but only regular files carry vectors.");
             }
 
             float[] stored;
             try
             {
-                stored = state.Space.ToStored(components);
+                stored = state.Space.ToStored(VectorAttribute.Decode(value, nameof(value)));
             }
             catch (ArgumentException e)
             {
