@@ -77,8 +77,8 @@ internal sealed partial class FileSystemEditor
         var inode = _inodes.Read(space.RowsInode);
         long fileBlocks = inode.Size / blockSize;
         long rows = VectorRows.RowsIn(fileBlocks, dimension, blockSize);
-        int perBlock = VectorRows.PerBlock(dimension, blockSize);
-        int blocksPerChunk = perBlock > 0 ? 1 : VectorRows.BlocksPerRow(dimension, blockSize);
+        int blocksPerChunk = VectorRows.UnitBlocks(dimension, blockSize);
+        int rowsPerChunk = VectorRows.RowsPerUnit(dimension, blockSize);
         var chunk = new byte[blocksPerChunk * blockSize];
         var vector = new float[dimension];
         for (long first = 0, r = 0; r < rows; first += blocksPerChunk)
@@ -89,7 +89,7 @@ internal sealed partial class FileSystemEditor
                 _store.Read(b == 0 ? physical : _extents.Map(inode, space.RowsInode, first + b), chunk.AsSpan(b * blockSize, blockSize));
             }
 
-            for (int i = 0; i < Math.Max(perBlock, 1) && r < rows; i++, r++)
+            for (int i = 0; i < rowsPerChunk && r < rows; i++, r++)
             {
                 long owner = VectorRows.Read(chunk.AsSpan(i * size), space.Id, r, vector, Superblock.ChecksumSeed, space.RowsInode, physical);
                 if (owner != 0)

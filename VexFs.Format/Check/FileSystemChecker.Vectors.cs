@@ -120,10 +120,8 @@ public sealed partial class FileSystemChecker
             }
         }
 
-        // A unit is the blocks that hold whole rows: one block of several rows, or the blocks of one large row.
-        int perBlock = VectorRows.PerBlock(dimension, blockSize);
-        int unitBlocks = perBlock > 0 ? 1 : VectorRows.BlocksPerRow(dimension, blockSize);
-        int rowsPerUnit = Math.Max(perBlock, 1);
+        int unitBlocks = VectorRows.UnitBlocks(dimension, blockSize);
+        int rowsPerUnit = VectorRows.RowsPerUnit(dimension, blockSize);
         var extents = rowsInode.Extents.Where(e => !e.Unwritten).OrderBy(e => e.Logical).ToArray();
         var unit = new byte[unitBlocks * blockSize];
         var physical = new long[unitBlocks];

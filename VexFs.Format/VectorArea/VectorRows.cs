@@ -33,6 +33,12 @@ internal static class VectorRows
     /// <summary>The blocks one row takes when it is larger than a block.</summary>
     public static int BlocksPerRow(int dimension, int blockSize) => (Size(dimension) + blockSize - 1) / blockSize;
 
+    /// <summary>The blocks of a unit, the run of blocks that holds whole rows: one block of several rows, or the blocks of one large row.</summary>
+    public static int UnitBlocks(int dimension, int blockSize) => PerBlock(dimension, blockSize) > 0 ? 1 : BlocksPerRow(dimension, blockSize);
+
+    /// <summary>The rows of a unit (see <see cref="UnitBlocks"/>).</summary>
+    public static int RowsPerUnit(int dimension, int blockSize) => Math.Max(PerBlock(dimension, blockSize), 1);
+
     /// <summary>The file block and the offset within it (of the run of <see cref="BlocksPerRow"/> blocks, for a large row) where row <paramref name="row"/> begins.</summary>
     public static (long FileBlock, int Offset) Locate(long row, int dimension, int blockSize)
     {
