@@ -82,6 +82,68 @@ public sealed partial class VexFileSystem
             done += batch.Length;
             progress?.Report(done);
         }
+
+        if (done >= SaveAfterBulkLoad)
+        {
+            SaveVectorIndexes();
+        }
+    }
+
+    /// <summary>
+    /// Saves the search index of every space whose vectors changed since its last save, and commits: the next
+    /// open loads it and reads only the rows written after it, instead of building the index from every row.
+    /// A clean close (<see cref="Dispose"/>) saves too, and so does a <see cref="SetVectors"/> of at least
+    /// <see cref="SaveAfterBulkLoad"/> vectors. The index's pages go to free blocks, straight to the device, and
+    /// one small transaction then puts the new index in place of the old: a power cut at any point leaves one
+    /// of them in force. Returns false, saving nothing, when the filesystem lacks the free blocks for a copy
+    /// (the index is then built from the rows at the next open).
+    /// </summary>
+    /// <exception cref="IOException">The instance latched read-only after a device error.</exception>
+    public bool SaveVectorIndexes()
+    {
+        bool saved;
+        using (Exclusive())
+        {
+            if (_journal is null || _failure is not null)
+            {
+                throw new NotSupportedException("The filesystem is read-only.").With(VexErrorKind.ReadOnly);
+            }
+
+            saved = SaveVectorIndexesLocked();
+        }
+
+        Flush();
+        return saved;
+    }
+
+    /// <summary>The size of a <see cref="SetVectors"/> bulk load after which the indexes are saved.</summary>
+    public const int SaveAfterBulkLoad = 10_000;
+
+    /// <summary>Saves the indexes that changed, as one operation; false when there was not the room. Needs the exclusive lock.</summary>
+    private bool SaveVectorIndexesLocked()
+    {
+        if (!_vectors.Spaces.Any(s => s.NeedsSave))
+        {
+            return true;
+        }
+
+        try
+        {
+            RunOperation(editor =>
+            {
+                _vectors.SaveIndexes(editor);
+                return 0;
+            });
+            return true;
+        }
+        catch (VexFsException e) when (e.Kind == VexErrorKind.NoSpace)
+        {
+            return false;
+        }
+        catch (FileSystemFullException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The vector of the file at <paramref name="path"/> in <paramref name="space"/>, in stored form (unit length under cosine); null when it has none.</summary>
@@ -130,25 +192,27 @@ public sealed partial class VexFileSystem
                     // Every vector is in scope but those of open files whose last name went (rare): search
                     // unfiltered for a few more than k and drop them, unless that leaves too few.
                     int ef = Math.Max(k + UnlinkedMargin, options.Effort ?? state.Index.EfSearch);
-                    var linked = state.Index.Search(stored, k + UnlinkedMargin, ef).Where(m => names.IsLinked(m.Id)).Take(k).ToList();
+                    var linked = state.Index.Search(stored, k + UnlinkedMargin, ef).Where(m => names.IsLinked(VectorKey.Owner(m.Id))).Take(k).ToList();
                     if (linked.Count == k || linked.Count == state.RowOf.Count(r => names.IsLinked(r.Key)))
                     {
                         return Hits(linked, names, top, options.Subtree);
                     }
                 }
 
-                filter = VectorFilter.Where(where is null ? names.IsLinked : id => names.IsLinked(id) && where(id));
+                filter = VectorFilter.Where(where is null
+                    ? key => names.IsLinked(VectorKey.Owner(key))
+                    : key => names.IsLinked(VectorKey.Owner(key)) && where(VectorKey.Owner(key)));
             }
             else
             {
-                var scope = new HashSet<long>();
-                names.CollectUnder(top, options.Subtree, id => state.RowOf.ContainsKey(id) && (where is null || where(id)), scope);
-                if (scope.Count == 0)
+                var owners = new HashSet<long>();
+                names.CollectUnder(top, options.Subtree, id => state.RowOf.ContainsKey(id) && (where is null || where(id)), owners);
+                if (owners.Count == 0)
                 {
                     return (IReadOnlyList<VexSearchHit>)[];
                 }
 
-                filter = VectorFilter.In(scope);
+                filter = VectorFilter.In(owners.Select(state.Key).ToHashSet());
             }
 
             // The index itself compares a small scope (up to 1,000 files or 5% of the space) with the query
@@ -164,10 +228,10 @@ public sealed partial class VexFileSystem
     private const int UnlinkedMargin = 8;
 
     private static IReadOnlyList<VexSearchHit> Hits(IEnumerable<VectorMatch> matches, NamespaceIndex names, long top, bool subtree) =>
-        [.. matches.Select(m => new VexSearchHit(names.PathOf(m.Id, top, subtree) ?? string.Empty, m.Id, m.Distance))];
+        [.. matches.Select(m => (Owner: VectorKey.Owner(m.Id), m.Distance)).Select(m => new VexSearchHit(names.PathOf(m.Owner, top, subtree) ?? string.Empty, m.Owner, m.Distance))];
 
     private static VectorSpaceInfo Info(SpaceState state) =>
-        new(state.Record.Definition.Name, state.Record.Definition.Dimension, state.Record.Definition.Metric, state.RowOf.Count);
+        new(state.Record.Definition.Name, state.Record.Definition.Dimension, state.Record.Definition.Metric, state.RowOf.Count, state.Record.IndexGeneration, state.Unsaved, state.IndexLoaded);
 
     /// <summary>Checks a vector against the space (outside any lock) and returns its stored form.</summary>
     private float[] Stored(string space, ReadOnlySpan<float> vector)
@@ -188,7 +252,7 @@ public sealed partial class VexFileSystem
     {
         Describe(editor, inode);
         var state = _vectors.Space(space);
-        return state.RowOf.ContainsKey(inode) && state.Index.Contains(inode) ? state.Index.GetVector(inode) : null;
+        return state.RowOf.ContainsKey(inode) && state.Index.Contains(state.Key(inode)) ? state.Index.GetVector(state.Key(inode)) : null;
     }
 
     private bool RemoveVector(FileSystemEditor editor, long inode, string space)

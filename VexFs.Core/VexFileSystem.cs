@@ -301,10 +301,16 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
                 {
                     _openFiles.Clear();
 
-                    foreach (long orphan in _editor.Orphans())
+                    RunOperation(editor =>
                     {
-                        _editor.ReclaimOrphan(orphan);
-                    }
+                        foreach (long orphan in editor.Orphans())
+                        {
+                            editor.ReclaimOrphan(orphan);
+                        }
+
+                        return 0;
+                    });
+                    SaveVectorIndexesLocked();
 
                     // The order makes every power cut recoverable: the last commit (the superblock still says
                     // the journal needs recovery), the checkpoint (home blocks, barrier, journal reset, barrier),
@@ -397,6 +403,12 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             throw new NotSupportedException("The filesystem is open read-only.").With(VexErrorKind.ReadOnly);
         }
 
+        return RunOperation(operation);
+    }
+
+    /// <summary>Runs one operation as one transaction; the caller holds the exclusive lock of a writable instance.</summary>
+    private (T Result, bool CommitDue) RunOperation<T>(Func<FileSystemEditor, T> operation)
+    {
         try
         {
             var result = operation(_editor);

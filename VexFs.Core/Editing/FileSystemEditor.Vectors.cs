@@ -1,3 +1,4 @@
+using VexFs.Format;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
 
@@ -102,8 +103,129 @@ internal sealed partial class FileSystemEditor
         return rows;
     }
 
+    /// <summary>The rows a space's rows inode holds, used or free.</summary>
+    public long RowCount(VectorSpaceRecord space) =>
+        space.RowsInode == 0 ? 0 : VectorRows.RowsIn(_inodes.Read(space.RowsInode).Size / _store.BlockSize, space.Definition.Dimension, _store.BlockSize);
+
+    /// <summary>Reads row <paramref name="row"/> of a space into <paramref name="vector"/>; returns its owner, 0 for a free row.</summary>
+    public long ReadRow(VectorSpaceRecord space, long row, Span<float> vector)
+    {
+        int blockSize = _store.BlockSize;
+        int dimension = space.Definition.Dimension;
+        var inode = _inodes.Read(space.RowsInode);
+        var (fileBlock, offset) = VectorRows.Locate(row, dimension, blockSize);
+        int blocks = (offset + VectorRows.Size(dimension) + blockSize - 1) / blockSize;
+        var buffer = new byte[blocks * blockSize];
+        long first = _extents.Map(inode, space.RowsInode, fileBlock);
+        for (int b = 0; b < blocks; b++)
+        {
+            _store.Read(b == 0 ? first : _extents.Map(inode, space.RowsInode, fileBlock + b), buffer.AsSpan(b * blockSize, blockSize));
+        }
+
+        return VectorRows.Read(buffer.AsSpan(offset), space.Id, row, vector, Superblock.ChecksumSeed, space.RowsInode, first);
+    }
+
+    /// <summary>Marks row <paramref name="row"/> as written since the index was saved, in the changes inode <paramref name="number"/>.</summary>
+    public void MarkRowChanged(long number, long row)
+    {
+        int blockSize = _store.BlockSize;
+        var (fileBlock, _, _) = VectorChanges.Locate(row, blockSize);
+        var inode = Grow(number, fileBlock + 1, (start, length) =>
+        {
+            var empty = new byte[blockSize];
+            for (long b = start; b < start + length; b++)
+            {
+                VectorChanges.WriteEmpty(empty, b, Superblock.ChecksumSeed);
+                _store.Write(b, empty);
+            }
+        });
+        long physical = _extents.Map(inode, number, fileBlock);
+        var block = new byte[blockSize];
+        _store.Read(physical, block);
+        VectorChanges.Verify(block, physical, Superblock.ChecksumSeed);
+        VectorChanges.Mark(block, physical, row, Superblock.ChecksumSeed);
+        _store.Write(physical, block);
+    }
+
+    /// <summary>The rows that the changes inode <paramref name="number"/> marks.</summary>
+    /// <exception cref="InvalidFileSystemException">A block's checksum is wrong, or it marks a row at or past <paramref name="rows"/>.</exception>
+    public SortedSet<long> ReadChangedRows(long number, long rows)
+    {
+        int blockSize = _store.BlockSize;
+        var inode = _inodes.Read(number);
+        var changed = new SortedSet<long>();
+        var block = new byte[blockSize];
+        for (long fileBlock = 0; fileBlock < inode.Size / blockSize; fileBlock++)
+        {
+            long physical = _extents.Map(inode, number, fileBlock);
+            _store.Read(physical, block);
+            VectorChanges.Verify(block, physical, Superblock.ChecksumSeed);
+            Corruption.Check(VectorChanges.Collect(block, fileBlock, rows, changed), physical, "vector changes", $"marks a row at or past the {rows} rows of its space");
+        }
+
+        return changed;
+    }
+
+    /// <summary>The whole blocks a system inode holds.</summary>
+    public long FileBlocks(long number) => _inodes.Read(number).Size / _store.BlockSize;
+
+    /// <summary>Appends <paramref name="count"/> blocks to a system inode, allocated but not written (their contents go straight to the device).</summary>
+    public void AppendBlocks(long number, long count) => Grow(number, FileBlocks(number) + count, (_, _) => { });
+
+    /// <summary>Reads whole blocks of a system inode's data straight from the device, from file block <paramref name="fileBlock"/>.</summary>
+    public void ReadData(long number, long fileBlock, Span<byte> buffer)
+    {
+        foreach (var (physical, at, bytes) in Runs(number, fileBlock, buffer.Length))
+        {
+            _data.ReadBlocks(physical, buffer.Slice(at, bytes));
+        }
+    }
+
+    /// <summary>Writes whole blocks of a system inode's data straight to the device (not through the journal), from file block <paramref name="fileBlock"/>.</summary>
+    public void WriteData(long number, long fileBlock, ReadOnlySpan<byte> buffer)
+    {
+        foreach (var (physical, at, bytes) in Runs(number, fileBlock, buffer.Length))
+        {
+            _data.WriteBlocks(physical, buffer.Slice(at, bytes));
+        }
+    }
+
+    /// <summary>Makes every write to the device durable.</summary>
+    public void FlushDevice() => _device?.Flush();
+
+    /// <summary>The runs of contiguous device blocks that <paramref name="length"/> bytes from file block <paramref name="fileBlock"/> map to: device block, offset in the bytes, bytes.</summary>
+    private List<(long Physical, int At, int Bytes)> Runs(long number, long fileBlock, int length)
+    {
+        int blockSize = _store.BlockSize;
+        var inode = _inodes.Read(number);
+        var runs = new List<(long, int, int)>();
+        for (int done = 0; done < length;)
+        {
+            long at = fileBlock + (done / blockSize);
+            var extent = _extents.Require(inode, number, at);
+            int blocks = (int)Math.Min(extent.LogicalEnd - at, (length - done) / blockSize);
+            runs.Add((extent.Physical + (at - extent.Logical), done, blocks * blockSize));
+            done += blocks * blockSize;
+        }
+
+        return runs;
+    }
+
     /// <summary>Extends the rows inode with zeroed blocks up to <paramref name="fileBlocks"/>; returns it.</summary>
     private Inode GrowRows(long number, long fileBlocks)
+    {
+        var zero = new byte[_store.BlockSize];
+        return Grow(number, fileBlocks, (start, length) =>
+        {
+            for (long b = start; b < start + length; b++)
+            {
+                _store.Write(b, zero);
+            }
+        });
+    }
+
+    /// <summary>Extends a system inode up to <paramref name="fileBlocks"/> blocks, handing each new run to <paramref name="fill"/>; returns it.</summary>
+    private Inode Grow(long number, long fileBlocks, Action<long, int> fill)
     {
         var inode = _inodes.Read(number);
         int blockSize = _store.BlockSize;
@@ -113,16 +235,11 @@ internal sealed partial class FileSystemEditor
             return inode;
         }
 
-        var zero = new byte[blockSize];
         long goal = have > 0 ? _extents.Map(inode, number, have - 1) + 1 : HomeGroupStart(number);
         while (have < fileBlocks)
         {
             var (start, length) = _allocator.AllocateBlocks(goal, (int)Math.Min(fileBlocks - have, int.MaxValue));
-            for (int i = 0; i < length; i++)
-            {
-                _store.Write(start + i, zero);
-            }
-
+            fill(start, length);
             inode = _extents.Insert(inode, number, new Extent(have, start, length));
             inode = inode with { Blocks = inode.Blocks + length };
             have += length;

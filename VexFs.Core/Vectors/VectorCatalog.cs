@@ -3,6 +3,7 @@ using VexFs.Format;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
 using VexFs.Vectors.Hnsw;
+using VexFs.Vectors.Persistence;
 
 namespace VexFs.Core.Vectors;
 
@@ -26,7 +27,11 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
     public IEnumerable<SpaceState> Spaces => _spaces.Values;
 
-    /// <summary>Reads the table and every space's rows, builds the indexes, and walks the namespace when there are spaces.</summary>
+    /// <summary>
+    /// Reads the table and each space's index: the saved one, caught up from the rows marked as changed since it
+    /// was saved, or, when none is saved (or it cannot be used), one built from every row. Walks the namespace
+    /// when there are spaces.
+    /// </summary>
     public void Load(FileSystemEditor editor)
     {
         var (records, nextId) = editor.ReadVectorTable();
@@ -40,33 +45,162 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
                 continue;
             }
 
-            var ids = new List<long>();
-            var vectors = new List<float[]>();
-            state.Rows = editor.ReadRows(record, (row, owner, vector) =>
+            state.Rows = editor.RowCount(record);
+            if (indexOptions is null || record.IndexInode == 0 || !LoadSaved(editor, state))
             {
-                if (!state.RowOf.TryAdd(owner, row))
-                {
-                    throw new InvalidFileSystemException(record.RowsInode, $"vector row {row}", $"inode {owner} already has row {state.RowOf[owner]} in space '{record.Definition.Name}'");
-                }
+                Build(editor, state);
+            }
 
-                ids.Add(owner);
-                vectors.Add(vector.ToArray());
-            });
             for (long row = 0; row < state.Rows; row++)
             {
                 state.Free.Add(row);
             }
 
             state.Free.ExceptWith(state.RowOf.Values);
-            if (indexOptions is not null)
-            {
-                state.Index.AddRange(ids, vectors);
-            }
         }
 
         if (_spaces.Count > 0)
         {
             _namespace = NamespaceIndex.Build(editor);
+        }
+    }
+
+    /// <summary>Reads every row, and builds the index from them (when there is to be one).</summary>
+    private void Build(FileSystemEditor editor, SpaceState state)
+    {
+        var record = state.Record;
+        var keys = new List<long>();
+        var vectors = new List<float[]>();
+        editor.ReadRows(record, (row, owner, vector) =>
+        {
+            if (!state.RowOf.TryAdd(owner, row))
+            {
+                throw new InvalidFileSystemException(record.RowsInode, $"vector row {row}", $"inode {owner} already has row {state.RowOf[owner]} in space '{record.Definition.Name}'");
+            }
+
+            keys.Add(VectorKey.Of(row, owner));
+            vectors.Add(vector.ToArray());
+        });
+        if (indexOptions is not null)
+        {
+            // One thread: the order of the rows, and every node reachable.
+            state.Index.AddRange(keys, vectors, 1);
+        }
+
+        state.Unsaved = state.RowOf.Count;
+    }
+
+    /// <summary>
+    /// Loads the saved index and catches it up: each row marked as changed since the save is read, its old
+    /// vector (if any) leaves the index and its new one (if any) joins. False, with nothing changed, when the
+    /// saved index or the marks are damaged or disagree with the space: the index is then built from the rows.
+    /// </summary>
+    private static bool LoadSaved(FileSystemEditor editor, SpaceState state)
+    {
+        var record = state.Record;
+        HnswIndex index;
+        SortedSet<long> changed;
+        var ownerAt = new Dictionary<long, long>();
+        try
+        {
+            index = HnswIndex.Load(new IndexPageStore(editor, record.IndexInode, editor.Superblock.BlockSize));
+            changed = record.ChangesInode == 0 ? [] : editor.ReadChangedRows(record.ChangesInode, state.Rows);
+        }
+        catch (Exception e) when (e is CorruptIndexException or InvalidFileSystemException)
+        {
+            return false;
+        }
+
+        var owners = new HashSet<long>();
+        bool consistent = index.Space.Dimension == record.Definition.Dimension && index.Space.Metric == record.Definition.Metric;
+        foreach (long key in consistent ? index.GetIds() : [])
+        {
+            long row = VectorKey.Row(key), owner = VectorKey.Owner(key);
+            if (row >= state.Rows || owner == 0 || !ownerAt.TryAdd(row, owner) || !owners.Add(owner))
+            {
+                consistent = false;
+                break;
+            }
+        }
+
+        if (!consistent)
+        {
+            index.Dispose();
+            return false;
+        }
+
+        var vector = new float[record.Definition.Dimension];
+        var joining = new List<(long Row, long Owner, float[] Vector)>();
+        foreach (long row in changed)
+        {
+            if (ownerAt.Remove(row, out long old))
+            {
+                index.Remove(VectorKey.Of(row, old));
+            }
+
+            long owner = editor.ReadRow(record, row, vector);
+            if (owner != 0)
+            {
+                joining.Add((row, owner, vector.ToArray()));
+            }
+        }
+
+        foreach (var (row, owner) in ownerAt)
+        {
+            state.RowOf.Add(owner, row);
+        }
+
+        foreach (var (row, owner, stored) in joining)
+        {
+            if (!state.RowOf.TryAdd(owner, row))
+            {
+                index.Dispose();
+                throw new InvalidFileSystemException(record.RowsInode, $"vector row {row}", $"inode {owner} already has row {state.RowOf[owner]} in space '{record.Definition.Name}'");
+            }
+
+            index.Add(VectorKey.Of(row, owner), stored);
+        }
+
+        state.Index.Dispose();
+        state.Index = index;
+        state.IndexLoaded = true;
+        state.Unsaved = changed.Count;
+        return true;
+    }
+
+    /// <summary>
+    /// Saves the index of every space that changed since its last save, each as a new system inode whose pages
+    /// go straight to the device; the operation's one transaction then names the new inodes in the table and
+    /// frees the old ones with their marks of changed rows. A power cut before that commit leaves the previous
+    /// save and its marks in force.
+    /// </summary>
+    public void SaveIndexes(FileSystemEditor editor)
+    {
+        bool saved = false;
+        foreach (var state in _spaces.Values.Where(s => indexOptions is not null && s.NeedsSave && s.Record.RowsInode != 0))
+        {
+            var before = state.Record;
+            long unsaved = state.Unsaved;
+            long inode = editor.CreateSystemInode();
+            state.Index.Save(new IndexPageStore(editor, inode, editor.Superblock.BlockSize));
+            foreach (long old in new[] { before.IndexInode, before.ChangesInode }.Where(n => n != 0))
+            {
+                editor.ReleaseSystemInode(old);
+            }
+
+            state.Record = before with { IndexInode = inode, ChangesInode = 0, IndexGeneration = before.IndexGeneration + 1 };
+            state.Unsaved = 0;
+            _undo.Add(() =>
+            {
+                state.Record = before;
+                state.Unsaved = unsaved;
+            });
+            saved = true;
+        }
+
+        if (saved)
+        {
+            editor.WriteVectorTable(Records().ToList(), _nextId);
         }
     }
 
@@ -109,9 +243,9 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
     public void DropSpace(FileSystemEditor editor, string name)
     {
         var state = Space(name);
-        if (state.Record.RowsInode != 0)
+        foreach (long inode in new[] { state.Record.RowsInode, state.Record.IndexInode, state.Record.ChangesInode }.Where(n => n != 0))
         {
-            editor.ReleaseSystemInode(state.Record.RowsInode);
+            editor.ReleaseSystemInode(inode);
         }
 
         editor.WriteVectorTable(Records().Where(r => r.Definition.Name != name).ToList(), _nextId);
@@ -123,18 +257,25 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
     /// <summary>Sets <paramref name="owner"/>'s vector (already in stored form) in the space.</summary>
     public void Set(FileSystemEditor editor, SpaceState state, long owner, float[] stored)
     {
+        if (owner > VectorKey.MaxOwner)
+        {
+            throw new NotSupportedException($"Inode {owner} is above {VectorKey.MaxOwner}, the largest inode number that can carry a vector.");
+        }
+
         if (state.RowOf.TryGetValue(owner, out long row))
         {
             editor.WriteRow(state.Record, row, owner, stored);
+            MarkChanged(editor, state, row);
+            long key = VectorKey.Of(row, owner);
             _onComplete.Add(() =>
             {
-                if (state.Index.Contains(owner))
+                if (state.Index.Contains(key))
                 {
-                    state.Index.Update(owner, stored);
+                    state.Index.Update(key, stored);
                 }
                 else
                 {
-                    state.Index.Add(owner, stored);
+                    state.Index.Add(key, stored);
                 }
             });
             return;
@@ -150,7 +291,13 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
         bool append = state.Free.Count == 0;
         row = append ? state.Rows : state.Free.Min;
+        if (row >= VectorKey.MaxRows)
+        {
+            throw new VexFsException(VexErrorKind.NoSpace, $"The vector space '{state.Record.Definition.Name}' holds {VectorKey.MaxRows} vectors, the most a space can.");
+        }
+
         editor.WriteRow(state.Record, row, owner, stored);
+        MarkChanged(editor, state, row);
         state.RowOf[owner] = row;
         if (append)
         {
@@ -173,7 +320,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
                 state.Free.Add(row);
             }
         });
-        _onComplete.Add(() => state.Index.Add(owner, stored));
+        _onComplete.Add(() => state.Index.Add(VectorKey.Of(row, owner), stored));
     }
 
     /// <summary>Removes <paramref name="owner"/>'s vector from the space; false when it had none.</summary>
@@ -185,6 +332,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
         }
 
         editor.WriteRow(state.Record, row, 0, new float[state.Record.Definition.Dimension]);
+        MarkChanged(editor, state, row);
         state.RowOf.Remove(owner);
         state.Free.Add(row);
         _undo.Add(() =>
@@ -192,14 +340,36 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
             state.RowOf[owner] = row;
             state.Free.Remove(row);
         });
+        long key = VectorKey.Of(row, owner);
         _onComplete.Add(() =>
         {
-            if (state.Index.Contains(owner))
+            if (state.Index.Contains(key))
             {
-                state.Index.Remove(owner);
+                state.Index.Remove(key);
             }
         });
         return true;
+    }
+
+    /// <summary>Counts a written row as unsaved and, when the index is saved, marks it for the next open to catch up.</summary>
+    private void MarkChanged(FileSystemEditor editor, SpaceState state, long row)
+    {
+        state.Unsaved++;
+        _undo.Add(() => state.Unsaved--);
+        if (state.Record.IndexInode == 0)
+        {
+            return;
+        }
+
+        if (state.Record.ChangesInode == 0)
+        {
+            var before = state.Record;
+            state.Record = before with { ChangesInode = editor.CreateSystemInode() };
+            editor.WriteVectorTable(Records().ToList(), _nextId);
+            _undo.Add(() => state.Record = before);
+        }
+
+        editor.MarkRowChanged(state.Record.ChangesInode, row);
     }
 
     public void Linked(long directory, string name, long inode, UnixFileType type)

@@ -7,4 +7,7 @@ namespace VexFs.Core;
 /// <param name="Dimension">The components of every vector.</param>
 /// <param name="Metric">How distances are measured.</param>
 /// <param name="Count">Files that carry a vector in it.</param>
-public sealed record VectorSpaceInfo(string Name, int Dimension, VectorMetric Metric, long Count);
+/// <param name="IndexGeneration">How many times its search index has been saved (0: never; an open then builds it from the vectors).</param>
+/// <param name="UnsavedChanges">Vectors set or removed since the index was last saved, which an open catches up on.</param>
+/// <param name="IndexLoaded">Whether this open loaded the saved index (and caught it up) rather than building it.</param>
+public sealed record VectorSpaceInfo(string Name, int Dimension, VectorMetric Metric, long Count, long IndexGeneration = 0, long UnsavedChanges = 0, bool IndexLoaded = false);

@@ -57,6 +57,9 @@ public sealed class CheckReport
     /// <summary>Vectors stored: the rows in use, in all vector spaces.</summary>
     public long Vectors { get; internal set; }
 
+    /// <summary>Saved search indexes that were verified against their spaces' rows.</summary>
+    public int SavedIndexes { get; internal set; }
+
     /// <summary>Inodes in use, of <see cref="InodeCount"/>.</summary>
     public long InodesUsed { get; internal set; }
 

@@ -1,5 +1,8 @@
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
+using VexFs.Vectors;
+using VexFs.Vectors.Hnsw;
+using VexFs.Vectors.Persistence;
 
 namespace VexFs.Format.Check;
 
@@ -11,6 +14,7 @@ namespace VexFs.Format.Check;
 public sealed partial class FileSystemChecker
 {
     private List<VectorSpaceRecord> _spaces = [];
+    private int _nextSpaceId;
 
     /// <summary>
     /// The table, and the system inodes: every system inode must be one a space names (as its rows or index
@@ -53,6 +57,7 @@ public sealed partial class FileSystemChecker
             {
                 RowsInode = NamedSystemInode(space, space.RowsInode, "rows", "the space loses its vectors", named),
                 IndexInode = NamedSystemInode(space, space.IndexInode, "index", "the index is built again from the rows", named),
+                ChangesInode = NamedSystemInode(space, space.ChangesInode, "changes", "the index is built again from the rows", named),
             };
             rewrite |= _spaces[i] != space;
         }
@@ -66,11 +71,18 @@ public sealed partial class FileSystemChecker
             }
         }
 
+        _nextSpaceId = nextId;
         if (rewrite && Repair)
         {
-            VectorSpaceTable.Write(block, _sb.VectorTableBlock, _spaces, nextId, _sb.ChecksumSeed);
-            WriteBlock(_sb.VectorTableBlock, block);
+            WriteVectorTable();
         }
+    }
+
+    private void WriteVectorTable()
+    {
+        var block = new byte[_sb.BlockSize];
+        VectorSpaceTable.Write(block, _sb.VectorTableBlock, _spaces, _nextSpaceId, _sb.ChecksumSeed);
+        WriteBlock(_sb.VectorTableBlock, block);
     }
 
     /// <summary>Returns <paramref name="number"/> when it is a system inode in use that nothing else names, or 0 (a finding) when it is not.</summary>
@@ -92,21 +104,34 @@ public sealed partial class FileSystemChecker
 
     private void CheckVectorRows()
     {
-        foreach (var space in _spaces)
+        for (int i = 0; i < _spaces.Count; i++)
         {
-            if (_inodes.TryGetValue(space.RowsInode, out var rows) && rows.Inode.Flags.HasFlag(InodeFlags.System))
+            var space = _spaces[i];
+            var owners = new Dictionary<long, (long Owner, uint Vector)>();
+            long rows = 0;
+            bool rowsBad = false;
+            if (_inodes.TryGetValue(space.RowsInode, out var rowsInode) && rowsInode.Inode.Flags.HasFlag(InodeFlags.System))
             {
-                _report.Vectors += CheckRows(space, rows);
+                (long used, rowsBad) = CheckRows(space, rowsInode, owners);
+                _report.Vectors += used;
+                rows = VectorRows.RowsIn(rowsInode.Inode.Size / _sb.BlockSize, space.Definition.Dimension, _sb.BlockSize);
+            }
+
+            if (space.IndexInode != 0 || space.ChangesInode != 0)
+            {
+                CheckSavedIndex(i, rows, owners, rowsBad);
             }
         }
     }
 
     /// <summary>
-    /// Checks every row of one space, freeing (zeroing) each bad one, and returns the rows in use. Only blocks
-    /// the rows inode maps are read: a hole, or an unwritten extent, reads as free rows.
+    /// Checks every row of one space, freeing (zeroing) each bad one; fills <paramref name="rowOwners"/> (row to
+    /// owner) with the rows in use and returns their count, and whether a row was bad. Only blocks the rows
+    /// inode maps are read: a hole, or an unwritten extent, reads as free rows.
     /// </summary>
-    private long CheckRows(VectorSpaceRecord space, InodeInfo rowsInode)
+    private (long Used, bool Bad) CheckRows(VectorSpaceRecord space, InodeInfo rowsInode, Dictionary<long, (long Owner, uint Vector)> rowOwners)
     {
+        bool bad = false;
         int dimension = space.Definition.Dimension;
         int blockSize = _sb.BlockSize;
         long fileBlocks = VectorRows.FileBlocks(VectorRows.RowsIn(rowsInode.Inode.Size / blockSize, dimension, blockSize), dimension, blockSize);
@@ -120,6 +145,7 @@ public sealed partial class FileSystemChecker
             }
         }
 
+        var shape = new VectorSpace(dimension, space.Definition.Metric);
         int unitBlocks = VectorRows.UnitBlocks(dimension, blockSize);
         int rowsPerUnit = VectorRows.RowsPerUnit(dimension, blockSize);
         var extents = rowsInode.Extents.Where(e => !e.Unwritten).OrderBy(e => e.Logical).ToArray();
@@ -152,6 +178,7 @@ public sealed partial class FileSystemChecker
                     if (owner != 0)
                     {
                         owners.Add(owner, row);
+                        rowOwners.Add(row, (owner, StoredChecksum(shape, vector)));
                         used++;
                     }
 
@@ -161,6 +188,7 @@ public sealed partial class FileSystemChecker
                 Found("vectors", $"space '{space.Definition.Name}': {problem}; row freed", Repair);
                 bytes.Clear();
                 freed = true;
+                bad = true;
             }
 
             if (freed && Repair)
@@ -169,7 +197,126 @@ public sealed partial class FileSystemChecker
             }
         }
 
-        return used;
+        return (used, bad);
+    }
+
+    /// <summary>
+    /// Checks a space's saved index (see <see cref="VectorChanges"/>): its pages load, it has the space's
+    /// dimension and metric, each vector it holds is that of the row's owner unless the row is marked as changed
+    /// since the save, and it holds every row in use that is not so marked. Anything else, and rows that this
+    /// check frees, drop the saved index and its marks: the next open builds the index from the rows.
+    /// </summary>
+    private void CheckSavedIndex(int i, long rows, Dictionary<long, (long Owner, uint Vector)> owners, bool rowsBad)
+    {
+        var space = _spaces[i];
+        string? problem = rowsBad ? "was saved from rows that this check frees"
+            : space.IndexInode == 0 ? $"is missing, though changes inode {space.ChangesInode} marks rows changed since it was saved"
+            : SavedIndexProblem(space, rows, owners);
+        if (problem is null)
+        {
+            _report.SavedIndexes++;
+            return;
+        }
+
+        Found("vectors", $"space '{space.Definition.Name}': the saved index {problem}; index dropped (the next open builds it again from the rows)", Repair);
+        if (Repair)
+        {
+            foreach (long inode in new[] { space.IndexInode, space.ChangesInode }.Where(n => n != 0))
+            {
+                ClearInode(inode);
+            }
+
+            _spaces[i] = space with { IndexInode = 0, ChangesInode = 0 };
+            WriteVectorTable();
+        }
+    }
+
+    private string? SavedIndexProblem(VectorSpaceRecord space, long rows, Dictionary<long, (long Owner, uint Vector)> owners)
+    {
+        try
+        {
+            var saved = _inodes[space.IndexInode];
+            using var index = HnswIndex.Load(new ExtentPageStore(_device, saved.Extents, saved.Inode.Size, _sb.BlockSize));
+            if (index.Space.Dimension != space.Definition.Dimension || index.Space.Metric != space.Definition.Metric)
+            {
+                return $"has dimension {index.Space.Dimension} and metric {index.Space.Metric}, not the space's {space.Definition.Dimension} and {space.Definition.Metric}";
+            }
+
+            var changed = space.ChangesInode == 0 ? [] : ChangedRows(_inodes[space.ChangesInode], rows);
+            var held = new HashSet<long>();
+            foreach (long key in index.GetIds())
+            {
+                // The index keys a vector by its row (bits 32 to 62) and its owner (bits 0 to 31).
+                long row = key >>> 32, owner = key & uint.MaxValue;
+                if (row >= rows || !held.Add(row))
+                {
+                    return $"holds row {row} {(row >= rows ? $"past the {rows} rows" : "twice")}";
+                }
+
+                if (changed.Contains(row))
+                {
+                    continue;
+                }
+
+                if (!owners.TryGetValue(row, out var stored) || stored.Owner != owner)
+                {
+                    return $"has inode {owner}'s vector in row {row}, where the rows have {(owners.TryGetValue(row, out var actual) ? $"inode {actual.Owner}'s" : "none")}";
+                }
+
+                if (VectorChecksum(index.GetVector(key)) != stored.Vector)
+                {
+                    return $"has a vector for inode {owner} (row {row}) that differs from the row's";
+                }
+            }
+
+            foreach (var (row, stored) in owners)
+            {
+                if (!changed.Contains(row) && !held.Contains(row))
+                {
+                    return $"lacks row {row} (inode {stored.Owner}'s vector), which is not marked as changed since the save";
+                }
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is CorruptIndexException or InvalidFileSystemException)
+        {
+            return $"is damaged ({e.Message})";
+        }
+    }
+
+    private static uint VectorChecksum(ReadOnlySpan<float> vector) => System.IO.Hashing.Crc32.HashToUInt32(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector));
+
+    /// <summary>The checksum of a row's vector as an index holds it (unit length under cosine); 0 for one no index can hold.</summary>
+    private static uint StoredChecksum(VectorSpace shape, ReadOnlySpan<float> vector)
+    {
+        try
+        {
+            return VectorChecksum(shape.ToStored(vector));
+        }
+        catch (ArgumentException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The rows a changes inode marks.</summary>
+    /// <exception cref="InvalidFileSystemException">A block's checksum is wrong, or it marks a row past the space's rows.</exception>
+    private HashSet<long> ChangedRows(InodeInfo changes, long rows)
+    {
+        var extents = changes.Extents.Where(e => !e.Unwritten).OrderBy(e => e.Logical).ToArray();
+        var block = new byte[_sb.BlockSize];
+        var changed = new HashSet<long>();
+        for (long fileBlock = 0; fileBlock < changes.Inode.Size / _sb.BlockSize; fileBlock++)
+        {
+            long physical = Map(extents, fileBlock);
+            Corruption.Check(physical >= 0, changes.Number, "vector changes", $"file block {fileBlock} is not mapped");
+            _device.Read(physical * _sb.BlockSize, block);
+            VectorChanges.Verify(block, physical, _sb.ChecksumSeed);
+            Corruption.Check(VectorChanges.Collect(block, fileBlock, rows, changed), physical, "vector changes", $"marks a row past the {rows} rows of its space");
+        }
+
+        return changed;
     }
 
     /// <summary>Writes back the blocks of a unit that are mapped; its holes stay holes, reading as zeros.</summary>

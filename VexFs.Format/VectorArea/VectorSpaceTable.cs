@@ -9,8 +9,13 @@ namespace VexFs.Format.VectorArea;
 /// <param name="Id">A number unique within the filesystem, never reused.</param>
 /// <param name="Definition">Name, dimension, metric and element type.</param>
 /// <param name="RowsInode">The system inode that holds the space's rows (see <see cref="VectorRows"/>), 0 until its first vector.</param>
-/// <param name="IndexInode">The system inode that holds a saved search index, 0 while none is saved (the index is built from the rows).</param>
-internal readonly record struct VectorSpaceRecord(int Id, VectorSpaceDefinition Definition, long RowsInode = 0, long IndexInode = 0);
+/// <param name="IndexInode">The system inode that holds the saved search index, 0 while none is saved (the index is built from the rows).</param>
+/// <param name="ChangesInode">
+/// The system inode that marks the rows written since the index was saved (see <see cref="VectorChanges"/>), 0
+/// while none has been: with the saved index, what an open reads instead of every row.
+/// </param>
+/// <param name="IndexGeneration">How many times the index has been saved; 0 before the first save.</param>
+internal readonly record struct VectorSpaceRecord(int Id, VectorSpaceDefinition Definition, long RowsInode = 0, long IndexInode = 0, long ChangesInode = 0, long IndexGeneration = 0);
 
 /// <summary>
 /// The vector area's table of spaces: one block named by the superblock. The storage and index structures
@@ -23,7 +28,8 @@ internal readonly record struct VectorSpaceRecord(int Id, VectorSpaceDefinition 
 /// 0x10 spaces, 96 bytes each:
 ///      0x00 u8[48] name (UTF-8, zero padded)   0x30 u32 id            0x34 u16 dimension
 ///      0x36 u8 metric (1 L2, 2 cosine, 3 inner product)               0x37 u8 element type (1 f32)
-///      0x38 u64 zero           0x40 u64 rows inode (0: none yet)   0x48 u64 index inode (0: none)   0x50 u8[16] zero
+///      0x38 u64 changes inode (0: no row written since the index was saved)
+///      0x40 u64 rows inode (0: none yet)   0x48 u64 index inode (0: none saved)   0x50 u64 index generation   0x58 u64 zero
 /// block end - 4: u32 CRC32C (seed, block number, block)
 /// </code>
 /// </remarks>
@@ -58,8 +64,10 @@ internal static class VectorSpaceTable
             BinaryPrimitives.WriteUInt16LittleEndian(e[0x34..], (ushort)s.Definition.Dimension);
             e[0x36] = (byte)s.Definition.Metric;
             e[0x37] = (byte)s.Definition.ElementType;
+            BinaryPrimitives.WriteInt64LittleEndian(e[0x38..], s.ChangesInode);
             BinaryPrimitives.WriteInt64LittleEndian(e[0x40..], s.RowsInode);
             BinaryPrimitives.WriteInt64LittleEndian(e[0x48..], s.IndexInode);
+            BinaryPrimitives.WriteInt64LittleEndian(e[0x50..], s.IndexGeneration);
         }
 
         BlockTail.Seal(block, blockNumber, seed);
@@ -108,13 +116,17 @@ internal static class VectorSpaceTable
                 (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(e[0x30..]), int.MaxValue),
                 definition,
                 BinaryPrimitives.ReadInt64LittleEndian(e[0x40..]),
-                BinaryPrimitives.ReadInt64LittleEndian(e[0x48..]));
+                BinaryPrimitives.ReadInt64LittleEndian(e[0x48..]),
+                BinaryPrimitives.ReadInt64LittleEndian(e[0x38..]),
+                BinaryPrimitives.ReadInt64LittleEndian(e[0x50..]));
             if (salvage)
             {
                 record = record with
                 {
                     RowsInode = record.RowsInode < 0 || record.RowsInode > inodeCount || inodes.Contains(record.RowsInode) ? 0 : record.RowsInode,
                     IndexInode = record.IndexInode < 0 || record.IndexInode > inodeCount ? 0 : record.IndexInode,
+                    ChangesInode = record.ChangesInode < 0 || record.ChangesInode > inodeCount ? 0 : record.ChangesInode,
+                    IndexGeneration = Math.Max(record.IndexGeneration, 0),
                 };
             }
 
@@ -123,6 +135,8 @@ internal static class VectorSpaceTable
                 ?? (record.Id >= nextId && !salvage ? $"id {record.Id} is not below the next id {nextId}" : null)
                 ?? (record.RowsInode < 0 || record.RowsInode > inodeCount ? $"rows inode {record.RowsInode} is outside the inode table" : null)
                 ?? (record.IndexInode < 0 || record.IndexInode > inodeCount ? $"index inode {record.IndexInode} is outside the inode table" : null)
+                ?? (record.ChangesInode < 0 || record.ChangesInode > inodeCount ? $"changes inode {record.ChangesInode} is outside the inode table" : null)
+                ?? (record.IndexGeneration < 0 ? $"index generation {record.IndexGeneration} is negative" : null)
                 ?? (record.RowsInode != 0 && !inodes.Add(record.RowsInode) ? $"rows inode {record.RowsInode} belongs to two spaces" : null);
             if (problem is not null)
             {

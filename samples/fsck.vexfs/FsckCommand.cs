@@ -110,6 +110,7 @@ internal static class FsckCommand
             Console.WriteLine($"{report.Files,12} regular files");
             Console.WriteLine($"{report.Directories,12} directories");
             Console.WriteLine($"{report.Vectors,12} vectors");
+            Console.WriteLine($"{report.SavedIndexes,12} saved vector indexes verified");
         }
     }
 

@@ -10,7 +10,8 @@ namespace VexFs.Core.Tests;
 /// A power cut at every device write of a workload that sets, replaces and removes vectors among creates,
 /// renames and deletes: after recovery the files and their vectors are together one of the states a prefix of
 /// the operations left (never a vector without its file, never one lost that a flush made durable), the index
-/// answers for exactly them, and fsck is clean.
+/// (built from the rows, or loaded as saved part-way through the workload and caught up) answers for exactly
+/// them, and fsck is clean.
 /// </summary>
 public sealed class VectorCrashTests
 {
@@ -20,6 +21,8 @@ public sealed class VectorCrashTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
     public void A_cut_at_any_write_recovers_files_and_vectors_together(int seed)
     {
         var random = new Random(seed);
@@ -30,7 +33,7 @@ public sealed class VectorCrashTests
         var states = new List<string> { State(fs) };
         int durable = 0;
         var problems = new List<string>();
-        int images = 0;
+        int images = 0, loaded = 0;
         device.Flushing += (_, _) =>
         {
             int pending = device.PendingWrites.Count;
@@ -41,10 +44,13 @@ public sealed class VectorCrashTests
             {
                 images++;
                 using var image = device.CrashImage(plan);
-                if (problems.Count < 3 && Judge(image, allowed) is { } problem)
+                string? problem = Judge(image, allowed, out bool fromSave);
+                if (problem is not null && problems.Count < 3)
                 {
                     problems.Add($"seed {seed}, {plan}, {pending} writes pending: {problem}");
                 }
+
+                loaded += fromSave ? 1 : 0;
             }
         };
 
@@ -53,7 +59,7 @@ public sealed class VectorCrashTests
         for (int i = 0; i < 30; i++)
         {
             string name = $"/f{random.Next(6)}";
-            switch (random.Next(7))
+            switch (random.Next(8))
             {
                 case 0 or 1:
                     // Rewritten whole (new blocks), so the content changes atomically with its metadata.
@@ -78,6 +84,12 @@ public sealed class VectorCrashTests
                     fs.Flush();
                     durable = states.Count - 1;
                     continue;
+                case 6:
+                    // Saves the index (its pages straight to free blocks, then one transaction): the opens that
+                    // follow load it and catch up from the rows marked as changed since.
+                    fs.SaveVectorIndexes();
+                    durable = states.Count - 1;
+                    continue;
                 default:
                     continue;
             }
@@ -87,6 +99,7 @@ public sealed class VectorCrashTests
 
         fs.Dispose();
         Assert.True(images >= 20, $"only {images} crash images");
+        Assert.True(loaded > 0, "no recovery loaded a saved index");
         Assert.True(problems.Count == 0, string.Join("\n\n", problems));
     }
 
@@ -112,8 +125,9 @@ public sealed class VectorCrashTests
         return string.Join('\n', lines);
     }
 
-    private static string? Judge(MemoryBlockDevice image, HashSet<string> allowed)
+    private static string? Judge(MemoryBlockDevice image, HashSet<string> allowed, out bool loaded)
     {
+        loaded = false;
         try
         {
             using (var fs = VexFileSystem.Open(image, leaveOpen: true))
@@ -127,6 +141,7 @@ public sealed class VectorCrashTests
                 // The index answers for exactly the stored vectors: each file's own vector is its nearest.
                 if (fs.GetVectorSpaces().Count > 0)
                 {
+                    loaded = fs.GetVectorSpaces()[0].IndexLoaded;
                     foreach (var entry in fs.EnumerateEntries("/"))
                     {
                         if (fs.GetVector("/" + entry.Name, "v") is { } vector && fs.Search("/", "v", vector, 1, new VexSearchOptions { Exact = true })[0].Distance != 0)

@@ -237,18 +237,40 @@ public sealed class RecordLayoutTests
     [Fact]
     public void Vector_table_layout()
     {
-        var spaces = new List<VectorSpaceRecord> { new(1, new VectorSpaceDefinition("text", 384, VectorMetric.Cosine), 1234, 0) };
+        var spaces = new List<VectorSpaceRecord> { new(1, new VectorSpaceDefinition("text", 384, VectorMetric.Cosine), 1234, 1240, 1250, 3) };
         var b = new byte[Block];
         VectorSpaceTable.Write(b, 1544, spaces, 2, Seed);
         Assert.Equal(VectorSpaceTable.Magic, BinaryPrimitives.ReadUInt32LittleEndian(b));
         Assert.Equal(384, BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(0x10 + 0x34)));
         Assert.Equal(2, b[0x10 + 0x36]);
+        Assert.Equal(1250, BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(0x10 + 0x38)));
         Assert.Equal(1234, BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(0x10 + 0x40)));
+        Assert.Equal(1240, BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(0x10 + 0x48)));
+        Assert.Equal(3, BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(0x10 + 0x50)));
         Assert.Equal(spaces, VectorSpaceTable.Read(b, 1544, Seed, 1 << 20).Spaces);
         Assert.Throws<InvalidFileSystemException>(() => VectorSpaceTable.Read(b, 1544, Seed, 1000));
         b[0x10 + 0x35] = 0x7F;
         Assert.Throws<InvalidFileSystemException>(() => VectorSpaceTable.Read(b, 1544, Seed, 1 << 20));
         Assert.Empty(VectorSpaceTable.Salvage(b, 1544, 1 << 20).Spaces);
+    }
+
+    [Fact]
+    public void Vector_changes_layout()
+    {
+        Assert.Equal((Block - 4) * 8L, VectorChanges.BitsPerBlock(Block));
+        var b = new byte[Block];
+        VectorChanges.WriteEmpty(b, 900, Seed);
+        long row = VectorChanges.BitsPerBlock(Block) + 19;
+        var (fileBlock, index, bit) = VectorChanges.Locate(row, Block);
+        Assert.Equal((1L, 2, (byte)0x08), (fileBlock, index, bit));
+        VectorChanges.Mark(b, 900, row, Seed);
+        Assert.Equal(0x08, b[2]);
+        VectorChanges.Verify(b, 900, Seed);
+        var rows = new List<long>();
+        Assert.True(VectorChanges.Collect(b, 1, row + 1, rows));
+        Assert.Equal([row], rows);
+        Assert.False(VectorChanges.Collect(b, 1, row, rows));
+        Assert.Throws<InvalidFileSystemException>(() => VectorChanges.Verify(b, 901, Seed));
     }
 
     [Fact]
