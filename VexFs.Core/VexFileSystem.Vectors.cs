@@ -4,6 +4,7 @@ using VexFs.Format;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
 using VexFs.Vectors;
+using VexFs.Vectors.Flat;
 
 namespace VexFs.Core;
 
@@ -205,23 +206,49 @@ public sealed partial class VexFileSystem
             }
             else
             {
-                var owners = new HashSet<long>();
-                names.CollectUnder(top, options.Subtree, id => state.RowOf.ContainsKey(id) && (where is null || where(id)), owners);
-                if (owners.Count == 0)
+                var scope = state.Scopes.Get(top, options.Subtree, _vectors.Version, () => BuildScope(state, names, top, options.Subtree));
+                if (scope.Owners.Length == 0)
                 {
                     return (IReadOnlyList<VexSearchHit>)[];
                 }
 
-                filter = VectorFilter.In(owners.Select(state.Key).ToHashSet());
+                if (scope.Dense is { } dense)
+                {
+                    // A small scope is compared with the query vector by vector: exact, whatever the effort.
+                    var found = dense.Search(stored, k, where is null ? null : VectorFilter.Where(where));
+                    return [.. found.Select(m => new VexSearchHit(names.PathOf(m.Id, top, options.Subtree) ?? string.Empty, m.Id, m.Distance))];
+                }
+
+                filter = where is null ? scope.Keys : VectorFilter.Where(key => scope.Keys.Admits(key) && where(VectorKey.Owner(key)));
             }
 
-            // The index itself compares a small scope (up to 1,000 files or 5% of the space) with the query
-            // vector by vector, exactly, and walks the graph with the scope as a filter otherwise.
             var matches = options.Exact
                 ? state.Index.SearchExact(stored, k, filter)
                 : state.Index.Search(stored, k, Math.Max(k, options.Effort ?? state.Index.EfSearch), filter);
             return Hits(matches, names, top, options.Subtree);
         });
+    }
+
+    /// <summary>
+    /// The files of <paramref name="directory"/> (and below it, with <paramref name="subtree"/>) that carry a
+    /// vector in the space: their keys, and for a scope small enough, a dense exact index of their vectors.
+    /// </summary>
+    private ScopeCache.Scope BuildScope(SpaceState state, NamespaceIndex names, long directory, bool subtree)
+    {
+        var owners = new HashSet<long>();
+        names.CollectUnder(directory, subtree, state.RowOf.ContainsKey, owners);
+        var keys = owners.Select(state.Key).ToHashSet();
+        FlatIndex? dense = null;
+        if (owners.Count <= state.Scopes.DenseLimit)
+        {
+            dense = new FlatIndex(state.Space);
+            foreach (long owner in owners)
+            {
+                dense.Add(owner, state.Index.GetVector(state.Key(owner)));
+            }
+        }
+
+        return new ScopeCache.Scope(_vectors.Version, [.. owners], keys, dense);
     }
 
     /// <summary>How many more than k an unfiltered whole-tree search asks for, to drop open files whose last name went.</summary>

@@ -17,6 +17,9 @@ internal sealed class SpaceState(VectorSpaceRecord record, HnswOptions options) 
     /// <summary>Whether the index was loaded as saved (and caught up from the changed rows) rather than built from every row.</summary>
     public bool IndexLoaded { get; set; }
 
+    /// <summary>The search scopes kept between searches.</summary>
+    public ScopeCache Scopes { get; } = new(new VectorSpace(record.Definition.Dimension, record.Definition.Metric));
+
     /// <summary>The row of each owner.</summary>
     public Dictionary<long, long> RowOf { get; } = [];
 

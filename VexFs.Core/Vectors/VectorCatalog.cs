@@ -27,6 +27,9 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
     public IEnumerable<SpaceState> Spaces => _spaces.Values;
 
+    /// <summary>Counts the operations that changed the spaces or the namespace: a search scope kept from an older one is stale.</summary>
+    public long Version { get; private set; }
+
     /// <summary>
     /// Reads the table and each space's index: the saved one, caught up from the rows marked as changed since it
     /// was saved, or, when none is saved (or it cannot be used), one built from every row. Walks the namespace
@@ -401,6 +404,11 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
     /// <summary>Keeps what the operation changed and applies its index changes.</summary>
     public void Complete()
     {
+        if (_undo.Count > 0 || _onComplete.Count > 0)
+        {
+            Version++;
+        }
+
         _undo.Clear();
         foreach (var change in indexOptions is null ? [] : _onComplete)
         {
@@ -420,6 +428,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
         _undo.Clear();
         _onComplete.Clear();
+        Version++;
     }
 
     public void Dispose()
