@@ -33,9 +33,25 @@ internal sealed class TextEmbedder : IDisposable
     // this many characters; a longer whitespace-free run is cut into pieces of this length.
     private const int MaxWordLength = 50;
 
-    private readonly SentenceEncoder _encoder = new();
+    private readonly SentenceEncoder _encoder;
     private readonly MiniLMTokenizer _tokenizer = new();
     private readonly Dictionary<string, int> _piecesOf = new(StringComparer.Ordinal);
+
+    /// <summary>Loads the model (about half a second).</summary>
+    /// <exception cref="InvalidOperationException">ONNX Runtime's native library is missing.</exception>
+    public TextEmbedder()
+    {
+        try
+        {
+            _encoder = new SentenceEncoder();
+        }
+        catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException)
+        {
+            throw new InvalidOperationException(
+                $"The sentence model needs ONNX Runtime's native library, libonnxruntime.so, beside vexctl or on the library path ({e.InnerException.Message.Split('\n')[0].Trim()})",
+                e);
+        }
+    }
 
     /// <summary>The embedding of <paramref name="text"/>, unit length; null when it has no words.</summary>
     public float[]? Embed(string text)
