@@ -18,3 +18,7 @@ for tool in mkfs.vexfs fsck.vexfs vexctl; do
   install -m 0755 "artifacts/publish/$tool/$tool" "$prefix/$tool"
   echo "installed $prefix/$tool"
 done
+# vexctl's sentence model (index, search --text) runs on ONNX Runtime, a native library that the native vexctl
+# loads from its own directory.
+install -m 0644 artifacts/publish/vexctl/libonnxruntime.so "$prefix/libonnxruntime.so"
+echo "installed $prefix/libonnxruntime.so (for vexctl index and search --text)"

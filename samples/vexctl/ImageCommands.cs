@@ -87,10 +87,11 @@ internal static class ImageCommands
         var source = new Argument<string>("source") { Description = "The path in the filesystem." };
         var destination = new Argument<string>("destination") { Description = "A local path." };
         var recursive = new Option<bool>("-r") { Description = "Copy a directory tree." };
-        var command = new Command("get", "Copy files out of the filesystem.") { source, destination, recursive };
+        var command = new Command("get", "Copy files out of the filesystem, with their user.* extended attributes (vectors included).") { source, destination, recursive };
         command.SetAction(parsed => WithFileSystem(parsed, readOnly: true, fs =>
         {
             string from = parsed.GetValue(source)!;
+            var attributes = new AttributeCopy();
             var info = fs.GetInfo(from);
             if (info.Type == UnixFileType.Directory)
             {
@@ -99,11 +100,16 @@ internal static class ImageCommands
                     throw new IOException($"'{from}' is a directory (use -r).");
                 }
 
-                CopyOut(fs, from, parsed.GetValue(destination)!);
+                CopyOut(fs, from, parsed.GetValue(destination)!, attributes);
             }
             else
             {
-                CopyFileOut(fs, from, parsed.GetValue(destination)!);
+                CopyFileOut(fs, from, parsed.GetValue(destination)!, attributes);
+            }
+
+            if (attributes.Lost)
+            {
+                Console.Error.WriteLine($"vexctl: warning: the host filesystem at '{parsed.GetValue(destination)}' keeps no user extended attributes: vectors (user.vexfs.*) and other user.* attributes were not copied");
             }
         }));
         return command;
@@ -281,9 +287,10 @@ internal static class ImageCommands
         input.CopyTo(output, 1 << 20);
     }
 
-    private static void CopyOut(VexFileSystem fs, string from, string to)
+    private static void CopyOut(VexFileSystem fs, string from, string to, AttributeCopy attributes)
     {
         Directory.CreateDirectory(to);
+        attributes.Copy(fs, from, to);
         foreach (var entry in fs.EnumerateEntries(from))
         {
             string source = Combine(from, entry.Name);
@@ -291,7 +298,7 @@ internal static class ImageCommands
             switch (entry.Type)
             {
                 case UnixFileType.Directory:
-                    CopyOut(fs, source, target);
+                    CopyOut(fs, source, target, attributes);
                     break;
                 case UnixFileType.SymbolicLink:
                     File.CreateSymbolicLink(target, fs.ReadLink(source));
@@ -300,17 +307,21 @@ internal static class ImageCommands
                     Console.Error.WriteLine($"vexctl: skipped {source}: a {entry.Type} is not copied out");
                     break;
                 default:
-                    CopyFileOut(fs, source, target);
+                    CopyFileOut(fs, source, target, attributes);
                     break;
             }
         }
     }
 
-    private static void CopyFileOut(VexFileSystem fs, string from, string to)
+    private static void CopyFileOut(VexFileSystem fs, string from, string to, AttributeCopy attributes)
     {
-        using var input = fs.OpenFile(from, FileMode.Open, FileAccess.Read);
-        using var output = File.Create(to);
-        input.CopyTo(output, 1 << 20);
+        using (var input = fs.OpenFile(from, FileMode.Open, FileAccess.Read))
+        using (var output = File.Create(to))
+        {
+            input.CopyTo(output, 1 << 20);
+        }
+
+        attributes.Copy(fs, from, to);
     }
 
     private static string Combine(string directory, string name) => directory.TrimEnd('/') + "/" + name;
@@ -332,4 +343,12 @@ internal static class ImageCommands
         UnixFileType.Socket => 's',
         _ => '-',
     };
+
+    /// <summary>Copies user attributes out until the host turns out to keep none (once is enough to know).</summary>
+    private sealed class AttributeCopy
+    {
+        public bool Lost { get; private set; }
+
+        public void Copy(VexFileSystem fs, string from, string to) => Lost = Lost || !HostAttributes.CopyOut(fs, from, to);
+    }
 }

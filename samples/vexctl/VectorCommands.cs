@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -12,7 +11,11 @@ internal static class VectorCommands
 {
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON for scripts instead of text." };
 
-    public static IEnumerable<Command> All() => [Spaces(), Space(), Vector(), Search()];
+    public static IEnumerable<Command> All() => [Spaces(), Space(), Vector(), ImportCommand.Create(), IndexCommand.Create(), Search()];
+
+    /// <summary>The space named <paramref name="name"/>.</summary>
+    internal static VectorSpaceInfo FindSpace(VexFileSystem fs, string name) =>
+        fs.GetVectorSpaces().FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"There is no vector space '{name}' (vexctl space create makes one).");
 
     private static Command Spaces()
     {
@@ -60,12 +63,12 @@ internal static class VectorCommands
         var space = new Option<string>("--space", "-s") { Description = "The vector space.", Required = true };
         var setPath = new Argument<string>("path");
         var values = new Argument<string?>("values") { Description = "Comma-separated components, e.g. 0.1,0.2,0.3.", Arity = ArgumentArity.ZeroOrOne };
-        var from = new Option<string?>("--from") { Description = "Take the vector from a .fvecs file instead." };
+        var from = new Option<string?>("--from") { Description = "Take the vector from a .fvecs or .npy file instead." };
         var row = new Option<int>("--row") { Description = "Which vector of --from (0 is the first).", DefaultValueFactory = _ => 0 };
         var set = new Command("set", "Set a file's vector, replacing any.") { setPath, values, space, from, row };
         set.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
         {
-            var vector = parsed.GetValue(from) is { } file ? ReadFvecs(file, parsed.GetValue(row)) : ParseVector(parsed.GetValue(values));
+            var vector = parsed.GetValue(from) is { } file ? VectorFile.Open(file).Row(parsed.GetValue(row)) : ParseVector(parsed.GetValue(values));
             fs.SetVector(parsed.GetValue(setPath)!, parsed.GetValue(space)!, vector);
             fs.Flush();
         }));
@@ -97,16 +100,16 @@ internal static class VectorCommands
         var space = new Option<string>("--space", "-s") { Description = "The vector space.", Required = true };
         var topK = new Option<int>("--top-k", "-k") { Description = "How many results.", DefaultValueFactory = _ => 10 };
         var vector = new Option<string?>("--vector") { Description = "The query: comma-separated components." };
-        var from = new Option<string?>("--from") { Description = "Take the query from a .fvecs file." };
+        var from = new Option<string?>("--from") { Description = "Take the query from a .fvecs or .npy file." };
         var row = new Option<int>("--row") { Description = "Which vector of --from.", DefaultValueFactory = _ => 0 };
+        var text = new Option<string?>("--text") { Description = "The query: words, embedded with the sentence model that vexctl index uses." };
         var flat = new Option<bool>("--flat") { Description = "Only the files the directory itself names." };
         var exact = new Option<bool>("--exact") { Description = "Compare with every vector in scope (brute force)." };
         var effort = new Option<int?>("--ef") { Description = "The graph search's candidate list (effort)." };
-        var command = new Command("search", "Find the files whose vectors are nearest to a query.") { directory, space, topK, vector, from, row, flat, exact, effort, Json };
+        var command = new Command("search", "Find the files whose vectors are nearest to a query.") { directory, space, topK, vector, from, row, text, flat, exact, effort, Json };
         command.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: true, fs =>
         {
-            var query = parsed.GetValue(from) is { } file ? ReadFvecs(file, parsed.GetValue(row))
-                : ParseVector(parsed.GetValue(vector) ?? throw new ArgumentException("Give the query with --vector or --from."));
+            var query = Query(fs, parsed.GetValue(space)!, parsed.GetValue(vector), parsed.GetValue(from), parsed.GetValue(row), parsed.GetValue(text));
             var options = new VexSearchOptions { Subtree = !parsed.GetValue(flat), Exact = parsed.GetValue(exact), Effort = parsed.GetValue(effort) };
             var hits = fs.Search(parsed.GetValue(directory)!, parsed.GetValue(space)!, query, parsed.GetValue(topK), options);
             if (parsed.GetValue(Json))
@@ -121,6 +124,24 @@ internal static class VectorCommands
             }
         }));
         return command;
+    }
+
+    /// <summary>The query of a search: exactly one of its components, a vector file's row, or words to embed.</summary>
+    private static float[] Query(VexFileSystem fs, string space, string? components, string? file, int row, string? words)
+    {
+        if ((components is null ? 0 : 1) + (file is null ? 0 : 1) + (words is null ? 0 : 1) != 1)
+        {
+            throw new ArgumentException("Give the query with one of --vector, --from or --text.");
+        }
+
+        if (words is null)
+        {
+            return file is null ? ParseVector(components) : VectorFile.Open(file).Row(row);
+        }
+
+        IndexCommand.RequireTextSpace(fs, space);
+        using var embedder = new TextEmbedder();
+        return embedder.Embed(words) ?? throw new ArgumentException("--text has no words to search for.");
     }
 
     private static VectorMetric ParseMetric(string text) => text.ToLowerInvariant() switch
@@ -142,34 +163,9 @@ internal static class VectorCommands
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new ArgumentException("Give the vector's components, comma-separated, or --from FILE.fvecs.");
+            throw new ArgumentException("Give the vector's components, comma-separated, or --from FILE (.fvecs or .npy).");
         }
 
         return [.. text.Split(',').Select(c => float.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : throw new ArgumentException($"'{c}' is not a number."))];
-    }
-
-    /// <summary>Vector <paramref name="row"/> of a .fvecs file (each vector: its dimension as int32, then that many float32).</summary>
-    private static float[] ReadFvecs(string path, int row)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(row);
-        using var file = File.OpenRead(path);
-        var header = new byte[4];
-        file.ReadExactly(header);
-        int dimension = BinaryPrimitives.ReadInt32LittleEndian(header);
-        if (dimension is < 1 or > VectorSpace.MaxDimension)
-        {
-            throw new FormatException($"'{path}' is not a .fvecs file: its first vector claims {dimension} components.");
-        }
-
-        long stride = 4 + (4L * dimension);
-        if ((row + 1) * stride > file.Length)
-        {
-            throw new ArgumentException($"'{path}' holds {file.Length / stride} vectors; there is no row {row}.");
-        }
-
-        file.Position = (row * stride) + 4;
-        var bytes = new byte[4 * dimension];
-        file.ReadExactly(bytes);
-        return [.. Enumerable.Range(0, dimension).Select(i => BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4)))];
     }
 }

@@ -8,6 +8,14 @@ public static partial class HostFiles
     /// <summary>Sets a user extended attribute; false where the host filesystem has none.</summary>
     public static bool TrySetXattr(string path, string name, byte[] value) => SetXattr(path, name, value, (nuint)value.Length, 0) == 0;
 
+    /// <summary>The value of an extended attribute (of the path itself, not a link's target); null when it has none.</summary>
+    public static byte[]? TryGetXattr(string path, string name)
+    {
+        var value = new byte[64 << 10];
+        nint length = GetXattr(path, name, value, (nuint)value.Length);
+        return length < 0 ? null : value[..(int)length];
+    }
+
     /// <summary>Changes the owner of a file (needs root to give it away); false when refused.</summary>
     public static bool TryChown(string path, uint uid, uint gid) => Chown(path, uid, gid) == 0;
 
@@ -45,6 +53,9 @@ public static partial class HostFiles
 
     [LibraryImport("libc", EntryPoint = "setxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetXattr(string path, string name, byte[] value, nuint size, int flags);
+
+    [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetXattr(string path, string name, byte[] value, nuint size);
 
     [LibraryImport("libc", EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Chown(string path, uint uid, uint gid);

@@ -22,5 +22,20 @@ public sealed class DemoTests : IDisposable
         Assert.True(demo.ExitCode == 0, demo.Output + demo.Error);
         Assert.Contains("both copies are identical", demo.Output, StringComparison.Ordinal);
         Assert.Contains("big.bin", Tool.Run("vexctl", "-d", _directory.File("demo.img"), "ls", "/copy/photos/2026").Output, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 binary and 1 without words", demo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void On_the_docs_each_search_finds_the_document_it_is_about()
+    {
+        var demo = Tool.RunScript("scripts/demo.sh", _directory.File("docs.img"));
+        Assert.True(demo.ExitCode == 0, demo.Output + demo.Error);
+        Assert.Contains(" files in text under / in ", demo.Output, StringComparison.Ordinal);
+        foreach (string document in new[] { "/vectors.md", "/format.md", "/filesystem.md" })
+        {
+            Assert.Contains($"top hit {document}, as expected", demo.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("both copies are identical", demo.Output, StringComparison.Ordinal);
     }
 }

@@ -61,6 +61,49 @@ public sealed class VectorToolTests : IDisposable
         Assert.False(File.Exists(refused));
     }
 
+    [Fact]
+    public void Get_r_exports_vectors_as_attributes_that_mkfs_d_imports_again()
+    {
+        string image = _directory.File("source.img");
+        Assert.Equal(0, Tool.Run("mkfs.vexfs", "-q", "-V", "emb:3:l2", "-V", "other:2:l2", image, "64M").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "mkdir", "-p", "/a/b").ExitCode);
+        foreach (string file in new[] { "/a/x.txt", "/a/b/y.txt", "/a/b/plain.txt" })
+        {
+            string local = _directory.File("content");
+            File.WriteAllText(local, file);
+            Assert.Equal(0, Tool.Run("vexctl", "-d", image, "put", local, file).ExitCode);
+        }
+
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "vector", "set", "/a/x.txt", "0.5,-1.25,3", "-s", "emb").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "vector", "set", "/a/b/y.txt", "7,8,9", "-s", "emb").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "vector", "set", "/a/b/y.txt", "1,2", "-s", "other").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "setfattr", "/a/b", "-n", "user.note", "-v", "a directory").ExitCode);
+
+        string exported = Path.Combine(_directory.Path, "exported");
+        var get = Tool.Run("vexctl", "-d", image, "get", "-r", "/a", exported);
+        Assert.True(get.ExitCode == 0, get.Error);
+        Assert.SkipWhen(get.Error.Contains("keeps no user extended attributes", StringComparison.Ordinal), "the host filesystem takes no user xattrs");
+
+        // On the host: each vector is its attribute, little-endian float32, as the image holds it.
+        Assert.Equal(Floats(0.5f, -1.25f, 3), HostFiles.TryGetXattr(Path.Combine(exported, "x.txt"), "user.vexfs.emb"));
+        Assert.Equal(Floats(7, 8, 9), HostFiles.TryGetXattr(Path.Combine(exported, "b", "y.txt"), "user.vexfs.emb"));
+        Assert.Equal(Floats(1, 2), HostFiles.TryGetXattr(Path.Combine(exported, "b", "y.txt"), "user.vexfs.other"));
+        Assert.Null(HostFiles.TryGetXattr(Path.Combine(exported, "b", "plain.txt"), "user.vexfs.emb"));
+        Assert.Equal("a directory"u8.ToArray(), HostFiles.TryGetXattr(Path.Combine(exported, "b"), "user.note"));
+
+        // And back: a new filesystem made from the exported tree has the same vectors on the same files.
+        string copy = _directory.File("copy.img");
+        var mkfs = Tool.Run("mkfs.vexfs", "-q", "-V", "emb:3:l2", "-V", "other:2:l2", "-d", exported, copy, "64M");
+        Assert.True(mkfs.ExitCode == 0, mkfs.Error);
+        Assert.Equal("emb\t3\tl2\t2\nother\t2\tl2\t1", Tool.Run("vexctl", "-d", copy, "spaces").Output.Trim());
+        Assert.Equal("0.5,-1.25,3", Tool.Run("vexctl", "-d", copy, "vector", "get", "/x.txt", "-s", "emb").Output.Trim());
+        Assert.Equal("7,8,9", Tool.Run("vexctl", "-d", copy, "vector", "get", "/b/y.txt", "-s", "emb").Output.Trim());
+        Assert.Equal("1,2", Tool.Run("vexctl", "-d", copy, "vector", "get", "/b/y.txt", "-s", "other").Output.Trim());
+        Assert.Equal(["/b/y.txt", "/x.txt"], Hits(Tool.Run("vexctl", "-d", copy, "search", "/", "-s", "emb", "--vector", "7,8,9", "--json").Output).Select(h => h.Path));
+    }
+
+    private static byte[] Floats(params float[] values) => [.. values.SelectMany(BitConverter.GetBytes)];
+
     private static List<(string Path, float Distance)> Hits(string json) =>
         [.. JsonDocument.Parse(json).RootElement.EnumerateArray().Select(h => (h.GetProperty("path").GetString()!, h.GetProperty("distance").GetSingle()))];
 }
