@@ -99,7 +99,7 @@ public sealed partial class VexFileSystem
     /// of them in force. Returns false, saving nothing, when the filesystem lacks the free blocks for a copy
     /// (the index is then built from the rows at the next open).
     /// </summary>
-    /// <exception cref="IOException">The instance latched read-only after a device error.</exception>
+    /// <exception cref="NotSupportedException">The filesystem is read-only (opened so, or latched after a device error).</exception>
     public bool SaveVectorIndexes()
     {
         bool saved;
@@ -110,7 +110,7 @@ public sealed partial class VexFileSystem
                 throw new NotSupportedException("The filesystem is read-only.").With(VexErrorKind.ReadOnly);
             }
 
-            saved = SaveVectorIndexesLocked();
+            saved = SaveVectorIndexesLocked(all: true);
         }
 
         Flush();
@@ -120,10 +120,14 @@ public sealed partial class VexFileSystem
     /// <summary>The size of a <see cref="SetVectors"/> bulk load after which the indexes are saved.</summary>
     public const int SaveAfterBulkLoad = 10_000;
 
-    /// <summary>Saves the indexes that changed, as one operation; false when there was not the room. Needs the exclusive lock.</summary>
-    private bool SaveVectorIndexesLocked()
+    /// <summary>
+    /// Saves the indexes that changed (with <paramref name="all"/>; otherwise those worth it, see
+    /// <see cref="SpaceState.WorthSaving"/>), as one operation; false when there was not the room. Needs the
+    /// exclusive lock.
+    /// </summary>
+    private bool SaveVectorIndexesLocked(bool all)
     {
-        if (!_vectors.Spaces.Any(s => s.NeedsSave))
+        if (!_vectors.Spaces.Any(s => all ? s.NeedsSave : s.WorthSaving))
         {
             return true;
         }
@@ -132,7 +136,7 @@ public sealed partial class VexFileSystem
         {
             RunOperation(editor =>
             {
-                _vectors.SaveIndexes(editor);
+                _vectors.SaveIndexes(editor, all);
                 return 0;
             });
             return true;
@@ -207,7 +211,7 @@ public sealed partial class VexFileSystem
             else
             {
                 var scope = state.Scopes.Get(top, options.Subtree, _vectors.Version, () => BuildScope(state, names, top, options.Subtree));
-                if (scope.Owners.Length == 0)
+                if (scope.Count == 0)
                 {
                     return (IReadOnlyList<VexSearchHit>)[];
                 }
@@ -219,7 +223,8 @@ public sealed partial class VexFileSystem
                     return [.. found.Select(m => new VexSearchHit(names.PathOf(m.Id, top, options.Subtree) ?? string.Empty, m.Id, m.Distance))];
                 }
 
-                filter = where is null ? scope.Keys : VectorFilter.Where(key => scope.Keys.Admits(key) && where(VectorKey.Owner(key)));
+                var keys = scope.Keys!;
+                filter = where is null ? keys : VectorFilter.Where(key => keys.Admits(key) && where(VectorKey.Owner(key)));
             }
 
             var matches = options.Exact
@@ -237,18 +242,18 @@ public sealed partial class VexFileSystem
     {
         var owners = new HashSet<long>();
         names.CollectUnder(directory, subtree, state.RowOf.ContainsKey, owners);
-        var keys = owners.Select(state.Key).ToHashSet();
-        FlatIndex? dense = null;
-        if (owners.Count <= state.Scopes.DenseLimit)
+        if (owners.Count > state.Scopes.DenseLimit)
         {
-            dense = new FlatIndex(state.Space);
-            foreach (long owner in owners)
-            {
-                dense.Add(owner, state.Index.GetVector(state.Key(owner)));
-            }
+            return new ScopeCache.Scope(_vectors.Version, owners.Count, VectorFilter.In(owners.Select(state.Key)), null, state.Space.Dimension);
         }
 
-        return new ScopeCache.Scope(_vectors.Version, [.. owners], keys, dense);
+        var dense = new FlatIndex(state.Space);
+        foreach (long owner in owners)
+        {
+            dense.Add(owner, state.Index.GetVector(state.Key(owner)));
+        }
+
+        return new ScopeCache.Scope(_vectors.Version, owners.Count, null, dense, state.Space.Dimension);
     }
 
     /// <summary>How many more than k an unfiltered whole-tree search asks for, to drop open files whose last name went.</summary>

@@ -310,7 +310,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
 
                         return 0;
                     });
-                    SaveVectorIndexesLocked();
+                    SaveVectorIndexesLocked(all: false);
 
                     // The order makes every power cut recoverable: the last commit (the superblock still says
                     // the journal needs recovery), the checkpoint (home blocks, barrier, journal reset, barrier),

@@ -18,16 +18,47 @@ internal sealed partial class FileSystemEditor
         return VectorSpaceTable.Read(block, Superblock.VectorTableBlock, Superblock.ChecksumSeed, Superblock.InodeCount);
     }
 
-    /// <summary>Writes the table of vector spaces, and the superblock's vector-spaces feature with it.</summary>
+    /// <summary>Writes the table of vector spaces, and the superblock's vector-spaces and saved-index features with it.</summary>
     public void WriteVectorTable(IReadOnlyList<VectorSpaceRecord> spaces, int nextId)
     {
         var block = new byte[_store.BlockSize];
         VectorSpaceTable.Write(block, Superblock.VectorTableBlock, spaces, nextId, Superblock.ChecksumSeed);
         _store.Write(Superblock.VectorTableBlock, block);
+        bool saved = spaces.Any(s => s.IndexInode != 0 || s.ChangesInode != 0);
         _allocator.UpdateSuperblock(sb => sb with
         {
             Incompatible = spaces.Count > 0 ? sb.Incompatible | IncompatibleFeatures.VectorSpaces : sb.Incompatible & ~IncompatibleFeatures.VectorSpaces,
+            ReadOnlyCompatible = saved ? sb.ReadOnlyCompatible | ReadOnlyCompatibleFeatures.SavedVectorIndex : sb.ReadOnlyCompatible & ~ReadOnlyCompatibleFeatures.SavedVectorIndex,
         });
+    }
+
+    /// <summary>
+    /// Whether inode <paramref name="number"/> is a system inode in use whose extent tree reads: one that
+    /// <see cref="ReleaseSystemInode"/> can free. A reference to anything else is dropped without freeing it
+    /// (fsck clears what no space names).
+    /// </summary>
+    public bool IsSystemInode(long number)
+    {
+        if (number < 1 || number > Superblock.InodeCount)
+        {
+            return false;
+        }
+
+        try
+        {
+            var inode = _inodes.Read(number);
+            if (inode.IsFree || !inode.Flags.HasFlag(InodeFlags.System))
+            {
+                return false;
+            }
+
+            _extents.All(inode, number);
+            return true;
+        }
+        catch (InvalidFileSystemException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Creates an empty system inode (a regular file in no directory, its one link held by the vector table).</summary>
@@ -103,9 +134,9 @@ internal sealed partial class FileSystemEditor
         return rows;
     }
 
-    /// <summary>The rows a space's rows inode holds, used or free.</summary>
+    /// <summary>The rows a space's rows inode holds, used or free: those of its whole blocks up to its last mapped one.</summary>
     public long RowCount(VectorSpaceRecord space) =>
-        space.RowsInode == 0 ? 0 : VectorRows.RowsIn(_inodes.Read(space.RowsInode).Size / _store.BlockSize, space.Definition.Dimension, _store.BlockSize);
+        space.RowsInode == 0 ? 0 : Math.Min(VectorRows.RowsIn(FileBlocks(space.RowsInode), space.Definition.Dimension, _store.BlockSize), int.MaxValue);
 
     /// <summary>Reads row <paramref name="row"/> of a space into <paramref name="vector"/>; returns its owner, 0 for a free row.</summary>
     public long ReadRow(VectorSpaceRecord space, long row, Span<float> vector)
@@ -166,8 +197,13 @@ internal sealed partial class FileSystemEditor
         return changed;
     }
 
-    /// <summary>The whole blocks a system inode holds.</summary>
-    public long FileBlocks(long number) => _inodes.Read(number).Size / _store.BlockSize;
+    /// <summary>The whole blocks a system inode holds, up to its last mapped one (a size past it, from damage, does not count).</summary>
+    public long FileBlocks(long number)
+    {
+        var inode = _inodes.Read(number);
+        long mapped = _extents.All(inode, number).Select(e => e.LogicalEnd).DefaultIfEmpty(0).Max();
+        return Math.Min(inode.Size / _store.BlockSize, mapped);
+    }
 
     /// <summary>Appends <paramref name="count"/> blocks to a system inode, allocated but not written (their contents go straight to the device).</summary>
     public void AppendBlocks(long number, long count) => Grow(number, FileBlocks(number) + count, (_, _) => { });
@@ -197,6 +233,11 @@ internal sealed partial class FileSystemEditor
     private List<(long Physical, int At, int Bytes)> Runs(long number, long fileBlock, int length)
     {
         int blockSize = _store.BlockSize;
+        if (length % blockSize != 0)
+        {
+            throw new ArgumentException($"{length} bytes are not whole blocks.", nameof(length));
+        }
+
         var inode = _inodes.Read(number);
         var runs = new List<(long, int, int)>();
         for (int done = 0; done < length;)

@@ -6,14 +6,21 @@ namespace VexFs.Core.Vectors;
 /// <summary>
 /// The search scopes of one space (a directory, alone or with its subtree) kept between searches, until the
 /// namespace or the space's vectors change. A small scope holds a dense copy of its vectors, which a search
-/// compares with the query one by one, exactly; a large one holds the set of its index keys, which filters a
+/// compares with the query one by one, exactly; a larger one holds the set of its index keys, which filters a
 /// walk of the graph.
 /// </summary>
-/// <remarks>Safe for concurrent searches: a scope, once built, never changes; a stale one is replaced.</remarks>
+/// <remarks>
+/// Safe for concurrent searches: a scope, once built, never changes; a stale one is replaced. What is kept is
+/// bounded: at most <see cref="MaxScopes"/> scopes holding <see cref="MaxKeptBytes"/> between them, the least
+/// recently used leaving first; a scope larger than that on its own is built for its search and not kept.
+/// </remarks>
 internal sealed class ScopeCache(VectorSpace space)
 {
-    /// <summary>The most scopes kept; the least recently used goes first.</summary>
+    /// <summary>The most scopes kept.</summary>
     private const int MaxScopes = 32;
+
+    /// <summary>The most bytes the kept scopes hold between them (dense vectors, and key sets at about 32 bytes a key).</summary>
+    private const long MaxKeptBytes = 128L << 20;
 
     /// <summary>The most vector bytes one dense scope copies.</summary>
     private const long MaxDenseBytes = 32L << 20;
@@ -24,6 +31,7 @@ internal sealed class ScopeCache(VectorSpace space)
     private readonly Lock _lock = new();
     private readonly Dictionary<(long Directory, bool Subtree), Scope> _scopes = [];
     private long _clock;
+    private long _keptBytes;
 
     /// <summary>The vectors a dense scope may hold in this space.</summary>
     public int DenseLimit { get; } = (int)Math.Min(MaxDenseVectors, MaxDenseBytes / (space.Dimension * sizeof(float)));
@@ -34,43 +42,70 @@ internal sealed class ScopeCache(VectorSpace space)
         var key = (directory, subtree);
         lock (_lock)
         {
-            if (_scopes.TryGetValue(key, out var kept) && kept.Version == version)
+            if (_scopes.TryGetValue(key, out var kept))
             {
-                kept.LastUse = ++_clock;
-                return kept;
+                if (kept.Version == version)
+                {
+                    kept.LastUse = ++_clock;
+                    return kept;
+                }
+
+                Forget(key);
             }
         }
 
         var scope = build();
+        if (scope.Bytes > MaxKeptBytes)
+        {
+            return scope;
+        }
+
         lock (_lock)
         {
-            if (_scopes.Count >= MaxScopes && !_scopes.ContainsKey(key))
+            if (_scopes.ContainsKey(key))
             {
-                _scopes.Remove(_scopes.MinBy(s => s.Value.LastUse).Key);
+                Forget(key);
+            }
+
+            while (_scopes.Count > 0 && (_scopes.Count >= MaxScopes || _keptBytes + scope.Bytes > MaxKeptBytes))
+            {
+                Forget(_scopes.MinBy(s => s.Value.LastUse).Key);
             }
 
             scope.LastUse = ++_clock;
             _scopes[key] = scope;
+            _keptBytes += scope.Bytes;
         }
 
         return scope;
     }
 
+    private void Forget((long, bool) key)
+    {
+        if (_scopes.Remove(key, out var scope))
+        {
+            _keptBytes -= scope.Bytes;
+        }
+    }
+
     /// <summary>
-    /// A scope as of one version: its owners and index keys, and for a small scope an exact index of its
-    /// vectors keyed by owner.
+    /// A scope as of one version: how many vectors it holds, and either an exact index of them keyed by owner
+    /// (a small scope) or the filter of their index keys.
     /// </summary>
-    internal sealed class Scope(long version, long[] owners, HashSet<long> keys, FlatIndex? dense)
+    internal sealed class Scope(long version, int count, VectorFilter? keys, FlatIndex? dense, int dimension)
     {
         public long Version { get; } = version;
 
-        public long[] Owners { get; } = owners;
+        public int Count { get; } = count;
 
-        /// <summary>The index keys of the scope's vectors, to filter a walk of the graph.</summary>
-        public VectorFilter Keys { get; } = VectorFilter.In(keys);
+        /// <summary>The index keys of the scope's vectors, to filter a walk of the graph; null for a dense scope.</summary>
+        public VectorFilter? Keys { get; } = keys;
 
         /// <summary>The scope's vectors, copied densely and keyed by owner; null for a scope too large to copy.</summary>
         public FlatIndex? Dense { get; } = dense;
+
+        /// <summary>About the memory the scope holds.</summary>
+        public long Bytes { get; } = dense is not null ? (long)count * ((dimension * sizeof(float)) + 32) : count * 32L;
 
         public long LastUse { get; set; }
     }

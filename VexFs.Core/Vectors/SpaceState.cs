@@ -35,6 +35,12 @@ internal sealed class SpaceState(VectorSpaceRecord record, HnswOptions options) 
     /// <summary>Whether the index differs from the one saved (or none is saved while there are vectors).</summary>
     public bool NeedsSave => Unsaved > 0 || (Record.IndexInode == 0 && RowOf.Count > 0);
 
+    /// <summary>
+    /// Whether a clean close saves the index: none is saved while there are vectors, or the rows written since
+    /// the save (which the next open reads one by one to catch up) reach a sixteenth of the vectors.
+    /// </summary>
+    public bool WorthSaving => (Record.IndexInode == 0 && RowOf.Count > 0) || (Unsaved > 0 && Unsaved >= RowOf.Count / 16);
+
     /// <summary>The index key of <paramref name="owner"/>'s vector, which must exist.</summary>
     public long Key(long owner) => VectorKey.Of(RowOf[owner], owner);
 

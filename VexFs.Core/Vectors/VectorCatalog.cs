@@ -39,6 +39,9 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
     {
         var (records, nextId) = editor.ReadVectorTable();
         _nextId = nextId;
+
+        // Saved indexes are trusted only under their feature: a writer that does not know it changes rows unmarked.
+        bool trusted = editor.Superblock.ReadOnlyCompatible.HasFlag(ReadOnlyCompatibleFeatures.SavedVectorIndex);
         foreach (var record in records)
         {
             var state = new SpaceState(record, indexOptions ?? HnswOptions.Default);
@@ -49,7 +52,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
             }
 
             state.Rows = editor.RowCount(record);
-            if (indexOptions is null || record.IndexInode == 0 || !LoadSaved(editor, state))
+            if (indexOptions is null || record.IndexInode == 0 || !trusted || !LoadSaved(editor, state))
             {
                 Build(editor, state);
             }
@@ -134,18 +137,34 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
         var vector = new float[record.Definition.Dimension];
         var joining = new List<(long Row, long Owner, float[] Vector)>();
-        foreach (long row in changed)
+        try
         {
-            if (ownerAt.Remove(row, out long old))
+            foreach (long row in changed)
             {
-                index.Remove(VectorKey.Of(row, old));
-            }
+                if (ownerAt.Remove(row, out long old))
+                {
+                    owners.Remove(old);
+                    index.Remove(VectorKey.Of(row, old));
+                }
 
-            long owner = editor.ReadRow(record, row, vector);
-            if (owner != 0)
-            {
-                joining.Add((row, owner, vector.ToArray()));
+                long owner = editor.ReadRow(record, row, vector);
+                if (owner != 0)
+                {
+                    joining.Add((row, owner, vector.ToArray()));
+                }
             }
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+
+        // A vector joining for an owner that the index holds at a row not marked as changed: the index is wrong.
+        if (joining.Any(j => !owners.Add(j.Owner)))
+        {
+            index.Dispose();
+            return false;
         }
 
         foreach (var (row, owner) in ownerAt)
@@ -155,12 +174,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
         foreach (var (row, owner, stored) in joining)
         {
-            if (!state.RowOf.TryAdd(owner, row))
-            {
-                index.Dispose();
-                throw new InvalidFileSystemException(record.RowsInode, $"vector row {row}", $"inode {owner} already has row {state.RowOf[owner]} in space '{record.Definition.Name}'");
-            }
-
+            state.RowOf.Add(owner, row);
             index.Add(VectorKey.Of(row, owner), stored);
         }
 
@@ -172,21 +186,28 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
     }
 
     /// <summary>
-    /// Saves the index of every space that changed since its last save, each as a new system inode whose pages
-    /// go straight to the device; the operation's one transaction then names the new inodes in the table and
-    /// frees the old ones with their marks of changed rows. A power cut before that commit leaves the previous
-    /// save and its marks in force.
+    /// Saves the index of every space that changed since its last save (with <paramref name="all"/>), or of those
+    /// whose unsaved changes are worth a save (otherwise: a sixteenth of the vectors, or no saved index at all),
+    /// each as a new system inode whose pages go straight to the device; the operation's one transaction then
+    /// names the new inodes in the table and frees the old ones with their marks of changed rows. A power cut
+    /// before that commit leaves the previous save and its marks in force. An index with many removed vectors is
+    /// compacted first, so that what is saved holds only live ones.
     /// </summary>
-    public void SaveIndexes(FileSystemEditor editor)
+    public void SaveIndexes(FileSystemEditor editor, bool all)
     {
         bool saved = false;
-        foreach (var state in _spaces.Values.Where(s => indexOptions is not null && s.NeedsSave && s.Record.RowsInode != 0))
+        foreach (var state in _spaces.Values.Where(s => indexOptions is not null && s.Record.RowsInode != 0 && (all ? s.NeedsSave : s.WorthSaving)))
         {
             var before = state.Record;
             long unsaved = state.Unsaved;
+            if (state.Index.DeletedCount > state.Index.Count / 8)
+            {
+                state.Index.Compact();
+            }
+
             long inode = editor.CreateSystemInode();
             state.Index.Save(new IndexPageStore(editor, inode, editor.Superblock.BlockSize));
-            foreach (long old in new[] { before.IndexInode, before.ChangesInode }.Where(n => n != 0))
+            foreach (long old in new[] { before.IndexInode, before.ChangesInode }.Where(editor.IsSystemInode))
             {
                 editor.ReleaseSystemInode(old);
             }
@@ -246,7 +267,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
     public void DropSpace(FileSystemEditor editor, string name)
     {
         var state = Space(name);
-        foreach (long inode in new[] { state.Record.RowsInode, state.Record.IndexInode, state.Record.ChangesInode }.Where(n => n != 0))
+        foreach (long inode in new[] { state.Record.RowsInode, state.Record.IndexInode, state.Record.ChangesInode }.Where(n => n != 0 && editor.IsSystemInode(n)))
         {
             editor.ReleaseSystemInode(inode);
         }

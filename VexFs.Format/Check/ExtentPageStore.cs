@@ -5,13 +5,13 @@ using VexFs.Vectors.Persistence;
 namespace VexFs.Format.Check;
 
 /// <summary>The pages of a saved search index as fsck reads them: the blocks an inode's extents map, one page per block, read only.</summary>
-internal sealed class ExtentPageStore(BlockDevice device, IReadOnlyList<Extent> extents, long size, int blockSize) : IPageStore
+internal sealed class ExtentPageStore(BlockDevice device, IReadOnlyList<Extent> extents, long pages, int blockSize) : IPageStore
 {
     private readonly Extent[] _extents = [.. extents.Where(e => !e.Unwritten).OrderBy(e => e.Logical)];
 
     public int PageSize => blockSize;
 
-    public long PageCount => size / blockSize;
+    public long PageCount => pages;
 
     public void Read(long firstPage, Span<byte> destination)
     {

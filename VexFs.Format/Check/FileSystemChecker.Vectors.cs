@@ -1,6 +1,5 @@
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
-using VexFs.Vectors;
 using VexFs.Vectors.Hnsw;
 using VexFs.Vectors.Persistence;
 
@@ -49,6 +48,21 @@ public sealed partial class FileSystemChecker
             _report.Modified |= Repair;
         }
 
+        // A saved index is trusted only under its feature: a writer that does not know it changes rows unmarked.
+        bool savedDeclared = _sb.ReadOnlyCompatible.HasFlag(ReadOnlyCompatibleFeatures.SavedVectorIndex);
+        if (!savedDeclared)
+        {
+            for (int i = 0; i < _spaces.Count; i++)
+            {
+                if (_spaces[i].IndexInode != 0 || _spaces[i].ChangesInode != 0)
+                {
+                    Found("vectors", $"space '{_spaces[i].Definition.Name}' names a saved index, but the superblock does not declare the saved-index feature; index dropped (the next open builds it again from the rows)", Repair);
+                    _spaces[i] = _spaces[i] with { IndexInode = 0, ChangesInode = 0 };
+                    rewrite = true;
+                }
+            }
+        }
+
         var named = new HashSet<long>();
         for (int i = 0; i < _spaces.Count; i++)
         {
@@ -75,6 +89,25 @@ public sealed partial class FileSystemChecker
         if (rewrite && Repair)
         {
             WriteVectorTable();
+        }
+
+        if (savedDeclared && !HasSavedIndex())
+        {
+            Found("vectors", "the superblock declares the saved-index feature, but no vector space has a saved index; feature cleared", Repair);
+            DeclareSavedIndexes();
+        }
+    }
+
+    private bool HasSavedIndex() => _spaces.Any(s => s.IndexInode != 0 || s.ChangesInode != 0);
+
+    /// <summary>Makes the superblock's saved-index feature say whether a space has a saved index.</summary>
+    private void DeclareSavedIndexes()
+    {
+        if (Repair)
+        {
+            var feature = ReadOnlyCompatibleFeatures.SavedVectorIndex;
+            _sb = _sb with { ReadOnlyCompatible = HasSavedIndex() ? _sb.ReadOnlyCompatible | feature : _sb.ReadOnlyCompatible & ~feature };
+            _report.Modified = true;
         }
     }
 
@@ -104,34 +137,31 @@ public sealed partial class FileSystemChecker
 
     private void CheckVectorRows()
     {
+        var released = _released.Select(i => i.Number).ToHashSet();
         for (int i = 0; i < _spaces.Count; i++)
         {
             var space = _spaces[i];
-            var owners = new Dictionary<long, (long Owner, uint Vector)>();
-            long rows = 0;
-            bool rowsBad = false;
-            if (_inodes.TryGetValue(space.RowsInode, out var rowsInode) && rowsInode.Inode.Flags.HasFlag(InodeFlags.System))
+            bool hasRows = _inodes.TryGetValue(space.RowsInode, out var rowsInode) && rowsInode.Inode.Flags.HasFlag(InodeFlags.System);
+            long rows = hasRows ? VectorRows.RowsIn(MappedBlocks(rowsInode!), space.Definition.Dimension, _sb.BlockSize) : 0;
+            using var saved = space.IndexInode != 0 || space.ChangesInode != 0 ? LoadSavedIndex(space, rows) : null;
+            var (used, bad, recovered) = hasRows ? CheckRows(space, rowsInode!, saved, released) : (0, false, false);
+            _report.Vectors += used;
+            if (saved is not null)
             {
-                (long used, rowsBad) = CheckRows(space, rowsInode, owners);
-                _report.Vectors += used;
-                rows = VectorRows.RowsIn(rowsInode.Inode.Size / _sb.BlockSize, space.Definition.Dimension, _sb.BlockSize);
-            }
-
-            if (space.IndexInode != 0 || space.ChangesInode != 0)
-            {
-                CheckSavedIndex(i, rows, owners, rowsBad);
+                JudgeSavedIndex(i, saved, bad, recovered);
             }
         }
     }
 
     /// <summary>
-    /// Checks every row of one space, freeing (zeroing) each bad one; fills <paramref name="rowOwners"/> (row to
-    /// owner) with the rows in use and returns their count, and whether a row was bad. Only blocks the rows
-    /// inode maps are read: a hole, or an unwritten extent, reads as free rows.
+    /// Checks every row of one space, freeing (zeroing) each bad one, and each good one against the saved index;
+    /// returns the rows in use, whether a row was bad, and whether a row was freed as recovery (its owner an
+    /// orphan this run released). Only blocks the rows inode maps are read: a hole, or an unwritten extent,
+    /// reads as free rows.
     /// </summary>
-    private (long Used, bool Bad) CheckRows(VectorSpaceRecord space, InodeInfo rowsInode, Dictionary<long, (long Owner, uint Vector)> rowOwners)
+    private (long Used, bool Bad, bool Recovered) CheckRows(VectorSpaceRecord space, InodeInfo rowsInode, SavedIndexCheck? saved, HashSet<long> released)
     {
-        bool bad = false;
+        bool bad = false, recovered = false;
         int dimension = space.Definition.Dimension;
         int blockSize = _sb.BlockSize;
         long fileBlocks = VectorRows.FileBlocks(VectorRows.RowsIn(rowsInode.Inode.Size / blockSize, dimension, blockSize), dimension, blockSize);
@@ -145,7 +175,6 @@ public sealed partial class FileSystemChecker
             }
         }
 
-        var shape = new VectorSpace(dimension, space.Definition.Metric);
         int unitBlocks = VectorRows.UnitBlocks(dimension, blockSize);
         int rowsPerUnit = VectorRows.RowsPerUnit(dimension, blockSize);
         var extents = rowsInode.Extents.Where(e => !e.Unwritten).OrderBy(e => e.Logical).ToArray();
@@ -178,17 +207,26 @@ public sealed partial class FileSystemChecker
                     if (owner != 0)
                     {
                         owners.Add(owner, row);
-                        rowOwners.Add(row, (owner, StoredChecksum(shape, vector)));
+                        saved?.Verify(row, owner, vector);
                         used++;
                     }
 
                     continue;
                 }
 
-                Found("vectors", $"space '{space.Definition.Name}': {problem}; row freed", Repair);
+                if (released.Contains(owner))
+                {
+                    // The vector of a file deleted while open, released with it: recovery, as an open does.
+                    recovered = true;
+                }
+                else
+                {
+                    Found("vectors", $"space '{space.Definition.Name}': {problem}; row freed", Repair);
+                    bad = true;
+                }
+
                 bytes.Clear();
                 freed = true;
-                bad = true;
             }
 
             if (freed && Repair)
@@ -197,108 +235,73 @@ public sealed partial class FileSystemChecker
             }
         }
 
-        return (used, bad);
+        return (used, bad, recovered);
+    }
+
+    /// <summary>Loads a space's saved index and the rows its changes inode marks, for the rows pass to verify against.</summary>
+    private SavedIndexCheck LoadSavedIndex(VectorSpaceRecord space, long rows)
+    {
+        if (space.IndexInode == 0)
+        {
+            return new SavedIndexCheck($"is missing, though changes inode {space.ChangesInode} marks rows changed since it was saved");
+        }
+
+        try
+        {
+            var saved = _inodes[space.IndexInode];
+            var index = HnswIndex.Load(new ExtentPageStore(_device, saved.Extents, MappedBlocks(saved), _sb.BlockSize));
+            var check = new SavedIndexCheck(index, space.ChangesInode == 0 ? [] : ChangedRows(_inodes[space.ChangesInode], rows), rows);
+            if (index.Space.Dimension != space.Definition.Dimension || index.Space.Metric != space.Definition.Metric)
+            {
+                check.Problem = $"has dimension {index.Space.Dimension} and metric {index.Space.Metric}, not the space's {space.Definition.Dimension} and {space.Definition.Metric}";
+            }
+
+            return check;
+        }
+        catch (Exception e) when (e is CorruptIndexException or InvalidFileSystemException)
+        {
+            return new SavedIndexCheck($"is damaged ({e.Message})");
+        }
     }
 
     /// <summary>
-    /// Checks a space's saved index (see <see cref="VectorChanges"/>): its pages load, it has the space's
-    /// dimension and metric, each vector it holds is that of the row's owner unless the row is marked as changed
-    /// since the save, and it holds every row in use that is not so marked. Anything else, and rows that this
-    /// check frees, drop the saved index and its marks: the next open builds the index from the rows.
+    /// Keeps a space's saved index when the rows agree with it, or drops it (and its marks): the next open then
+    /// builds the index from the rows. Rows this run freed as damage drop it with a finding; rows freed as
+    /// recovery drop it as recovery.
     /// </summary>
-    private void CheckSavedIndex(int i, long rows, Dictionary<long, (long Owner, uint Vector)> owners, bool rowsBad)
+    private void JudgeSavedIndex(int i, SavedIndexCheck saved, bool rowsBad, bool recovered)
     {
         var space = _spaces[i];
-        string? problem = rowsBad ? "was saved from rows that this check frees"
-            : space.IndexInode == 0 ? $"is missing, though changes inode {space.ChangesInode} marks rows changed since it was saved"
-            : SavedIndexProblem(space, rows, owners);
-        if (problem is null)
+        string? problem = rowsBad ? "was saved from rows that this check frees" : saved.Problem ?? saved.MissingRow();
+        if (problem is null && !recovered)
         {
             _report.SavedIndexes++;
             return;
         }
 
-        Found("vectors", $"space '{space.Definition.Name}': the saved index {problem}; index dropped (the next open builds it again from the rows)", Repair);
+        if (problem is not null)
+        {
+            Found("vectors", $"space '{space.Definition.Name}': the saved index {problem}; index dropped (the next open builds it again from the rows)", Repair);
+        }
+
         if (Repair)
         {
             foreach (long inode in new[] { space.IndexInode, space.ChangesInode }.Where(n => n != 0))
             {
+                // Counted as released, so that the bitmaps pass takes its blocks and inode as freed here.
+                _released.Add(_inodes[inode]);
                 ClearInode(inode);
             }
 
             _spaces[i] = space with { IndexInode = 0, ChangesInode = 0 };
             WriteVectorTable();
+            DeclareSavedIndexes();
         }
     }
 
-    private string? SavedIndexProblem(VectorSpaceRecord space, long rows, Dictionary<long, (long Owner, uint Vector)> owners)
-    {
-        try
-        {
-            var saved = _inodes[space.IndexInode];
-            using var index = HnswIndex.Load(new ExtentPageStore(_device, saved.Extents, saved.Inode.Size, _sb.BlockSize));
-            if (index.Space.Dimension != space.Definition.Dimension || index.Space.Metric != space.Definition.Metric)
-            {
-                return $"has dimension {index.Space.Dimension} and metric {index.Space.Metric}, not the space's {space.Definition.Dimension} and {space.Definition.Metric}";
-            }
-
-            var changed = space.ChangesInode == 0 ? [] : ChangedRows(_inodes[space.ChangesInode], rows);
-            var held = new HashSet<long>();
-            foreach (long key in index.GetIds())
-            {
-                // The index keys a vector by its row (bits 32 to 62) and its owner (bits 0 to 31).
-                long row = key >>> 32, owner = key & uint.MaxValue;
-                if (row >= rows || !held.Add(row))
-                {
-                    return $"holds row {row} {(row >= rows ? $"past the {rows} rows" : "twice")}";
-                }
-
-                if (changed.Contains(row))
-                {
-                    continue;
-                }
-
-                if (!owners.TryGetValue(row, out var stored) || stored.Owner != owner)
-                {
-                    return $"has inode {owner}'s vector in row {row}, where the rows have {(owners.TryGetValue(row, out var actual) ? $"inode {actual.Owner}'s" : "none")}";
-                }
-
-                if (VectorChecksum(index.GetVector(key)) != stored.Vector)
-                {
-                    return $"has a vector for inode {owner} (row {row}) that differs from the row's";
-                }
-            }
-
-            foreach (var (row, stored) in owners)
-            {
-                if (!changed.Contains(row) && !held.Contains(row))
-                {
-                    return $"lacks row {row} (inode {stored.Owner}'s vector), which is not marked as changed since the save";
-                }
-            }
-
-            return null;
-        }
-        catch (Exception e) when (e is CorruptIndexException or InvalidFileSystemException)
-        {
-            return $"is damaged ({e.Message})";
-        }
-    }
-
-    private static uint VectorChecksum(ReadOnlySpan<float> vector) => System.IO.Hashing.Crc32.HashToUInt32(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector));
-
-    /// <summary>The checksum of a row's vector as an index holds it (unit length under cosine); 0 for one no index can hold.</summary>
-    private static uint StoredChecksum(VectorSpace shape, ReadOnlySpan<float> vector)
-    {
-        try
-        {
-            return VectorChecksum(shape.ToStored(vector));
-        }
-        catch (ArgumentException)
-        {
-            return 0;
-        }
-    }
+    /// <summary>The blocks of an inode up to its last mapped one, and not past its size.</summary>
+    private long MappedBlocks(InodeInfo info) =>
+        Math.Min(info.Inode.Size / _sb.BlockSize, info.Extents.Select(e => e.LogicalEnd).DefaultIfEmpty(0).Max());
 
     /// <summary>The rows a changes inode marks.</summary>
     /// <exception cref="InvalidFileSystemException">A block's checksum is wrong, or it marks a row past the space's rows.</exception>

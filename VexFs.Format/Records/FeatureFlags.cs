@@ -43,6 +43,12 @@ public enum ReadOnlyCompatibleFeatures : uint
     /// has no group 1 to hold a backup; an older writer would not keep that copy up to date.
     /// </summary>
     TailCopy = 1 << 2,
+
+    /// <summary>
+    /// A vector space has a saved search index, or marks of the rows written since: an older writer would change
+    /// rows without marking them, and the index would no longer match them.
+    /// </summary>
+    SavedVectorIndex = 1 << 3,
 }
 
 /// <summary>The features this version of VexFS understands.</summary>
@@ -50,5 +56,6 @@ internal static class KnownFeatures
 {
     public const CompatibleFeatures Compatible = CompatibleFeatures.ExtendedAttributes;
     public const IncompatibleFeatures Incompatible = IncompatibleFeatures.NeedsRecovery | IncompatibleFeatures.VectorSpaces;
-    public const ReadOnlyCompatibleFeatures ReadOnlyCompatible = ReadOnlyCompatibleFeatures.LazyGroupInit | ReadOnlyCompatibleFeatures.OrphanList | ReadOnlyCompatibleFeatures.TailCopy;
+    public const ReadOnlyCompatibleFeatures ReadOnlyCompatible = ReadOnlyCompatibleFeatures.LazyGroupInit | ReadOnlyCompatibleFeatures.OrphanList | ReadOnlyCompatibleFeatures.TailCopy
+        | ReadOnlyCompatibleFeatures.SavedVectorIndex;
 }

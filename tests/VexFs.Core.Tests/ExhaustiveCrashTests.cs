@@ -5,12 +5,14 @@ using VexFs.BlockDevices.CrashSimulation;
 using VexFs.Format;
 using VexFs.Format.Check;
 using VexFs.Format.Records;
+using VexFs.Vectors;
 
 namespace VexFs.Core.Tests;
 
 /// <summary>
 /// Exhaustive small workloads in the manner of CrashMonkey/ACE: every sequence of one, two and three
-/// operations from {create, write, append, truncate, link, unlink, rename, mkdir, rmdir, xattr} over the files
+/// operations from {create, write, append, truncate, link, unlink, rename, mkdir, rmdir, xattr, set vector,
+/// remove vector, save the vector index} over the files
 /// /A, /B, /D/C (and /E/C, /E/F/C when a directory moves) and the directories /D, /E, each operation followed by
 /// a persistence point (a file stream's <c>Flush(true)</c> or <see cref="VexFileSystem.Flush"/>), on a small
 /// filesystem that starts with /A, /D and /D/C. A power cut strikes at every device flush of the last
@@ -20,7 +22,8 @@ namespace VexFs.Core.Tests;
 /// <remarks>
 /// <para>
 /// After recovery fsck is clean, and the tree is the one before or after the operation in flight, whole
-/// (everything the earlier persistence points flushed is there). Overwriting data in place is not atomic
+/// (everything the earlier persistence points flushed is there), each file with its vector or none, and the
+/// index finds every vector (whether the open built it or loaded a saved one and caught up). Overwriting data in place is not atomic
 /// (the documented contract), so while a write is in flight its file may also show the old size with any mix
 /// of old and new bytes. The recovered filesystem must then take an extending truncate of every file (the
 /// new bytes read as zeros), a new file and a deletion, and check clean again.
@@ -35,6 +38,7 @@ namespace VexFs.Core.Tests;
 public sealed class ExhaustiveCrashTests
 {
     private const string XattrName = "user.k";
+    private const string Space = "v";
     private const int MaxReported = 4;
 
     private static readonly Lazy<MemoryBlockDevice> Template = new(CreateTemplate);
@@ -105,6 +109,7 @@ public sealed class ExhaustiveCrashTests
         var device = new MemoryBlockDevice(8L << 20);
         using var fs = VexFileSystem.Format(device, new FormatOptions { BlockSize = 1024, JournalSize = 256 << 10 }, leaveOpen: true);
         var initial = Tree.Initial();
+        fs.CreateVectorSpace(Space, 4, VectorMetric.L2);
         fs.CreateDirectory("/D");
         foreach (var (path, id) in initial.Files)
         {
@@ -237,6 +242,14 @@ public sealed class ExhaustiveCrashTests
                 return $"recovered a state no prefix allows:\n{recovered.Describe()}\nallowed\n{string.Join("\n--\n", allowed.Select(t => t.Describe()))}";
             }
 
+            using (var fs = VexFileSystem.Open(image, leaveOpen: true))
+            {
+                if (SearchProblem(fs, recovered) is { } missing)
+                {
+                    return missing;
+                }
+            }
+
             if (Fsck(image) is { } findings)
             {
                 return $"fsck after recovery: {findings}";
@@ -256,6 +269,26 @@ public sealed class ExhaustiveCrashTests
         {
             return $"recovery failed with {e.GetType().Name}: {e}";
         }
+    }
+
+    /// <summary>The index answers for exactly the files' vectors: each is its own nearest, and the space counts them.</summary>
+    private static string? SearchProblem(VexFileSystem fs, Tree recovered)
+    {
+        foreach (var (path, id) in recovered.Files.DistinctBy(f => f.Value))
+        {
+            if (recovered.Vectors.TryGetValue("#" + id, out var bytes))
+            {
+                var vector = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+                var hit = fs.Search("/", Space, vector, 1, new VexSearchOptions { Exact = true });
+                if (hit.Count == 0 || hit[0].Distance != 0 || hit[0].Inode != id)
+                {
+                    return $"search: {path}'s vector is not found in the index";
+                }
+            }
+        }
+
+        int count = recovered.Vectors.Count;
+        return fs.GetVectorSpaces()[0].Count == count ? null : $"search: the space counts {fs.GetVectorSpaces()[0].Count} vectors, the files carry {count}";
     }
 
     private static string? Fsck(BlockDevice image)
@@ -404,6 +437,21 @@ public sealed class ExhaustiveCrashTests
         {
             yield return Step.SetXattr(path, Patterns.Random(300, 300 + position));
         }
+
+        foreach (string path in files)
+        {
+            yield return Step.SetVector(path, (state.Files[path] * 10) + position);
+        }
+
+        foreach (string path in files.Where(p => state.Vectors.ContainsKey(state.XattrKey(p))))
+        {
+            yield return Step.RemoveVector(path);
+        }
+
+        if (state.Vectors.Count > 0)
+        {
+            yield return Step.SaveIndex();
+        }
     }
 
     /// <summary>One operation and its persistence point, with what it does to the model.</summary>
@@ -502,6 +550,30 @@ public sealed class ExhaustiveCrashTests
             },
             t => t.With(next => next.Xattrs[next.XattrKey(path)] = value));
 
+        public static Step SetVector(string path, int seed)
+        {
+            float[] vector = [seed + 1f, -seed - 0.5f, 2f * seed, 0.25f];
+            return new(
+                $"set vector {path}",
+                fs =>
+                {
+                    fs.SetVector(path, Space, vector);
+                    fs.Flush();
+                },
+                t => t.With(next => next.Vectors[next.XattrKey(path)] = System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()).ToArray()));
+        }
+
+        public static Step RemoveVector(string path) => new(
+            $"remove vector {path}",
+            fs =>
+            {
+                fs.RemoveVector(path, Space);
+                fs.Flush();
+            },
+            t => t.With(next => next.Vectors.Remove(next.XattrKey(path))));
+
+        public static Step SaveIndex() => new("save index", fs => fs.SaveVectorIndexes(), t => t.With(_ => { }));
+
         private static void WriteAt(VexFileSystem fs, string path, FileMode mode, long? offset, byte[] data)
         {
             using var stream = fs.OpenFile(path, mode, FileAccess.Write);
@@ -529,6 +601,9 @@ public sealed class ExhaustiveCrashTests
 
         /// <summary>Extended attributes by <see cref="XattrKey"/>, as "name=hash" lists.</summary>
         public Dictionary<string, byte[]> Xattrs { get; } = [];
+
+        /// <summary>Files' vectors (little-endian float32) by <see cref="XattrKey"/>.</summary>
+        public Dictionary<string, byte[]> Vectors { get; } = [];
 
         /// <summary>For a tree read from a filesystem, the link counts stat reports.</summary>
         public Dictionary<int, int>? LinkCounts { get; private set; }
@@ -581,6 +656,12 @@ public sealed class ExhaustiveCrashTests
                 foreach (string name in fs.ListXattrs(path))
                 {
                     var value = fs.GetXattr(path, name);
+                    if (name == VexFileSystem.VectorXattrPrefix + Space)
+                    {
+                        tree.Vectors[key] = value;
+                        continue;
+                    }
+
                     tree.Xattrs[key] = name == XattrName ? value : [.. value, .. System.Text.Encoding.UTF8.GetBytes("(unexpected name " + name + ")")];
                 }
             }
@@ -619,11 +700,17 @@ public sealed class ExhaustiveCrashTests
                 next.Xattrs[key] = value;
             }
 
+            foreach (var (key, value) in Vectors)
+            {
+                next.Vectors[key] = value;
+            }
+
             change(next);
             foreach (int orphan in next.Contents.Keys.Except(next.Files.Values).ToList())
             {
                 next.Contents.Remove(orphan);
                 next.Xattrs.Remove("#" + orphan);
+                next.Vectors.Remove("#" + orphan);
             }
 
             return next;
@@ -706,7 +793,7 @@ public sealed class ExhaustiveCrashTests
                 string group = Files.First(f => f.Value == id).Key;
                 int links = LinkCounts?.GetValueOrDefault(id) ?? Files.Count(f => f.Value == id);
                 string content = masked?.Contains(path) == true ? "*" : $"{Contents[id].Length} {Hash(Contents[id])}";
-                lines.Add($"{path} ={group} n={links} {content} x={Hash(Xattrs.GetValueOrDefault("#" + id))}");
+                lines.Add($"{path} ={group} n={links} {content} x={Hash(Xattrs.GetValueOrDefault("#" + id))} v={Hash(Vectors.GetValueOrDefault("#" + id))}");
             }
 
             return string.Join('\n', lines.Order(StringComparer.Ordinal));

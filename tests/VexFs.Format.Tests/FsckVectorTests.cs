@@ -137,6 +137,8 @@ public sealed class FsckVectorTests
     {
         using var image = Build();
         ChangeTable(image.Device, s => s with { IndexInode = s.RowsInode });
+        var sb = SuperblockCopies.Read(image.Device);
+        SuperblockCopies.WriteRecord(image.Device, sb with { ReadOnlyCompatible = sb.ReadOnlyCompatible | ReadOnlyCompatibleFeatures.SavedVectorIndex });
         AssertFoundThenRepaired(image, $"names inode {image.RowsInode} as its index inode, which the table names twice", vectorsLeft: 4);
         var space = Assert.Single(ReadTable(image.Device));
         Assert.Equal((image.RowsInode, 0L), (space.RowsInode, space.IndexInode));
