@@ -146,7 +146,7 @@ public sealed partial class HnswIndex
         if (Volatile.Read(ref _quantizer) is { } quantizer)
         {
             var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
-            var coded = new CodeQueryDistance(_codes!, quantizer, context.QueryState, bias);
+            var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
             Walk(ref coded, context, entry, ef, filter);
             foreach (var n in context.Results.Items)
             {
@@ -309,7 +309,7 @@ public sealed partial class HnswIndex
             return Distance.Compute(Space.Metric, ref context.Query[0], ref context.Vector[0], dimension);
         }
 
-        return Distance.Compute(Space.Metric, ref context.Query[0], ref _vectors.At(slot), dimension);
+        return Distance.Compute(Space.Metric, ref context.Query[0], ref _vectors.At<float>(slot), dimension);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
