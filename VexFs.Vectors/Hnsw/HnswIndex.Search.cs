@@ -257,8 +257,8 @@ public sealed partial class HnswIndex
 
             // Gather the unvisited neighbors and start fetching all their vectors at once: the first line into
             // L1, the rest into L2, so that the misses of all neighbors overlap instead of following one
-            // another (a vector spans many lines; asking for all of them into L1 would overflow its miss
-            // queue). While one distance is computed, the next vector moves from L2 into L1.
+            // another (asking for every line into L1 measured no faster than fetching one vector ahead).
+            // While one distance is computed, the next vector moves from L2 into L1.
             var count = Math.Min(Volatile.Read(ref links[0]), links.Length - 1);
             var unvisited = 0;
             for (var i = 1; i <= count; i++)

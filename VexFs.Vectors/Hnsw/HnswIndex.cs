@@ -35,9 +35,9 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     private readonly double _levelFactor;
 
     // One row per slot for the bottom layer: the link count, 2M links, then the vector the graph is walked
-    // with (the float vector, or a quantized index's code). A search that expands a node reads its links
-    // right beside the vector it read when it reached the node, so the links come with that vector's lines
-    // instead of costing a miss of their own.
+    // with (the float vector, or a quantized index's code), as hnswlib lays out its level 0. A search that
+    // expands a node reads its links right beside the vector it read when it reached the node, rather than
+    // from an array of their own.
     private readonly SlotArray<int> _nodes;
 
     // A quantized index's float vectors, read to build the graph and to re-rank; rows of their own, so that
