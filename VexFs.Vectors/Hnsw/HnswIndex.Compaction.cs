@@ -43,7 +43,7 @@ public sealed partial class HnswIndex
                 {
                     if (_states.At(s) == DeletedSlot)
                     {
-                        _links0.At(s) = 0;
+                        _nodes.At(s) = 0;
                         _levels.At(s) = 0;
                         _upperLinks.At(s) = null;
                         Volatile.Write(ref _states.At(s), FreeSlot);

@@ -16,7 +16,7 @@ public sealed partial class HnswIndex
     {
         if (level == 0)
         {
-            return MemoryMarshal.CreateSpan(ref _links0.At(slot), _m0 + 1);
+            return MemoryMarshal.CreateSpan(ref _nodes.At(slot), _m0 + 1);
         }
 
         var upper = _upperLinks.At(slot);
@@ -27,7 +27,7 @@ public sealed partial class HnswIndex
     private int MaxLinks(int level) => level == 0 ? _m0 : _m;
 
     private float Between(int a, int b) =>
-        Distance.Compute(Space.Metric, ref _vectors.At(a), ref _vectors.At(b), Space.Dimension);
+        Distance.Compute(Space.Metric, ref _vectors.At<float>(a), ref _vectors.At<float>(b), Space.Dimension);
 
     private Lock NodeLock(int slot) => _nodeLocks[slot & (NodeLockCount - 1)];
 

@@ -121,12 +121,12 @@ public sealed partial class HnswIndex
 
             for (var s = 0; s < slotCount; s++)
             {
-                WriteLittleEndian(writer, _vectors.Row(s));
+                WriteLittleEndian(writer, Vector(s));
             }
 
             for (var s = 0; s < slotCount; s++)
             {
-                WriteLittleEndian(writer, _links0.Row(s));
+                WriteLittleEndian(writer, Links(s, 0));
             }
 
             for (var s = 0; s < slotCount; s++)
@@ -143,7 +143,7 @@ public sealed partial class HnswIndex
                 WriteLittleEndian(writer, quantizer.Step);
                 for (var s = 0; s < slotCount; s++)
                 {
-                    writer.Write(_codes!.Row(s));
+                    writer.Write(Code(s));
                 }
             }
 
@@ -252,8 +252,8 @@ public sealed partial class HnswIndex
         {
             for (var s = 0; s < slotCount; s++)
             {
-                ReadLittleEndian(reader, _vectors.Row(s));
-                if (!Finite.All(_vectors.Row(s)))
+                ReadLittleEndian(reader, Vector(s));
+                if (!Finite.All(Vector(s)))
                 {
                     throw new CorruptIndexException(reader.CurrentPage, "vector", $"slot {s} holds a non-finite component");
                 }
@@ -262,7 +262,7 @@ public sealed partial class HnswIndex
 
         for (var s = 0; s < slotCount; s++)
         {
-            var links = _links0.Row(s);
+            var links = Links(s, 0);
             ReadLittleEndian(reader, links);
             CheckLinks(reader, links, slotCount, s);
         }
@@ -299,7 +299,7 @@ public sealed partial class HnswIndex
 
             for (var s = 0; s < slotCount; s++)
             {
-                reader.ReadExactly(_codes!.Row(s));
+                reader.ReadExactly(Code(s));
             }
 
             _quantizer = new ScalarQuantizer(Space.Metric, min, step);

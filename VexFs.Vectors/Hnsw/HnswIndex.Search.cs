@@ -146,7 +146,7 @@ public sealed partial class HnswIndex
         if (Volatile.Read(ref _quantizer) is { } quantizer)
         {
             var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
-            var coded = new CodeQueryDistance(_codes!, quantizer, context.QueryState, bias);
+            var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
             Walk(ref coded, context, entry, ef, filter);
             foreach (var n in context.Results.Items)
             {
@@ -255,8 +255,10 @@ public sealed partial class HnswIndex
                 continue;
             }
 
-            // Gather the unvisited neighbors first and prefetch all their vectors, so that their cache misses
-            // overlap instead of following one another.
+            // Gather the unvisited neighbors and start fetching all their vectors at once: the first line into
+            // L1, the rest into L2, so that the misses of all neighbors overlap instead of following one
+            // another (asking for every line into L1 measured no faster than fetching one vector ahead).
+            // While one distance is computed, the next vector moves from L2 into L1.
             var count = Math.Min(Volatile.Read(ref links[0]), links.Length - 1);
             var unvisited = 0;
             for (var i = 1; i <= count; i++)
@@ -267,7 +269,12 @@ public sealed partial class HnswIndex
                     pending[unvisited++] = neighbor;
                     if (Sse.IsSupported)
                     {
-                        Sse.Prefetch0(Unsafe.AsPointer(ref distance.Storage(neighbor)));
+                        var start = (byte*)Unsafe.AsPointer(ref distance.Storage(neighbor));
+                        Sse.Prefetch0(start);
+                        for (var line = FirstLine(start) + 64; line < start + storageBytes; line += 64)
+                        {
+                            Sse.Prefetch1(line);
+                        }
                     }
                 }
             }
@@ -277,11 +284,10 @@ public sealed partial class HnswIndex
                 var neighbor = pending[i];
                 if (i + 1 < unvisited && Sse.IsSupported)
                 {
-                    // The rest of the next vector: its first line is already on its way.
-                    var next = (byte*)Unsafe.AsPointer(ref distance.Storage(pending[i + 1]));
-                    for (var line = 64; line < storageBytes; line += 64)
+                    var start = (byte*)Unsafe.AsPointer(ref distance.Storage(pending[i + 1]));
+                    for (var line = FirstLine(start) + 64; line < start + storageBytes; line += 64)
                     {
-                        Sse.Prefetch0(next + line);
+                        Sse.Prefetch0(line);
                     }
                 }
 
@@ -299,6 +305,9 @@ public sealed partial class HnswIndex
         }
     }
 
+    /// <summary>The start of the cache line that holds <paramref name="address"/>.</summary>
+    private static unsafe byte* FirstLine(byte* address) => (byte*)((nuint)address & ~(nuint)63);
+
     /// <summary>The exact distance from the prepared query to <paramref name="slot"/>, from memory or the device.</summary>
     private float ExactDistance(int slot, SearchContext context)
     {
@@ -309,7 +318,7 @@ public sealed partial class HnswIndex
             return Distance.Compute(Space.Metric, ref context.Query[0], ref context.Vector[0], dimension);
         }
 
-        return Distance.Compute(Space.Metric, ref context.Query[0], ref _vectors.At(slot), dimension);
+        return Distance.Compute(Space.Metric, ref context.Query[0], ref _vectors.At<float>(slot), dimension);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.ObjectPool;
 using VexFs.Vectors.Quantization;
 using VexFs.Vectors.Storage;
@@ -32,13 +33,23 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     private readonly int _m;
     private readonly int _m0;
     private readonly double _levelFactor;
-    private readonly SlotArray<float> _vectors;
-    private readonly SlotArray<int> _links0;
+
+    // One row per slot for the bottom layer: the link count, 2M links, then the vector the graph is walked
+    // with (the float vector, or a quantized index's code), as hnswlib lays out its level 0. A search that
+    // expands a node reads its links right beside the vector it read when it reached the node, rather than
+    // from an array of their own.
+    private readonly SlotArray<int> _nodes;
+
+    // A quantized index's float vectors, read to build the graph and to re-rank; rows of their own, so that
+    // the rows the search walks hold codes only. Null without quantization: the vectors are in _nodes.
+    private readonly SlotArray<int>? _floats;
+    private readonly SlotField _vectors;
+    private readonly SlotField _codes;
+    private readonly int _nodeWidth;
     private readonly SlotArray<int[]?> _upperLinks;
     private readonly SlotArray<long> _ids;
     private readonly SlotArray<byte> _levels;
     private readonly SlotArray<byte> _states;
-    private readonly SlotArray<byte>? _codes;
     private readonly SlotMap _slotsById;
     private readonly Stack<int> _freeSlots = new();
     private readonly Random _levelRandom;
@@ -72,17 +83,25 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         _levelFactor = 1.0 / Math.Log(options.M);
         _efSearch = options.EfSearch;
         _levelRandom = new Random(options.Seed);
-        _vectors = new SlotArray<float>(space.Dimension, sizeof(float));
-        _links0 = new SlotArray<int>(_m0 + 1, sizeof(int));
+        var quantized = options.Quantization == VectorQuantization.ScalarInt8;
+        _nodeWidth = _m0 + 1 + (quantized ? (space.Dimension + sizeof(int) - 1) / sizeof(int) : space.Dimension);
+        _nodes = new SlotArray<int>(_nodeWidth, sizeof(int));
+        if (quantized)
+        {
+            _floats = new SlotArray<int>(space.Dimension, sizeof(float));
+            _vectors = new SlotField(_floats, 0);
+            _codes = new SlotField(_nodes, _m0 + 1);
+        }
+        else
+        {
+            _vectors = new SlotField(_nodes, _m0 + 1);
+        }
+
         _upperLinks = new SlotArray<int[]?>(1, IntPtr.Size);
         _ids = new SlotArray<long>(1, sizeof(long));
         _slotsById = new SlotMap(_ids);
         _levels = new SlotArray<byte>(1, 1);
         _states = new SlotArray<byte>(1, 1);
-        if (options.Quantization == VectorQuantization.ScalarInt8)
-        {
-            _codes = new SlotArray<byte>(space.Dimension, 1);
-        }
 
         _nodeLocks = new Lock[NodeLockCount];
         for (var i = 0; i < _nodeLocks.Length; i++)
@@ -92,7 +111,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
 
         var stateLength = space.Metric == VectorMetric.L2 ? 2 * space.Dimension : space.Dimension;
         _contexts = new DefaultObjectPool<SearchContext>(
-            new SearchContext.Policy(space.Dimension, _codes is null ? 0 : stateLength, _m0),
+            new SearchContext.Policy(space.Dimension, quantized ? stateLength : 0, _m0),
             Environment.ProcessorCount * 4);
     }
 
@@ -130,16 +149,12 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     {
         get
         {
-            long total = (long)_vectors.Capacity * Space.Dimension * sizeof(float)
-                + ((long)_links0.Capacity * (_m0 + 1) * sizeof(int))
+            long total = ((long)_nodes.Capacity * _nodeWidth * sizeof(int))
+                + ((long)(_floats?.Capacity ?? 0) * Space.Dimension * sizeof(float))
                 + ((long)_ids.Capacity * sizeof(long))
                 + _levels.Capacity
                 + _states.Capacity
                 + ((long)_upperLinks.Capacity * IntPtr.Size);
-            if (_codes is not null)
-            {
-                total += (long)_codes.Capacity * Space.Dimension;
-            }
 
             var slots = Volatile.Read(ref _slotCount);
             for (var s = 0; s < slots; s++)
@@ -232,7 +247,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             slot = SlotOf(id);
             if (_deviceVectors is null)
             {
-                return _vectors.Row(slot).ToArray();
+                return Vector(slot).ToArray();
             }
         }
 
@@ -269,6 +284,12 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         }
     }
 
+    /// <summary>The float vector of <paramref name="slot"/> (in memory: not for an index with its vectors on the device).</summary>
+    private Span<float> Vector(int slot) => MemoryMarshal.CreateSpan(ref _vectors.At<float>(slot), Space.Dimension);
+
+    /// <summary>The int8 code of <paramref name="slot"/> in a quantized index.</summary>
+    private Span<byte> Code(int slot) => MemoryMarshal.CreateSpan(ref _codes.At(slot), Space.Dimension);
+
     private void Tombstone(int slot)
     {
         Volatile.Write(ref _states.At(slot), DeletedSlot);
@@ -304,7 +325,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
                     slot = AllocateSlot(id, level, context.Query);
                     _slotsById.Set(slot);
                     Interlocked.Increment(ref _liveCount);
-                    train = _codes is not null && _quantizer is null && _liveCount == Options.QuantizationTrainingSize;
+                    train = _floats is not null && _quantizer is null && _liveCount == Options.QuantizationTrainingSize;
                 }
 
                 Link(slot, level, context);
@@ -338,15 +359,15 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             GrowTo(slot + 1);
         }
 
-        vector.CopyTo(_vectors.Row(slot));
+        vector.CopyTo(Vector(slot));
         if (_quantizer is { } quantizer)
         {
-            quantizer.Encode(vector, _codes!.Row(slot));
+            quantizer.Encode(vector, Code(slot));
         }
 
         _ids.At(slot) = id;
         _levels.At(slot) = (byte)level;
-        _links0.At(slot) = 0;
+        _nodes.At(slot) = 0;
         _upperLinks.At(slot) = level > 0 ? new int[level * (_m + 1)] : null;
         Volatile.Write(ref _states.At(slot), LiveSlot);
         if (slot == _slotCount)
@@ -361,15 +382,14 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     {
         if (_deviceVectors is null)
         {
-            _vectors.EnsureCapacity(slots);
+            _floats?.EnsureCapacity(slots);
         }
 
-        _links0.EnsureCapacity(slots);
+        _nodes.EnsureCapacity(slots);
         _upperLinks.EnsureCapacity(slots);
         _ids.EnsureCapacity(slots);
         _levels.EnsureCapacity(slots);
         _states.EnsureCapacity(slots);
-        _codes?.EnsureCapacity(slots);
     }
 
     private void TrainQuantizer()
@@ -387,7 +407,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             {
                 if (_states.At(s) == LiveSlot)
                 {
-                    rows.Add(_vectors.Row(s).ToArray());
+                    rows.Add(Vector(s).ToArray());
                 }
             }
 
@@ -403,7 +423,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     {
         for (var s = 0; s < _slotCount; s++)
         {
-            quantizer.Encode(_vectors.Row(s), _codes!.Row(s));
+            quantizer.Encode(Vector(s), Code(s));
         }
 
         Volatile.Write(ref _quantizer, quantizer);

@@ -22,19 +22,19 @@ internal interface IQueryDistance
 }
 
 /// <summary>Exact float distances.</summary>
-internal readonly struct FloatQueryDistance(SlotArray<float> vectors, float[] query, VectorMetric metric) : IQueryDistance
+internal readonly struct FloatQueryDistance(SlotField vectors, float[] query, VectorMetric metric) : IQueryDistance
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float To(int slot) => Distance.Compute(metric, ref query[0], ref vectors.At(slot), query.Length);
+    public float To(int slot) => Distance.Compute(metric, ref query[0], ref vectors.At<float>(slot), query.Length);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref byte Storage(int slot) => ref Unsafe.As<float, byte>(ref vectors.At(slot));
+    public ref byte Storage(int slot) => ref vectors.At(slot);
 
     public int StorageBytes => query.Length * sizeof(float);
 }
 
 /// <summary>Distances estimated from scalar-quantized codes.</summary>
-internal readonly struct CodeQueryDistance(SlotArray<byte> codes, ScalarQuantizer quantizer, float[] state, float bias) : IQueryDistance
+internal readonly struct CodeQueryDistance(SlotField codes, ScalarQuantizer quantizer, float[] state, float bias) : IQueryDistance
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float To(int slot) => quantizer.Distance(state, bias, ref codes.At(slot));

@@ -63,6 +63,43 @@ public sealed class HnswIndexTests : IndexContractTests
         }
     }
 
+    /// <summary>
+    /// A node's row holds its links and then its vector (or, quantized, its code, padded to whole ints, with the
+    /// floats in rows of their own): with a dimension that is not a multiple of four, no row may spill into the
+    /// next, before or after the quantizer is trained, in memory or reopened.
+    /// </summary>
+    [Theory]
+    [InlineData(VectorQuantization.None)]
+    [InlineData(VectorQuantization.ScalarInt8)]
+    public void Every_vector_reads_back_exactly_and_searches_find_it_in_both_row_layouts(VectorQuantization quantization)
+    {
+        var dimension = 13;
+        var vectors = TestData.Mixture(1200, dimension, seed: 33);
+        var queries = TestData.Mixture(50, dimension, seed: 34);
+        using var index = new HnswIndex(
+            new VectorSpace(dimension, VectorMetric.L2),
+            HnswOptions.Default with { M = 6, EfConstruction = 60, Quantization = quantization, QuantizationTrainingSize = 700 });
+        index.AddRange([.. Enumerable.Range(0, vectors.Length).Select(i => (long)i)], vectors, 1);
+        Assert.Equal(quantization != VectorQuantization.None, index.IsQuantized);
+        var store = new MemoryPageStore(512);
+        index.Save(store);
+        using var reopened = HnswIndex.Load(store);
+        var all = Enumerable.Range(0, vectors.Length).ToDictionary(i => (long)i, i => vectors[i]);
+        foreach (var searched in new[] { index, reopened })
+        {
+            for (var i = 0; i < vectors.Length; i++)
+            {
+                Assert.Equal(vectors[i], searched.GetVector(i));
+            }
+
+            var truth = queries.Select(q => TestData.BruteForce(all, VectorMetric.L2, q, 10)).ToList();
+            AssertRecall(TestData.Recall(truth, [.. queries.Select(q => searched.Search(q, 10, 64))]), 0.95);
+            var nearest = searched.Search(vectors[5], 1, 64)[0];
+            Assert.Equal(5, nearest.Id);
+            Assert.Equal(0f, nearest.Distance);
+        }
+    }
+
     [Fact]
     public void Single_threaded_builds_with_one_seed_are_identical()
     {
