@@ -19,13 +19,13 @@ internal static class VectorCommands
 
     private static Command Spaces()
     {
-        var command = new Command("spaces", "List the vector spaces: name, dimension, metric and vectors stored.") { Json };
+        var command = new Command("spaces", "List the vector spaces: name, dimension, metric and vectors stored (with --json, also how many times the index was saved and the changes since).") { Json };
         command.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: true, fs =>
         {
             var spaces = fs.GetVectorSpaces();
             if (parsed.GetValue(Json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(spaces.Select(s => new SpaceJson(s.Name, s.Dimension, MetricName(s.Metric), s.Count)).ToArray(), VectorJson.Default.SpaceJsonArray));
+                Console.WriteLine(JsonSerializer.Serialize(spaces.Select(s => new SpaceJson(s.Name, s.Dimension, MetricName(s.Metric), s.Count, s.IndexGeneration, s.UnsavedChanges)).ToArray(), VectorJson.Default.SpaceJsonArray));
                 return;
             }
 
