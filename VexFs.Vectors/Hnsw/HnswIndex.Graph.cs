@@ -32,6 +32,12 @@ public sealed partial class HnswIndex
     private Lock NodeLock(int slot) => _nodeLocks[slot & (NodeLockCount - 1)];
 
     /// <summary>Connects the freshly stored node <paramref name="slot"/> into every layer up to <paramref name="level"/>.</summary>
+    /// <remarks>
+    /// The node writes its own link list on every layer before any neighbor links back to it, that is before
+    /// a concurrent insert can reach it. Were it linked back layer by layer, an insert could reach it on an
+    /// upper layer and descend through it into a layer where its own list is still empty; that insert would
+    /// link to it alone there, and writing the node's list would then drop the insert's back-link and cut it off.
+    /// </remarks>
     private void Link(int slot, int level, SearchContext context)
     {
         var entry = Volatile.Read(ref _entry);
@@ -49,6 +55,8 @@ public sealed partial class HnswIndex
         }
 
         var (current, top) = Unpack(entry);
+        var backLinks = context.BackLinks;
+        backLinks.Clear();
         var distance = new FloatQueryDistance(_vectors, context.Query, Space.Metric);
         var currentDistance = distance.To(current);
         for (var l = top; l > level; l--)
@@ -91,10 +99,15 @@ public sealed partial class HnswIndex
                 Volatile.Write(ref links[0], chosen.Count);
             }
 
-            for (var i = 0; i < chosen.Count; i++)
+            foreach (var neighbor in chosen)
             {
-                AddLink(chosen[i].Slot, slot, chosen[i].Distance, l, context);
+                backLinks.Add((neighbor, l));
             }
+        }
+
+        foreach (var (neighbor, l) in backLinks)
+        {
+            AddLink(neighbor.Slot, slot, neighbor.Distance, l, context);
         }
 
         if (level > top)

@@ -46,6 +46,9 @@ internal sealed class SearchContext
     /// <summary>Links chosen by the neighbor-selection heuristic.</summary>
     public List<Neighbor> Chosen { get; } = [];
 
+    /// <summary>The links a new node's neighbors get back to it, with the layer of each, once its own lists are written.</summary>
+    public List<(Neighbor Neighbor, int Level)> BackLinks { get; } = [];
+
     /// <summary>Candidates while pruning the full link list of an existing node.</summary>
     public List<Neighbor> PruneCandidates { get; } = [];
 
@@ -70,6 +73,7 @@ internal sealed class SearchContext
             context.TopK.Clear();
             context.Selection.Clear();
             context.Chosen.Clear();
+            context.BackLinks.Clear();
             context.PruneCandidates.Clear();
             context.PruneChosen.Clear();
             context.Slots.Clear();
