@@ -89,8 +89,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
         });
         if (indexOptions is not null)
         {
-            // One thread: the order of the rows, and every node reachable.
-            state.Index.AddRange(keys, vectors, 1);
+            state.Index.AddRange(keys, vectors);
         }
 
         state.Unsaved = state.RowOf.Count;
