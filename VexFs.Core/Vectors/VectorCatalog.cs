@@ -32,8 +32,8 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
     /// <summary>
     /// Reads the table and each space's index: the saved one, caught up from the rows marked as changed since it
-    /// was saved, or, when none is saved (or it cannot be used), one built from every row. Walks the namespace
-    /// when there are spaces.
+    /// was saved, or, when none is saved (or it cannot be used), one built from every row. The namespace is
+    /// walked when a search first needs it.
     /// </summary>
     public void Load(FileSystemEditor editor)
     {
@@ -57,17 +57,19 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
                 Build(editor, state);
             }
 
-            for (long row = 0; row < state.Rows; row++)
+            var used = new System.Collections.BitArray(checked((int)state.Rows));
+            foreach (long row in state.RowOf.Values)
             {
-                state.Free.Add(row);
+                used[(int)row] = true;
             }
 
-            state.Free.ExceptWith(state.RowOf.Values);
-        }
-
-        if (_spaces.Count > 0)
-        {
-            _namespace = NamespaceIndex.Build(editor);
+            for (int row = 0; row < used.Length; row++)
+            {
+                if (!used[row])
+                {
+                    state.Free.Add(row);
+                }
+            }
         }
     }
 
@@ -234,7 +236,20 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
     public bool TryGetSpace(string name, out SpaceState state) => _spaces.TryGetValue(name, out state!);
 
-    public NamespaceIndex Namespace(FileSystemEditor editor) => _namespace ??= NamespaceIndex.Build(editor);
+    /// <summary>
+    /// The namespace, walked on first need: by a search (under the shared lock, where several may walk it at once
+    /// and the first to finish is kept) or by an operation.
+    /// </summary>
+    public NamespaceIndex Namespace(FileSystemEditor editor)
+    {
+        if (Volatile.Read(ref _namespace) is { } built)
+        {
+            return built;
+        }
+
+        var walked = NamespaceIndex.Build(editor);
+        return Interlocked.CompareExchange(ref _namespace, walked, null) ?? walked;
+    }
 
     public void CreateSpace(FileSystemEditor editor, VectorSpaceDefinition definition)
     {

@@ -61,6 +61,9 @@ public static partial class AnnCommand
             var reopen = Stopwatch.StartNew();
             using var opened = VexFileSystem.Open(ImageFileDevice.Open(path), options);
             double reopened = reopen.Elapsed.TotalSeconds;
+            var first = Stopwatch.StartNew();
+            opened.Search("/d0/e0", SpaceName, queries[0], a.K);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  the first search after the open (it walks the namespace) took {first.Elapsed.TotalSeconds:F2}s"));
             var info = opened.GetVectorSpaces()[0];
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  bulk load (SetVectors, the index saved at its end) {build:F2}s; reopened {info.Count} vectors in {reopened:F2}s ({(info.IndexLoaded ? $"saved index generation {info.IndexGeneration} loaded" : "index built from the rows")})"));
             var results = new List<SystemResult>
