@@ -225,6 +225,13 @@ public sealed partial class VexFileSystem
 
                 var keys = scope.Keys!;
                 filter = where is null ? keys : VectorFilter.Where(key => keys.Admits(key) && where(VectorKey.Owner(key)));
+
+                // A walk of the graph that rejects most nodes it meets costs more than comparing the scope's
+                // vectors one by one, as long as the scope is a small part of the space.
+                if (scope.Count <= state.RowOf.Count / ExactScopeFraction)
+                {
+                    return Hits(state.Index.SearchExact(stored, k, filter), names, top, options.Subtree);
+                }
             }
 
             var matches = options.Exact
@@ -255,6 +262,9 @@ public sealed partial class VexFileSystem
 
         return new ScopeCache.Scope(_vectors.Version, owners.Count, null, dense, state.Space.Dimension);
     }
+
+    /// <summary>A scope too large for a dense copy but at most this part of the space (one in five) is compared exactly.</summary>
+    private const int ExactScopeFraction = 5;
 
     /// <summary>How many more than k an unfiltered whole-tree search asks for, to drop open files whose last name went.</summary>
     private const int UnlinkedMargin = 8;
