@@ -1,3 +1,4 @@
+using VexFs.Format.VectorArea;
 using VexFs.Vectors.Hnsw;
 
 namespace VexFs.Format.Check;
@@ -27,8 +28,7 @@ internal sealed class SavedIndexCheck : IDisposable
         _changed = changed;
         foreach (long key in index.GetIds())
         {
-            // The index keys a vector by its row (bits 32 to 62) and its owner (bits 0 to 31).
-            long row = key >>> 32, owner = key & uint.MaxValue;
+            long row = VectorKey.Row(key), owner = VectorKey.Owner(key);
             if (row >= rows || !_ownerAt.TryAdd(row, owner))
             {
                 Problem ??= $"holds row {row} {(row >= rows ? $"past the {rows} rows" : "twice")}";
@@ -54,7 +54,7 @@ internal sealed class SavedIndexCheck : IDisposable
             return;
         }
 
-        var stored = _index.GetVector((row << 32) | owner);
+        var stored = _index.GetVector(VectorKey.Of(row, owner));
         float scale = 1;
         foreach (float component in vector)
         {

@@ -1,8 +1,8 @@
-namespace VexFs.Core.Vectors;
+namespace VexFs.Format.VectorArea;
 
 /// <summary>
-/// The id a vector has in its space's search index: its row and its owner's inode number, so that a saved index
-/// tells an open which row each file's vector is in without reading the rows.
+/// The id a vector has in its space's search index, saved index included: its row and its owner's inode number,
+/// so that a saved index tells an open (and fsck) which row each file's vector is in without reading the rows.
 /// </summary>
 /// <remarks>Bits 32 to 62 hold the row, bits 0 to 31 the inode number.</remarks>
 internal static class VectorKey
