@@ -321,10 +321,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
         if (state.Record.RowsInode == 0)
         {
-            var before = state.Record;
-            state.Record = before with { RowsInode = editor.CreateSystemInode() };
-            editor.WriteVectorTable(Records().ToList(), _nextId);
-            _undo.Add(() => state.Record = before);
+            ChangeRecord(editor, state, r => r with { RowsInode = editor.CreateSystemInode() });
         }
 
         bool append = state.Free.Count == 0;
@@ -401,13 +398,19 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
 
         if (state.Record.ChangesInode == 0)
         {
-            var before = state.Record;
-            state.Record = before with { ChangesInode = editor.CreateSystemInode() };
-            editor.WriteVectorTable(Records().ToList(), _nextId);
-            _undo.Add(() => state.Record = before);
+            ChangeRecord(editor, state, r => r with { ChangesInode = editor.CreateSystemInode() });
         }
 
         editor.MarkRowChanged(state.Record.ChangesInode, row);
+    }
+
+    /// <summary>Changes a space's table entry, writes the table, and logs how to undo it.</summary>
+    private void ChangeRecord(FileSystemEditor editor, SpaceState state, Func<VectorSpaceRecord, VectorSpaceRecord> change)
+    {
+        var before = state.Record;
+        state.Record = change(before);
+        editor.WriteVectorTable(Records().ToList(), _nextId);
+        _undo.Add(() => state.Record = before);
     }
 
     public void Linked(long directory, string name, long inode, UnixFileType type)

@@ -48,7 +48,7 @@ public sealed class VectorIndexSaveTests
         }
 
         // Changes after the save (replaced, removed, deleted with their files, new), made durable, then a power cut.
-        using var crashed = new MemoryBlockDevice(device.Length);
+        MemoryBlockDevice crashed;
         using (var fs = VexFileSystem.Open(device, leaveOpen: true))
         {
             for (int i = 0; i < 800; i += 7)
@@ -74,10 +74,12 @@ public sealed class VectorIndexSaveTests
             }
 
             fs.Flush();
-            Copy(device, crashed);
+            crashed = device.Snapshot();
         }
 
-        using (var fs = VexFileSystem.Open(crashed, leaveOpen: true))
+        using var image = crashed;
+
+        using (var fs = VexFileSystem.Open(image, leaveOpen: true))
         {
             var info = fs.GetVectorSpaces()[0];
             Assert.True(info.IndexLoaded, "the open after the power cut built the index instead of catching up the saved one");
@@ -88,16 +90,16 @@ public sealed class VectorIndexSaveTests
             AssertOwnNearest(fs, model);
         }
 
-        var report = FileSystemChecker.Check(crashed, new CheckOptions { Force = true });
+        var report = FileSystemChecker.Check(image, new CheckOptions { Force = true });
         Assert.True(report.IsClean && report.Findings.Count == 0, string.Join("; ", report.Findings));
         Assert.Equal((model.Count, 1), ((int)report.Vectors, report.SavedIndexes));
 
         // The next clean close saves again, with nothing left to catch up.
-        using (var fs = VexFileSystem.Open(crashed, leaveOpen: true))
+        using (var fs = VexFileSystem.Open(image, leaveOpen: true))
         {
         }
 
-        using (var fs = VexFileSystem.Open(crashed, leaveOpen: true))
+        using (var fs = VexFileSystem.Open(image, leaveOpen: true))
         {
             var info = fs.GetVectorSpaces()[0];
             Assert.Equal((true, 2L, 0L), (info.IndexLoaded, info.IndexGeneration, info.UnsavedChanges));
@@ -227,16 +229,6 @@ public sealed class VectorIndexSaveTests
         var garbage = new byte[editor.Superblock.BlockSize];
         new Random(1).NextBytes(garbage);
         editor.WriteData(space.IndexInode, pages / 2, garbage);
-    }
-
-    private static void Copy(BlockDevice from, BlockDevice to)
-    {
-        var buffer = new byte[1 << 20];
-        for (long at = 0; at < from.Length; at += buffer.Length)
-        {
-            from.Read(at, buffer);
-            to.Write(at, buffer);
-        }
     }
 
     private static string[] Paths(IReadOnlyList<VexSearchHit> hits) => [.. hits.Select(h => h.Path)];

@@ -68,7 +68,7 @@ public sealed class FsckSavedIndexTests
 
     [Fact]
     public void Marks_without_a_saved_index_are_dropped() =>
-        AssertDropped(image => ChangeTable(image, s => s with { IndexInode = 0 }), "is missing, though changes inode");
+        AssertDropped(image => FsckVectorTests.ChangeTable(image, s => s with { IndexInode = 0 }), "is missing, though changes inode");
 
     /// <summary>
     /// A filesystem whose one space holds 120 vectors: 100 set and saved by a clean close, then 30 changed and
@@ -161,21 +161,6 @@ public sealed class FsckSavedIndexTests
         }
     }
 
-    private static VectorSpaceRecord Space(BlockDevice device)
-    {
-        var sb = SuperblockCopies.Read(device);
-        var block = new byte[sb.BlockSize];
-        device.Read(sb.VectorTableBlock * sb.BlockSize, block);
-        return VectorSpaceTable.Read(block, sb.VectorTableBlock, sb.ChecksumSeed, sb.InodeCount).Spaces[0];
-    }
-
-    private static void ChangeTable(BlockDevice device, Func<VectorSpaceRecord, VectorSpaceRecord> change)
-    {
-        var sb = SuperblockCopies.Read(device);
-        var block = new byte[sb.BlockSize];
-        device.Read(sb.VectorTableBlock * sb.BlockSize, block);
-        var (spaces, nextId) = VectorSpaceTable.Read(block, sb.VectorTableBlock, sb.ChecksumSeed, sb.InodeCount);
-        VectorSpaceTable.Write(block, sb.VectorTableBlock, [.. spaces.Select(change)], nextId, sb.ChecksumSeed);
-        device.Write(sb.VectorTableBlock * sb.BlockSize, block);
-    }
+    /// <summary>The one space of the table (images of 4 KiB blocks, as <see cref="FsckVectorTests"/> reads them).</summary>
+    private static VectorSpaceRecord Space(BlockDevice device) => FsckVectorTests.ReadTable(device)[0];
 }

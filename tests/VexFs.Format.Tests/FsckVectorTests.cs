@@ -264,7 +264,7 @@ public sealed class FsckVectorTests
         Assert.Equal(image.Files, editor.List(image.Directory).Select(e => e.Inode).Order());
     }
 
-    private static List<VectorSpaceRecord> ReadTable(BlockDevice device)
+    internal static List<VectorSpaceRecord> ReadTable(BlockDevice device)
     {
         var sb = SuperblockCopies.Read(device);
         var block = new byte[BlockSize];
@@ -273,7 +273,7 @@ public sealed class FsckVectorTests
     }
 
     /// <summary>Rewrites every entry of the vector table, with the table's checksum to match.</summary>
-    private static void ChangeTable(BlockDevice device, Func<VectorSpaceRecord, VectorSpaceRecord> change)
+    internal static void ChangeTable(BlockDevice device, Func<VectorSpaceRecord, VectorSpaceRecord> change)
     {
         var sb = SuperblockCopies.Read(device);
         var block = new byte[BlockSize];
