@@ -115,12 +115,7 @@ internal sealed partial class FileSystemEditor
         var vector = new float[dimension];
         for (long first = 0, r = 0; r < rows; first += blocksPerChunk)
         {
-            long physical = _extents.Map(inode, space.RowsInode, first);
-            for (int b = 0; b < blocksPerChunk; b++)
-            {
-                _store.Read(b == 0 ? physical : _extents.Map(inode, space.RowsInode, first + b), chunk.AsSpan(b * blockSize, blockSize));
-            }
-
+            long physical = ReadUnit(inode, space.RowsInode, first, chunk);
             for (int i = 0; i < rowsPerChunk && r < rows; i++, r++)
             {
                 long owner = VectorRows.Read(chunk.AsSpan(i * size), space.Id, r, vector, Superblock.ChecksumSeed, space.RowsInode, physical);
@@ -143,17 +138,23 @@ internal sealed partial class FileSystemEditor
     {
         int blockSize = _store.BlockSize;
         int dimension = space.Definition.Dimension;
-        var inode = _inodes.Read(space.RowsInode);
         var (fileBlock, offset) = VectorRows.Locate(row, dimension, blockSize);
-        int blocks = (offset + VectorRows.Size(dimension) + blockSize - 1) / blockSize;
-        var buffer = new byte[blocks * blockSize];
-        long first = _extents.Map(inode, space.RowsInode, fileBlock);
-        for (int b = 0; b < blocks; b++)
+        var unit = new byte[VectorRows.UnitBlocks(dimension, blockSize) * blockSize];
+        long first = ReadUnit(_inodes.Read(space.RowsInode), space.RowsInode, fileBlock, unit);
+        return VectorRows.Read(unit.AsSpan(offset), space.Id, row, vector, Superblock.ChecksumSeed, space.RowsInode, first);
+    }
+
+    /// <summary>Reads the blocks of a unit of rows (see <see cref="VectorRows.UnitBlocks"/>) from file block <paramref name="first"/>; returns the device block of its first.</summary>
+    private long ReadUnit(Inode inode, long number, long first, Span<byte> unit)
+    {
+        int blockSize = _store.BlockSize;
+        long physical = _extents.Map(inode, number, first);
+        for (int b = 0; b < unit.Length / blockSize; b++)
         {
-            _store.Read(b == 0 ? first : _extents.Map(inode, space.RowsInode, fileBlock + b), buffer.AsSpan(b * blockSize, blockSize));
+            _store.Read(b == 0 ? physical : _extents.Map(inode, number, first + b), unit.Slice(b * blockSize, blockSize));
         }
 
-        return VectorRows.Read(buffer.AsSpan(offset), space.Id, row, vector, Superblock.ChecksumSeed, space.RowsInode, first);
+        return physical;
     }
 
     /// <summary>Marks row <paramref name="row"/> as written since the index was saved, in the changes inode <paramref name="number"/>.</summary>
