@@ -60,6 +60,12 @@ public sealed class CheckReport
     /// <summary>Saved search indexes that were verified against their spaces' rows.</summary>
     public int SavedIndexes { get; internal set; }
 
+    /// <summary>
+    /// The vector spaces whose saved index this repair dropped (a damaged index, or rows it no longer matches):
+    /// their index is built from the rows at the next open, or at once by whoever ran the repair.
+    /// </summary>
+    public IReadOnlyList<string> DroppedIndexes { get; internal set; } = [];
+
     /// <summary>Inodes in use, of <see cref="InodeCount"/>.</summary>
     public long InodesUsed { get; internal set; }
 

@@ -13,6 +13,7 @@ namespace VexFs.Format.Check;
 public sealed partial class FileSystemChecker
 {
     private List<VectorSpaceRecord> _spaces = [];
+    private List<string> _savedIndexSpaces = [];
     private int _nextSpaceId;
 
     /// <summary>
@@ -35,6 +36,8 @@ public sealed partial class FileSystemChecker
             Found("vectors", $"{e.Message}; table rewritten with the {_spaces.Count} spaces that could be salvaged", Repair);
             rewrite = true;
         }
+
+        _savedIndexSpaces = [.. _spaces.Where(s => s.IndexInode != 0).Select(s => s.Definition.Name)];
 
         bool declared = _sb.Incompatible.HasFlag(IncompatibleFeatures.VectorSpaces);
         if (_spaces.Count > 0 != declared)
@@ -95,6 +98,15 @@ public sealed partial class FileSystemChecker
         {
             Found("vectors", "the superblock declares the saved-index feature, but no vector space has a saved index; feature cleared", Repair);
             DeclareSavedIndexes();
+        }
+    }
+
+    /// <summary>Reports the spaces that came into the check with a saved index and leave a repair without one.</summary>
+    private void NoteDroppedIndexes()
+    {
+        if (Repair)
+        {
+            _report.DroppedIndexes = [.. _spaces.Where(s => s.IndexInode == 0 && _savedIndexSpaces.Contains(s.Definition.Name)).Select(s => s.Definition.Name)];
         }
     }
 

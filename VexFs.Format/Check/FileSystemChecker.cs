@@ -100,6 +100,7 @@ public sealed partial class FileSystemChecker : IDisposable
         CheckConnectivity();
         CheckLinkCounts();
         CheckVectorRows();
+        NoteDroppedIndexes();
         CheckBitmapsAndCounts();
         FillCounts();
         if (Repair)

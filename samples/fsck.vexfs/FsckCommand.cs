@@ -66,6 +66,12 @@ internal static class FsckCommand
             });
             var report = FileSystemChecker.Check(target, new CheckOptions { Repair = repair, Force = parsed.GetValue(force), Progress = progress });
             Print(path, report, parsed.GetValue(verbose));
+            if (report.DroppedIndexes.Count > 0 && report.IsClean)
+            {
+                target.Dispose();
+                IndexRebuild.Run(path, report.DroppedIndexes);
+            }
+
             return report.ExitCode;
         }
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
