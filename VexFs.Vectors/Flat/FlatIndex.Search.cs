@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using VexFs.Vectors.Kernels;
 using VexFs.Vectors.Search;
@@ -10,6 +11,9 @@ public sealed partial class FlatIndex
     // Queries of one batch block share each pass over a chunk of stored vectors while it is in cache.
     private const int BatchBlockQueries = 8;
     private const int BatchBlockRows = 1024;
+
+    // An exact scan computes the distances of this many rows at once, then offers them to the heap.
+    private const int ScanBlockRows = 64;
 
     /// <inheritdoc />
     public VectorMatch[] Search(ReadOnlySpan<float> query, int k, VectorFilter? filter = null)
@@ -118,9 +122,16 @@ public sealed partial class FlatIndex
             var chunk = _vectors.Chunk(slot / rowsPerChunk);
             var row = slot % rowsPerChunk;
             var rows = Math.Min(rowsPerChunk - row, end - slot);
+            if (filter is null)
+            {
+                ScanAll(ref q, ref chunk[row * dim], slot, rows, k, heap);
+                slot += rows;
+                continue;
+            }
+
             for (var r = row; r < row + rows; r++)
             {
-                if (filter is not null && !filter.Admits(_ids.At(slot + r - row)))
+                if (!filter.Admits(_ids.At(slot + r - row)))
                 {
                     continue;
                 }
@@ -133,6 +144,25 @@ public sealed partial class FlatIndex
             }
 
             slot += rows;
+        }
+    }
+
+    /// <summary>Offers the heap every one of <paramref name="count"/> consecutive rows, the first at <paramref name="first"/> (slot <paramref name="slot"/>).</summary>
+    private void ScanAll(ref float query, ref float first, int slot, int count, int k, FarthestFirstQueue heap)
+    {
+        var dim = Space.Dimension;
+        Span<float> distances = stackalloc float[ScanBlockRows];
+        for (var done = 0; done < count; done += ScanBlockRows)
+        {
+            var block = distances[..Math.Min(ScanBlockRows, count - done)];
+            RowDistances.Compute(Space.Metric, ref query, ref Unsafe.Add(ref first, (nuint)done * (nuint)dim), dim, block);
+            for (var r = 0; r < block.Length; r++)
+            {
+                if (heap.Count < k || block[r] < heap.Top.Distance)
+                {
+                    heap.PushBounded(block[r], slot + done + r, k);
+                }
+            }
         }
     }
 

@@ -154,4 +154,41 @@ public sealed class DistanceKernelTests
             }
         }
     }
+
+    [Property(MaxTest = 200)]
+    public Property Row_distances_match_the_scalar_reference_for_every_row() =>
+        Prop.ForAll(
+            (from dim in Gen.Choose(1, 1100)
+             from rows in Gen.Choose(0, 11)
+             from metric in Gen.Elements(VectorMetric.L2, VectorMetric.InnerProduct)
+             from seed in Gen.Choose(0, int.MaxValue)
+             select (dim, rows, metric, seed)).ToArbitrary(),
+            p =>
+            {
+                // The rows follow one another from an odd offset, so that loads are unaligned.
+                var random = new Random(p.seed);
+                var query = new float[p.dim];
+                var stored = new float[2 + (p.rows * p.dim)];
+                foreach (var array in new[] { query, stored })
+                {
+                    for (var i = 0; i < array.Length; i++)
+                    {
+                        array[i] = (float)((random.NextDouble() * 2) - 1);
+                    }
+                }
+
+                var into = new float[p.rows];
+                RowDistances.Compute(p.metric, ref query[0], ref stored[1], p.dim, into);
+                for (var r = 0; r < p.rows; r++)
+                {
+                    var row = stored.AsSpan(1 + (r * p.dim), p.dim);
+                    var expected = TestData.ReferenceDistance(p.metric, query, row);
+                    if (!Close(expected, into[r], Scale(query, row)))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            });
 }
