@@ -64,8 +64,11 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     /// <summary>Every entry whose hash is at least <paramref name="fromHash"/>, in hash order, reading only the leaves that hold them.</summary>
     public IEnumerable<DirectoryEntry> Enumerate(long dir, Inode inode, ulong fromHash = 0)
     {
-        var root = ReadIndex(0, dir, inode, isRoot: true);
-        return EnumerateIndex(dir, inode, root, fromHash);
+        // The whole map of the directory's blocks, read once: a walk of every leaf then looks each one up in it
+        // rather than descending the extent tree (and verifying its nodes) once per leaf.
+        var map = extents.All(inode, dir);
+        var root = ReadIndex(0, dir, inode, isRoot: true, map);
+        return EnumerateIndex(dir, inode, root, fromHash, map);
     }
 
     /// <summary>Adds an entry; returns the directory inode, grown when a block was added.</summary>
@@ -244,7 +247,7 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         }
     }
 
-    private IEnumerable<DirectoryEntry> EnumerateIndex(long dir, Inode inode, DirectoryIndex node, ulong fromHash)
+    private IEnumerable<DirectoryEntry> EnumerateIndex(long dir, Inode inode, DirectoryIndex node, ulong fromHash, List<Extent> map)
     {
         for (int i = 0; i < node.Entries.Count; i++)
         {
@@ -256,14 +259,14 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
             long fileBlock = node.Entries[i].FileBlock;
             if (node.Depth > 0)
             {
-                foreach (var e in EnumerateIndex(dir, inode, ReadIndex(fileBlock, dir, inode, isRoot: false), fromHash))
+                foreach (var e in EnumerateIndex(dir, inode, ReadIndex(fileBlock, dir, inode, isRoot: false, map), fromHash, map))
                 {
                     yield return e;
                 }
             }
             else
             {
-                foreach (var e in ReadLeaf(fileBlock, dir, inode, fromHash))
+                foreach (var e in ReadLeaf(fileBlock, dir, inode, fromHash, map))
                 {
                     yield return e;
                 }
@@ -286,9 +289,10 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     /// device, the aligned window of <see cref="ReadaheadBlocks"/> file blocks around it, within its extent,
     /// comes with it: a directory read cold is read in large pieces rather than a block at a time.
     /// </summary>
-    private long ReadBlock(long dir, Inode inode, long fileBlock, Span<byte> buffer)
+    /// <summary>Reads a block of the directory, found in <paramref name="map"/> (all its extents, in file order) when given, else in its extent tree.</summary>
+    private long ReadBlock(long dir, Inode inode, long fileBlock, Span<byte> buffer, List<Extent>? map = null)
     {
-        var extent = extents.Require(inode, dir, fileBlock);
+        var extent = map is null ? extents.Require(inode, dir, fileBlock) : Holding(map, dir, fileBlock);
         long block = extent.Physical + (fileBlock - extent.Logical);
         long window = fileBlock / ReadaheadBlocks * ReadaheadBlocks;
         long from = Math.Max(extent.Logical, window);
@@ -297,10 +301,34 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
         return block;
     }
 
-    private DirectoryIndex ReadIndex(long fileBlock, long dir, Inode inode, bool isRoot)
+    /// <summary>The extent of <paramref name="map"/> that holds <paramref name="fileBlock"/>; a hole is damage, as for <see cref="ExtentTree.Require"/>.</summary>
+    private static Extent Holding(List<Extent> map, long dir, long fileBlock)
+    {
+        int low = 0, high = map.Count - 1;
+        while (low <= high)
+        {
+            int middle = (low + high) >>> 1;
+            if (map[middle].LogicalEnd <= fileBlock)
+            {
+                low = middle + 1;
+            }
+            else if (map[middle].Logical > fileBlock)
+            {
+                high = middle - 1;
+            }
+            else
+            {
+                return map[middle];
+            }
+        }
+
+        throw new InvalidFileSystemException(dir, $"inode {dir}.extents", $"file block {fileBlock} is not mapped");
+    }
+
+    private DirectoryIndex ReadIndex(long fileBlock, long dir, Inode inode, bool isRoot, List<Extent>? map = null)
     {
         using var buffer = SpanOwner<byte>.Allocate(BlockSize);
-        long block = ReadBlock(dir, inode, fileBlock, buffer.Span);
+        long block = ReadBlock(dir, inode, fileBlock, buffer.Span, map);
         return DirectoryIndex.Read(buffer.Span, block, isRoot, dir, Sb.ChecksumSeed, inode.Size / BlockSize, Sb.InodeCount);
     }
 
@@ -312,10 +340,10 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     }
 
     /// <summary>The entries of a leaf from <paramref name="fromHash"/> on, for a listing (names checked, hashes left to fsck).</summary>
-    private List<DirectoryEntry> ReadLeaf(long fileBlock, long dir, Inode inode, ulong fromHash)
+    private List<DirectoryEntry> ReadLeaf(long fileBlock, long dir, Inode inode, ulong fromHash, List<Extent> map)
     {
         using var buffer = SpanOwner<byte>.Allocate(BlockSize);
-        long block = ReadBlock(dir, inode, fileBlock, buffer.Span);
+        long block = ReadBlock(dir, inode, fileBlock, buffer.Span, map);
         return DirectoryLeaf.Read(buffer.Span, block, dir, Sb.ChecksumSeed, Sb.HashSeed, Sb.InodeCount, fromHash, checkHashes: false);
     }
 

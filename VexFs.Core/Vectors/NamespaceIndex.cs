@@ -10,7 +10,9 @@ namespace VexFs.Core.Vectors;
 /// </summary>
 internal sealed class NamespaceIndex
 {
-    private readonly Dictionary<long, List<(long Parent, string Name)>> _links = [];
+    // An inode's first name, and its further names (hard links) apart: one entry per file, no list for most.
+    private readonly Dictionary<long, (long Parent, string Name)> _first = [];
+    private readonly Dictionary<long, List<(long Parent, string Name)>> _more = [];
     private readonly Dictionary<long, HashSet<long>> _children = [];
     private readonly long _root;
 
@@ -39,16 +41,20 @@ internal sealed class NamespaceIndex
     }
 
     /// <summary>Whether <paramref name="inode"/> has a name (an open file whose last name went has none).</summary>
-    public bool IsLinked(long inode) => inode == _root || _links.ContainsKey(inode);
+    public bool IsLinked(long inode) => inode == _root || _first.ContainsKey(inode);
 
     public void Add(long directory, string name, long inode)
     {
-        if (!_links.TryGetValue(inode, out var links))
+        if (!_first.TryAdd(inode, (directory, name)))
         {
-            _links[inode] = links = [];
+            if (!_more.TryGetValue(inode, out var more))
+            {
+                _more[inode] = more = [];
+            }
+
+            more.Add((directory, name));
         }
 
-        links.Add((directory, name));
         if (!_children.TryGetValue(directory, out var children))
         {
             _children[directory] = children = [];
@@ -59,23 +65,57 @@ internal sealed class NamespaceIndex
 
     public void Remove(long directory, string name, long inode)
     {
-        if (!_links.TryGetValue(inode, out var links))
+        if (!_first.TryGetValue(inode, out var first))
         {
             return;
         }
 
-        links.Remove((directory, name));
-        if (links.Count == 0)
+        _more.TryGetValue(inode, out var more);
+        if (first == (directory, name))
         {
-            _links.Remove(inode);
+            if (more is { Count: > 0 })
+            {
+                _first[inode] = more[0];
+                more.RemoveAt(0);
+            }
+            else
+            {
+                _first.Remove(inode);
+            }
+        }
+        else
+        {
+            more?.Remove((directory, name));
         }
 
-        if (!links.Exists(l => l.Parent == directory) && _children.TryGetValue(directory, out var children))
+        if (more is { Count: 0 })
+        {
+            _more.Remove(inode);
+        }
+
+        if (!Links(inode).Any(l => l.Parent == directory) && _children.TryGetValue(directory, out var children))
         {
             children.Remove(inode);
             if (children.Count == 0)
             {
                 _children.Remove(directory);
+            }
+        }
+    }
+
+    /// <summary>Every name of <paramref name="inode"/>, its first first.</summary>
+    private IEnumerable<(long Parent, string Name)> Links(long inode)
+    {
+        if (_first.TryGetValue(inode, out var first))
+        {
+            yield return first;
+        }
+
+        if (_more.TryGetValue(inode, out var more))
+        {
+            foreach (var link in more)
+            {
+                yield return link;
             }
         }
     }
@@ -118,25 +158,26 @@ internal sealed class NamespaceIndex
             return "/";
         }
 
-        if (!_links.TryGetValue(inode, out var links))
+        if (!_first.TryGetValue(inode, out var first))
         {
             return null;
         }
 
-        var (parent, name) = links.Find(l => subtree ? IsAtOrBelow(l.Parent, directory) : l.Parent == directory) is { Name: not null } inside ? inside : links[0];
+        bool InScope((long Parent, string Name) link) => subtree ? IsAtOrBelow(link.Parent, directory) : link.Parent == directory;
+        var (parent, name) = InScope(first) || !_more.ContainsKey(inode) ? first : Links(inode).FirstOrDefault(InScope, first);
         return parent == _root ? "/" + name : PathOf(parent, directory) + "/" + name;
     }
 
     private bool IsAtOrBelow(long candidate, long directory)
     {
-        for (long at = candidate; ; at = _links[at][0].Parent)
+        for (long at = candidate; ; at = _first[at].Parent)
         {
             if (at == directory)
             {
                 return true;
             }
 
-            if (at == _root || !_links.ContainsKey(at))
+            if (at == _root || !_first.ContainsKey(at))
             {
                 return false;
             }
