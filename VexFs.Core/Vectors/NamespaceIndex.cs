@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using VexFs.Core.Editing;
 using VexFs.Format.Records;
 
@@ -19,6 +20,7 @@ internal sealed class NamespaceIndex
     private NamespaceIndex(long root) => _root = root;
 
     /// <summary>Walks the tree under the root.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static NamespaceIndex Build(FileSystemEditor editor)
     {
         var index = new NamespaceIndex(editor.RootInode);

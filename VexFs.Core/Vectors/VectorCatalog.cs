@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using VexFs.Core.Editing;
 using VexFs.Format;
 using VexFs.Format.Records;
@@ -102,6 +103,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
     /// vector (if any) leaves the index and its new one (if any) joins. False, with nothing changed, when the
     /// saved index or the marks are damaged or disagree with the space: the index is then built from the rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool LoadSaved(FileSystemEditor editor, SpaceState state)
     {
         var record = state.Record;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using VexFs.Format.Records;
 
@@ -186,6 +187,7 @@ internal static class DirectoryLeaf
     /// <paramref name="checkHashes"/> is false (listings, whose blocks the checksum covers; fsck checks them all),
     /// that its hash is its name's. Entries before <paramref name="fromHash"/> are stepped over undecoded.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static List<DirectoryEntry> Read(ReadOnlySpan<byte> block, long blockNumber, long owner, uint seed, ulong hashSeed, long inodeCount, ulong fromHash = 0, bool checkHashes = true)
     {
         var (count, used) = Open(block, blockNumber, owner, seed);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using VexFs.Vectors.Kernels;
 using VexFs.Vectors.Persistence;
@@ -201,6 +202,7 @@ public sealed partial class HnswIndex
         return index;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LoadData(IndexHeader h, PageStreamReader reader)
     {
         var slotCount = h.SlotCount;
@@ -330,6 +332,7 @@ public sealed partial class HnswIndex
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CheckLinks(PageStreamReader reader, ReadOnlySpan<int> links, int slotCount, int slot)
     {
         var count = links[0];

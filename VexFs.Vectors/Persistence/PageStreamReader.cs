@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace VexFs.Vectors.Persistence;
 
@@ -39,6 +40,7 @@ internal sealed class PageStreamReader : IDisposable
     /// <summary>The stream position of the next byte.</summary>
     public long Position => _position;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ReadExactly(Span<byte> destination)
     {
         if (destination.Length > _length - _position)
