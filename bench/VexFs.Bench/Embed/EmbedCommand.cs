@@ -62,13 +62,16 @@ internal static class EmbedCommand
         var encoder = new SentenceEncoder();
         var vectors = new float[sentences.Count][];
         clock.Restart();
-        for (int first = 0; first < sentences.Count; first += Batch)
+
+        // A batch is padded to its longest sentence: batches of sentences of about one length waste little.
+        var order = Enumerable.Range(0, sentences.Count).OrderBy(i => sentences[i].Length).ToArray();
+        for (int first = 0; first < order.Length; first += Batch)
         {
-            var run = sentences.GetRange(first, Math.Min(Batch, sentences.Count - first)).ToArray();
-            var embedded = encoder.Encode(run);
+            var run = order.AsSpan(first, Math.Min(Batch, order.Length - first)).ToArray();
+            var embedded = encoder.Encode([.. run.Select(i => sentences[i])]);
             for (int i = 0; i < run.Length; i++)
             {
-                vectors[first + i] = [.. embedded[i]];
+                vectors[run[i]] = [.. embedded[i]];
             }
 
             if (first / Batch % 100 == 0)
