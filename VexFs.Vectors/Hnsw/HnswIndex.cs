@@ -76,6 +76,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         ArgumentNullException.ThrowIfNull(space);
         options ??= HnswOptions.Default;
         options.Validate();
+        options = options with { Quantization = options.Quantization.Resolve(space.Dimension) };
         Space = space;
         Options = options;
         _m = options.M;

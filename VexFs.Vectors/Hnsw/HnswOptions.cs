@@ -5,7 +5,7 @@ namespace VexFs.Vectors.Hnsw;
 /// <summary>The parameters of a hierarchical navigable small-world graph index.</summary>
 public sealed record HnswOptions
 {
-    /// <summary>M = 16, efConstruction = 200, efSearch = 64, seed 42, no quantization.</summary>
+    /// <summary>M = 16, efConstruction = 200, efSearch = 64, seed 42, automatic quantization (int8 codes from 256 dimensions).</summary>
     public static HnswOptions Default { get; } = new();
 
     /// <summary>Links per node on the upper layers (twice as many on the bottom layer). 2..128.</summary>
@@ -20,8 +20,8 @@ public sealed record HnswOptions
     /// <summary>Seeds the level of each inserted node, so that single-threaded builds are reproducible.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>The vector compression used to walk the graph.</summary>
-    public VectorQuantization Quantization { get; init; } = VectorQuantization.None;
+    /// <summary>The vector compression used to walk the graph (see <see cref="VectorQuantization.Automatic"/>).</summary>
+    public VectorQuantization Quantization { get; init; } = VectorQuantization.Automatic;
 
     /// <summary>
     /// With quantization, the number of vectors after which the quantizer is trained; until then searches use
@@ -36,7 +36,7 @@ public sealed record HnswOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(EfConstruction, 1, nameof(EfConstruction));
         ArgumentOutOfRangeException.ThrowIfLessThan(EfSearch, 1, nameof(EfSearch));
         ArgumentOutOfRangeException.ThrowIfLessThan(QuantizationTrainingSize, 1, nameof(QuantizationTrainingSize));
-        if (Quantization is not (VectorQuantization.None or VectorQuantization.ScalarInt8))
+        if (Quantization is not (VectorQuantization.None or VectorQuantization.ScalarInt8 or VectorQuantization.Automatic))
         {
             throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown quantization.");
         }

@@ -63,6 +63,20 @@ public sealed class HnswIndexTests : IndexContractTests
         }
     }
 
+    [Theory]
+    [InlineData(128, VectorQuantization.Automatic, VectorQuantization.None)]
+    [InlineData(255, VectorQuantization.Automatic, VectorQuantization.None)]
+    [InlineData(256, VectorQuantization.Automatic, VectorQuantization.ScalarInt8)]
+    [InlineData(384, VectorQuantization.Automatic, VectorQuantization.ScalarInt8)]
+    [InlineData(384, VectorQuantization.None, VectorQuantization.None)]
+    [InlineData(64, VectorQuantization.ScalarInt8, VectorQuantization.ScalarInt8)]
+    public void Automatic_quantization_chooses_int8_codes_from_256_dimensions(int dimension, VectorQuantization asked, VectorQuantization chosen)
+    {
+        using var index = new HnswIndex(new VectorSpace(dimension, VectorMetric.Cosine), HnswOptions.Default with { Quantization = asked });
+        Assert.Equal(chosen, index.Options.Quantization);
+        Assert.Equal(VectorQuantization.Automatic, HnswOptions.Default.Quantization);
+    }
+
     /// <summary>
     /// A node's row holds its links and then its vector (or, quantized, its code, padded to whole ints, with the
     /// floats in rows of their own): with a dimension that is not a multiple of four, no row may spill into the
