@@ -61,14 +61,17 @@ public sealed partial class VexFileSystem
     }
 
     /// <summary>
-    /// Sets many vectors, <paramref name="batchSize"/> files to an operation (each batch atomic), reporting the
-    /// files done after each batch: the bulk load.
+    /// Sets many vectors, <paramref name="batchSize"/> files to an operation (each batch atomic; fewer when the
+    /// rows of that many would not fit one journal transaction), reporting the files done after each batch: the
+    /// bulk load.
     /// </summary>
     /// <exception cref="ArgumentException">As <see cref="SetVector(string, string, ReadOnlySpan{float})"/>; the batches before the bad vector stay.</exception>
     public void SetVectors(string space, IEnumerable<(string Path, float[] Vector)> vectors, IProgress<long>? progress = null, int batchSize = 1024)
     {
         ArgumentNullException.ThrowIfNull(vectors);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentNullException.ThrowIfNull(space);
+        batchSize = Math.Min(batchSize, Query(editor => RowsPerOperation(editor, _vectors.Space(space).Space.Dimension)));
         long done = 0;
         foreach (var batch in vectors.Chunk(batchSize))
         {
@@ -88,6 +91,18 @@ public sealed partial class VexFileSystem
         {
             SaveVectorIndexes();
         }
+    }
+
+    /// <summary>
+    /// How many rows of <paramref name="dimension"/> components one operation may write: their blocks fill at
+    /// most half of a journal transaction, each unit of rows counted with one block more for what else setting
+    /// a row touches (its mark of change, an extent block of the rows inode).
+    /// </summary>
+    private int RowsPerOperation(FileSystemEditor editor, int dimension)
+    {
+        int blockSize = editor.Superblock.BlockSize;
+        long units = Math.Max(1, (_journal?.MaxTransactionBlocks ?? int.MaxValue) / 2 / (VectorRows.UnitBlocks(dimension, blockSize) + 1));
+        return (int)Math.Min(int.MaxValue, units * VectorRows.RowsPerUnit(dimension, blockSize));
     }
 
     /// <summary>
@@ -220,7 +235,7 @@ public sealed partial class VexFileSystem
                 {
                     // A small scope is compared with the query vector by vector: exact, whatever the effort.
                     var found = dense.Search(stored, k, where is null ? null : VectorFilter.Where(where));
-                    return [.. found.Select(m => new VexSearchHit(names.PathOf(m.Id, top, options.Subtree) ?? string.Empty, m.Id, m.Distance))];
+                    return [.. found.Select(m => Hit(names, m.Id, m.Distance, top, options.Subtree))];
                 }
 
                 var keys = scope.Keys!;
@@ -273,8 +288,13 @@ public sealed partial class VexFileSystem
     /// <summary>How many more than k an unfiltered whole-tree search asks for, to drop open files whose last name went.</summary>
     private const int UnlinkedMargin = 8;
 
+    /// <summary>Results from matches of index keys (whose owner is the file).</summary>
     private static IReadOnlyList<VexSearchHit> Hits(IEnumerable<VectorMatch> matches, NamespaceIndex names, long top, bool subtree) =>
-        [.. matches.Select(m => (Owner: VectorKey.Owner(m.Id), m.Distance)).Select(m => new VexSearchHit(names.PathOf(m.Owner, top, subtree) ?? string.Empty, m.Owner, m.Distance))];
+        [.. matches.Select(m => Hit(names, VectorKey.Owner(m.Id), m.Distance, top, subtree))];
+
+    /// <summary>The result for <paramref name="owner"/>, named by its path in the scope (or its first path).</summary>
+    private static VexSearchHit Hit(NamespaceIndex names, long owner, float distance, long top, bool subtree) =>
+        new(names.PathOf(owner, top, subtree) ?? string.Empty, owner, distance);
 
     private static VectorSpaceInfo Info(SpaceState state) =>
         new(state.Record.Definition.Name, state.Record.Definition.Dimension, state.Record.Definition.Metric, state.RowOf.Count, state.Record.IndexGeneration, state.Unsaved, state.IndexLoaded);

@@ -61,6 +61,47 @@ public sealed class VectorTests
         Assert.True(found / (queries * 10) >= 0.95, $"recall@10 {found / (queries * 10):F3}");
     }
 
+    /// <summary>
+    /// A scope too large for a dense copy of its vectors (at 4,096 dimensions, more than 2,048 of them) but small
+    /// enough beside the space to be compared one by one is answered exactly, with or without a predicate.
+    /// </summary>
+    [Fact]
+    public void A_scope_too_large_for_a_dense_copy_is_searched_exactly()
+    {
+        const int Wide = VectorSpace.MaxDimension;
+        using var device = new MemoryBlockDevice(256L << 20);
+        using var fs = VexFileSystem.Format(device, leaveOpen: true);
+        fs.CreateVectorSpace("wide", Wide, VectorMetric.L2);
+        fs.CreateDirectory("/big");
+        fs.CreateDirectory("/rest");
+        var random = new Random(9);
+        var model = new Dictionary<string, float[]>();
+        for (int i = 0; i < 2600; i++)
+        {
+            string path = i < 2200 ? $"/big/f{i}" : $"/rest/f{i}";
+            Write(fs, path, [(byte)i]);
+            model[path] = [.. Enumerable.Range(0, Wide).Select(_ => (float)random.NextDouble())];
+        }
+
+        fs.SetVectors("wide", model.Select(kv => (kv.Key, kv.Value)));
+        var space = new VectorSpace(Wide, VectorMetric.L2);
+        var inodes = model.Keys.ToDictionary(p => fs.GetInfo(p).Inode, p => p);
+        for (int q = 0; q < 5; q++)
+        {
+            float[] query = [.. Enumerable.Range(0, Wide).Select(_ => (float)random.NextDouble())];
+            foreach (var where in new Func<long, bool>?[] { null, inode => inode % 3 != 0 })
+            {
+                var expected = model.Where(kv => kv.Key.StartsWith("/big/", StringComparison.Ordinal) && (where is null || where(fs.GetInfo(kv.Key).Inode)))
+                    .Select(kv => (kv.Key, Distance: space.Distance(query, kv.Value)))
+                    .OrderBy(e => e.Distance).ThenBy(e => e.Key, StringComparer.Ordinal).Take(10).ToList();
+                var found = fs.Search("/big", "wide", query, 10, new VexSearchOptions { Where = where });
+                Assert.Equal(expected.Select(e => e.Key), found.Select(h => h.Path));
+                Assert.Equal(expected.Select(e => e.Distance), found.Select(h => h.Distance));
+                Assert.All(found, h => Assert.Equal(h.Path, inodes[h.Inode]));
+            }
+        }
+    }
+
     [Fact]
     public void A_vector_follows_its_file_through_links_renames_moves_and_deletes()
     {
