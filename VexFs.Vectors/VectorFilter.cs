@@ -1,3 +1,5 @@
+using VexFs.Vectors.Storage;
+
 namespace VexFs.Vectors;
 
 /// <summary>
@@ -32,7 +34,7 @@ public abstract class VectorFilter
     public static VectorFilter In(IEnumerable<long> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        return new SetFilter([.. ids]);
+        return new SetFilter(new HashSet<long>(ids, IdComparer.Instance));
     }
 
     private sealed class PredicateFilter(Func<long, bool> predicate) : VectorFilter

@@ -4,7 +4,8 @@
 # recall@10 against QPS (recall_qps.png beside the results).
 # usage: bench/ann.sh [N=100000] [DIM=128] [METRIC=l2]
 # environment: PEERS (peer scripts, default ../shared/bench beside the repository), WORK (datasets and
-# results, default ${TMPDIR:-/tmp}/vexfs-ann), M, EFC, EFS, THREADS, BUILD_THREADS, K
+# results, default ${TMPDIR:-/tmp}/vexfs-ann), M, EFC, EFS, THREADS, BUILD_THREADS, K; DATA, a dataset
+# directory made elsewhere (such as `VexFs.Bench embed`), instead of a make_dataset.py one
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -13,8 +14,8 @@ peers=${PEERS:-$repo/../shared/bench}
 work=${WORK:-${TMPDIR:-/tmp}/vexfs-ann}
 M=${M:-16} EFC=${EFC:-200} EFS=${EFS:-10,16,32,64,128,256} THREADS=${THREADS:-1} BUILD_THREADS=${BUILD_THREADS:-1} K=${K:-10}
 py=/usr/bin/python3
-data=$work/${metric}_${n}x${dim}
-out=$work/results_${metric}_${n}x${dim}_M${M}_efc${EFC}_t${THREADS}_bt${BUILD_THREADS}
+data=${DATA:-$work/${metric}_${n}x${dim}}
+out=$work/results_$(basename "$data")_M${M}_efc${EFC}_t${THREADS}_bt${BUILD_THREADS}
 mkdir -p "$out"
 "$py" -c "import faiss, hnswlib, numpy" 2>/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-numpy python3-faiss python3-hnswlib libhnswlib-dev g++ >/dev/null
