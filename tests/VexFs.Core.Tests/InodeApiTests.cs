@@ -52,6 +52,33 @@ public sealed class InodeApiTests
     }
 
     [Fact]
+    public void Exchange_swaps_two_names_across_directories_and_keeps_parents_and_link_counts_right()
+    {
+        using var device = new MemoryBlockDevice(32L << 20);
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            var a = fs.CreateDirectory(fs.RootInode, "a");
+            var b = fs.CreateDirectory(fs.RootInode, "b");
+            var sub = fs.CreateDirectory(a.Inode, "sub");
+            var file = fs.CreateFile(b.Inode, "file");
+            Assert.Equal(a.Inode, fs.ParentOf(sub.Inode));
+            Assert.Equal(fs.RootInode, fs.ParentOf(fs.RootInode));
+
+            fs.Exchange(a.Inode, "sub", b.Inode, "file");
+            Assert.Equal(file.Inode, fs.Lookup(a.Inode, "sub").Inode);
+            Assert.Equal(sub.Inode, fs.Lookup(b.Inode, "file").Inode);
+            Assert.Equal(b.Inode, fs.ParentOf(sub.Inode));
+            Assert.Equal((2, 3), (fs.GetInfo(a.Inode).LinkCount, fs.GetInfo(b.Inode).LinkCount));
+
+            Refusals.AssertKind(VexErrorKind.NotFound, () => fs.Exchange(a.Inode, "sub", b.Inode, "missing"));
+            Refusals.AssertKind(VexErrorKind.InvalidArgument, () => fs.Exchange(fs.RootInode, "b", b.Inode, "file"));
+            Refusals.AssertKind(VexErrorKind.NotADirectory, () => fs.ParentOf(file.Inode));
+        }
+
+        Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
+    }
+
+    [Fact]
     public void Set_info_changes_mode_owner_and_times_and_they_persist()
     {
         using var device = new MemoryBlockDevice(16L << 20);
