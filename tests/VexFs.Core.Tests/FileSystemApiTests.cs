@@ -127,6 +127,42 @@ public sealed class FileSystemApiTests
     }
 
     [Fact]
+    public void Space_freed_by_operations_not_yet_committed_is_used_once_a_write_would_fail_without_it()
+    {
+        var device = new MemoryBlockDevice(16L << 20);
+        using (var fs = VexFileSystem.Format(device, new FormatOptions { BlockSize = 1024 }, leaveOpen: true))
+        {
+            var chunk = Patterns.Random(1 << 20, seed: 3);
+            int written = 0;
+            Assert.Throws<FileSystemFullException>(void () =>
+            {
+                for (; ; written++)
+                {
+                    using var stream = fs.OpenFile($"/big{written}", FileMode.Create);
+                    stream.Write(chunk);
+                }
+            });
+            fs.Flush();
+
+            // The frees are not committed when the next write needs their blocks: it commits them and goes on.
+            fs.Delete("/big0");
+            fs.Delete("/big1");
+            using (var again = fs.OpenFile("/again", FileMode.Create))
+            {
+                again.Write(chunk);
+            }
+
+            using var back = fs.OpenFile("/again", FileMode.Open, FileAccess.Read);
+            var read = new byte[chunk.Length];
+            back.ReadExactly(read);
+            Assert.Equal(chunk, read);
+        }
+
+        AssertClean(device);
+        device.Dispose();
+    }
+
+    [Fact]
     public void Space_info_is_exact()
     {
         using var fs = VexFileSystem.Format(new MemoryBlockDevice(64L << 20));
