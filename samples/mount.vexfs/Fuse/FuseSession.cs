@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.ObjectPool;
 using MountVexfs.Host;
@@ -53,9 +54,6 @@ internal sealed class FuseSession
         _replies = new DefaultObjectPool<Reply>(new DefaultPooledObjectPolicy<Reply>(), workers * 2);
         _queue = Channel.CreateBounded<FuseRequest>(new BoundedChannelOptions(workers * 4) { SingleWriter = true });
     }
-
-    /// <summary>The protocol minor agreed at INIT (0 before it).</summary>
-    public uint NegotiatedMinor { get; private set; }
 
     /// <summary>Serves requests until the filesystem is unmounted or <see cref="Stop"/> is called.</summary>
     /// <exception cref="IOException">The kernel speaks a protocol older than 7.<see cref="OldestMinor"/>, or the device failed.</exception>
@@ -125,12 +123,14 @@ internal sealed class FuseSession
                 var reply = _replies.Get();
                 try
                 {
-                    var (errno, done) = Negotiate(request.Arguments, reply);
+                    var (errno, done, kernel) = Negotiate(request.Arguments, reply);
                     _device.Write(reply.Seal(request.Unique, errno));
                     if (errno != 0)
                     {
-                        throw new IOException($"the kernel speaks FUSE {Major}.{NegotiatedMinor}; mount.vexfs needs {Major}.{OldestMinor} or later");
+                        throw new IOException($"the kernel speaks FUSE {kernel}; mount.vexfs needs {Major}.{OldestMinor} or later");
                     }
+
+                    _log?.WriteLine($"INIT: kernel {kernel}, mount.vexfs {Major}.{Minor}");
 
                     if (done)
                     {
@@ -151,23 +151,23 @@ internal sealed class FuseSession
     /// The answer to INIT (fuse_init_in → fuse_init_out): the lower of the two minors, the flags both sides
     /// have, 1 MiB writes. A kernel of a later major is answered with ours alone and sends INIT again.
     /// </summary>
-    private (int Errno, bool Done) Negotiate(ReadOnlySpan<byte> arguments, Reply reply)
+    internal static (int Errno, bool Done, string Kernel) Negotiate(ReadOnlySpan<byte> arguments, Reply reply)
     {
         // fuse_init_in: 0x00 u32 major   0x04 u32 minor   0x08 u32 max_readahead   0x0C u32 flags   0x10 u32 flags2
         var reader = new ArgumentReader(arguments);
         uint major = reader.U32();
         uint minor = reader.U32();
+        string kernel = string.Create(CultureInfo.InvariantCulture, $"{major}.{minor}");
         if (major > Major)
         {
             reply.AppendU32(Major);
             reply.AppendU32(Minor);
-            return (0, false);
+            return (0, false, kernel);
         }
 
-        NegotiatedMinor = major < Major ? 0 : Math.Min(minor, Minor);
         if (major < Major || minor < OldestMinor)
         {
-            return (Errno.Eproto, false);
+            return (Errno.Eproto, false, kernel);
         }
 
         uint readahead = reader.U32();
@@ -177,19 +177,18 @@ internal sealed class FuseSession
         // fuse_init_out: 0x00 u32 major   0x04 u32 minor   0x08 u32 max_readahead   0x0C u32 flags
         // 0x10 u16 max_background   0x12 u16 congestion_threshold   0x14 u32 max_write   0x18 u32 time_gran
         // 0x1C u16 max_pages   0x1E u16 map_alignment   0x20 u32 flags2   0x24 u32 max_stack_depth, u32 unused[6]
-        var out_ = reply.Append(64);
-        BinaryPrimitives.WriteUInt32LittleEndian(out_, Major);
-        BinaryPrimitives.WriteUInt32LittleEndian(out_[0x04..], NegotiatedMinor);
-        BinaryPrimitives.WriteUInt32LittleEndian(out_[0x08..], readahead);
-        BinaryPrimitives.WriteUInt32LittleEndian(out_[0x0C..], offered & wanted);
-        BinaryPrimitives.WriteUInt16LittleEndian(out_[0x10..], 64);
-        BinaryPrimitives.WriteUInt16LittleEndian(out_[0x12..], 48);
-        BinaryPrimitives.WriteUInt32LittleEndian(out_[0x14..], MaxWrite);
+        var answer = reply.Append(64);
+        BinaryPrimitives.WriteUInt32LittleEndian(answer, Major);
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x04..], Math.Min(minor, Minor));
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x08..], readahead);
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x0C..], offered & wanted);
+        BinaryPrimitives.WriteUInt16LittleEndian(answer[0x10..], 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(answer[0x12..], 48);
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x14..], MaxWrite);
         // Timestamps are kept to 100 ns.
-        BinaryPrimitives.WriteUInt32LittleEndian(out_[0x18..], 100);
-        BinaryPrimitives.WriteUInt16LittleEndian(out_[0x1C..], (ushort)(MaxWrite / Environment.SystemPageSize));
-        _log?.WriteLine($"INIT: kernel {major}.{minor}, agreed {Major}.{NegotiatedMinor}, flags {offered & wanted:x8} of {offered:x8}");
-        return (0, true);
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x18..], 100);
+        BinaryPrimitives.WriteUInt16LittleEndian(answer[0x1C..], (ushort)(MaxWrite / Environment.SystemPageSize));
+        return (0, true, kernel);
     }
 
     private void Work()
