@@ -106,16 +106,7 @@ public sealed class FileSystemApiTests
         using (var fs = VexFileSystem.Format(device, new FormatOptions { BlockSize = 1024 }, leaveOpen: true))
         {
             var chunk = Patterns.Random(1 << 20, seed: 2);
-            int written = 0;
-            Assert.Throws<FileSystemFullException>(void () =>
-            {
-                for (; ; written++)
-                {
-                    using var stream = fs.OpenFile($"/big{written}", FileMode.Create);
-                    stream.Write(chunk);
-                }
-            });
-            Assert.True(written > 5);
+            Assert.True(FillUntilFull(fs, chunk) > 5);
             fs.Delete("/big0");
             fs.Flush();
             using var again = fs.OpenFile("/again", FileMode.Create);
@@ -133,15 +124,7 @@ public sealed class FileSystemApiTests
         using (var fs = VexFileSystem.Format(device, new FormatOptions { BlockSize = 1024 }, leaveOpen: true))
         {
             var chunk = Patterns.Random(1 << 20, seed: 3);
-            int written = 0;
-            Assert.Throws<FileSystemFullException>(void () =>
-            {
-                for (; ; written++)
-                {
-                    using var stream = fs.OpenFile($"/big{written}", FileMode.Create);
-                    stream.Write(chunk);
-                }
-            });
+            FillUntilFull(fs, chunk);
             fs.Flush();
 
             // The frees are not committed when the next write needs their blocks: it commits them and goes on.
@@ -160,6 +143,21 @@ public sealed class FileSystemApiTests
 
         AssertClean(device);
         device.Dispose();
+    }
+
+    /// <summary>Writes files /big0, /big1, ... of <paramref name="chunk"/> until the filesystem is full; returns how many were whole.</summary>
+    private static int FillUntilFull(VexFileSystem fs, byte[] chunk)
+    {
+        int written = 0;
+        Assert.Throws<FileSystemFullException>(void () =>
+        {
+            for (; ; written++)
+            {
+                using var stream = fs.OpenFile($"/big{written}", FileMode.Create);
+                stream.Write(chunk);
+            }
+        });
+        return written;
     }
 
     [Fact]
