@@ -11,8 +11,9 @@ namespace MountVexfs;
 
 /// <summary>
 /// mount.vexfs DEVICE DIR [-o OPTIONS]: mounts a VexFS filesystem through FUSE, as mount(8) runs it for
-/// `mount -t vexfs`. Without foreground it starts itself again in the background to serve the mount and
-/// returns once the mount is in place (or with the reason it failed). Exit status as mount(8) defines it.
+/// `mount -t vexfs`, as root or (through fusermount3) as the user who owns the device and the mount point.
+/// Without foreground it starts itself again in the background to serve the mount and returns once the mount
+/// is in place (or with the reason it failed). Exit status as mount(8) defines it.
 /// </summary>
 internal static class MountCommand
 {
@@ -37,12 +38,6 @@ internal static class MountCommand
         {
             Console.Error.WriteLine($"mount.vexfs: {e.Message}");
             Console.Error.WriteLine(Usage);
-            return ExitUsage;
-        }
-
-        if (LibC.GetUid() != 0)
-        {
-            Console.Error.WriteLine("mount.vexfs: mounting needs root");
             return ExitUsage;
         }
 
@@ -123,12 +118,10 @@ internal static class MountCommand
             return ExitFailure;
         }
 
-        using var fuse = FuseDevice.Open();
-        var operations = new VexFuseOperations(fileSystem);
-        var session = new FuseSession(fuse, operations, options.Workers, log);
+        FuseDevice fuse;
         try
         {
-            KernelMount.Mount(fuse, options, (int)UnixFileType.Directory | fileSystem.GetInfo(fileSystem.RootInode).Permissions);
+            fuse = KernelMount.Mount(options, (int)UnixFileType.Directory | fileSystem.GetInfo(fileSystem.RootInode).Permissions);
         }
         catch (IOException e)
         {
@@ -136,6 +129,10 @@ internal static class MountCommand
             Console.Error.WriteLine($"mount.vexfs: {e.Message}");
             return ExitFailure;
         }
+
+        using var served = fuse;
+        var operations = new VexFuseOperations(fileSystem);
+        var session = new FuseSession(fuse, operations, options.Workers, log);
 
         int stopping = 0;
         void Stop(PosixSignalContext context)

@@ -96,13 +96,7 @@ internal sealed record MountOptions
             parts.Add("allow_other");
         }
 
-        foreach (var (name, flag) in FlagNames)
-        {
-            if ((Flags & flag) != 0)
-            {
-                parts.Add(name);
-            }
-        }
+        parts.AddRange(FlagNames());
 
         if (BlockCacheBytes is { } cache)
         {
@@ -118,7 +112,10 @@ internal sealed record MountOptions
         return string.Join(',', parts);
     }
 
-    private static readonly (string Name, ulong Flag)[] FlagNames =
+    /// <summary>The names of the mount flags set, as -o takes them.</summary>
+    public IEnumerable<string> FlagNames() => MountFlags.Where(f => (Flags & f.Flag) != 0).Select(f => f.Name);
+
+    private static readonly (string Name, ulong Flag)[] MountFlags =
     [
         ("nosuid", LibC.MsNoSuid), ("nodev", LibC.MsNoDev), ("noexec", LibC.MsNoExec), ("sync", LibC.MsSynchronous),
         ("noatime", LibC.MsNoAtime), ("nodiratime", LibC.MsNoDirAtime), ("relatime", LibC.MsRelAtime),
@@ -157,14 +154,14 @@ internal sealed record MountOptions
                 return this with { Flags = Flags & ~FlagOf(name == "strictatime" ? "relatime" : "no" + name) };
             case var _ when Ignored.Contains(name) || name.StartsWith("x-", StringComparison.Ordinal) || name == "comment":
                 return this;
-            case var _ when FlagNames.Any(f => f.Name == name):
+            case var _ when MountFlags.Any(f => f.Name == name):
                 return this with { Flags = Flags | FlagOf(name) };
             default:
                 throw new ArgumentException($"unknown option '{option}'");
         }
     }
 
-    private static ulong FlagOf(string name) => FlagNames.FirstOrDefault(f => f.Name == name).Flag;
+    private static ulong FlagOf(string name) => MountFlags.FirstOrDefault(f => f.Name == name).Flag;
 
     private static int Number(string name, string? value, int min, int max) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int number) && number >= min && number <= max

@@ -71,19 +71,42 @@ public sealed class LifecycleTests
         Shell.Ok($"umount {mounted.MountPoint}", mounted.Root);
 
         // The host closes the device once the kernel lets the mount go; fsck can open it then.
-        Shell.Result check = default;
-        for (int attempt = 0; attempt < 100; attempt++)
-        {
-            check = mounted.Check();
-            if (check.ExitCode == 0)
-            {
-                break;
-            }
-
-            Thread.Sleep(100);
-        }
-
+        var check = mounted.CheckOnceClosed();
         Assert.True(check.ExitCode == 0, check.Output + check.Error);
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{loop}: "), check.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_user_mounts_an_image_of_their_own_through_fusermount3_and_unmounts_it_with_fusermount3()
+    {
+        using var mounted = MountedFileSystem.Create("64M");
+        Shell.Ok("echo from root > public && mkdir home && chown nobody home", mounted.MountPoint);
+        Assert.Equal(0, mounted.Unmount().ExitCode);
+
+        // The user runs a copy of the tools from a place they can read, on an image and a mount point they own;
+        // fusermount3 opens /dev/fuse as the user, so it must be open to all, as udev leaves it on Debian.
+        string tools = Path.Combine(mounted.Root, "tools");
+        Shell.Ok($"chmod 755 {mounted.Root} && cp -r {AppContext.BaseDirectory} {tools} && chown nobody {mounted.Device} {mounted.MountPoint}", mounted.Root);
+        string mode = Shell.Ok("stat -c %a /dev/fuse", mounted.Root).Trim();
+        try
+        {
+            Shell.Ok("chmod 666 /dev/fuse", mounted.Root);
+            string asUser = "runuser -u nobody -- env DOTNET_CLI_HOME=/tmp";
+            Shell.Ok($"{asUser} dotnet {tools}/mount.vexfs.dll {mounted.Device} {mounted.MountPoint}", mounted.Root, TimeSpan.FromMinutes(1));
+            string listed = Shell.Ok($"findmnt -n -o FSTYPE,OPTIONS {mounted.MountPoint}", mounted.Root);
+            Assert.StartsWith("fuse.vexfs ", listed, StringComparison.Ordinal);
+            Assert.Contains("user_id=65534", listed, StringComparison.Ordinal);
+            Assert.Equal("from root\nmine\n", Shell.Ok($"{asUser} sh -c 'cd {mounted.MountPoint} && cat public && echo mine > home/file && cat home/file'", mounted.Root));
+            var refused = Shell.Bash($"{asUser} touch {mounted.MountPoint}/not-in-my-directory", mounted.Root);
+            Assert.Contains("Permission denied", refused.Error, StringComparison.Ordinal);
+            Shell.Ok($"{asUser} fusermount3 -u {mounted.MountPoint}", mounted.Root);
+        }
+        finally
+        {
+            Shell.Run("chmod", [mode, "/dev/fuse"]);
+        }
+
+        var check = mounted.CheckOnceClosed();
+        Assert.True(check.ExitCode == 0, check.Output + check.Error);
     }
 }

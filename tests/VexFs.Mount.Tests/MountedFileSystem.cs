@@ -117,6 +117,25 @@ internal sealed class MountedFileSystem : IDisposable
     /// <summary>fsck.vexfs -n -f on the device: its exit code and report.</summary>
     public Shell.Result Check() => Shell.Tool("fsck.vexfs", "-n", "-f", Device);
 
+    /// <summary>
+    /// fsck.vexfs -n -f once a host this fixture does not hold (one mount(8) or a user started) has closed the
+    /// device: fsck is refused the device while the host has it open.
+    /// </summary>
+    public Shell.Result CheckOnceClosed()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var check = Check();
+            if (!check.Error.Contains("in use", StringComparison.Ordinal) && !check.Error.Contains("busy", StringComparison.OrdinalIgnoreCase) || clock.Elapsed > Patience)
+            {
+                return check;
+            }
+
+            Thread.Sleep(100);
+        }
+    }
+
     /// <summary>Whether something is mounted on <paramref name="path"/>, from /proc/self/mountinfo.</summary>
     public static bool IsMounted(string path) =>
         File.ReadLines("/proc/self/mountinfo").Any(line => line.Split(' ')[4] == path);

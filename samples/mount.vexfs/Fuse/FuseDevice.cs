@@ -39,6 +39,14 @@ internal sealed unsafe class FuseDevice : IDisposable
             throw new IOException($"cannot open /dev/fuse: {LibC.Describe(errno)}", errno);
         }
 
+        return Adopt(fd);
+    }
+
+    /// <summary>Takes over an open /dev/fuse descriptor (one fusermount3 handed over, already mounted).</summary>
+    public static FuseDevice Adopt(int fd)
+    {
+        const int SetFlags = 4;
+        LibC.Fcntl(fd, SetFlags, LibC.ONonBlock);
         int* pipe = stackalloc int[2];
         if (LibC.Pipe2(pipe, LibC.OCloExec | LibC.ONonBlock) < 0)
         {

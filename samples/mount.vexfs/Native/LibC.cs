@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace MountVexfs.Native;
 
-/// <summary>The libc calls a FUSE host needs: the device's read and write, mount(2) and umount2(2), poll and a wake-up pipe.</summary>
+/// <summary>
+/// The libc calls a FUSE host needs: the device's read and write, mount(2) and umount2(2), poll and a wake-up
+/// pipe, and the socket on which fusermount3 hands over the device for a user's mount.
+/// </summary>
 internal static unsafe partial class LibC
 {
     public const int ORdWr = 0x2;
@@ -22,12 +25,47 @@ internal static unsafe partial class LibC
 
     public const short PollIn = 0x1;
 
+    public const int AfUnix = 1;
+    public const int SockStream = 1;
+    public const int SolSocket = 1;
+    public const int ScmRights = 1;
+
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {
         public int Fd;
         public short Events;
         public short Revents;
+    }
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public byte* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct msghdr (64-bit layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MessageHeader
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    /// <summary>struct cmsghdr, followed by its data.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ControlHeader
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
     }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
@@ -48,8 +86,14 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
     public static partial int Pipe2(int* fds, int flags);
 
-    [LibraryImport("libc", EntryPoint = "dup2", SetLastError = true)]
-    public static partial int Dup2(int fd, int newFd);
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    public static partial nint ReceiveMessage(int fd, MessageHeader* message, int flags);
 
     [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
     public static partial int SetSid();
