@@ -42,6 +42,47 @@ public sealed class TreeTests
     }
 
     [Fact]
+    public void A_git_clone_of_a_real_repository_passes_git_fsck()
+    {
+        string repository = RepositoryRoot();
+        using var mounted = MountedFileSystem.Create("512M");
+        string head = Shell.Ok("git rev-parse HEAD", repository);
+        Shell.Ok($"git clone -q --no-hardlinks {repository} clone", mounted.MountPoint, TimeSpan.FromMinutes(3));
+        Assert.Equal(head, Shell.Ok("git rev-parse HEAD", Path.Combine(mounted.MountPoint, "clone")));
+        Shell.Ok("git fsck --full --strict --no-progress && test -z \"$(git status --porcelain)\" && git gc -q && git fsck --full --no-progress", Path.Combine(mounted.MountPoint, "clone"), TimeSpan.FromMinutes(3));
+        Assert.Equal(0, mounted.Unmount().ExitCode);
+        Assert.Equal(0, mounted.Check().ExitCode);
+    }
+
+    [Fact]
+    public void Rsync_copies_a_tree_with_hard_links_and_extended_attributes_in_and_out()
+    {
+        using var mounted = MountedFileSystem.Create("256M");
+        string source = Path.Combine(mounted.Root, "source");
+        string back = Path.Combine(mounted.Root, "back");
+        Shell.Ok($"""
+            mkdir -p {source}/a/b && cd {source}
+            head -c 200K /dev/urandom > a/b/data && ln a/b/data a/hard && ln -s b/data a/soft
+            echo text > a/text && chmod 640 a/text && setfattr -n user.tag -v kept a/text
+            touch -d '2010-01-01 00:00:00.123456789' a/text
+            # rsync leaves a time alone when it already reads as the same second as the source's.
+            find . -type d -print0 | xargs -0 touch -d '2009-06-01 12:00:00.987654321' && touch -h -d '2008-01-01 00:00:00.5' a/soft
+            rsync -aHX {source}/ {mounted.MountPoint}/copy/
+            rsync -aHX {mounted.MountPoint}/copy/ {back}/
+            diff -r {source} {back}
+            """, mounted.Root);
+        // Names, kinds, modes, link counts, file sizes and times to the 100 ns the filesystem keeps, and attributes;
+        // a directory's size is its own format's.
+        string describe(string root) => Shell.Ok(
+            "find . \\( -type d -printf '%p %y %m %n %T@\\n' \\) -o -printf '%p %y %m %n %s %T@\\n' | sed -E 's/\\.([0-9]{7})[0-9]*$/.\\1/' | sort && getfattr -R -d . 2>/dev/null",
+            root);
+        Assert.Equal(describe(source), describe(Path.Combine(mounted.MountPoint, "copy")));
+        Assert.Equal(describe(source), describe(back));
+        Assert.Equal(0, mounted.Unmount().ExitCode);
+        Assert.Equal(0, mounted.Check().ExitCode);
+    }
+
+    [Fact]
     public void A_sqlite_database_passes_its_integrity_check()
     {
         using var mounted = MountedFileSystem.Create("256M");
