@@ -37,7 +37,8 @@ public sealed class LifecycleTests
     public void A_host_killed_mid_write_leaves_a_filesystem_the_next_mount_recovers()
     {
         using var mounted = MountedFileSystem.Create("512M");
-        Shell.Ok("mkdir keep && for i in $(seq 1 50); do echo \"kept $i\" > keep/$i; done && sync -f keep/1", mounted.MountPoint);
+        // fsync makes them durable; syncfs (sync -f) never reaches a FUSE filesystem.
+        Shell.Ok("mkdir keep && for i in $(seq 1 50); do echo \"kept $i\" > keep/$i; done && sync keep/* keep", mounted.MountPoint);
         string expected = Shell.Ok("cat keep/*", mounted.MountPoint);
 
         // A writer goes on until the host dies under it.

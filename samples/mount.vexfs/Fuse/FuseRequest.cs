@@ -26,7 +26,6 @@ internal sealed class FuseRequest : IDisposable
         NodeId = BinaryPrimitives.ReadUInt64LittleEndian(header[0x10..]);
         Uid = BinaryPrimitives.ReadUInt32LittleEndian(header[0x18..]);
         Gid = BinaryPrimitives.ReadUInt32LittleEndian(header[0x1C..]);
-        Pid = BinaryPrimitives.ReadUInt32LittleEndian(header[0x20..]);
         int extensions = BinaryPrimitives.ReadUInt16LittleEndian(header[0x24..]) * 8;
         ArgumentsLength = Math.Max(0, buffer.Length - HeaderSize - extensions);
     }
@@ -40,8 +39,6 @@ internal sealed class FuseRequest : IDisposable
     public uint Uid { get; }
 
     public uint Gid { get; }
-
-    public uint Pid { get; }
 
     private int ArgumentsLength { get; }
 

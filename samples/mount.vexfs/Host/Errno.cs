@@ -1,4 +1,3 @@
-using VexFs.BlockDevices;
 using VexFs.Format;
 
 namespace MountVexfs.Host;
@@ -15,7 +14,6 @@ internal static class Errno
     public const int Eio = 5;
     public const int Enxio = 6;
     public const int Ebadf = 9;
-    public const int Eacces = 13;
     public const int Ebusy = 16;
     public const int Eexist = 17;
     public const int Enotdir = 20;
@@ -31,7 +29,6 @@ internal static class Errno
     public const int Enotempty = 39;
     public const int Eproto = 71;
     public const int Enodata = 61;
-    public const int Eoverflow = 75;
     public const int Eopnotsupp = 95;
 
     /// <summary>The errno of each kind of refusal.</summary>
@@ -69,6 +66,6 @@ internal static class Errno
         }
 
         refusal = false;
-        return exception is DeviceBusyException ? Ebusy : Eio;
+        return Eio;
     }
 }
