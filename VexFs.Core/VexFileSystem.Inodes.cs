@@ -224,6 +224,27 @@ public sealed partial class VexFileSystem
     /// <exception cref="BlockDevices.DiskFullException">The space is not there; nothing was allocated.</exception>
     public void Allocate(long inode, long offset, long length, bool keepSize = false) => Mutate(editor => editor.Allocate(inode, offset, length, keepSize));
 
+    /// <summary>
+    /// The first offset at or after <paramref name="offset"/> of file <paramref name="inode"/> that holds data
+    /// (lseek's SEEK_DATA), or null when none does before the end; blocks preallocated and not yet written
+    /// count as a hole.
+    /// </summary>
+    public long? NextData(long inode, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return Query(editor => editor.Seek(inode, offset, hole: false));
+    }
+
+    /// <summary>
+    /// The first offset at or after <paramref name="offset"/> of file <paramref name="inode"/> in a hole
+    /// (lseek's SEEK_HOLE); the end of the file counts as one.
+    /// </summary>
+    public long NextHole(long inode, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return Query(editor => editor.Seek(inode, offset, hole: true)!.Value);
+    }
+
     /// <summary>The target of the symbolic link <paramref name="inode"/>.</summary>
     public string ReadLink(long inode) => Query(editor => LinkTarget(editor, inode));
 

@@ -79,6 +79,29 @@ public sealed class InodeApiTests
     }
 
     [Fact]
+    public void Next_data_and_next_hole_follow_the_written_extents()
+    {
+        using var fs = VexFileSystem.Format(new MemoryBlockDevice(32L << 20));
+        long file = fs.CreateFile(fs.RootInode, "sparse").Inode;
+        // Data in [0, 8 KiB) and [1 MiB, 1 MiB + 100), preallocated but unwritten [2 MiB, 3 MiB), size 4 MiB.
+        fs.Write(file, 0, new byte[8192]);
+        fs.Write(file, 1 << 20, new byte[100]);
+        fs.Allocate(file, 2 << 20, 1 << 20);
+        fs.SetLength(file, 4 << 20);
+
+        Assert.Equal(0, fs.NextData(file, 0));
+        Assert.Equal(100, fs.NextData(file, 100));
+        Assert.Equal(1 << 20, fs.NextData(file, 8192));
+        Assert.Null(fs.NextData(file, (1 << 20) + 4096));
+        Assert.Equal(8192, fs.NextHole(file, 0));
+        Assert.Equal(9000, fs.NextHole(file, 9000));
+        Assert.Equal((1 << 20) + 4096, fs.NextHole(file, 1 << 20));
+        Assert.Equal(2 << 20, fs.NextHole(file, 2 << 20));
+        Assert.Equal(4 << 20, fs.NextHole(file, 4 << 20));
+        Refusals.AssertKind(VexErrorKind.IsADirectory, () => fs.NextData(fs.RootInode, 0));
+    }
+
+    [Fact]
     public void Set_info_changes_mode_owner_and_times_and_they_persist()
     {
         using var device = new MemoryBlockDevice(16L << 20);
