@@ -58,3 +58,22 @@ probe("write-after-unlink", lambda: os.pwrite(fd, b"kept", 0))
 probe("read-after-unlink", lambda: None if os.pread(fd, 4, 0) == b"kept" else os.abort())
 os.close(fd)
 probe("rmdir-emptied", lambda: os.rmdir("d"))
+
+# The data of a sparse file, as SEEK_DATA and SEEK_HOLE map it: written ranges, not the hole between them
+# nor blocks preallocated and never written.
+fd = os.open("sparse", os.O_RDWR | os.O_CREAT, 0o644)
+os.pwrite(fd, b"x" * 8192, 0)
+os.pwrite(fd, b"y" * 100, 1 << 20)
+os.posix_fallocate(fd, 2 << 20, 1 << 20)
+os.ftruncate(fd, 4 << 20)
+ranges, offset = [], 0
+while True:
+    try:
+        start = os.lseek(fd, offset, os.SEEK_DATA)
+    except OSError as e:
+        ranges.append(errno.errorcode[e.errno])
+        break
+    offset = os.lseek(fd, start, os.SEEK_HOLE)
+    ranges.append(f"{start}-{offset}")
+print("seek-map", ",".join(ranges))
+os.close(fd)

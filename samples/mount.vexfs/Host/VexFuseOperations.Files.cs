@@ -102,28 +102,30 @@ internal sealed partial class VexFuseOperations
         return 0;
     }
 
-    /// <summary>
-    /// SEEK_DATA and SEEK_HOLE, with the whole file counted as data up to its end and the end as the one hole,
-    /// as the kernel's generic answer does; the other whences never reach the host.
-    /// </summary>
+    /// <summary>SEEK_DATA and SEEK_HOLE from the file's extents; the other whences never reach the host.</summary>
     private int Seek(ref ArgumentReader args, Reply reply)
     {
         // fuse_lseek_in: 0x00 u64 fh   0x08 u64 offset   0x10 u32 whence   0x14 u32 padding
         long inode = _files.InodeOf(args.U64());
         long offset = Offset(args.U64());
         uint whence = args.U32();
-        long size = _fs.GetInfo(inode).Size;
         if (whence is not (SeekData or SeekHole))
         {
             return Errno.Einval;
         }
 
-        if (offset >= size)
+        if (offset >= _fs.GetInfo(inode).Size)
         {
             return Errno.Enxio;
         }
 
-        reply.AppendU64((ulong)(whence == SeekData ? offset : size));
+        long? found = whence == SeekData ? _fs.NextData(inode, offset) : _fs.NextHole(inode, offset);
+        if (found is not { } position)
+        {
+            return Errno.Enxio;
+        }
+
+        reply.AppendU64((ulong)position);
         return 0;
     }
 
