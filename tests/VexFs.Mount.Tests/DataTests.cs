@@ -18,8 +18,7 @@ public sealed class DataTests
         mounted.Mount();
         Assert.Equal(expected, Shell.Ok("sha256sum < big", mounted.MountPoint));
         Assert.Equal("1048576000\n", Shell.Ok("stat -c %s big", mounted.MountPoint));
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     [Fact]
@@ -47,8 +46,7 @@ public sealed class DataTests
         var lines = File.ReadAllLines(Path.Combine(mounted.MountPoint, "shared.log"));
         Assert.Equal(Writers * 100, lines.Length);
         Assert.Equal(Writers * 100, lines.Distinct().Count());
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     [Fact]
@@ -68,7 +66,6 @@ public sealed class DataTests
             readlink copy/link
             """, mounted.Root);
         Assert.Equal("2 regular file\n1 symbolic link\ndata\n", output);
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 }

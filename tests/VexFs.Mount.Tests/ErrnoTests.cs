@@ -63,8 +63,7 @@ public sealed class ErrnoTests
             Shell.Bash($"umount {ext4} || umount -l {ext4}", mounted.Root);
         }
 
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     [Fact]
@@ -75,8 +74,7 @@ public sealed class ErrnoTests
         Assert.NotEqual(0, full.ExitCode);
         Assert.Contains("No space left on device", full.Error, StringComparison.Ordinal);
         Shell.Ok("rm fill && dd if=/dev/zero of=again bs=1M count=8 status=none && test $(stat -c %s again) = 8388608", mounted.MountPoint);
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     [Fact]
@@ -94,7 +92,6 @@ public sealed class ErrnoTests
             Assert.Contains("Read-only file system", refused.Error, StringComparison.Ordinal);
         }
 
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 }

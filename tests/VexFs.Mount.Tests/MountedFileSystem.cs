@@ -96,6 +96,15 @@ internal sealed class MountedFileSystem : IDisposable
         return WaitForHost();
     }
 
+    /// <summary>Unmounts, expects the host to exit 0, and expects fsck to find the filesystem clean.</summary>
+    public void UnmountClean()
+    {
+        var (exitCode, errors) = Unmount();
+        Assert.True(exitCode == 0, $"mount.vexfs exited with {exitCode}: {errors}");
+        var check = Check();
+        Assert.True(check.ExitCode == 0, check.Output + check.Error);
+    }
+
     /// <summary>Sends SIGTERM to the host and waits for it to unmount and close the filesystem.</summary>
     public (int ExitCode, string Errors) Terminate()
     {

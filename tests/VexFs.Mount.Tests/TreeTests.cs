@@ -19,8 +19,7 @@ public sealed class TreeTests
         mounted.Mount();
         Assert.Equal($"{Files}\n", Shell.Ok("find many -type f | wc -l", mounted.MountPoint));
         Shell.Ok("find many -type f -delete && rmdir many && test ! -e many", mounted.MountPoint);
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     [Fact]
@@ -37,8 +36,7 @@ public sealed class TreeTests
             diff -r --exclude=bin --exclude=obj {tree}/VexFs.Format {back}/VexFs.Format
             diff -r --exclude=bin --exclude=obj {tree}/samples {back}/samples
             """, mounted.Root);
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     [Fact]
@@ -50,8 +48,7 @@ public sealed class TreeTests
         Shell.Ok($"git clone -q --no-hardlinks {repository} clone", mounted.MountPoint, TimeSpan.FromMinutes(3));
         Assert.Equal(head, Shell.Ok("git rev-parse HEAD", Path.Combine(mounted.MountPoint, "clone")));
         Shell.Ok("git fsck --full --strict --no-progress && test -z \"$(git status --porcelain)\" && git gc -q && git fsck --full --no-progress", Path.Combine(mounted.MountPoint, "clone"), TimeSpan.FromMinutes(3));
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     [Fact]
@@ -78,8 +75,7 @@ public sealed class TreeTests
             root);
         Assert.Equal(describe(source), describe(Path.Combine(mounted.MountPoint, "copy")));
         Assert.Equal(describe(source), describe(back));
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     [Fact]
@@ -100,8 +96,7 @@ public sealed class TreeTests
         Assert.Equal(0, mounted.Unmount().ExitCode);
         mounted.Mount();
         Assert.Equal("ok\n13334\n", Shell.Ok("sqlite3 db.sqlite 'PRAGMA integrity_check; SELECT count(*) FROM t;'", mounted.MountPoint));
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     [Fact]
@@ -121,8 +116,7 @@ public sealed class TreeTests
         Assert.Equal("# file: f\nuser.bin=0x00ff10\nuser.color=0x626c7565\n\n# file: d\nuser.dir=0x796573\n\n", dump);
         var missing = Shell.Bash("getfattr -n user.gone f", mounted.MountPoint);
         Assert.Contains("No such attribute", missing.Error, StringComparison.Ordinal);
-        Assert.Equal(0, mounted.Unmount().ExitCode);
-        Assert.Equal(0, mounted.Check().ExitCode);
+        mounted.UnmountClean();
     }
 
     private static string RepositoryRoot()
