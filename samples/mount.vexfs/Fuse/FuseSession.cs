@@ -62,6 +62,7 @@ internal sealed class FuseSession
         var filler = new Thread(_requests.Fill) { IsBackground = true, Name = "fuse-device" };
         filler.Start();
         var workers = new List<Thread>();
+        FuseRequest? destroy = null;
         try
         {
             if (!Initialize())
@@ -80,7 +81,8 @@ internal sealed class FuseSession
             {
                 if (request.Opcode == Opcode.Destroy)
                 {
-                    Serve(request);
+                    // Answered once every request before it has been.
+                    destroy = request;
                     break;
                 }
 
@@ -98,6 +100,11 @@ internal sealed class FuseSession
                 worker.Join();
             }
 
+            if (destroy is not null)
+            {
+                Serve(destroy);
+            }
+
             _device.Wake();
             filler.Join();
         }
@@ -113,16 +120,16 @@ internal sealed class FuseSession
         {
             using (request)
             {
-                if (request.Opcode != Opcode.Init)
-                {
-                    // Nothing but INIT is valid before INIT.
-                    Send(request.Unique, Errno.Eio, null);
-                    continue;
-                }
-
                 var reply = _replies.Get();
                 try
                 {
+                    if (request.Opcode != Opcode.Init)
+                    {
+                        // Nothing but INIT is valid before INIT.
+                        _device.Write(reply.Seal(request.Unique, Errno.Eio));
+                        continue;
+                    }
+
                     var (errno, done, kernel) = Negotiate(request.Arguments, reply);
                     _device.Write(reply.Seal(request.Unique, errno));
                     if (errno != 0)
@@ -227,32 +234,18 @@ internal sealed class FuseSession
                 if (errno != VexFuseOperations.NoReply)
                 {
                     _log?.WriteLine($"{request.Opcode} node {request.NodeId} unique {request.Unique}: {(errno == 0 ? $"{reply.Length} bytes" : $"errno {errno}")}");
-                    Send(request.Unique, errno, reply);
+                    _device.Write(reply.Seal(request.Unique, errno));
                 }
+            }
+            catch (IOException e)
+            {
+                // The kernel refused the reply: this request fails on its side, the others go on.
+                (_log ?? Console.Error).WriteLine($"{request.Opcode} node {request.NodeId}: the reply was refused: {e.Message}");
             }
             finally
             {
                 _replies.Return(reply);
             }
-        }
-    }
-
-    private void Send(ulong unique, int errno, Reply? reply)
-    {
-        if (reply is not null)
-        {
-            _device.Write(reply.Seal(unique, errno));
-            return;
-        }
-
-        var empty = _replies.Get();
-        try
-        {
-            _device.Write(empty.Seal(unique, errno));
-        }
-        finally
-        {
-            _replies.Return(empty);
         }
     }
 }
