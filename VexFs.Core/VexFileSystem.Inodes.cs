@@ -165,6 +165,27 @@ public sealed partial class VexFileSystem
         editor.Rename(directory, name, newDirectory, newName);
     });
 
+    /// <summary>
+    /// Swaps two entries atomically (rename with RENAME_EXCHANGE): <paramref name="name"/> in
+    /// <paramref name="directory"/> then links to what <paramref name="otherName"/> in
+    /// <paramref name="otherDirectory"/> did, and the other way round. Both must exist.
+    /// </summary>
+    public void Exchange(long directory, string name, long otherDirectory, string otherName) => Mutate(editor =>
+    {
+        DirectoryNames.Validate(name, nameof(name));
+        DirectoryNames.Validate(otherName, nameof(otherName));
+        RequireEntry(editor, directory, name);
+        RequireEntry(editor, otherDirectory, otherName);
+        editor.Exchange(directory, name, otherDirectory, otherName);
+    });
+
+    /// <summary>The directory that holds directory <paramref name="directory"/>, what '..' in it names (the root's is the root).</summary>
+    public long ParentOf(long directory) => Query(editor =>
+    {
+        RequireDirectory(editor, directory);
+        return editor.ParentOf(directory);
+    });
+
     /// <summary>Opens the regular file <paramref name="inode"/> as a stream; the file stays alive while it is open.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="access"/> or <paramref name="share"/> is not a defined value.</exception>
     /// <exception cref="UnauthorizedAccessException">The inode is a directory, symbolic link, device file, pipe or socket.</exception>
@@ -202,6 +223,27 @@ public sealed partial class VexFileSystem
     /// </summary>
     /// <exception cref="BlockDevices.DiskFullException">The space is not there; nothing was allocated.</exception>
     public void Allocate(long inode, long offset, long length, bool keepSize = false) => Mutate(editor => editor.Allocate(inode, offset, length, keepSize));
+
+    /// <summary>
+    /// The first offset at or after <paramref name="offset"/> of file <paramref name="inode"/> that holds data
+    /// (lseek's SEEK_DATA), or null when none does before the end; blocks preallocated and not yet written
+    /// count as a hole.
+    /// </summary>
+    public long? NextData(long inode, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return Query(editor => editor.Seek(inode, offset, hole: false));
+    }
+
+    /// <summary>
+    /// The first offset at or after <paramref name="offset"/> of file <paramref name="inode"/> in a hole
+    /// (lseek's SEEK_HOLE); the end of the file counts as one.
+    /// </summary>
+    public long NextHole(long inode, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        return Query(editor => editor.Seek(inode, offset, hole: true)!.Value);
+    }
 
     /// <summary>The target of the symbolic link <paramref name="inode"/>.</summary>
     public string ReadLink(long inode) => Query(editor => LinkTarget(editor, inode));

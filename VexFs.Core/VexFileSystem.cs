@@ -378,15 +378,50 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// changes written, when it completes; when it fails they are all discarded and the allocator reloaded
     /// from what was committed.
     /// </summary>
+    /// <remarks>
+    /// Blocks freed by operations not yet committed are not handed out again until they are durable (see
+    /// <see cref="Allocator.MarkFreesDurable"/>); an operation refused for want of space while such blocks
+    /// wait commits them and is tried once more, as ext4 commits its journal before it reports ENOSPC.
+    /// </remarks>
     private T Mutate<T>(Func<FileSystemEditor, T> operation)
     {
-        var (result, due) = MutateUnderLock(operation);
+        T result;
+        bool due;
+        try
+        {
+            (result, due) = MutateUnderLock(operation);
+        }
+        catch (FileSystemFullException)
+        {
+            // Checked here rather than in a filter: a filter runs while the exclusive lock is still held.
+            if (!FreesAwaitCommit())
+            {
+                throw;
+            }
+
+            Commit(_store.FinishedOperations, wait: true);
+            (result, due) = MutateUnderLock(operation);
+        }
+
         if (due)
         {
             Commit(_store.FinishedOperations, wait: false);
         }
 
         return result;
+    }
+
+    private bool FreesAwaitCommit()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return !_disposed && _failure is null && _editor.Allocator.HasFreesNotDurable;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
     }
 
     /// <summary>Runs the operation under the exclusive lock; says too whether a commit is due.</summary>

@@ -8,6 +8,13 @@ need=()
 command -v losetup >/dev/null || need+=(util-linux mount)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 command -v blockdev >/dev/null || need+=(util-linux)
+# The mount tests: FUSE's tools, and the programs they run on the mount.
+command -v fusermount3 >/dev/null || need+=(fuse3)
+command -v setfattr >/dev/null || need+=(attr)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v python3 >/dev/null || need+=(python3)
+command -v rsync >/dev/null || need+=(rsync)
+command -v git >/dev/null || need+=(git)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -19,6 +26,14 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Where loop devices can be attached (root, /dev/loop-control), their tests must run, not skip.
 if [ "$(id -u)" = 0 ] && [ -e /dev/loop-control ]; then export VEXFS_REQUIRE_LOOP=1; fi
+
+# `mount -t vexfs` runs /sbin/mount.vexfs: unless scripts/install.sh put the native tool there, it runs this
+# tree's build.
+if [ "$(id -u)" = 0 ] && { [ ! -e /sbin/mount.vexfs ] || grep -q 'from a build tree' /sbin/mount.vexfs; }; then
+  printf '#!/bin/sh\n# mount.vexfs from a build tree (scripts/test.sh); scripts/install.sh installs the native tool.\nexec %s %s "$@"\n' \
+    "$(command -v dotnet)" "$PWD/samples/mount.vexfs/bin/Release/net10.0/mount.vexfs.dll" >/sbin/mount.vexfs
+  chmod 0755 /sbin/mount.vexfs
+fi
 
 dotnet restore VexFs.sln
 dotnet format VexFs.sln --verify-no-changes --no-restore

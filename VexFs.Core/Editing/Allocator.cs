@@ -54,6 +54,9 @@ internal sealed class Allocator
     /// <summary>The blocks freed by finished operations that may not be reused until a commit makes those operations durable.</summary>
     public long[] FreesNotDurable() => [.. _notYetReusable];
 
+    /// <summary>Whether blocks freed by finished operations wait for a commit before they may be reused.</summary>
+    public bool HasFreesNotDurable => _notYetReusable.Count > 0;
+
     /// <summary>
     /// Takes over the blocks <paramref name="previous"/> may not reuse yet: an allocator rebuilt after a failed
     /// operation must not hand out blocks that operations finished but not yet committed have freed.

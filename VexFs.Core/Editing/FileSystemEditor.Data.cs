@@ -214,6 +214,47 @@ internal sealed partial class FileSystemEditor
     }
 
     /// <summary>
+    /// Where data or a hole next begins at or after <paramref name="offset"/> of a file, as lseek's SEEK_DATA
+    /// and SEEK_HOLE tell: with <paramref name="hole"/>, the start of the next hole (the end of the file is one);
+    /// without, the start of the next data, or null when only holes remain. Preallocated blocks not yet
+    /// written read as zeros and count as a hole, as on ext4.
+    /// </summary>
+    public long? Seek(long number, long offset, bool hole)
+    {
+        var inode = RequireKind(number, UnixFileType.RegularFile);
+        int blockSize = _store.BlockSize;
+        long position = offset / blockSize;
+        foreach (var extent in _extents.All(inode, number))
+        {
+            if (extent.Unwritten || extent.Logical + extent.Length <= position)
+            {
+                continue;
+            }
+
+            if (extent.Logical > position)
+            {
+                // A hole from the position to this extent.
+                if (hole)
+                {
+                    break;
+                }
+
+                position = extent.Logical;
+            }
+
+            if (!hole)
+            {
+                long data = Math.Max(offset, position * blockSize);
+                return data < inode.Size ? data : null;
+            }
+
+            position = extent.Logical + extent.Length;
+        }
+
+        return hole ? Math.Min(inode.Size, Math.Max(offset, position * blockSize)) : null;
+    }
+
+    /// <summary>
     /// Inode <paramref name="number"/>, which must be in use and of <paramref name="kind"/>: a directory where
     /// another kind is wanted is refused as <see cref="VexErrorKind.IsADirectory"/>, anything else as
     /// <see cref="VexErrorKind.InvalidKind"/>.

@@ -286,6 +286,56 @@ internal sealed partial class FileSystemEditor
     }
 
     /// <summary>
+    /// Swaps two entries (rename with RENAME_EXCHANGE): each name then links to what the other did. Both must
+    /// exist; a directory cannot move below itself.
+    /// </summary>
+    public void Exchange(long firstParent, string firstName, long secondParent, string secondName)
+    {
+        var first = Lookup(firstParent, firstName) ?? throw new FileNotFoundException($"'{firstName}' does not exist in directory {firstParent}.");
+        var second = Lookup(secondParent, secondName) ?? throw new FileNotFoundException($"'{secondName}' does not exist in directory {secondParent}.");
+        if (first.Inode == second.Inode)
+        {
+            return;
+        }
+
+        bool firstIsDirectory = first.Type == UnixFileType.Directory;
+        bool secondIsDirectory = second.Type == UnixFileType.Directory;
+        if ((firstIsDirectory && IsWithin(secondParent, first.Inode)) || (secondIsDirectory && IsWithin(firstParent, second.Inode)))
+        {
+            throw new VexFsException(VexErrorKind.InvalidArgument, "A directory cannot be moved below itself.");
+        }
+
+        _directories.Remove(firstParent, _inodes.Read(firstParent), firstName);
+        _directories.Remove(secondParent, _inodes.Read(secondParent), secondName);
+        _inodes.Write(firstParent, _directories.Insert(firstParent, _inodes.Read(firstParent), firstName, second.Inode, second.Type) with { ModifyTimeNs = Now, ChangeTimeNs = Now });
+        _inodes.Write(secondParent, _directories.Insert(secondParent, _inodes.Read(secondParent), secondName, first.Inode, first.Type) with { ModifyTimeNs = Now, ChangeTimeNs = Now });
+        if (firstParent != secondParent)
+        {
+            int linkShift = (firstIsDirectory ? 1 : 0) - (secondIsDirectory ? 1 : 0);
+            if (firstIsDirectory)
+            {
+                _directories.SetParent(first.Inode, _inodes.Read(first.Inode), secondParent);
+            }
+
+            if (secondIsDirectory)
+            {
+                _directories.SetParent(second.Inode, _inodes.Read(second.Inode), firstParent);
+            }
+
+            var firstHolder = _inodes.Read(firstParent);
+            _inodes.Write(firstParent, firstHolder with { LinkCount = firstHolder.LinkCount - linkShift });
+            var secondHolder = _inodes.Read(secondParent);
+            _inodes.Write(secondParent, secondHolder with { LinkCount = secondHolder.LinkCount + linkShift });
+        }
+
+        _inodes.Write(first.Inode, _inodes.Read(first.Inode) with { ChangeTimeNs = Now });
+        _inodes.Write(second.Inode, _inodes.Read(second.Inode) with { ChangeTimeNs = Now });
+    }
+
+    /// <summary>The directory that holds directory <paramref name="directory"/> (the root holds itself).</summary>
+    public long ParentOf(long directory) => directory == RootInode ? directory : _directories.Parent(directory, _inodes.Read(directory));
+
+    /// <summary>
     /// Sets a file's length: shrinking frees the blocks past the end, growing leaves a hole (and zeroes the rest
     /// of the old last block, where a crash may have left bytes past the old end).
     /// </summary>

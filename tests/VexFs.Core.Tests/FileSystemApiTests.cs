@@ -106,16 +106,7 @@ public sealed class FileSystemApiTests
         using (var fs = VexFileSystem.Format(device, new FormatOptions { BlockSize = 1024 }, leaveOpen: true))
         {
             var chunk = Patterns.Random(1 << 20, seed: 2);
-            int written = 0;
-            Assert.Throws<FileSystemFullException>(void () =>
-            {
-                for (; ; written++)
-                {
-                    using var stream = fs.OpenFile($"/big{written}", FileMode.Create);
-                    stream.Write(chunk);
-                }
-            });
-            Assert.True(written > 5);
+            Assert.True(FillUntilFull(fs, chunk) > 5);
             fs.Delete("/big0");
             fs.Flush();
             using var again = fs.OpenFile("/again", FileMode.Create);
@@ -124,6 +115,49 @@ public sealed class FileSystemApiTests
 
         AssertClean(device);
         device.Dispose();
+    }
+
+    [Fact]
+    public void Space_freed_by_operations_not_yet_committed_is_used_once_a_write_would_fail_without_it()
+    {
+        var device = new MemoryBlockDevice(16L << 20);
+        using (var fs = VexFileSystem.Format(device, new FormatOptions { BlockSize = 1024 }, leaveOpen: true))
+        {
+            var chunk = Patterns.Random(1 << 20, seed: 3);
+            FillUntilFull(fs, chunk);
+            fs.Flush();
+
+            // The frees are not committed when the next write needs their blocks: it commits them and goes on.
+            fs.Delete("/big0");
+            fs.Delete("/big1");
+            using (var again = fs.OpenFile("/again", FileMode.Create))
+            {
+                again.Write(chunk);
+            }
+
+            using var back = fs.OpenFile("/again", FileMode.Open, FileAccess.Read);
+            var read = new byte[chunk.Length];
+            back.ReadExactly(read);
+            Assert.Equal(chunk, read);
+        }
+
+        AssertClean(device);
+        device.Dispose();
+    }
+
+    /// <summary>Writes files /big0, /big1, ... of <paramref name="chunk"/> until the filesystem is full; returns how many were whole.</summary>
+    private static int FillUntilFull(VexFileSystem fs, byte[] chunk)
+    {
+        int written = 0;
+        Assert.Throws<FileSystemFullException>(void () =>
+        {
+            for (; ; written++)
+            {
+                using var stream = fs.OpenFile($"/big{written}", FileMode.Create);
+                stream.Write(chunk);
+            }
+        });
+        return written;
     }
 
     [Fact]

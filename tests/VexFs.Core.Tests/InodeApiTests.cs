@@ -52,6 +52,56 @@ public sealed class InodeApiTests
     }
 
     [Fact]
+    public void Exchange_swaps_two_names_across_directories_and_keeps_parents_and_link_counts_right()
+    {
+        using var device = new MemoryBlockDevice(32L << 20);
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            var a = fs.CreateDirectory(fs.RootInode, "a");
+            var b = fs.CreateDirectory(fs.RootInode, "b");
+            var sub = fs.CreateDirectory(a.Inode, "sub");
+            var file = fs.CreateFile(b.Inode, "file");
+            Assert.Equal(a.Inode, fs.ParentOf(sub.Inode));
+            Assert.Equal(fs.RootInode, fs.ParentOf(fs.RootInode));
+
+            fs.Exchange(a.Inode, "sub", b.Inode, "file");
+            Assert.Equal(file.Inode, fs.Lookup(a.Inode, "sub").Inode);
+            Assert.Equal(sub.Inode, fs.Lookup(b.Inode, "file").Inode);
+            Assert.Equal(b.Inode, fs.ParentOf(sub.Inode));
+            Assert.Equal((2, 3), (fs.GetInfo(a.Inode).LinkCount, fs.GetInfo(b.Inode).LinkCount));
+
+            Refusals.AssertKind(VexErrorKind.NotFound, () => fs.Exchange(a.Inode, "sub", b.Inode, "missing"));
+            Refusals.AssertKind(VexErrorKind.InvalidArgument, () => fs.Exchange(fs.RootInode, "b", b.Inode, "file"));
+            Refusals.AssertKind(VexErrorKind.NotADirectory, () => fs.ParentOf(file.Inode));
+        }
+
+        Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
+    }
+
+    [Fact]
+    public void Next_data_and_next_hole_follow_the_written_extents()
+    {
+        using var fs = VexFileSystem.Format(new MemoryBlockDevice(32L << 20));
+        long file = fs.CreateFile(fs.RootInode, "sparse").Inode;
+        // Data in [0, 8 KiB) and [1 MiB, 1 MiB + 100), preallocated but unwritten [2 MiB, 3 MiB), size 4 MiB.
+        fs.Write(file, 0, new byte[8192]);
+        fs.Write(file, 1 << 20, new byte[100]);
+        fs.Allocate(file, 2 << 20, 1 << 20);
+        fs.SetLength(file, 4 << 20);
+
+        Assert.Equal(0, fs.NextData(file, 0));
+        Assert.Equal(100, fs.NextData(file, 100));
+        Assert.Equal(1 << 20, fs.NextData(file, 8192));
+        Assert.Null(fs.NextData(file, (1 << 20) + 4096));
+        Assert.Equal(8192, fs.NextHole(file, 0));
+        Assert.Equal(9000, fs.NextHole(file, 9000));
+        Assert.Equal((1 << 20) + 4096, fs.NextHole(file, 1 << 20));
+        Assert.Equal(2 << 20, fs.NextHole(file, 2 << 20));
+        Assert.Equal(4 << 20, fs.NextHole(file, 4 << 20));
+        Refusals.AssertKind(VexErrorKind.IsADirectory, () => fs.NextData(fs.RootInode, 0));
+    }
+
+    [Fact]
     public void Set_info_changes_mode_owner_and_times_and_they_persist()
     {
         using var device = new MemoryBlockDevice(16L << 20);

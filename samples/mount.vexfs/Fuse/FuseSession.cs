@@ -1,0 +1,251 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.ObjectPool;
+using MountVexfs.Host;
+
+namespace MountVexfs.Fuse;
+
+/// <summary>
+/// One mounted connection: negotiates INIT, then hands requests to several workers that serve them in
+/// parallel, until the kernel unmounts the filesystem (DESTROY, or the device reports it gone) or
+/// <see cref="Stop"/> is called.
+/// </summary>
+internal sealed class FuseSession
+{
+    /// <summary>The protocol this host speaks: 7.38 (linux/fuse.h), or the kernel's minor when that is lower.</summary>
+    public const uint Major = 7;
+    public const uint Minor = 38;
+
+    /// <summary>The oldest minor served: 7.28 brought copy_file_range and max_pages; lseek, rename2 and readdirplus are older.</summary>
+    public const uint OldestMinor = 28;
+
+    /// <summary>The largest write (and read) the kernel is offered.</summary>
+    public const int MaxWrite = 1 << 20;
+
+    /// <summary>The largest request: a write of <see cref="MaxWrite"/> bytes with its headers.</summary>
+    public const int MaxRequest = MaxWrite + 4096;
+
+    // INIT flags (fuse_init_in.flags, fuse_init_out.flags) this host asks for; the kernel grants those it has.
+    private const uint AsyncRead = 1 << 0;
+    private const uint BigWrites = 1 << 5;
+    private const uint DoReaddirplus = 1 << 13;
+    private const uint ReaddirplusAuto = 1 << 14;
+    private const uint AsyncDio = 1 << 15;
+    private const uint ParallelDirops = 1 << 18;
+    private const uint MaxPages = 1 << 22;
+    private const uint CacheSymlinks = 1 << 23;
+
+    private readonly FuseDevice _device;
+    private readonly VexFuseOperations _operations;
+    private readonly RequestChannel _requests;
+    private readonly int _workers;
+    private readonly TextWriter? _log;
+    private readonly ObjectPool<Reply> _replies;
+    private readonly Channel<FuseRequest> _queue;
+
+    public FuseSession(FuseDevice device, VexFuseOperations operations, int workers, TextWriter? log)
+    {
+        _device = device;
+        _operations = operations;
+        _workers = workers;
+        _log = log;
+        _requests = new RequestChannel(device, MaxRequest);
+        _replies = new DefaultObjectPool<Reply>(new DefaultPooledObjectPolicy<Reply>(), workers * 2);
+        _queue = Channel.CreateBounded<FuseRequest>(new BoundedChannelOptions(workers * 4) { SingleWriter = true });
+    }
+
+    /// <summary>Serves requests until the filesystem is unmounted or <see cref="Stop"/> is called.</summary>
+    /// <exception cref="IOException">The kernel speaks a protocol older than 7.<see cref="OldestMinor"/>, or the device failed.</exception>
+    public void Run()
+    {
+        var filler = new Thread(_requests.Fill) { IsBackground = true, Name = "fuse-device" };
+        filler.Start();
+        var workers = new List<Thread>();
+        FuseRequest? destroy = null;
+        try
+        {
+            if (!Initialize())
+            {
+                return;
+            }
+
+            for (int i = 0; i < _workers; i++)
+            {
+                var worker = new Thread(Work) { IsBackground = true, Name = $"fuse-worker-{i}" };
+                worker.Start();
+                workers.Add(worker);
+            }
+
+            while (_requests.NextAsync().AsTask().GetAwaiter().GetResult() is { } request)
+            {
+                if (request.Opcode == Opcode.Destroy)
+                {
+                    // Answered once every request before it has been.
+                    destroy = request;
+                    break;
+                }
+
+                if (!_queue.Writer.TryWrite(request))
+                {
+                    _queue.Writer.WriteAsync(request).AsTask().GetAwaiter().GetResult();
+                }
+            }
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            foreach (var worker in workers)
+            {
+                worker.Join();
+            }
+
+            if (destroy is not null)
+            {
+                Serve(destroy);
+            }
+
+            _device.Wake();
+            filler.Join();
+        }
+    }
+
+    /// <summary>Ends <see cref="Run"/> from any thread: no more requests are read; those taken are answered.</summary>
+    public void Stop() => _device.Wake();
+
+    /// <summary>Answers INIT; false when the device closed before it came.</summary>
+    private bool Initialize()
+    {
+        while (_requests.NextAsync().AsTask().GetAwaiter().GetResult() is { } request)
+        {
+            using (request)
+            {
+                var reply = _replies.Get();
+                try
+                {
+                    if (request.Opcode != Opcode.Init)
+                    {
+                        // Nothing but INIT is valid before INIT.
+                        _device.Write(reply.Seal(request.Unique, Errno.Eio));
+                        continue;
+                    }
+
+                    var (errno, done, kernel) = Negotiate(request.Arguments, reply);
+                    _device.Write(reply.Seal(request.Unique, errno));
+                    if (errno != 0)
+                    {
+                        throw new IOException($"the kernel speaks FUSE {kernel}; mount.vexfs needs {Major}.{OldestMinor} or later");
+                    }
+
+                    _log?.WriteLine($"INIT: kernel {kernel}, mount.vexfs {Major}.{Minor}");
+
+                    if (done)
+                    {
+                        return true;
+                    }
+                }
+                finally
+                {
+                    _replies.Return(reply);
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The answer to INIT (fuse_init_in → fuse_init_out): the lower of the two minors, the flags both sides
+    /// have, 1 MiB writes. A kernel of a later major is answered with ours alone and sends INIT again.
+    /// </summary>
+    internal static (int Errno, bool Done, string Kernel) Negotiate(ReadOnlySpan<byte> arguments, Reply reply)
+    {
+        // fuse_init_in: 0x00 u32 major   0x04 u32 minor   0x08 u32 max_readahead   0x0C u32 flags   0x10 u32 flags2
+        var reader = new ArgumentReader(arguments);
+        uint major = reader.U32();
+        uint minor = reader.U32();
+        string kernel = string.Create(CultureInfo.InvariantCulture, $"{major}.{minor}");
+        if (major > Major)
+        {
+            reply.AppendU32(Major);
+            reply.AppendU32(Minor);
+            return (0, false, kernel);
+        }
+
+        if (major < Major || minor < OldestMinor)
+        {
+            return (Errno.Eproto, false, kernel);
+        }
+
+        uint readahead = reader.U32();
+        uint offered = reader.U32();
+        uint wanted = AsyncRead | BigWrites | DoReaddirplus | ReaddirplusAuto | AsyncDio | ParallelDirops | MaxPages | CacheSymlinks;
+
+        // fuse_init_out: 0x00 u32 major   0x04 u32 minor   0x08 u32 max_readahead   0x0C u32 flags
+        // 0x10 u16 max_background   0x12 u16 congestion_threshold   0x14 u32 max_write   0x18 u32 time_gran
+        // 0x1C u16 max_pages   0x1E u16 map_alignment   0x20 u32 flags2   0x24 u32 max_stack_depth, u32 unused[6]
+        var answer = reply.Append(64);
+        BinaryPrimitives.WriteUInt32LittleEndian(answer, Major);
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x04..], Math.Min(minor, Minor));
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x08..], readahead);
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x0C..], offered & wanted);
+        BinaryPrimitives.WriteUInt16LittleEndian(answer[0x10..], 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(answer[0x12..], 48);
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x14..], MaxWrite);
+        // Timestamps are kept to 100 ns.
+        BinaryPrimitives.WriteUInt32LittleEndian(answer[0x18..], 100);
+        BinaryPrimitives.WriteUInt16LittleEndian(answer[0x1C..], (ushort)(MaxWrite / Environment.SystemPageSize));
+        return (0, true, kernel);
+    }
+
+    private void Work()
+    {
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (reader.TryRead(out var request))
+            {
+                Serve(request);
+            }
+        }
+    }
+
+    private void Serve(FuseRequest request)
+    {
+        using (request)
+        {
+            var reply = _replies.Get();
+            try
+            {
+                int errno;
+                try
+                {
+                    errno = _operations.Handle(request, reply);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    errno = Errno.Of(e, out bool refusal);
+                    if (!refusal || _log is not null)
+                    {
+                        (_log ?? Console.Error).WriteLine($"{request.Opcode} node {request.NodeId}: errno {errno}: {e.GetType().Name}: {e.Message}");
+                    }
+                }
+
+                if (errno != VexFuseOperations.NoReply)
+                {
+                    _log?.WriteLine($"{request.Opcode} node {request.NodeId} unique {request.Unique}: {(errno == 0 ? $"{reply.Length} bytes" : $"errno {errno}")}");
+                    _device.Write(reply.Seal(request.Unique, errno));
+                }
+            }
+            catch (IOException e)
+            {
+                // The kernel refused the reply: this request fails on its side, the others go on.
+                (_log ?? Console.Error).WriteLine($"{request.Opcode} node {request.NodeId}: the reply was refused: {e.Message}");
+            }
+            finally
+            {
+                _replies.Return(reply);
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Runtime.InteropServices;
+
+namespace MountVexfs.Native;
+
+/// <summary>
+/// The libc calls a FUSE host needs: the device's read and write, mount(2) and umount2(2), poll and a wake-up
+/// pipe, and the socket on which fusermount3 hands over the device for a user's mount.
+/// </summary>
+internal static unsafe partial class LibC
+{
+    public const int ORdWr = 0x2;
+    public const int OCloExec = 0x80000;
+    public const int ONonBlock = 0x800;
+
+    public const ulong MsRdOnly = 0x1;
+    public const ulong MsNoSuid = 0x2;
+    public const ulong MsNoDev = 0x4;
+    public const ulong MsNoExec = 0x8;
+    public const ulong MsSynchronous = 0x10;
+    public const ulong MsNoAtime = 0x400;
+    public const ulong MsNoDirAtime = 0x800;
+    public const ulong MsRelAtime = 0x200000;
+
+    public const int MntDetach = 0x2;
+
+    public const short PollIn = 0x1;
+
+    public const int AfUnix = 1;
+    public const int SockStream = 1;
+    public const int SolSocket = 1;
+    public const int ScmRights = 1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public byte* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct msghdr (64-bit layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MessageHeader
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    /// <summary>struct cmsghdr, followed by its data.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ControlHeader
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, nuint count, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    public static partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    public static partial nint ReceiveMessage(int fd, MessageHeader* message, int flags);
+
+    [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
+    public static partial int SetSid();
+
+    [LibraryImport("libc", EntryPoint = "getuid")]
+    public static partial uint GetUid();
+
+    [LibraryImport("libc", EntryPoint = "getgid")]
+    public static partial uint GetGid();
+
+    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mount(string source, string target, string type, ulong flags, string data);
+
+    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Unmount(string target, int flags);
+
+    /// <summary>The text of errno <paramref name="errno"/>.</summary>
+    public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+}

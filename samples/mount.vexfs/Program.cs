@@ -1,0 +1,3 @@
+using MountVexfs;
+
+return MountCommand.Run(args);
