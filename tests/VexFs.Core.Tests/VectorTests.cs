@@ -2,6 +2,7 @@ using VexFs.BlockDevices;
 using VexFs.Format;
 using VexFs.Format.Check;
 using VexFs.Vectors;
+using VexFs.Vectors.Hnsw;
 
 namespace VexFs.Core.Tests;
 
@@ -62,44 +63,76 @@ public sealed class VectorTests
     }
 
     /// <summary>
-    /// A scope too large for a dense copy of its vectors (at 4,096 dimensions, more than 2,048 of them) but small
-    /// enough beside the space to be compared one by one is answered exactly, with or without a predicate.
+    /// A scope too large for a dense copy of its vectors (more than 32,768) but, at a high effort, cheaper to
+    /// compare one by one than to walk is answered exactly, with or without a predicate.
     /// </summary>
     [Fact]
     public void A_scope_too_large_for_a_dense_copy_is_searched_exactly()
     {
-        const int Wide = VectorSpace.MaxDimension;
+        const int Narrow = 8, InScope = 33_000, Files = 40_000;
         using var device = new MemoryBlockDevice(256L << 20);
-        using var fs = VexFileSystem.Format(device, leaveOpen: true);
-        fs.CreateVectorSpace("wide", Wide, VectorMetric.L2);
+        var options = new VexFileSystemOptions { VectorIndex = HnswOptions.Default with { EfConstruction = 16, M = 8 } };
+        using var fs = VexFileSystem.Format(device, new FormatOptions { InodeCount = Files + 1024 }, options, leaveOpen: true);
+        fs.CreateVectorSpace("narrow", Narrow, VectorMetric.L2);
         fs.CreateDirectory("/big");
         fs.CreateDirectory("/rest");
         var random = new Random(9);
         var model = new Dictionary<string, float[]>();
-        for (int i = 0; i < 2600; i++)
+        for (int i = 0; i < Files; i++)
         {
-            string path = i < 2200 ? $"/big/f{i}" : $"/rest/f{i}";
+            string path = i < InScope ? $"/big/f{i}" : $"/rest/f{i}";
             Write(fs, path, [(byte)i]);
-            model[path] = [.. Enumerable.Range(0, Wide).Select(_ => (float)random.NextDouble())];
+            model[path] = [.. Enumerable.Range(0, Narrow).Select(_ => (float)random.NextDouble())];
         }
 
-        fs.SetVectors("wide", model.Select(kv => (kv.Key, kv.Value)));
-        var space = new VectorSpace(Wide, VectorMetric.L2);
+        fs.SetVectors("narrow", model.Select(kv => (kv.Key, kv.Value)));
+        var space = new VectorSpace(Narrow, VectorMetric.L2);
         var inodes = model.Keys.ToDictionary(p => fs.GetInfo(p).Inode, p => p);
         for (int q = 0; q < 5; q++)
         {
-            float[] query = [.. Enumerable.Range(0, Wide).Select(_ => (float)random.NextDouble())];
+            float[] query = [.. Enumerable.Range(0, Narrow).Select(_ => (float)random.NextDouble())];
             foreach (var where in new Func<long, bool>?[] { null, inode => inode % 3 != 0 })
             {
                 var expected = model.Where(kv => kv.Key.StartsWith("/big/", StringComparison.Ordinal) && (where is null || where(fs.GetInfo(kv.Key).Inode)))
                     .Select(kv => (kv.Key, Distance: space.Distance(query, kv.Value)))
                     .OrderBy(e => e.Distance).ThenBy(e => e.Key, StringComparer.Ordinal).Take(10).ToList();
-                var found = fs.Search("/big", "wide", query, 10, new VexSearchOptions { Where = where });
+
+                // At effort 2,000 and M = 8, comparing 33,000 of 40,000 vectors costs fewer distances than a walk
+                // (33,000^2 <= 2,000 x 16 x 40,000) and their 1 MB fits the bytes compared one by one.
+                var found = fs.Search("/big", "narrow", query, 10, new VexSearchOptions { Where = where, Effort = 2000 });
                 Assert.Equal(expected.Select(e => e.Key), found.Select(h => h.Path));
                 Assert.Equal(expected.Select(e => e.Distance), found.Select(h => h.Distance));
                 Assert.All(found, h => Assert.Equal(h.Path, inodes[h.Inode]));
             }
         }
+    }
+
+    /// <summary>
+    /// A bulk load of wide vectors is cut into operations that fit the journal: 300 rows of 4,096 dimensions
+    /// (five blocks each) in one batch would need more blocks than a 64 MiB filesystem's journal takes at once.
+    /// </summary>
+    [Fact]
+    public void A_bulk_load_of_wide_vectors_fits_its_operations_to_the_journal()
+    {
+        const int Wide = VectorSpace.MaxDimension;
+        using var device = new MemoryBlockDevice(64L << 20);
+        using (var fs = VexFileSystem.Format(device, leaveOpen: true))
+        {
+            fs.CreateVectorSpace("wide", Wide, VectorMetric.L2);
+            var vectors = Enumerable.Range(0, 300).Select(i => ($"/f{i}", Enumerable.Range(0, Wide).Select(d => (float)((i * 7) + d)).ToArray())).ToList();
+            foreach (var (path, _) in vectors)
+            {
+                Write(fs, path, [1]);
+            }
+
+            var progress = new List<long>();
+            fs.SetVectors("wide", vectors, new SynchronousProgress(progress.Add), batchSize: 300);
+            Assert.True(progress.Count > 1, "one operation took every row");
+            Assert.Equal(300, progress[^1]);
+            Assert.Equal(vectors[123].Item2, fs.GetVector("/f123", "wide")!);
+        }
+
+        AssertClean(device);
     }
 
     [Fact]
@@ -315,4 +348,10 @@ public sealed class VectorTests
     }
 
     private static string[] Paths(IEnumerable<VexSearchHit> hits) => [.. hits.Select(h => h.Path)];
+
+    /// <summary>Reports on the calling thread, in order.</summary>
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
 }
