@@ -118,6 +118,28 @@ public sealed class VectorTests
         mounted.UnmountClean();
     }
 
+    [Fact]
+    public void Vexctl_sets_gets_removes_and_searches_vectors_on_a_mounted_path()
+    {
+        using var mounted = MountedFileSystem.Create("64M", prepare: fs => fs.CreateVectorSpace("emb", 4, VectorMetric.L2));
+        string a = Path.Combine(mounted.MountPoint, "a");
+        Shell.Ok("mkdir -p a/b && touch a/f a/g a/b/h", mounted.MountPoint);
+        string vexctl(string arguments) => Shell.Ok($"dotnet {Path.Combine(AppContext.BaseDirectory, "vexctl.dll")} {arguments}", mounted.Root);
+        vexctl($"vector set {a}/f -s emb 1,2,3,4");
+        vexctl($"vector set {a}/g -s emb 0,0,0,0");
+        vexctl($"vector set {a}/b/h -s emb 1,2,3,5");
+        Assert.Equal($"user.vexfs.emb={OneTwoThreeFour}\n", Shell.Ok($"getfattr -e hex -n user.vexfs.emb {a}/f | grep '^user'", mounted.Root));
+        Assert.Equal("1,2,3,5\n", vexctl($"vector get {a}/b/h -s emb"));
+
+        Assert.Equal($"           0  {a}/f\n           1  {a}/b/h\n", vexctl($"search {a} -s emb --vector 1,2,3,4 -k 2"));
+        Assert.Equal($"           0  {a}/f\n          30  {a}/g\n", vexctl($"search {a} -s emb --vector 1,2,3,4 -k 5 --flat --exact"));
+        vexctl($"vector rm {a}/f -s emb");
+        var missing = Shell.Bash($"dotnet {Path.Combine(AppContext.BaseDirectory, "vexctl.dll")} vector get {a}/f -s emb", mounted.Root);
+        Assert.Equal((1, $"vexctl: '{a}/f' has no vector in 'emb'.\n"), (missing.ExitCode, missing.Error));
+        Assert.Equal($"           1  {a}/b/h\n          30  {a}/g\n", vexctl($"search {a} -s emb --vector 1,2,3,4"));
+        mounted.UnmountClean();
+    }
+
     private static List<(long Inode, float Distance)> Pairs(JsonElement list) =>
         [.. list.EnumerateArray().Select(p => (p[0].GetInt64(), p[1].GetSingle()))];
 }
