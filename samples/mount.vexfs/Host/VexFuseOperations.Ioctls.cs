@@ -99,13 +99,18 @@ internal sealed partial class VexFuseOperations
     private int Search(long directory, ulong handle, SearchMessage search, ReadOnlySpan<byte> message, Reply reply)
     {
         var query = (search.Flags & SearchMessage.Staged) != 0 ? _directories.Staged(handle) : search.Query;
+
+        // A search finds at most the space's vectors, and a candidate list longer than them finds nothing more: a
+        // caller's k or ef of billions is cut to that, rather than sizing the host's buffers.
+        long vectors = _fs.GetVectorSpaces().FirstOrDefault(s => s.Name == search.Space)?.Count ?? 0;
+        int most = (int)Math.Clamp(vectors, 1, int.MaxValue);
         var options = new VexSearchOptions
         {
             Subtree = (search.Flags & SearchMessage.Subtree) != 0,
             Exact = (search.Flags & SearchMessage.Exact) != 0,
-            Effort = search.Effort == 0 ? null : search.Effort,
+            Effort = search.Effort == 0 ? null : Math.Min(search.Effort, most),
         };
-        var hits = _fs.Search(directory, search.Space, query, search.K, options);
+        var hits = _fs.Search(directory, search.Space, query, Math.Min(search.K, most), options);
         var page = hits.Skip(search.First).Take(SearchMessage.HitCapacity).Select(h => (h.Inode, h.Distance)).ToArray();
         Answered(reply);
         var answer = reply.Append(VectorIoctl.Size);
