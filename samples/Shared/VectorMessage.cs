@@ -28,9 +28,6 @@ internal sealed record VectorMessage(string Space, int Dimension, int First, flo
     /// <summary>The most components one message carries.</summary>
     public const int Capacity = (VectorIoctl.Size - ComponentsOffset) / sizeof(float);
 
-    /// <summary>The space and the first component wanted: what a get sends.</summary>
-    public static VectorMessage Ask(string space, int first = 0) => new(space, 0, first, []);
-
     public void WriteTo(Span<byte> message)
     {
         if (Components.Length > Capacity)
