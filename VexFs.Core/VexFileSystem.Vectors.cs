@@ -189,6 +189,17 @@ public sealed partial class VexFileSystem
     /// <exception cref="ArgumentException">Unknown space; an invalid query (see <see cref="SetVector(string, string, ReadOnlySpan{float})"/>); <paramref name="k"/> not positive.</exception>
     public IReadOnlyList<VexSearchHit> Search(string directory, string space, ReadOnlySpan<float> query, int k, VexSearchOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(directory);
+        return Search(editor => Resolve(editor, directory), space, query, k, options);
+    }
+
+    /// <summary>As <see cref="Search(string, string, ReadOnlySpan{float}, int, VexSearchOptions?)"/>, with the directory by its inode number.</summary>
+    /// <exception cref="ArgumentException">As there.</exception>
+    public IReadOnlyList<VexSearchHit> Search(long directory, string space, ReadOnlySpan<float> query, int k, VexSearchOptions? options = null) =>
+        Search(_ => directory, space, query, k, options);
+
+    private IReadOnlyList<VexSearchHit> Search(Func<FileSystemEditor, long> directory, string space, ReadOnlySpan<float> query, int k, VexSearchOptions? options)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         options ??= VexSearchOptions.Default;
         if (options.Effort is < 1)
@@ -199,7 +210,7 @@ public sealed partial class VexFileSystem
         var stored = Stored(space, query);
         return Query(editor =>
         {
-            long top = Resolve(editor, directory);
+            long top = directory(editor);
             RequireDirectory(editor, top);
             var state = _vectors.Space(space);
             var names = _vectors.Namespace(editor);

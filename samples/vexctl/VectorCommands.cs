@@ -6,7 +6,10 @@ using VexFs.Vectors;
 
 namespace VexCtl;
 
-/// <summary>Vector spaces, vectors on files and similarity search on an unmounted image.</summary>
+/// <summary>
+/// Vector spaces, vectors on files and similarity search on an unmounted image; vectors and search also on a
+/// mounted VexFS (a path on the mount and no --device), through its extended attributes and ioctls.
+/// </summary>
 internal static class VectorCommands
 {
     private static readonly Option<bool> Json = new("--json") { Description = "Print JSON for scripts instead of text." };
@@ -66,31 +69,38 @@ internal static class VectorCommands
         var from = new Option<string?>("--from") { Description = "Take the vector from a .fvecs or .npy file instead." };
         var row = new Option<int>("--row") { Description = "Which vector of --from (0 is the first).", DefaultValueFactory = _ => 0 };
         var set = new Command("set", "Set a file's vector, replacing any.") { setPath, values, space, from, row };
-        set.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
+        set.SetAction(parsed =>
         {
             var vector = parsed.GetValue(from) is { } file ? VectorFile.Open(file).Row(parsed.GetValue(row)) : ParseVector(parsed.GetValue(values));
-            fs.SetVector(parsed.GetValue(setPath)!, parsed.GetValue(space)!, vector);
-            fs.Flush();
-        }));
+            return OnMount(parsed, parsed.GetValue(setPath)!, () => MountedVectors.Set(parsed.GetValue(setPath)!, parsed.GetValue(space)!, vector))
+                ?? ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
+                {
+                    fs.SetVector(parsed.GetValue(setPath)!, parsed.GetValue(space)!, vector);
+                    fs.Flush();
+                });
+        });
         var getPath = new Argument<string>("path");
         var get = new Command("get", "Print a file's vector (as stored: unit length under cosine).") { getPath, space, Json };
-        get.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: true, fs =>
+        get.SetAction(parsed =>
         {
-            var vector = fs.GetVector(parsed.GetValue(getPath)!, parsed.GetValue(space)!)
-                ?? throw new KeyNotFoundException($"'{parsed.GetValue(getPath)}' has no vector in '{parsed.GetValue(space)}'.");
-            Console.WriteLine(parsed.GetValue(Json) ? JsonSerializer.Serialize(vector, VectorJson.Default.SingleArray) : string.Join(',', vector.Select(c => c.ToString("R", CultureInfo.InvariantCulture))));
-        }));
+            void Print(float[] vector) =>
+                Console.WriteLine(parsed.GetValue(Json) ? JsonSerializer.Serialize(vector, VectorJson.Default.SingleArray) : string.Join(',', vector.Select(c => c.ToString("R", CultureInfo.InvariantCulture))));
+            return OnMount(parsed, parsed.GetValue(getPath)!, () => Print(MountedVectors.Get(parsed.GetValue(getPath)!, parsed.GetValue(space)!)))
+                ?? ImageCommands.WithFileSystem(parsed, readOnly: true, fs => Print(fs.GetVector(parsed.GetValue(getPath)!, parsed.GetValue(space)!)
+                    ?? throw new KeyNotFoundException($"'{parsed.GetValue(getPath)}' has no vector in '{parsed.GetValue(space)}'.")));
+        });
         var removePath = new Argument<string>("path");
         var remove = new Command("rm", "Remove a file's vector.") { removePath, space };
-        remove.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
-        {
-            if (!fs.RemoveVector(parsed.GetValue(removePath)!, parsed.GetValue(space)!))
+        remove.SetAction(parsed => OnMount(parsed, parsed.GetValue(removePath)!, () => MountedVectors.Remove(parsed.GetValue(removePath)!, parsed.GetValue(space)!))
+            ?? ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
             {
-                throw new KeyNotFoundException($"'{parsed.GetValue(removePath)}' has no vector in '{parsed.GetValue(space)}'.");
-            }
+                if (!fs.RemoveVector(parsed.GetValue(removePath)!, parsed.GetValue(space)!))
+                {
+                    throw new KeyNotFoundException($"'{parsed.GetValue(removePath)}' has no vector in '{parsed.GetValue(space)}'.");
+                }
 
-            fs.Flush();
-        }));
+                fs.Flush();
+            }));
         return new Command("vector", "Set, get or remove the vector of a file.") { set, get, remove };
     }
 
@@ -107,27 +117,51 @@ internal static class VectorCommands
         var exact = new Option<bool>("--exact") { Description = "Compare with every vector in scope (brute force)." };
         var effort = new Option<int?>("--ef") { Description = "The graph search's candidate list (effort)." };
         var command = new Command("search", "Find the files whose vectors are nearest to a query.") { directory, space, topK, vector, from, row, text, flat, exact, effort, Json };
-        command.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: true, fs =>
+        command.SetAction(parsed =>
         {
-            var query = Query(fs, parsed.GetValue(space)!, parsed.GetValue(vector), parsed.GetValue(from), parsed.GetValue(row), parsed.GetValue(text));
             var options = new VexSearchOptions { Subtree = !parsed.GetValue(flat), Exact = parsed.GetValue(exact), Effort = parsed.GetValue(effort) };
-            var hits = fs.Search(parsed.GetValue(directory)!, parsed.GetValue(space)!, query, parsed.GetValue(topK), options);
-            if (parsed.GetValue(Json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(hits.Select(h => new HitJson(h.Path, h.Inode, h.Distance)).ToArray(), VectorJson.Default.HitJsonArray));
-                return;
-            }
+            float[] QueryOf(VexFileSystem? fs) => Query(fs, parsed.GetValue(space)!, parsed.GetValue(vector), parsed.GetValue(from), parsed.GetValue(row), parsed.GetValue(text));
+            string at = parsed.GetValue(directory)!;
+            return OnMount(parsed, at, () => Print(MountedVectors.Search(at, parsed.GetValue(space)!, QueryOf(null), parsed.GetValue(topK), options)))
+                ?? ImageCommands.WithFileSystem(parsed, readOnly: true, fs => Print(fs.Search(at, parsed.GetValue(space)!, QueryOf(fs), parsed.GetValue(topK), options)));
 
-            foreach (var hit in hits)
+            void Print(IReadOnlyList<VexSearchHit> hits)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hit.Distance,12:G6}  {hit.Path}"));
+                if (parsed.GetValue(Json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(hits.Select(h => new HitJson(h.Path, h.Inode, h.Distance)).ToArray(), VectorJson.Default.HitJsonArray));
+                    return;
+                }
+
+                foreach (var hit in hits)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hit.Distance,12:G6}  {hit.Path}"));
+                }
             }
-        }));
+        });
         return command;
     }
 
-    /// <summary>The query of a search: exactly one of its components, a vector file's row, or words to embed.</summary>
-    private static float[] Query(VexFileSystem fs, string space, string? components, string? file, int row, string? words)
+    /// <summary>
+    /// Runs <paramref name="mounted"/> when no --device is given and <paramref name="path"/> is on a mounted VexFS
+    /// (the device is then its host's), and returns its exit code; null otherwise, for the image.
+    /// </summary>
+    private static int? OnMount(ParseResult parsed, string path, Action mounted)
+    {
+        if (parsed.GetValue(ImageCommands.DeviceOption) is not null || !MountedVectors.IsMounted(path))
+        {
+            return null;
+        }
+
+        mounted();
+        return CommandRunner.Ok;
+    }
+
+    /// <summary>
+    /// The query of a search: exactly one of its components, a vector file's row, or words to embed (checked
+    /// against the space on an image, <paramref name="fs"/>; a mount refuses a query of the wrong dimension).
+    /// </summary>
+    private static float[] Query(VexFileSystem? fs, string space, string? components, string? file, int row, string? words)
     {
         if ((components is null ? 0 : 1) + (file is null ? 0 : 1) + (words is null ? 0 : 1) != 1)
         {
@@ -139,7 +173,11 @@ internal static class VectorCommands
             return file is null ? ParseVector(components) : VectorFile.Open(file).Row(row);
         }
 
-        IndexCommand.RequireTextSpace(fs, space);
+        if (fs is not null)
+        {
+            IndexCommand.RequireTextSpace(fs, space);
+        }
+
         using var embedder = new TextEmbedder();
         return embedder.Embed(words) ?? throw new ArgumentException("--text has no words to search for.");
     }

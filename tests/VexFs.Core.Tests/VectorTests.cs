@@ -52,6 +52,7 @@ public sealed class VectorTests
                 Assert.Equal(expected.Select(e => e.Distance), exact.Select(h => h.Distance));
                 Assert.All(exact, h => Assert.True(InScope(h.Path, dir, subtree), $"{h.Path} is outside {dir}"));
                 Assert.Equal(exact.Select(h => model[h.Path]), exact.Select(h => fs.GetVector(h.Path, "text")!));
+                Assert.Equal(exact, fs.Search(fs.GetInfo(dir).Inode, "text", query, 10, new VexSearchOptions { Exact = true, Subtree = subtree }));
                 var approximate = fs.Search(dir, "text", query, 10, new VexSearchOptions { Subtree = subtree, Effort = 100 });
                 Assert.All(approximate, h => Assert.True(InScope(h.Path, dir, subtree), $"{h.Path} is outside {dir}"));
                 found += approximate.Select(h => h.Path).Intersect(expected.Select(e => e.Key)).Count();
@@ -60,6 +61,8 @@ public sealed class VectorTests
         }
 
         Assert.True(found / (queries * 10) >= 0.95, $"recall@10 {found / (queries * 10):F3}");
+        var notADirectory = Assert.ThrowsAny<IOException>(() => fs.Search(fs.GetInfo("/a/f1").Inode, "text", RandomVector(random), 1));
+        Assert.Equal(VexErrorKind.NotADirectory, VexErrors.KindOf(notADirectory));
     }
 
     /// <summary>

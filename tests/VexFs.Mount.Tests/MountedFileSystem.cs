@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using VexFs.BlockDevices;
+using VexFs.Core;
 
 namespace VexFs.Mount.Tests;
 
@@ -33,8 +35,11 @@ internal sealed class MountedFileSystem : IDisposable
     /// <summary>The host's process id while it runs.</summary>
     public int HostId => _host?.Id ?? throw new InvalidOperationException("not mounted");
 
-    /// <summary>Formats a new sparse image of <paramref name="size"/> (as mkfs.vexfs takes it) and mounts it.</summary>
-    public static MountedFileSystem Create(string size = "1G", string options = "allow_other")
+    /// <summary>
+    /// Formats a new sparse image of <paramref name="size"/> (as mkfs.vexfs takes it), lets
+    /// <paramref name="prepare"/> change it through the library (create vector spaces), and mounts it.
+    /// </summary>
+    public static MountedFileSystem Create(string size = "1G", string options = "allow_other", Action<VexFileSystem>? prepare = null)
     {
         string root = Directory.CreateTempSubdirectory("vexfs-mount-").FullName;
         var mounted = new MountedFileSystem(root, Path.Combine(root, "image"));
@@ -42,6 +47,12 @@ internal sealed class MountedFileSystem : IDisposable
         {
             var made = Shell.Tool("mkfs.vexfs", "-q", mounted.Device, size);
             Assert.True(made.ExitCode == 0, made.Error);
+            if (prepare is not null)
+            {
+                using var fs = mounted.Open(readOnly: false);
+                prepare(fs);
+            }
+
             mounted.Mount(options);
             return mounted;
         }
@@ -122,6 +133,10 @@ internal sealed class MountedFileSystem : IDisposable
         _host = null;
         Shell.Run("umount", ["-l", MountPoint]);
     }
+
+    /// <summary>The unmounted filesystem through the library, to compare with what the mount showed.</summary>
+    public VexFileSystem Open(bool readOnly = true) =>
+        VexFileSystem.Open(BlockDevice.Open(Device, readOnly), new VexFileSystemOptions { ReadOnly = readOnly });
 
     /// <summary>fsck.vexfs -n -f on the device: its exit code and report.</summary>
     public Shell.Result Check() => Shell.Tool("fsck.vexfs", "-n", "-f", Device);

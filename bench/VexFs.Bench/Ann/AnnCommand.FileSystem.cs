@@ -10,7 +10,7 @@ namespace VexFs.Bench.Ann;
 
 /// <summary>
 /// The filesystem mode: the dataset loaded as files with vectors on an image file (vector i in file
-/// /dI/eJ/vI with I = i mod 10 and J = (i / 10) mod 10), searched through <see cref="VexFileSystem.Search"/>:
+/// /dI/eJ/vI with I = i mod 10 and J = (i / 10) mod 10), searched through <see cref="VexFileSystem.Search(string, string, ReadOnlySpan{float}, int, VexSearchOptions?)"/>:
 /// the whole tree at every ef, the subtree /d0 (10% of the files) likewise, and /d0/e0 (1%, exact in scope);
 /// then the time to reopen the image (which loads the index that the bulk load saved).
 /// </summary>

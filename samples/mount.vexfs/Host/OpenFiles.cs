@@ -27,6 +27,12 @@ internal sealed class OpenFiles
         ? stream.Inode
         : throw new VexFsException(VexErrorKind.BadHandle, $"File handle {handle} is not open.");
 
+    /// <summary>Whether handle <paramref name="handle"/> was opened for writing.</summary>
+    /// <exception cref="VexFsException">No such handle is open (EBADF).</exception>
+    public bool CanWrite(ulong handle) => _streams.TryGetValue(handle, out var stream)
+        ? stream.CanWrite
+        : throw new VexFsException(VexErrorKind.BadHandle, $"File handle {handle} is not open.");
+
     /// <summary>Closes handle <paramref name="handle"/>; the last close of an unlinked file frees it.</summary>
     public void Close(ulong handle)
     {

@@ -20,7 +20,14 @@ internal sealed partial class VexFuseOperations
             return Errno.Enotdir;
         }
 
-        Wire.WriteOpenOut(reply.Append(Wire.OpenOutSize), 0, 0);
+        Wire.WriteOpenOut(reply.Append(Wire.OpenOutSize), _directories.Open(), 0);
+        return 0;
+    }
+
+    private int ReleaseDirectory(ref ArgumentReader args)
+    {
+        // fuse_release_in: 0x00 u64 fh ...
+        _directories.Close(args.U64());
         return 0;
     }
 

@@ -18,6 +18,7 @@ internal sealed partial class VexFuseOperations(VexFileSystem fileSystem)
     private readonly VexFileSystem _fs = fileSystem;
     private readonly int _blockSize = fileSystem.GetSpaceInfo().BlockSize;
     private readonly OpenFiles _files = new();
+    private readonly OpenDirectories _directories = new();
 
     /// <summary>Serves one request into <paramref name="reply"/>; returns 0, an errno, or <see cref="NoReply"/>.</summary>
     /// <exception cref="Exception">A refusal or failure of the filesystem, mapped to its errno by the caller.</exception>
@@ -52,14 +53,14 @@ internal sealed partial class VexFuseOperations(VexFileSystem fileSystem)
             Opcode.OpenDir => OpenDirectory(request, reply),
             Opcode.ReadDir => ReadDirectory(request, ref args, reply, plus: false),
             Opcode.ReadDirPlus => ReadDirectory(request, ref args, reply, plus: true),
-            Opcode.ReleaseDir => 0,
+            Opcode.ReleaseDir => ReleaseDirectory(ref args),
             Opcode.StatFs => StatFs(reply),
             Opcode.Access => Access(request, ref args),
             Opcode.SetXattr => SetXattr(request, ref args),
             Opcode.GetXattr => GetXattr(request, ref args, reply),
             Opcode.ListXattr => ListXattrs(request, ref args, reply),
             Opcode.RemoveXattr => RemoveXattr(request, ref args),
-            Opcode.Ioctl => Errno.Enotty,
+            Opcode.Ioctl => Ioctl(request, ref args, reply),
             Opcode.Destroy => Destroy(),
             _ => Errno.Enosys,
         };
