@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The same workloads through the kernel on VexFS mounted with mount.vexfs (FUSE) and on ext4, each on a loop
+# device (direct I/O) over an image of the same size, in one run: sequential 1 GiB write and read with dd,
+# 4 KiB random read and write with fio, create / stat / delete of FILES files, `ls -l` of ENTRIES entries, and
+# `tar x` of a real tree. Prints one table with the ratio VexFS / ext4 (higher is better for both kinds of row:
+# MB/s and IOPS as they are, times inverted). Needs root.
+# usage: bench/mount.sh [SIZE=4G]
+# environment: BENCH_DIR (where the images go, default ${TMPDIR:-/tmp}), FILES (10000), ENTRIES (100000),
+# TREE (the tree to tar, default /usr/share/doc), SECONDS_PER_CASE (10, fio)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+size=${1:-${SIZE:-4G}}
+files=${FILES:-10000} entries=${ENTRIES:-100000} tree=${TREE:-/usr/share/doc} seconds=${SECONDS_PER_CASE:-10}
+[ "$(id -u)" = 0 ] || { echo "mount.sh: needs root (losetup, mount)" >&2; exit 2; }
+command -v fio >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fio >/dev/null; }
+
+for tool in mkfs.vexfs mount.vexfs; do
+  dotnet build -c Release "$repo/samples/$tool" -v quiet -nologo >&2
+done
+mkfs_vexfs() { dotnet "$repo/samples/mkfs.vexfs/bin/Release/net10.0/mkfs.vexfs.dll" "$@"; }
+mount_vexfs() { dotnet "$repo/samples/mount.vexfs/bin/Release/net10.0/mount.vexfs.dll" "$@"; }
+
+work=$(mktemp -d -p "${BENCH_DIR:-${TMPDIR:-/tmp}}" .bench-mount.XXXXXX)
+loops=()
+cleanup() {
+  for m in "$work"/ext4 "$work"/vexfs; do mountpoint -q "$m" && { umount "$m" || umount -l "$m"; }; done
+  for l in "${loops[@]}"; do losetup -d "$l"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+truncate -s "$size" "$work/ext4.img" "$work/vexfs.img"
+ext4_dev=$(losetup -f --show --direct-io=on "$work/ext4.img"); loops+=("$ext4_dev")
+vexfs_dev=$(losetup -f --show --direct-io=on "$work/vexfs.img"); loops+=("$vexfs_dev")
+mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$ext4_dev"
+mkfs_vexfs -q -F "$vexfs_dev"
+mkdir "$work/ext4" "$work/vexfs"
+mount "$ext4_dev" "$work/ext4"
+mount_vexfs "$vexfs_dev" "$work/vexfs"
+
+# Seconds that a command takes, run in the mount point.
+seconds_of() {
+  local dir=$1; shift
+  local start end
+  start=$(date +%s.%N)
+  (cd "$dir" && "$@") >/dev/null 2>&1
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
+}
+
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+
+# Many small files in one process, so that the figure is the filesystem's and not fork's.
+file_loop() {
+  python3 - "$1" "$2" <<'EOF'
+import os, sys
+op, count = sys.argv[1], int(sys.argv[2])
+os.makedirs("many", exist_ok=True)
+for i in range(count):
+    name = f"many/f{i}"
+    if op == "create":
+        with open(name, "wb") as f:
+            f.write(b"x" * 100)
+    elif op == "stat":
+        os.stat(name)
+    else:
+        os.unlink(name)
+EOF
+}
+
+fio_iops() {
+  fio --name=bench --directory="$1" --filename=random --size=1G --bs=4k --rw="$2" --ioengine=psync \
+    --time_based --runtime="$seconds" --end_fsync=1 --output-format=terse 2>/dev/null |
+    awk -F';' -v rw="$2" '{ print (rw == "randread") ? $8 : $49 }'
+}
+
+tar -C "$(dirname "$tree")" -cf "$work/tree.tar" "$(basename "$tree")" 2>/dev/null || true
+declare -A result
+for fs in ext4 vexfs; do
+  m=$work/$fs
+  t=$(seconds_of "$m" dd if=/dev/zero of=big bs=1M count=1024 conv=fsync)
+  result[$fs,write]=$(awk -v t="$t" 'BEGIN { print 1024 / t }')
+  drop_caches
+  t=$(seconds_of "$m" dd if=big of=/dev/null bs=1M)
+  result[$fs,read]=$(awk -v t="$t" 'BEGIN { print 1024 / t }')
+  rm -f "$m/big"
+  result[$fs,randread]=$(fio_iops "$m" randread)
+  result[$fs,randwrite]=$(fio_iops "$m" randwrite)
+  rm -f "$m/random"
+  result[$fs,create]=$(seconds_of "$m" file_loop create "$files")
+  drop_caches
+  result[$fs,stat]=$(seconds_of "$m" file_loop stat "$files")
+  result[$fs,delete]=$(seconds_of "$m" file_loop delete "$files")
+  (cd "$m" && file_loop create "$entries") >/dev/null
+  drop_caches
+  result[$fs,ls]=$(seconds_of "$m/many" sh -c 'ls -l | wc -l')
+  rm -rf "$m/many"
+  result[$fs,tar]=$(seconds_of "$m" sh -c "tar -xf '$work/tree.tar' && sync")
+done
+
+printf '%-38s %14s %14s %8s\n' "workload (ext4 and VexFS on loop devices)" ext4 VexFS ratio
+row() { # label, key, unit, higher-is-better
+  local e=${result[ext4,$2]} v=${result[vexfs,$2]} ratio
+  if [ "$4" = up ]; then ratio=$(awk -v a="$v" -v b="$e" 'BEGIN { print a / b }'); else ratio=$(awk -v a="$e" -v b="$v" 'BEGIN { print a / b }'); fi
+  printf '%-38s %14.2f %14.2f %7.2fx\n' "$1 ($3)" "$e" "$v" "$ratio"
+}
+row "sequential write 1 GiB, dd, fsync" write MB/s up
+row "sequential read 1 GiB, dd, cold" read MB/s up
+row "random read 4 KiB, fio psync" randread IOPS up
+row "random write 4 KiB, fio psync" randwrite IOPS up
+row "create $files files of 100 B" create s down
+row "stat $files files, cold" stat s down
+row "delete $files files" delete s down
+row "ls -l of $entries entries, cold" ls s down
+row "tar x of $tree" tar s down
