@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VexFs.Vectors.Storage;
 
 /// <summary>
@@ -11,5 +13,9 @@ internal sealed class IdComparer : IEqualityComparer<long>
 
     public bool Equals(long x, long y) => x == y;
 
-    public int GetHashCode(long obj) => (int)((ulong)obj * 0x9E3779B97F4A7C15UL >> 32);
+    public int GetHashCode(long obj) => Hash(obj);
+
+    /// <summary>The id's hash (also <see cref="SlotMap"/>'s): the high half of its product with 2^64 / the golden ratio.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Hash(long id) => (int)((ulong)id * 0x9E3779B97F4A7C15UL >> 32);
 }

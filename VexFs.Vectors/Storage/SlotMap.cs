@@ -94,7 +94,7 @@ internal sealed class SlotMap
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Home(long id) => (int)((ulong)id * 0x9E3779B97F4A7C15UL >> 32) & _mask;
+    private int Home(long id) => IdComparer.Hash(id) & _mask;
 
     /// <summary>The table index that holds <paramref name="id"/>, or -1.</summary>
     private int Find(long id)
