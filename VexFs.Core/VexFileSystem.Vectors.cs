@@ -215,6 +215,7 @@ public sealed partial class VexFileSystem
             var state = _vectors.Space(space);
             var names = _vectors.Namespace(editor);
             var where = options.Where;
+            int effort = options.Effort ?? state.Index.EfSearch;
             VectorFilter filter;
             if (top == editor.RootInode && options.Subtree)
             {
@@ -222,7 +223,7 @@ public sealed partial class VexFileSystem
                 {
                     // Every vector is in scope but those of open files whose last name went (rare): search
                     // unfiltered for a few more than k and drop them, unless that leaves too few.
-                    int ef = Math.Max(k + UnlinkedMargin, options.Effort ?? state.Index.EfSearch);
+                    int ef = Math.Max(k + UnlinkedMargin, effort);
                     var linked = state.Index.Search(stored, k + UnlinkedMargin, ef).Where(m => names.IsLinked(VectorKey.Owner(m.Id))).Take(k).ToList();
                     if (linked.Count == k || linked.Count == state.RowOf.Count(r => names.IsLinked(r.Key)))
                     {
@@ -251,7 +252,7 @@ public sealed partial class VexFileSystem
 
                 var keys = scope.Keys!;
                 filter = where is null ? keys : VectorFilter.Where(key => keys.Admits(key) && where(VectorKey.Owner(key)));
-                if (ExactIsCheaper(scope.Count, state, Math.Max(k, options.Effort ?? state.Index.EfSearch)))
+                if (ExactIsCheaper(scope.Count, state, Math.Max(k, effort)))
                 {
                     return Hits(state.Index.SearchExact(stored, k, filter), names, top, options.Subtree);
                 }
@@ -259,7 +260,7 @@ public sealed partial class VexFileSystem
 
             var matches = options.Exact
                 ? state.Index.SearchExact(stored, k, filter)
-                : state.Index.Search(stored, k, Math.Max(k, options.Effort ?? state.Index.EfSearch), filter);
+                : state.Index.Search(stored, k, Math.Max(k, effort), filter);
             return Hits(matches, names, top, options.Subtree);
         });
     }
