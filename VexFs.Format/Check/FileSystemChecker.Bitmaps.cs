@@ -101,7 +101,7 @@ public sealed partial class FileSystemChecker
             Found("superblock", $"free counts are {_sb.FreeBlocks} blocks and {_sb.FreeInodes} inodes; they should be {freeBlocks} and {freeInodes}", Repair);
         }
 
-        if (Repair && (descriptorsChanged || superblockWrong || _descriptorsRepaired || _report.Modified))
+        if (Repair && (descriptorsChanged || superblockWrong || _descriptorsRepaired || _superblockRepaired || _report.Modified))
         {
             _sb = _sb with
             {

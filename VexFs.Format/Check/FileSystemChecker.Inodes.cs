@@ -256,6 +256,20 @@ public sealed partial class FileSystemChecker
         if (_sb.OrphanHead != 0 && Repair)
         {
             _sb = _sb with { OrphanHead = 0 };
+            _superblockRepaired = true;
+        }
+
+        // An inode marked as an orphan that the list does not reach would be taken off a list it is not on
+        // (the library refuses that): it is unmarked, and pass 4 decides where it belongs from the links it has
+        // (corrected count, lost+found, or cleared when empty), so that no data is dropped on a guess.
+        foreach (var info in _inodes.Values.Where(i => i.Inode.Flags.HasFlag(InodeFlags.Orphan) && !seen.Contains(i.Number)).OrderBy(i => i.Number).ToList())
+        {
+            Found("orphans", $"inode {info.Number} is marked as an orphan but is not on the orphan list; unmarked", Repair);
+            if (Repair)
+            {
+                info.Inode = info.Inode with { Flags = info.Inode.Flags & ~InodeFlags.Orphan, NextOrphan = 0 };
+                WriteInode(info.Number, info.Inode);
+            }
         }
     }
 }

@@ -42,11 +42,42 @@ public sealed partial class FileSystemChecker
         {
             _sb = primary;
             _geometry = new Geometry(_sb);
+            CheckLayout(primary);
             return true;
         }
 
-        // Look for a backup where each block size would put the tail copy of a one-group filesystem (the last
-        // blocks of the device) and group 1, 3, 5, ... . The tail copy's number is the group count, 1.
+        foreach (var (copy, backup) in Backups())
+        {
+            // A backup never says whether the journal needs replaying; what it holds is replayed all the
+            // same (CheckJournal), as an open would.
+            _sb = backup with { CopyGroup = 0 };
+            _geometry = new Geometry(_sb);
+            _usedBackup = true;
+            bool repaired = false;
+            if (Repair)
+            {
+                var descriptors = new byte[(long)_sb.DescriptorBlocks * _sb.BlockSize];
+                _device.Read(_geometry.DescriptorTableBlock(copy) * _sb.BlockSize, descriptors);
+                WriteSuperblockCopy(0, _sb, descriptors);
+                repaired = true;
+            }
+
+            string where = copy == _sb.GroupCount ? "in the last blocks" : $"in group {copy}";
+            Found("superblock", $"the primary superblock is invalid ({problem}); using the backup {where}", repaired);
+            return true;
+        }
+
+        _report.OperationalError = $"{_device.Description} holds no valid VexFS superblock: {problem}";
+        return false;
+    }
+
+    /// <summary>
+    /// The valid backups of the superblock, found without trusting the primary: where each block size would
+    /// put the tail copy of a one-group filesystem (the last blocks of the device) and group 1, 3, 5, ...; a
+    /// copy counts only where its own fields put it. The tail copy's number is the group count, 1.
+    /// </summary>
+    private IEnumerable<(int Copy, Superblock Backup)> Backups()
+    {
         foreach (int log2 in Enumerable.Range(Superblock.MinBlockSizeLog2, Superblock.MaxBlockSizeLog2 - Superblock.MinBlockSizeLog2 + 1))
         {
             int blockSize = 1 << log2;
@@ -55,33 +86,74 @@ public sealed partial class FileSystemChecker
             foreach (var (copy, offset) in candidates)
             {
                 var backup = offset > 0 ? TryReadSuperblock(offset, out _) : null;
-                if (backup is null || backup.BlockSize != blockSize || backup.CopyGroup != copy || new Geometry(backup).SuperblockByteOffset(copy) != offset)
+                if (backup is not null && backup.BlockSize == blockSize && backup.CopyGroup == copy && new Geometry(backup).SuperblockByteOffset(copy) == offset)
                 {
-                    continue;
+                    yield return (copy, backup);
                 }
+            }
+        }
+    }
 
-                // A backup never says whether the journal needs replaying; what it holds is replayed all the
-                // same (CheckJournal), as an open would.
-                _sb = backup with { CopyGroup = 0 };
-                _geometry = new Geometry(_sb);
-                _usedBackup = true;
-                bool repaired = false;
-                if (Repair)
-                {
-                    var descriptors = new byte[(long)_sb.DescriptorBlocks * _sb.BlockSize];
-                    _device.Read(_geometry.DescriptorTableBlock(copy) * _sb.BlockSize, descriptors);
-                    WriteSuperblockCopy(0, _sb, descriptors);
-                    repaired = true;
-                }
+    /// <summary>
+    /// The fields that fix the layout never change after mkfs, so every copy of the superblock holds the same
+    /// ones; a valid copy that disagrees was damaged with its checksum made to match. The layout most copies
+    /// hold wins; a tie goes to the copy whose journal header agrees with it, then to a backup, which is
+    /// written far less often than the primary. The primary keeps its other fields (counts, state, orphans,
+    /// times), which only it holds up to date.
+    /// </summary>
+    private void CheckLayout(Superblock primary)
+    {
+        var copies = Backups().Select(b => b.Backup).Prepend(primary).ToList();
+        if (copies.All(primary.SameLayout))
+        {
+            return;
+        }
 
-                string where = copy == _sb.GroupCount ? "in the last blocks" : $"in group {copy}";
-                Found("superblock", $"the primary superblock is invalid ({problem}); using the backup {where}", repaired);
-                return true;
+        var chosen = primary;
+        int votes = copies.Count(primary.SameLayout);
+        bool journal = JournalAgrees(primary);
+        foreach (var copy in copies.Skip(1))
+        {
+            int v = copies.Count(copy.SameLayout);
+            bool j = JournalAgrees(copy);
+            if (v > votes || (v == votes && (j || !journal)))
+            {
+                (chosen, votes, journal) = (copy, v, j);
             }
         }
 
-        _report.OperationalError = $"{_device.Description} holds no valid VexFS superblock: {problem}";
-        return false;
+        _superblockRepaired = Repair;
+        if (ReferenceEquals(chosen, primary))
+        {
+            Found("superblock", "a backup superblock describes another layout than the primary; the backups are rewritten from the primary", Repair);
+            return;
+        }
+
+        _sb = primary.WithLayoutOf(chosen);
+        _geometry = new Geometry(_sb);
+        _usedBackup = true;
+        Found("superblock", $"the primary superblock describes another layout than {votes} of its {copies.Count - 1} backups (journal at block {primary.JournalStart}, {primary.JournalBlocks} blocks; theirs at {chosen.JournalStart}, {chosen.JournalBlocks}); the backups' layout is taken", Repair);
+    }
+
+    /// <summary>Whether the journal header where <paramref name="sb"/> puts it verifies and agrees with it.</summary>
+    private bool JournalAgrees(Superblock sb)
+    {
+        if (sb.JournalStart <= 0 || sb.JournalStart >= sb.BlockCount || (sb.JournalStart + 1) * sb.BlockSize > _device.Length)
+        {
+            return false;
+        }
+
+        var block = new byte[sb.BlockSize];
+        _device.Read(sb.JournalStart * sb.BlockSize, block);
+        try
+        {
+            JournalHeader.Read(block, sb.JournalStart, sb.ChecksumSeed, sb.JournalBlocks, sb.Uuid);
+            return true;
+        }
+        catch (InvalidFileSystemException)
+        {
+            return false;
+        }
     }
 
     private void WriteSuperblockCopy(int group, Superblock sb, byte[]? descriptors)

@@ -28,6 +28,9 @@ public sealed partial class FileSystemChecker : IDisposable
     private bool _usedBackup;
     private bool _descriptorsRepaired;
 
+    /// <summary>Set when the repair changed the superblock itself (its layout, its orphan list), to be written in pass 5.</summary>
+    private bool _superblockRepaired;
+
     private FileSystemChecker(BlockDevice device, CheckOptions options)
     {
         _device = device;

@@ -133,6 +133,7 @@ internal static class VectorSpaceTable
             string? problem = definition.Problem()
                 ?? (names.Contains(definition.Name) ? $"'{definition.Name}' appears twice" : null)
                 ?? (record.Id >= nextId && !salvage ? $"id {record.Id} is not below the next id {nextId}" : null)
+                ?? (record.Id == int.MaxValue ? $"id {record.Id} leaves no id for the next space" : null)
                 ?? (record.RowsInode < 0 || record.RowsInode > inodeCount ? $"rows inode {record.RowsInode} is outside the inode table" : null)
                 ?? (record.IndexInode < 0 || record.IndexInode > inodeCount ? $"index inode {record.IndexInode} is outside the inode table" : null)
                 ?? (record.ChangesInode < 0 || record.ChangesInode > inodeCount ? $"changes inode {record.ChangesInode} is outside the inode table" : null)

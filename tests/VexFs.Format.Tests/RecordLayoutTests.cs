@@ -255,6 +255,26 @@ public sealed class RecordLayoutTests
     }
 
     [Fact]
+    public void A_salvaged_vector_table_never_keeps_an_id_that_leaves_none_for_the_next_space()
+    {
+        // Found by the convergence test: id 2^31-1 made the salvaged next id overflow, so the table fsck wrote
+        // back was as invalid as the one it read.
+        var spaces = new List<VectorSpaceRecord>
+        {
+            new(int.MaxValue, new VectorSpaceDefinition("text", 384, VectorMetric.Cosine), 1234, 0, 0, 0),
+            new(1, new VectorSpaceDefinition("image", 512, VectorMetric.L2), 1240, 0, 0, 0),
+        };
+        var b = new byte[Block];
+        VectorSpaceTable.Write(b, 1544, spaces, 2, Seed);
+        Assert.Throws<InvalidFileSystemException>(() => VectorSpaceTable.Read(b, 1544, Seed, 1 << 20));
+        var (salvaged, nextId) = VectorSpaceTable.Salvage(b, 1544, 1 << 20);
+        Assert.Equal(["image"], salvaged.Select(s => s.Definition.Name));
+        Assert.Equal(2, nextId);
+        VectorSpaceTable.Write(b, 1544, salvaged, nextId, Seed);
+        Assert.Equal(salvaged, VectorSpaceTable.Read(b, 1544, Seed, 1 << 20).Spaces);
+    }
+
+    [Fact]
     public void Vector_changes_layout()
     {
         Assert.Equal((Block - 4) * 8L, VectorChanges.BitsPerBlock(Block));
