@@ -24,7 +24,7 @@ internal static class MountCommand
     private const string ServeArgument = "--serve";
     private const string ReadyLine = "ready";
 
-    private const string Usage = "usage: mount.vexfs DEVICE DIR [-o ro|rw,allow_other,default_permissions,foreground,debug,nosuid,nodev,noexec,noatime,block_cache=MiB,name_cache=N,workers=N]";
+    private const string Usage = "usage: mount.vexfs DEVICE DIR [-o ro|rw,allow_other,default_permissions,foreground,debug,nosuid,nodev,noexec,noatime,block_cache=MiB,name_cache=N,workers=N,readahead=KiB,writeback_cache]";
 
     public static int Run(string[] args)
     {
@@ -132,7 +132,10 @@ internal static class MountCommand
 
         using var served = fuse;
         var operations = new VexFuseOperations(fileSystem);
-        var session = new FuseSession(fuse, operations, options.Workers, log);
+        var session = new FuseSession(fuse, operations, options.Workers, options.WritebackCache && !options.ReadOnly, log)
+        {
+            Initialized = () => Readahead.Apply(options.MountPoint, options.ReadaheadKibibytes, log),
+        };
 
         int stopping = 0;
         void Stop(PosixSignalContext context)

@@ -56,6 +56,16 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public void The_readahead_option_sets_the_kernels_window_for_the_mount()
+    {
+        // 128 KiB, the kernel's own window for FUSE, keeps a sequential reader to one request in flight.
+        using var mounted = MountedFileSystem.Create("64M", "allow_other,readahead=1024");
+        Shell.Ok("echo x > file", mounted.MountPoint);
+        Assert.Equal("1024\n", Shell.Ok($"cat /sys/class/bdi/$(mountpoint -d {mounted.MountPoint})/read_ahead_kb", mounted.Root));
+        mounted.UnmountClean();
+    }
+
+    [Fact]
     public void Mount_t_vexfs_mounts_a_loop_device_in_the_background_and_umount_closes_it()
     {
         Assert.True(File.Exists("/sbin/mount.vexfs"), "/sbin/mount.vexfs is missing: scripts/install.sh (or scripts/test.sh as root) installs it");
@@ -67,6 +77,7 @@ public sealed class LifecycleTests
         Shell.Ok($"mount -t vexfs -o allow_other,noatime {loop} {mounted.MountPoint}", mounted.Root, TimeSpan.FromMinutes(1));
         Assert.Equal($"{loop} fuse.vexfs\n", Shell.Ok($"findmnt -n -o SOURCE,FSTYPE {mounted.MountPoint} | tr -s ' '", mounted.Root));
         Shell.Ok("echo through the loop device > file && sync -f file", mounted.MountPoint);
+        Assert.Equal("4096\n", Shell.Ok($"cat /sys/class/bdi/$(mountpoint -d {mounted.MountPoint})/read_ahead_kb", mounted.Root));
         Shell.Ok($"umount {mounted.MountPoint}", mounted.Root);
 
         // The host closes the device once the kernel lets the mount go; fsck can open it then.

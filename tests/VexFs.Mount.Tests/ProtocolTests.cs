@@ -89,17 +89,30 @@ public sealed class ProtocolTests
     {
         const uint Offered = (1u << 0) | (1u << 1) | (1u << 5) | (1u << 16) | (1u << 22);
         using var reply = new Reply();
-        var (errno, done, kernel) = FuseSession.Negotiate(Requests.Args(7u, kernelMinor, 131072u, Offered, 0u), reply);
+        var (errno, done, kernel) = FuseSession.Negotiate(Requests.Args(7u, kernelMinor, 131072u, Offered, 0u), reply, writeback: false);
         Assert.Equal((0, true, $"7.{kernelMinor}"), (errno, done, kernel));
         var answer = reply.Seal(1, 0)[16..];
         Assert.Equal(64, answer.Length);
         Assert.Equal(7u, BinaryPrimitives.ReadUInt32LittleEndian(answer));
         Assert.Equal(agreed, BinaryPrimitives.ReadUInt32LittleEndian(answer[4..]));
         Assert.Equal(131072u, BinaryPrimitives.ReadUInt32LittleEndian(answer[8..]));
-        // Async reads, big writes and max_pages are taken; POSIX locks and the writeback cache are not asked for.
+        // Async reads, big writes and max_pages are taken; POSIX locks are never asked for, the writeback cache
+        // only when the mount wants it.
         Assert.Equal((1u << 0) | (1u << 5) | (1u << 22), BinaryPrimitives.ReadUInt32LittleEndian(answer[12..]));
         Assert.Equal(1u << 20, BinaryPrimitives.ReadUInt32LittleEndian(answer[20..]));
         Assert.Equal((1 << 20) / Environment.SystemPageSize, BinaryPrimitives.ReadUInt16LittleEndian(answer[28..]));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Init_asks_for_the_writeback_cache_only_when_the_mount_wants_it(bool writeback)
+    {
+        const uint Offered = (1u << 0) | (1u << 16);
+        using var reply = new Reply();
+        FuseSession.Negotiate(Requests.Args(7u, 38u, 131072u, Offered, 0u), reply, writeback);
+        uint granted = BinaryPrimitives.ReadUInt32LittleEndian(reply.Seal(1, 0)[16..][12..]);
+        Assert.Equal(writeback ? Offered : 1u, granted);
     }
 
     [Fact]
@@ -107,12 +120,12 @@ public sealed class ProtocolTests
     {
         using (var reply = new Reply())
         {
-            Assert.Equal(Errno.Eproto, FuseSession.Negotiate(Requests.Args(7u, 20u, 0u, 0u, 0u), reply).Errno);
+            Assert.Equal(Errno.Eproto, FuseSession.Negotiate(Requests.Args(7u, 20u, 0u, 0u, 0u), reply, writeback: true).Errno);
         }
 
         using (var reply = new Reply())
         {
-            var (errno, done, _) = FuseSession.Negotiate(Requests.Args(8u, 0u, 0u, 0u, 0u), reply);
+            var (errno, done, _) = FuseSession.Negotiate(Requests.Args(8u, 0u, 0u, 0u, 0u), reply, writeback: true);
             Assert.Equal((0, false), (errno, done));
             Assert.Equal(Requests.Args(7u, 38u), reply.Seal(1, 0)[16..].ToArray());
         }
@@ -217,9 +230,11 @@ public sealed class ProtocolTests
     {
         var options = MountOptions.Parse(["/dev/loop0", "/mnt", "-o", "ro,allow_other,nosuid,noatime,block_cache=64,workers=3,noauto,x-systemd.automount", "-n"]);
         Assert.Equal((true, true, false, 64L << 20, 3), (options.ReadOnly, options.AllowOther, options.Foreground, options.BlockCacheBytes, options.Workers));
-        Assert.Equal("ro,allow_other,nosuid,noatime,block_cache=64,workers=3", options.ToOptionString());
-        var debug = MountOptions.Parse(["img", "dir", "-o", "debug,rw,suid"]);
-        Assert.True(debug.Foreground && debug.Debug && !debug.ReadOnly);
+        Assert.Equal("ro,allow_other,nosuid,noatime,block_cache=64,no_writeback_cache,readahead=4096,workers=3", options.ToOptionString());
+        var debug = MountOptions.Parse(["img", "dir", "-o", "debug,rw,suid,writeback_cache,readahead=512"]);
+        Assert.True(debug.Foreground && debug.Debug && !debug.ReadOnly && debug.WritebackCache && debug.ReadaheadKibibytes == 512);
+        Assert.Contains("writeback_cache,readahead=512", debug.ToOptionString(), StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => MountOptions.Parse(["img", "dir", "-o", "readahead=0"]));
         Assert.Throws<ArgumentException>(() => MountOptions.Parse(["img", "dir", "-o", "bogus"]));
         Assert.Throws<ArgumentException>(() => MountOptions.Parse(["img", "dir", "-o", "workers=0"]));
         Assert.Throws<ArgumentException>(() => MountOptions.Parse(["img"]));

@@ -32,6 +32,7 @@ internal sealed class FuseSession
     private const uint DoReaddirplus = 1 << 13;
     private const uint ReaddirplusAuto = 1 << 14;
     private const uint AsyncDio = 1 << 15;
+    private const uint WritebackCache = 1 << 16;
     private const uint ParallelDirops = 1 << 18;
     private const uint MaxPages = 1 << 22;
     private const uint CacheSymlinks = 1 << 23;
@@ -40,13 +41,15 @@ internal sealed class FuseSession
     private readonly VexFuseOperations _operations;
     private readonly RequestChannel _requests;
     private readonly int _workers;
+    private readonly bool _writeback;
     private readonly TextWriter? _log;
     private readonly ObjectPool<Reply> _replies;
     private readonly Channel<FuseRequest> _queue;
 
-    public FuseSession(FuseDevice device, VexFuseOperations operations, int workers, TextWriter? log)
+    public FuseSession(FuseDevice device, VexFuseOperations operations, int workers, bool writeback, TextWriter? log)
     {
         _device = device;
+        _writeback = writeback;
         _operations = operations;
         _workers = workers;
         _log = log;
@@ -54,6 +57,9 @@ internal sealed class FuseSession
         _replies = new DefaultObjectPool<Reply>(new DefaultPooledObjectPolicy<Reply>(), workers * 2);
         _queue = Channel.CreateBounded<FuseRequest>(new BoundedChannelOptions(workers * 4) { SingleWriter = true });
     }
+
+    /// <summary>Called once INIT has been answered, before any other request is served.</summary>
+    public Action? Initialized { get; init; }
 
     /// <summary>Serves requests until the filesystem is unmounted or <see cref="Stop"/> is called.</summary>
     /// <exception cref="IOException">The kernel speaks a protocol older than 7.<see cref="OldestMinor"/>, or the device failed.</exception>
@@ -130,7 +136,7 @@ internal sealed class FuseSession
                         continue;
                     }
 
-                    var (errno, done, kernel) = Negotiate(request.Arguments, reply);
+                    var (errno, done, kernel) = Negotiate(request.Arguments, reply, _writeback);
                     _device.Write(reply.Seal(request.Unique, errno));
                     if (errno != 0)
                     {
@@ -141,6 +147,7 @@ internal sealed class FuseSession
 
                     if (done)
                     {
+                        Initialized?.Invoke();
                         return true;
                     }
                 }
@@ -156,9 +163,10 @@ internal sealed class FuseSession
 
     /// <summary>
     /// The answer to INIT (fuse_init_in → fuse_init_out): the lower of the two minors, the flags both sides
-    /// have, 1 MiB writes. A kernel of a later major is answered with ours alone and sends INIT again.
+    /// have (the writeback cache only when <paramref name="writeback"/> asks for it), 1 MiB writes. A kernel of
+    /// a later major is answered with ours alone and sends INIT again.
     /// </summary>
-    internal static (int Errno, bool Done, string Kernel) Negotiate(ReadOnlySpan<byte> arguments, Reply reply)
+    internal static (int Errno, bool Done, string Kernel) Negotiate(ReadOnlySpan<byte> arguments, Reply reply, bool writeback)
     {
         // fuse_init_in: 0x00 u32 major   0x04 u32 minor   0x08 u32 max_readahead   0x0C u32 flags   0x10 u32 flags2
         var reader = new ArgumentReader(arguments);
@@ -179,7 +187,8 @@ internal sealed class FuseSession
 
         uint readahead = reader.U32();
         uint offered = reader.U32();
-        uint wanted = AsyncRead | BigWrites | DoReaddirplus | ReaddirplusAuto | AsyncDio | ParallelDirops | MaxPages | CacheSymlinks;
+        uint wanted = AsyncRead | BigWrites | DoReaddirplus | ReaddirplusAuto | AsyncDio | ParallelDirops | MaxPages | CacheSymlinks
+            | (writeback ? WritebackCache : 0);
 
         // fuse_init_out: 0x00 u32 major   0x04 u32 minor   0x08 u32 max_readahead   0x0C u32 flags
         // 0x10 u16 max_background   0x12 u16 congestion_threshold   0x14 u32 max_write   0x18 u32 time_gran

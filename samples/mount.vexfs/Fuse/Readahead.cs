@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace MountVexfs.Fuse;
+
+/// <summary>
+/// The kernel's readahead for a FUSE mount: 128 KiB unless raised, which keeps a sequential reader to one
+/// request in flight at a time. The window lives in the mount's backing-device info
+/// (/sys/class/bdi/MAJOR:MINOR/read_ahead_kb), which only root may change, and only after INIT has been
+/// answered (the answer can lower it, never raise it).
+/// </summary>
+internal static class Readahead
+{
+    /// <summary>
+    /// Sets the readahead of the FUSE mount at <paramref name="mountPoint"/> to <paramref name="kibibytes"/>;
+    /// says why on <paramref name="log"/> when it cannot (not root, or no such mount).
+    /// </summary>
+    public static void Apply(string mountPoint, int kibibytes, TextWriter? log)
+    {
+        string? device = DeviceOf(mountPoint);
+        if (device is null)
+        {
+            log?.WriteLine($"readahead: {mountPoint} is not in /proc/self/mountinfo; left as the kernel set it");
+            return;
+        }
+
+        string setting = $"/sys/class/bdi/{device}/read_ahead_kb";
+        try
+        {
+            File.WriteAllText(setting, kibibytes.ToString(CultureInfo.InvariantCulture));
+            log?.WriteLine($"readahead: {kibibytes} KiB ({setting})");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log?.WriteLine($"readahead: cannot set {setting} ({e.Message}); left as the kernel set it");
+        }
+    }
+
+    /// <summary>The MAJOR:MINOR of the mount at <paramref name="mountPoint"/>, from /proc/self/mountinfo.</summary>
+    private static string? DeviceOf(string mountPoint)
+    {
+        string? found = null;
+        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            // 36 35 0:52 / /mnt/vexfs rw,relatime shared:1 - fuse.vexfs /dev/loop0 rw,...: the device is the third
+            // field, the mount point the fifth (spaces escaped as \040); the last mount there is the one in use.
+            var fields = line.Split(' ');
+            if (fields.Length > 4 && fields[4].Replace("\\040", " ", StringComparison.Ordinal) == mountPoint)
+            {
+                found = fields[2];
+            }
+        }
+
+        return found;
+    }
+}
