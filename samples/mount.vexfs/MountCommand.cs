@@ -136,6 +136,7 @@ internal static class MountCommand
         {
             Initialized = () => Readahead.Apply(options.MountPoint, options.ReadaheadKibibytes, log),
         };
+        operations.AttributesChanged = session.InvalidateAttributes;
 
         int stopping = 0;
         void Stop(PosixSignalContext context)

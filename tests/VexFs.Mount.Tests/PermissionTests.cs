@@ -37,6 +37,28 @@ public sealed class PermissionTests
     }
 
     [Fact]
+    public void Writes_truncates_and_chown_drop_set_user_id_and_set_group_id_as_on_a_local_filesystem()
+    {
+        // The host handles killpriv (v2), so the kernel leaves dropping the bits to it; a directory on the
+        // machine's own filesystem, where the kernel drops them itself, gives the expected modes.
+        const string Script = """
+            echo a > w && chmod 6777 w && runuser -u nobody -- sh -c 'echo b >> w'
+            echo a > t && chmod 6777 t && runuser -u nobody -- sh -c 'truncate -s 1 t'
+            echo a > g && chmod 6767 g && runuser -u nobody -- sh -c 'echo b >> g'
+            echo a > c && chmod 6755 c && chown nobody c
+            echo a > r && chmod 4755 r && echo b >> r
+            stat -c '%n %a' w t g c r
+            """;
+        using var mounted = MountedFileSystem.Create("64M");
+        string local = Path.Combine(mounted.Root, "local");
+        Directory.CreateDirectory(local);
+        string expected = Shell.Ok(Script, local);
+        Assert.Contains("w 777", expected, StringComparison.Ordinal);
+        Assert.Equal(expected, Shell.Ok(Script, mounted.MountPoint));
+        mounted.UnmountClean();
+    }
+
+    [Fact]
     public void Without_allow_other_only_the_user_who_mounted_may_enter()
     {
         using var mounted = MountedFileSystem.Create("64M", options: "rw");

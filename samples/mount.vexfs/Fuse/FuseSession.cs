@@ -36,6 +36,7 @@ internal sealed class FuseSession
     private const uint ParallelDirops = 1 << 18;
     private const uint MaxPages = 1 << 22;
     private const uint CacheSymlinks = 1 << 23;
+    private const uint HandleKillprivV2 = 1 << 28;
 
     private readonly FuseDevice _device;
     private readonly VexFuseOperations _operations;
@@ -116,6 +117,24 @@ internal sealed class FuseSession
         }
     }
 
+    /// <summary>
+    /// Tells the kernel to forget the attributes it caches for <paramref name="node"/> (FUSE_NOTIFY_INVAL_INODE
+    /// with offset -1: the attributes only, not the page cache), from any thread.
+    /// </summary>
+    public void InvalidateAttributes(ulong node)
+    {
+        // fuse_out_header: 0x00 u32 len   0x04 i32 error (the notification code)   0x08 u64 unique (0)
+        // fuse_notify_inval_inode_out: 0x10 u64 ino   0x18 i64 off   0x20 i64 len
+        const int NotifyInvalInode = 2;
+        Span<byte> message = stackalloc byte[40];
+        message.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(message, (uint)message.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(message[0x04..], NotifyInvalInode);
+        BinaryPrimitives.WriteUInt64LittleEndian(message[0x10..], node);
+        BinaryPrimitives.WriteInt64LittleEndian(message[0x18..], -1);
+        _device.Write(message);
+    }
+
     /// <summary>Ends <see cref="Run"/> from any thread: no more requests are read; those taken are answered.</summary>
     public void Stop() => _device.Wake();
 
@@ -187,8 +206,10 @@ internal sealed class FuseSession
 
         uint readahead = reader.U32();
         uint offered = reader.U32();
+        // HANDLE_KILLPRIV_V2: this host drops set-user-id, set-group-id and file capabilities on write, truncate
+        // and open with O_TRUNC, so the kernel stops asking for security.capability before every write.
         uint wanted = AsyncRead | BigWrites | DoReaddirplus | ReaddirplusAuto | AsyncDio | ParallelDirops | MaxPages | CacheSymlinks
-            | (writeback ? WritebackCache : 0);
+            | HandleKillprivV2 | (writeback ? WritebackCache : 0);
 
         // fuse_init_out: 0x00 u32 major   0x04 u32 minor   0x08 u32 max_readahead   0x0C u32 flags
         // 0x10 u16 max_background   0x12 u16 congestion_threshold   0x14 u32 max_write   0x18 u32 time_gran

@@ -15,6 +15,14 @@ internal sealed partial class VexFuseOperations
     private const uint SeekData = 3;
     private const uint SeekHole = 4;
 
+    // fuse_write_in.write_flags, fuse_open_in.open_flags: the writer may not keep set-user-id and set-group-id.
+    private const uint WriteKillSuidgid = 1 << 2;
+    private const uint OpenKillSuidgid = 1 << 0;
+    private const int SetUserId = 0x800;
+    private const int SetGroupId = 0x400;
+    private const int GroupExecute = 0x008;
+    private const string Capabilities = "security.capability";
+
     /// <summary>The most one copy_file_range request moves; the caller asks again for the rest.</summary>
     private const long MaxCopy = 64L << 20;
 
@@ -22,7 +30,14 @@ internal sealed partial class VexFuseOperations
     {
         // fuse_open_in: 0x00 u32 flags   0x04 u32 open_flags
         uint flags = args.U32();
-        var stream = _fs.OpenFile(InodeOf(request), AccessOf(flags));
+        uint openFlags = args.U32();
+        long inode = InodeOf(request);
+        var stream = _fs.OpenFile(inode, AccessOf(flags));
+        if ((openFlags & OpenKillSuidgid) != 0)
+        {
+            DropPrivileges(inode, killSuidgid: true, request.Gid);
+        }
+
         Wire.WriteOpenOut(reply.Append(Wire.OpenOutSize), _files.Add(stream), Wire.OpenKeepCache);
         return 0;
     }
@@ -64,18 +79,49 @@ internal sealed partial class VexFuseOperations
         return 0;
     }
 
-    private int Write(ref ArgumentReader args, Reply reply)
+    private int Write(FuseRequest request, ref ArgumentReader args, Reply reply)
     {
         // fuse_write_in: 0x00 u64 fh   0x08 u64 offset   0x10 u32 size   0x14 u32 write_flags   0x18 u64 lock_owner
         // 0x20 u32 flags   0x24 u32 padding; then the data
         long inode = _files.InodeOf(args.U64());
         long offset = Offset(args.U64());
         int size = (int)args.U32();
-        args.Skip(20);
+        uint writeFlags = args.U32();
+        args.Skip(16);
         _fs.Write(inode, offset, args.Bytes(size));
+        if (DropPrivileges(inode, (writeFlags & WriteKillSuidgid) != 0, request.Gid))
+        {
+            AttributesChanged?.Invoke(NodeOf(inode));
+        }
         reply.AppendU32((uint)size);
         reply.AppendU32(0);
         return 0;
+    }
+
+    /// <summary>
+    /// What the kernel leaves to a host that handles killpriv (v2): a write, a truncate or an O_TRUNC open
+    /// removes the file's capabilities and, when the kernel says so (the caller may not keep them), its
+    /// set-user-id bit, and its set-group-id bit where group execution makes it one or the caller (by its
+    /// group <paramref name="callerGid"/>) is not of the file's group, as on ext4. Returns whether the mode changed.
+    /// </summary>
+    private bool DropPrivileges(long inode, bool killSuidgid, uint callerGid)
+    {
+        if (_fs.ListXattrs(inode).Contains(Capabilities))
+        {
+            _fs.RemoveXattr(inode, Capabilities);
+        }
+
+        var info = _fs.GetInfo(inode);
+        int permissions = info.Permissions;
+        bool groupId = (permissions & GroupExecute) != 0 || callerGid != info.Gid;
+        int kept = permissions & ~SetUserId & ~(groupId ? SetGroupId : 0);
+        if (!killSuidgid || kept == permissions)
+        {
+            return false;
+        }
+
+        _fs.SetInfo(inode, new VexInfoChange { Permissions = kept });
+        return true;
     }
 
     private int Release(ref ArgumentReader args)

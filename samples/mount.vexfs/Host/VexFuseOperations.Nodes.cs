@@ -17,6 +17,7 @@ internal sealed partial class VexFuseOperations
     private const uint SetMtime = 1 << 5;
     private const uint SetAtimeNow = 1 << 7;
     private const uint SetMtimeNow = 1 << 8;
+    private const uint KillSuidgid = 1 << 11;
 
     private const int MaxNameBytes = 255;
 
@@ -53,6 +54,14 @@ internal sealed partial class VexFuseOperations
         if ((valid & SetSize) != 0)
         {
             _fs.SetLength(inode, Offset(size));
+            DropPrivileges(inode, (valid & KillSuidgid) != 0 && (valid & SetMode) == 0, request.Gid);
+        }
+
+        // A change of owner drops set-user-id and set-group-id from a file, as on ext4 (the kernel leaves that
+        // to a host handling killpriv v2), unless the same request sets the mode.
+        if ((valid & (SetUid | SetGid)) != 0 && (valid & SetMode) == 0 && _fs.GetInfo(inode).Type == VexFs.Format.Records.UnixFileType.RegularFile)
+        {
+            DropPrivileges(inode, killSuidgid: true, request.Gid);
         }
 
         var now = DateTimeOffset.UtcNow;

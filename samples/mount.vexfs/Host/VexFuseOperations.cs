@@ -43,7 +43,7 @@ internal sealed partial class VexFuseOperations(VexFileSystem fileSystem)
             Opcode.Open => Open(request, ref args, reply),
             Opcode.Create => Create(request, ref args, reply),
             Opcode.Read => Read(ref args, reply),
-            Opcode.Write => Write(ref args, reply),
+            Opcode.Write => Write(request, ref args, reply),
             Opcode.Release => Release(ref args),
             Opcode.Flush => 0,
             Opcode.Fsync or Opcode.FsyncDir or Opcode.SyncFs => Sync(),
@@ -68,6 +68,12 @@ internal sealed partial class VexFuseOperations(VexFileSystem fileSystem)
 
     /// <summary>Closes every handle still open (the filesystem is being unmounted).</summary>
     public void CloseAll() => _files.CloseAll();
+
+    /// <summary>
+    /// Tells the kernel that a node's attributes changed without a request that returns them (a write that
+    /// dropped set-user-id); null when nothing listens (tests).
+    /// </summary>
+    public Action<ulong>? AttributesChanged { get; set; }
 
     private long InodeOf(ulong nodeId) => nodeId == Wire.RootNodeId ? _fs.RootInode : checked((long)nodeId);
 
