@@ -124,44 +124,70 @@ internal sealed class ExtentTree(IBlockStore store, Allocator allocator)
 
     /// <summary>
     /// Marks file blocks <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> as
-    /// written where they are unwritten (preallocated) extents, splitting those extents, and rebuilds the tree;
-    /// returns the inode with its root and charged blocks updated.
+    /// written where they are unwritten (preallocated) extents: each such extent leaves its leaf and comes back
+    /// as up to three pieces (unwritten, written, unwritten), the written one merging with a written neighbour
+    /// before it. Only the leaves on the way are rewritten, whatever the size of the tree; returns the inode
+    /// with its root and charged blocks updated.
     /// </summary>
     public Inode MarkWritten(Inode inode, long owner, long first, long count)
     {
-        var treeBlocks = new List<long>();
-        var all = new List<Extent>();
-        CollectWithBlocks(ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner), owner, all, treeBlocks);
         long end = first + count;
-        if (!all.Any(e => e.Unwritten && e.Logical < end && e.LogicalEnd > first))
+        for (long at = first; at < end;)
         {
-            return inode;
-        }
-
-        var result = new List<Extent>();
-        foreach (var extent in all)
-        {
-            if (!extent.Unwritten || extent.Logical >= end || extent.LogicalEnd <= first)
+            if (Find(inode, owner, at) is not { } extent)
             {
-                result.Add(extent);
+                at++;
                 continue;
             }
 
-            long from = Math.Max(first, extent.Logical);
             long to = Math.Min(end, extent.LogicalEnd);
-            if (from > extent.Logical)
+            if (extent.Unwritten)
             {
-                result.Add(extent with { Length = (int)(from - extent.Logical) });
+                long from = Math.Max(first, extent.Logical);
+                inode = RemoveExtent(inode, owner, extent);
+                if (from > extent.Logical)
+                {
+                    inode = Insert(inode, owner, extent with { Length = (int)(from - extent.Logical) });
+                }
+
+                inode = Insert(inode, owner, new Extent(from, extent.Physical + (from - extent.Logical), (int)(to - from)));
+                if (to < extent.LogicalEnd)
+                {
+                    inode = Insert(inode, owner, new Extent(to, extent.Physical + (to - extent.Logical), (int)(extent.LogicalEnd - to), Unwritten: true));
+                }
             }
 
-            result.Add(new Extent(from, extent.Physical + (from - extent.Logical), (int)(to - from)));
-            if (to < extent.LogicalEnd)
-            {
-                result.Add(new Extent(to, extent.Physical + (to - extent.Logical), (int)(extent.LogicalEnd - to), Unwritten: true));
-            }
+            at = to;
         }
 
-        return Rebuild(inode, owner, treeBlocks, result);
+        return inode;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="extent"/> out of the leaf that holds it, rewriting that leaf alone (or the root in
+    /// the inode); the leaf may be left empty for the caller to fill again at once.
+    /// </summary>
+    private Inode RemoveExtent(Inode inode, long owner, Extent extent)
+    {
+        var root = ExtentNode.ReadRoot(inode.Root, owner, Sb.BlockCount, owner);
+        var node = root;
+        long block = -1;
+        while (!node.IsLeaf)
+        {
+            block = node.Children[Math.Max(0, node.Children.FindLastIndex(c => c.Logical <= extent.Logical))].Child;
+            node = ReadNode(block, owner);
+        }
+
+        Corruption.Check(node.Extents.Remove(extent), block < 0 ? owner : block, $"inode {owner}.extents", $"the extent at file block {extent.Logical} is not in the leaf that should hold it");
+        if (block >= 0)
+        {
+            WriteNode(node, block);
+            return inode;
+        }
+
+        var bytes = new byte[Inode.RootSize];
+        root.WriteRoot(bytes);
+        return inode with { Root = bytes };
     }
 
     /// <summary>Frees the tree blocks and inserts <paramref name="extents"/> (in file order) into a new tree.</summary>
