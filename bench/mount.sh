@@ -3,7 +3,8 @@
 # device (direct I/O) over an image of the same size, in one run: sequential 1 GiB write and read with dd,
 # 4 KiB random read and write with fio, create / stat / delete of FILES files, `ls -l` of ENTRIES entries, and
 # `tar x` of a real tree. Prints one table with the ratio VexFS / ext4 (higher is better for both kinds of row:
-# MB/s and IOPS as they are, times inverted). Needs root.
+# MB/s and IOPS as they are, times inverted); then where VexFS's time goes: the FUSE requests each workload
+# costs per item, counted on a second mount served with -o debug. Needs root.
 # usage: bench/mount.sh [SIZE=4G]
 # environment: BENCH_DIR (where the images go, default ${TMPDIR:-/tmp}), FILES (10000), ENTRIES (100000),
 # TREE (the tree to tar, default /usr/share/doc), SECONDS_PER_CASE (10, fio)
@@ -113,3 +114,39 @@ row "stat $files files, cold" stat s down
 row "delete $files files" delete s down
 row "ls -l of $entries entries, cold" ls s down
 row "tar x of $tree" tar s down
+
+# Where the time goes: each request is a round trip through /dev/fuse (and a copy of its data each way), so
+# the requests an item costs are counted on a separate small VexFS served with -o debug, workload by workload.
+truncate -s 1G "$work/counted.img"
+mkfs_vexfs -q -F "$work/counted.img"
+mkdir "$work/counted"
+mount_vexfs "$work/counted.img" "$work/counted" -o debug 2>"$work/debug.log" &
+host=$!
+for _ in $(seq 100); do mountpoint -q "$work/counted" && break; sleep 0.1; done
+counted() { # label, items, command run in the mount point
+  local before after
+  before=$(wc -l <"$work/debug.log")
+  (cd "$work/counted" && eval "$3") >/dev/null 2>&1
+  after=$(wc -l <"$work/debug.log")
+  sed -n "$((before + 1)),${after}p" "$work/debug.log" | awk -v label="$1" -v items="$2" '
+    $2 == "node" { n[$1]++; total++ }
+    END {
+      line = sprintf("%-38s %7.2f requests per item:", label, total / items)
+      for (op in n) if (n[op] / items >= 0.01) line = line sprintf(" %s %.2f", op, n[op] / items)
+      print line
+    }'
+}
+echo
+echo "FUSE requests per item on VexFS (from mount.vexfs -o debug)"
+counted "create 1000 files of 100 B" 1000 'file_loop create 1000'
+drop_caches
+counted "stat 1000 files, cold" 1000 'file_loop stat 1000'
+drop_caches
+counted "ls -l of 1000 entries, cold" 1000 'cd many && ls -l'
+counted "delete 1000 files" 1000 'file_loop delete 1000'
+counted "write 64 MiB, dd bs=1M, per MiB" 64 'dd if=/dev/zero of=big bs=1M count=64 conv=fsync'
+drop_caches
+counted "read 64 MiB cold, dd bs=1M, per MiB" 64 'dd if=big of=/dev/null bs=1M'
+counted "write in 4 KiB pieces, dd bs=4k, per write" 2000 'dd if=/dev/urandom of=big bs=4k count=2000 seek=100 conv=notrunc'
+umount "$work/counted"
+wait "$host" || true
