@@ -33,6 +33,17 @@ public sealed partial class VexFileSystem
         return Describe(editor, entry.Inode);
     });
 
+    /// <summary>
+    /// As <see cref="Lookup(long, string)"/>, answering null for a name the directory does not hold (a FUSE
+    /// host's negative lookups, one before every file created).
+    /// </summary>
+    public VexFileInfo? TryLookup(long directory, string name) => Query(editor =>
+    {
+        DirectoryNames.Validate(name, nameof(name));
+        RequireDirectory(editor, directory);
+        return editor.Lookup(directory, name) is { } entry ? Describe(editor, entry.Inode) : (VexFileInfo?)null;
+    });
+
     /// <summary>What stat tells of inode <paramref name="inode"/>.</summary>
     public VexFileInfo GetInfo(long inode) => Query(editor => Describe(editor, inode));
 

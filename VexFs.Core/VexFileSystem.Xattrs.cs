@@ -20,6 +20,16 @@ public sealed partial class VexFileSystem
         return Query(editor => Xattr(editor, inode, name));
     }
 
+    /// <summary>
+    /// As <see cref="GetXattr(long, string)"/>, answering null for an attribute the file does not have (a FUSE
+    /// host asks for security.capability and the like far more often than they exist).
+    /// </summary>
+    public byte[]? TryGetXattr(long inode, string name)
+    {
+        FileSystemEditor.ValidateXattrName(name);
+        return Query(editor => XattrOrNull(editor, inode, name));
+    }
+
     /// <inheritdoc cref="GetXattr(long, string)"/>
     public byte[] GetXattr(string path, string name)
     {
@@ -74,19 +84,22 @@ public sealed partial class VexFileSystem
         return space.Length > 0;
     }
 
-    private byte[] Xattr(FileSystemEditor editor, long inode, string name)
+    private byte[] Xattr(FileSystemEditor editor, long inode, string name) =>
+        XattrOrNull(editor, inode, name) ?? throw new KeyNotFoundException(IsVectorName(name, out string space)
+            ? $"Inode {inode} has no vector in '{space}'."
+            : $"Inode {inode} has no attribute '{name}'.");
+
+    private byte[]? XattrOrNull(FileSystemEditor editor, long inode, string name)
     {
         Describe(editor, inode);
         if (IsVectorName(name, out string space))
         {
             return (_vectors.TryGetSpace(space, out _) ? GetVector(editor, inode, space) : null) is { } vector
                 ? VectorAttribute.Encode(vector)
-                : throw new KeyNotFoundException($"Inode {inode} has no vector in '{space}'.");
+                : null;
         }
 
-        return editor.ReadXattrs(inode).TryGetValue(name, out var value)
-            ? value
-            : throw new KeyNotFoundException($"Inode {inode} has no attribute '{name}'.");
+        return editor.ReadXattrs(inode).GetValueOrDefault(name);
     }
 
     private IReadOnlyList<string> Names(FileSystemEditor editor, long inode)

@@ -3,7 +3,7 @@
 # device (direct I/O) over an image of the same size, in one run: sequential 1 GiB write and read with dd,
 # 4 KiB random read and write with fio, create / stat / delete of FILES files, `ls -l` of ENTRIES entries, and
 # `tar x` of a real tree. Prints one table with the ratio VexFS / ext4 (higher is better for both kinds of row:
-# MB/s and IOPS as they are, times inverted); then where VexFS's time goes: the FUSE requests each workload
+# MB/s and IOPS as they are, times inverted); then where VexFS's time goes: the FUSE requests (answers) each workload
 # costs per item, counted on a second mount served with -o debug. Needs root.
 # usage: bench/mount.sh [SIZE=4G]
 # environment: BENCH_DIR (where the images go, default ${TMPDIR:-/tmp}), FILES (10000), ENTRIES (100000),
@@ -129,7 +129,7 @@ counted() { # label, items, command run in the mount point
   (cd "$work/counted" && eval "$3") >/dev/null 2>&1
   after=$(wc -l <"$work/debug.log")
   sed -n "$((before + 1)),${after}p" "$work/debug.log" | awk -v label="$1" -v items="$2" '
-    $2 == "node" { n[$1]++; total++ }
+    $2 == "node" && $4 == "unique" { n[$1]++; total++ }
     END {
       line = sprintf("%-38s %7.2f requests per item:", label, total / items)
       for (op in n) if (n[op] / items >= 0.01) line = line sprintf(" %s %.2f", op, n[op] / items)

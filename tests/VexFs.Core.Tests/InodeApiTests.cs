@@ -52,6 +52,26 @@ public sealed class InodeApiTests
     }
 
     [Fact]
+    public void Try_lookup_and_try_get_xattr_answer_null_where_lookup_and_get_xattr_throw()
+    {
+        using var fs = VexFileSystem.Format(new MemoryBlockDevice(32L << 20));
+        var dir = fs.CreateDirectory(fs.RootInode, "docs", 0x1ED, uid: 0, gid: 0);
+        var file = fs.CreateFile(dir.Inode, "a", 0x1A4, uid: 0, gid: 0);
+        fs.SetXattr(file.Inode, "user.k", [1, 2, 3]);
+
+        Assert.Equal(fs.Lookup(dir.Inode, "a"), fs.TryLookup(dir.Inode, "a"));
+        Assert.Throws<FileNotFoundException>(() => fs.Lookup(dir.Inode, "b"));
+        Assert.Null(fs.TryLookup(dir.Inode, "b"));
+        Assert.Equal(VexErrorKind.NotADirectory, VexErrors.KindOf(Record.Exception(() => fs.TryLookup(file.Inode, "a"))!));
+        Assert.Throws<ArgumentException>(() => fs.TryLookup(dir.Inode, "x/y"));
+
+        Assert.Equal(new byte[] { 1, 2, 3 }, fs.TryGetXattr(file.Inode, "user.k"));
+        Assert.Throws<KeyNotFoundException>(() => fs.GetXattr(file.Inode, "security.capability"));
+        Assert.Null(fs.TryGetXattr(file.Inode, "security.capability"));
+        Assert.Null(fs.TryGetXattr(file.Inode, VexFileSystem.VectorXattrPrefix + "missing"));
+    }
+
+    [Fact]
     public void Exchange_swaps_two_names_across_directories_and_keeps_parents_and_link_counts_right()
     {
         using var device = new MemoryBlockDevice(32L << 20);

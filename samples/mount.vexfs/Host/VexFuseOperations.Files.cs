@@ -106,7 +106,7 @@ internal sealed partial class VexFuseOperations
     /// </summary>
     private bool DropPrivileges(long inode, bool killSuidgid, uint callerGid)
     {
-        if (_fs.ListXattrs(inode).Contains(Capabilities))
+        if (_fs.TryGetXattr(inode, Capabilities) is not null)
         {
             _fs.RemoveXattr(inode, Capabilities);
         }

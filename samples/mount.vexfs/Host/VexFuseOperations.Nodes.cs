@@ -22,7 +22,7 @@ internal sealed partial class VexFuseOperations
     private const int MaxNameBytes = 255;
 
     private int Lookup(FuseRequest request, ref ArgumentReader args, Reply reply) =>
-        Entry(_fs.Lookup(InodeOf(request), args.Name()), reply);
+        _fs.TryLookup(InodeOf(request), args.Name()) is { } info ? Entry(info, reply) : Errno.Enoent;
 
     private int GetAttr(FuseRequest request, Reply reply)
     {

@@ -37,8 +37,7 @@ internal sealed partial class VexFuseOperations
         // fuse_getxattr_in: 0x00 u32 size   0x04 u32 padding; then the name
         uint size = args.U32();
         args.Skip(4);
-        byte[] value = _fs.GetXattr(InodeOf(request), args.Name());
-        return Sized(value, size, reply);
+        return _fs.TryGetXattr(InodeOf(request), args.Name()) is { } value ? Sized(value, size, reply) : Errno.Enodata;
     }
 
     private int ListXattrs(FuseRequest request, ref ArgumentReader args, Reply reply)
