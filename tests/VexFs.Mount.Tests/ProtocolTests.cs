@@ -116,6 +116,31 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public unsafe void A_read_answer_starts_on_a_page_boundary_and_goes_out_behind_its_header()
+    {
+        // The data of a READ answer is page-aligned, so that an O_DIRECT device fills it without a bounce buffer.
+        using var reply = new Reply();
+        var data = reply.ReserveAligned(1 << 20);
+        fixed (byte* at = data)
+        {
+            Assert.Equal(0, (long)at % 4096);
+        }
+
+        "abc"u8.CopyTo(data);
+        reply.CommitAligned(3);
+        Assert.Equal(3, reply.Length);
+        var message = reply.Seal(7, 0).ToArray();
+        Assert.Equal((19u, 0, 7ul), (BinaryPrimitives.ReadUInt32LittleEndian(message), BinaryPrimitives.ReadInt32LittleEndian(message.AsSpan(4)), BinaryPrimitives.ReadUInt64LittleEndian(message.AsSpan(8))));
+        Assert.Equal("abc"u8.ToArray(), message[16..]);
+
+        // A refusal is the header alone; after a reset the reply builds ordinary answers again.
+        Assert.Equal(16, reply.Seal(7, 5).Length);
+        Assert.True(reply.TryReset());
+        reply.AppendU32(9);
+        Assert.Equal(20, reply.Seal(8, 0).Length);
+    }
+
+    [Fact]
     public void Init_refuses_a_kernel_too_old_and_answers_a_later_major_with_its_own()
     {
         using (var reply = new Reply())

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.Extensions.ObjectPool;
 
@@ -14,12 +16,21 @@ internal sealed class Reply : IResettable, IDisposable
     // 0x00 u32 len   0x04 i32 error (0 or a negated errno)   0x08 u64 unique
     public const int HeaderSize = 16;
 
+    /// <summary>The alignment of an answer read straight from the device (O_DIRECT needs whole sectors; a page covers every device).</summary>
+    private const int Page = 4096;
+
     private readonly ArrayPoolBufferWriter<byte> _buffer = new(HeaderSize + 4096);
+
+    // An answer that must start on a page boundary (READ's data, which an O_DIRECT device then fills without a
+    // bounce buffer): a pinned array kept by this reply, the header placed just before the first page boundary.
+    private byte[]? _aligned;
+    private int _alignedHeader;
+    private int _alignedLength = -1;
 
     public Reply() => Reset();
 
     /// <summary>The bytes of the answer so far, after the header.</summary>
-    public int Length => _buffer.WrittenCount - HeaderSize;
+    public int Length => _alignedLength >= 0 ? _alignedLength : _buffer.WrittenCount - HeaderSize;
 
     /// <summary>Appends <paramref name="count"/> zeroed bytes and returns them to fill in.</summary>
     public Span<byte> Append(int count)
@@ -36,6 +47,25 @@ internal sealed class Reply : IResettable, IDisposable
     /// <summary>Keeps <paramref name="count"/> bytes of what <see cref="Reserve"/> gave.</summary>
     public void Commit(int count) => _buffer.Advance(count);
 
+    /// <summary>
+    /// Room for an answer of up to <paramref name="count"/> bytes that starts on a page boundary, in place of
+    /// anything appended; <see cref="CommitAligned"/> says how many were written.
+    /// </summary>
+    public unsafe Span<byte> ReserveAligned(int count)
+    {
+        if (_aligned is null || _aligned.Length < count + (2 * Page))
+        {
+            _aligned = GC.AllocateUninitializedArray<byte>(count + (2 * Page), pinned: true);
+            nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_aligned));
+            _alignedHeader = (int)((Page - ((start + HeaderSize) % Page)) % Page);
+        }
+
+        return _aligned.AsSpan(_alignedHeader + HeaderSize, count);
+    }
+
+    /// <summary>Keeps <paramref name="count"/> bytes of what <see cref="ReserveAligned"/> gave as the answer.</summary>
+    public void CommitAligned(int count) => _alignedLength = count;
+
     public void Append(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Append(bytes.Length));
 
     public void AppendU32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Append(4), value);
@@ -48,9 +78,9 @@ internal sealed class Reply : IResettable, IDisposable
     /// </summary>
     public ReadOnlySpan<byte> Seal(ulong unique, int errno)
     {
-        var array = _buffer.DangerousGetArray();
-        int length = errno == 0 ? _buffer.WrittenCount : HeaderSize;
-        var message = array.AsSpan(0, length);
+        bool aligned = errno == 0 && _alignedLength >= 0;
+        int length = aligned ? HeaderSize + _alignedLength : errno == 0 ? _buffer.WrittenCount : HeaderSize;
+        var message = aligned ? _aligned.AsSpan(_alignedHeader, length) : _buffer.DangerousGetArray().AsSpan(0, length);
         BinaryPrimitives.WriteUInt32LittleEndian(message, (uint)length);
         BinaryPrimitives.WriteInt32LittleEndian(message[0x04..], -errno);
         BinaryPrimitives.WriteUInt64LittleEndian(message[0x08..], unique);
@@ -67,6 +97,7 @@ internal sealed class Reply : IResettable, IDisposable
 
     private void Reset()
     {
+        _alignedLength = -1;
         _buffer.Clear();
         _buffer.GetSpan(HeaderSize)[..HeaderSize].Clear();
         _buffer.Advance(HeaderSize);

@@ -75,7 +75,7 @@ internal sealed partial class VexFuseOperations
         long inode = _files.InodeOf(args.U64());
         long offset = Offset(args.U64());
         int size = (int)Math.Min(args.U32(), FuseSession.MaxWrite);
-        reply.Commit(_fs.Read(inode, offset, reply.Reserve(size)));
+        reply.CommitAligned(_fs.Read(inode, offset, reply.ReserveAligned(size)));
         return 0;
     }
 
