@@ -140,6 +140,23 @@ public sealed class ProtocolTests
         Assert.Equal(20, reply.Seal(8, 0).Length);
     }
 
+    [Theory]
+    [InlineData(128 << 10, true)]
+    [InlineData(1 << 20, true)]
+    [InlineData(4096, false)]
+    public unsafe void A_large_write_is_taken_with_its_data_on_a_page_boundary(int size, bool aligned)
+    {
+        var data = Enumerable.Range(0, size).Select(i => (byte)(i * 7)).ToArray();
+        var arguments = Requests.Args(3ul, 8192ul, (uint)size, 0u, 0ul, 0u, 0u, data);
+        using var request = Requests.Make(Opcode.Write, 5, arguments);
+        Assert.Equal(arguments, request.Arguments.ToArray());
+        fixed (byte* at = request.Arguments)
+        {
+            // fuse_write_in is 40 bytes; the data follows it.
+            Assert.True(!aligned || (long)(at + 40) % 4096 == 0);
+        }
+    }
+
     [Fact]
     public void Init_refuses_a_kernel_too_old_and_answers_a_later_major_with_its_own()
     {

@@ -1,12 +1,15 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance.Buffers;
 
 namespace MountVexfs.Fuse;
 
 /// <summary>
 /// One request from the kernel, in a pooled buffer of its own (returned by <see cref="Dispose"/>): the
-/// fuse_in_header, then the opcode's arguments.
+/// fuse_in_header, then the opcode's arguments. A large WRITE is placed so that its data starts on a page
+/// boundary, which an O_DIRECT device then writes without a bounce buffer.
 /// </summary>
 internal sealed class FuseRequest : IDisposable
 {
@@ -15,19 +18,30 @@ internal sealed class FuseRequest : IDisposable
     // 0x18 u32 uid      0x1C u32 gid      0x20 u32 pid      0x24 u16 total_extlen (8-byte units), u16 padding
     public const int HeaderSize = 40;
 
-    private readonly MemoryOwner<byte> _buffer;
+    /// <summary>Where a WRITE's data starts: after the header and fuse_write_in (40 bytes).</summary>
+    private const int WriteDataOffset = HeaderSize + 40;
 
-    private FuseRequest(MemoryOwner<byte> buffer)
+    /// <summary>The smallest WRITE worth placing on a page boundary, and the page.</summary>
+    private const int AlignedFrom = 64 << 10;
+    private const int Page = 4096;
+
+    private readonly MemoryOwner<byte> _buffer;
+    private readonly int _start;
+    private readonly int _length;
+
+    private FuseRequest(MemoryOwner<byte> buffer, int start, int length)
     {
         _buffer = buffer;
-        var header = buffer.Span;
+        _start = start;
+        _length = length;
+        var header = Bytes;
         Opcode = (Opcode)BinaryPrimitives.ReadUInt32LittleEndian(header[0x04..]);
         Unique = BinaryPrimitives.ReadUInt64LittleEndian(header[0x08..]);
         NodeId = BinaryPrimitives.ReadUInt64LittleEndian(header[0x10..]);
         Uid = BinaryPrimitives.ReadUInt32LittleEndian(header[0x18..]);
         Gid = BinaryPrimitives.ReadUInt32LittleEndian(header[0x1C..]);
         int extensions = BinaryPrimitives.ReadUInt16LittleEndian(header[0x24..]) * 8;
-        ArgumentsLength = Math.Max(0, buffer.Length - HeaderSize - extensions);
+        ArgumentsLength = Math.Max(0, length - HeaderSize - extensions);
     }
 
     public Opcode Opcode { get; }
@@ -43,7 +57,9 @@ internal sealed class FuseRequest : IDisposable
     private int ArgumentsLength { get; }
 
     /// <summary>The opcode's arguments (without the extensions some kernels append).</summary>
-    public ReadOnlySpan<byte> Arguments => _buffer.Span.Slice(HeaderSize, ArgumentsLength);
+    public ReadOnlySpan<byte> Arguments => Bytes.Slice(HeaderSize, ArgumentsLength);
+
+    private Span<byte> Bytes => _buffer.Span.Slice(_start, _length);
 
     /// <summary>
     /// Takes the first request off <paramref name="bytes"/> into a pooled buffer, or returns null when they do
@@ -57,8 +73,8 @@ internal sealed class FuseRequest : IDisposable
             return null;
         }
 
-        Span<byte> prefix = stackalloc byte[4];
-        bytes.Slice(0, 4).CopyTo(prefix);
+        Span<byte> prefix = stackalloc byte[8];
+        bytes.Slice(0, 8).CopyTo(prefix);
         long length = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
         if (length < HeaderSize)
         {
@@ -70,10 +86,23 @@ internal sealed class FuseRequest : IDisposable
             return null;
         }
 
-        var buffer = MemoryOwner<byte>.Allocate((int)length);
-        bytes.Slice(0, length).CopyTo(buffer.Span);
+        bool aligned = (Opcode)BinaryPrimitives.ReadUInt32LittleEndian(prefix[4..]) == Opcode.Write && length >= AlignedFrom;
+        var buffer = MemoryOwner<byte>.Allocate((int)length + (aligned ? Page : 0));
+        int start = aligned ? Aligning(buffer.Span) : 0;
+        bytes.Slice(0, length).CopyTo(buffer.Span[start..]);
         bytes = bytes.Slice(length);
-        return new FuseRequest(buffer);
+        return new FuseRequest(buffer, start, (int)length);
+    }
+
+    /// <summary>
+    /// Where in <paramref name="buffer"/> a WRITE must start for its data to start on a page boundary. A buffer
+    /// this large lives in the large object heap, which the collector does not move; were it moved, the device
+    /// would bounce the data, and nothing else would change.
+    /// </summary>
+    private static unsafe int Aligning(Span<byte> buffer)
+    {
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(buffer));
+        return (int)((Page - ((address + WriteDataOffset) % Page)) % Page);
     }
 
     public void Dispose() => _buffer.Dispose();
