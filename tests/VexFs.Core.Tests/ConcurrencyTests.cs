@@ -250,28 +250,18 @@ public sealed class ParallelDataTests
     }
 
     /// <summary>Counts how many writes of 64 KiB or more are inside the device at once; each takes a moment.</summary>
-    private sealed class OverlapCountingDevice(BlockDevice inner) : BlockDevice
+    private sealed class OverlapCountingDevice(BlockDevice inner) : ForwardingDevice(inner, "overlap-counting")
     {
         private int _current;
         private int _max;
 
         public int MaxOverlap => Volatile.Read(ref _max);
 
-        public override int SectorSize => inner.SectorSize;
-
-        public override long Length => inner.Length;
-
-        public override bool IsReadOnly => inner.IsReadOnly;
-
-        public override string Description => "overlap-counting " + inner.Description;
-
-        protected override void ReadCore(long offset, Span<byte> buffer) => inner.Read(offset, buffer);
-
         protected override void WriteCore(long offset, ReadOnlySpan<byte> buffer)
         {
             if (buffer.Length < 64 << 10)
             {
-                inner.Write(offset, buffer);
+                Inner.Write(offset, buffer);
                 return;
             }
 
@@ -282,22 +272,8 @@ public sealed class ParallelDataTests
             }
 
             Thread.Sleep(2);
-            inner.Write(offset, buffer);
+            Inner.Write(offset, buffer);
             Interlocked.Decrement(ref _current);
-        }
-
-        protected override void FlushCore() => inner.Flush();
-
-        protected override void DiscardCore(long offset, long length) => inner.Discard(offset, length);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }

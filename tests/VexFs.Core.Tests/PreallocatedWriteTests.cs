@@ -65,40 +65,16 @@ public sealed class PreallocatedWriteTests
     }
 
     /// <summary>Counts the blocks written to the device it wraps.</summary>
-    private sealed class WriteCountingDevice(BlockDevice inner) : BlockDevice
+    private sealed class WriteCountingDevice(BlockDevice inner) : ForwardingDevice(inner, "write-counting")
     {
         private long _blocks;
 
         public long BlocksWritten => Interlocked.Read(ref _blocks);
 
-        public override int SectorSize => inner.SectorSize;
-
-        public override long Length => inner.Length;
-
-        public override bool IsReadOnly => inner.IsReadOnly;
-
-        public override string Description => "write-counting " + inner.Description;
-
-        protected override void ReadCore(long offset, Span<byte> buffer) => inner.Read(offset, buffer);
-
         protected override void WriteCore(long offset, ReadOnlySpan<byte> buffer)
         {
             Interlocked.Add(ref _blocks, (buffer.Length + BlockSize - 1) / BlockSize);
-            inner.Write(offset, buffer);
-        }
-
-        protected override void FlushCore() => inner.Flush();
-
-        protected override void DiscardCore(long offset, long length) => inner.Discard(offset, length);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
+            Inner.Write(offset, buffer);
         }
     }
 }
