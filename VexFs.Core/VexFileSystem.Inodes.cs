@@ -25,13 +25,8 @@ public sealed partial class VexFileSystem
 
     /// <summary>The entry <paramref name="name"/> of directory <paramref name="directory"/>, with its attributes.</summary>
     /// <exception cref="FileNotFoundException">There is no such entry.</exception>
-    public VexFileInfo Lookup(long directory, string name) => Query(editor =>
-    {
-        DirectoryNames.Validate(name, nameof(name));
-        RequireDirectory(editor, directory);
-        var entry = editor.Lookup(directory, name) ?? throw new FileNotFoundException($"'{name}' does not exist in directory {directory}.", name);
-        return Describe(editor, entry.Inode);
-    });
+    public VexFileInfo Lookup(long directory, string name) =>
+        TryLookup(directory, name) ?? throw new FileNotFoundException($"'{name}' does not exist in directory {directory}.", name);
 
     /// <summary>
     /// As <see cref="Lookup(long, string)"/>, answering null for a name the directory does not hold (a FUSE

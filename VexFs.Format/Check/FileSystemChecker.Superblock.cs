@@ -138,16 +138,10 @@ public sealed partial class FileSystemChecker
     /// <summary>Whether the journal header where <paramref name="sb"/> puts it verifies and agrees with it.</summary>
     private bool JournalAgrees(Superblock sb)
     {
-        if (sb.JournalStart <= 0 || sb.JournalStart >= sb.BlockCount || (sb.JournalStart + 1) * sb.BlockSize > _device.Length)
-        {
-            return false;
-        }
-
-        var block = new byte[sb.BlockSize];
-        _device.Read(sb.JournalStart * sb.BlockSize, block);
+        // A copy that decoded is within the device, its journal with it (Superblock.ReadFrom checks both).
         try
         {
-            JournalHeader.Read(block, sb.JournalStart, sb.ChecksumSeed, sb.JournalBlocks, sb.Uuid);
+            JournalReplay.ReadHeader(_device, JournalArea.Of(sb));
             return true;
         }
         catch (InvalidFileSystemException)

@@ -12,12 +12,16 @@ internal static class JournalReplay
 {
     /// <summary>Plans a replay of the journal on <paramref name="device"/> without writing anything.</summary>
     /// <exception cref="InvalidFileSystemException">The journal header is damaged.</exception>
-    public static RecoveryPlan Plan(BlockDevice device, JournalArea area)
+    public static RecoveryPlan Plan(BlockDevice device, JournalArea area) =>
+        RecoveryPlanner.Plan(ReadHeader(device, area), (relative, b) => device.Read(area.Offset(relative), b), area.Seed, area.HomeBlockCount);
+
+    /// <summary>The journal's header, verified against <paramref name="area"/> (its size, its filesystem).</summary>
+    /// <exception cref="InvalidFileSystemException">The header is damaged or describes another journal.</exception>
+    public static JournalHeader ReadHeader(BlockDevice device, JournalArea area)
     {
         var buffer = new byte[area.BlockSize];
         device.Read(area.Offset(0), buffer);
-        var header = JournalHeader.Read(buffer, area.Start, area.Seed, area.Blocks, area.Uuid);
-        return RecoveryPlanner.Plan(header, (relative, b) => device.Read(area.Offset(relative), b), area.Seed, area.HomeBlockCount);
+        return JournalHeader.Read(buffer, area.Start, area.Seed, area.Blocks, area.Uuid);
     }
 
     /// <summary>
