@@ -2,8 +2,8 @@
 # The latency of one top-k search through the mount's search ioctl beside the same search through the library,
 # in one run: an image with FILES files carrying random DIM-dimensional L2 vectors (space "emb"), searched over
 # the whole tree with QUERIES random queries (k 10, the space's own ef) first by the library on the unmounted
-# image, then through mount.vexfs (open the directory, one ioctl, close). Prints median, mean and p99 in
-# microseconds and the ratio library / ioctl. Needs root (mount).
+# image, then through mount.vexfs as vexctl searches (open the directory, one ioctl, close), the hits left
+# unnamed. Prints median, mean and p99 in microseconds and the ratio ioctl / library. Needs root (mount).
 # usage: bench/search-ioctl.sh   environment: FILES (20000), DIM (128), QUERIES (2000), BENCH_DIR
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)

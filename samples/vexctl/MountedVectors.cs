@@ -23,29 +23,10 @@ internal static partial class MountedVectors
     public static bool IsMounted(string path)
     {
         string full = Path.GetFullPath(path);
-        string? type = null;
-        int longest = -1;
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            // 36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - fuse.vexfs /dev/loop0 rw,...: the mount point is the
-            // fifth field (spaces escaped as \040), the type follows the " - ".
-            var fields = line.Split(' ');
-            int separator = Array.IndexOf(fields, "-");
-            if (fields.Length < 5 || separator < 0 || separator + 1 >= fields.Length)
-            {
-                continue;
-            }
-
-            string point = fields[4].Replace("\\040", " ", StringComparison.Ordinal);
-            bool under = full == point || full.StartsWith(point.TrimEnd('/') + "/", StringComparison.Ordinal);
-            if (under && point.Length > longest)
-            {
-                longest = point.Length;
-                type = fields[separator + 1];
-            }
-        }
-
-        return type == FuseType;
+        var mount = MountTable.Entries()
+            .Where(m => full == m.MountPoint || full.StartsWith(m.MountPoint.TrimEnd('/') + "/", StringComparison.Ordinal))
+            .MaxBy(m => m.MountPoint.Length);
+        return mount.Type == FuseType;
     }
 
     public static void Set(string path, string space, ReadOnlySpan<float> vector)
@@ -74,6 +55,17 @@ internal static partial class MountedVectors
     /// search ioctl answers them page by page (a long query staged first), named by a walk of the directory.
     /// </summary>
     public static IReadOnlyList<VexSearchHit> Search(string directory, string space, float[] query, int k, VexSearchOptions options)
+    {
+        var found = SearchInodes(directory, space, query, k, options);
+        var paths = PathsOf(directory, options.Subtree, [.. found.Select(h => h.Inode)]);
+        return [.. found.Select(h => new VexSearchHit(paths.GetValueOrDefault(h.Inode, string.Empty), h.Inode, h.Distance))];
+    }
+
+    /// <summary>
+    /// The hits of a search as the ioctl answers them, inode numbers with distances, best first: the directory
+    /// opened, the query staged when it is long, the pages of hits asked for in turn, the directory closed.
+    /// </summary>
+    public static List<(long Inode, float Distance)> SearchInodes(string directory, string space, float[] query, int k, VexSearchOptions options)
     {
         var found = new List<(long Inode, float Distance)>();
         int fd = Open(directory, ODirectory | OCloExec);
@@ -111,8 +103,7 @@ internal static partial class MountedVectors
             _ = Close(fd); // A directory opened to read has nothing to lose at close.
         }
 
-        var paths = PathsOf(directory, options.Subtree, [.. found.Select(h => h.Inode)]);
-        return [.. found.Select(h => new VexSearchHit(paths.GetValueOrDefault(h.Inode, string.Empty), h.Inode, h.Distance))];
+        return found;
     }
 
     /// <summary>A path of each of <paramref name="inodes"/> under <paramref name="directory"/>, found by walking it until all are named.</summary>

@@ -1,24 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using VexCtl;
 using VexFs.BlockDevices;
 using VexFs.Core;
-using VexFs.Samples;
 
 namespace VexFs.Bench.SearchLatency;
 
 /// <summary>
 /// The latency of one top-k search of the root's subtree, through the library on an image (in this process) or
-/// through the search ioctl of a mounted VexFS (open the directory, one ioctl, close): the same number of
-/// random queries of the space's dimension either way, after a warm-up; prints the median, mean and 99th
-/// percentile in microseconds on one line.
+/// through the search ioctl of a mounted VexFS as vexctl makes it (open the directory, one ioctl, close), without
+/// naming the hits: the same number of random queries of the space's dimension either way, after a warm-up;
+/// prints the median, mean and 99th percentile in microseconds on one line.
 /// </summary>
-internal static partial class SearchLatencyCommand
+internal static class SearchLatencyCommand
 {
     public const string Usage = "search-latency (--image FILE | --mounted DIR) --space NAME --dimension D [--queries 2000] [--k 10]";
-
-    private const int ODirectory = 0x10000;
-    private const int OCloExec = 0x80000;
 
     public static int Run(string[] args)
     {
@@ -43,8 +39,7 @@ internal static partial class SearchLatencyCommand
         }
         else
         {
-            var message = new byte[VectorIoctl.Size];
-            micros = Measure(batch, query => SearchByIoctl(mounted!, space, query, k, message));
+            micros = Measure(batch, query => MountedVectors.SearchInodes(mounted!, space, query, k, VexSearchOptions.Default).Count);
         }
 
         Array.Sort(micros);
@@ -74,43 +69,9 @@ internal static partial class SearchLatencyCommand
         return micros;
     }
 
-    /// <summary>One search of <paramref name="directory"/>'s subtree as a program would make it: open, ioctl, close.</summary>
-    private static int SearchByIoctl(string directory, string space, float[] query, int k, byte[] message)
-    {
-        int fd = Open(directory, ODirectory | OCloExec);
-        if (fd < 0)
-        {
-            throw new IOException($"{directory}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-        }
-
-        try
-        {
-            new SearchMessage(space, SearchMessage.Subtree, k, 0, 0, query).WriteTo(message);
-            if (Ioctl(fd, VectorIoctl.Search, message) < 0)
-            {
-                throw new IOException($"search ioctl on {directory}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-            }
-
-            return SearchMessage.ReadHits(message).Hits.Length;
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
-
     private static string? Option(string[] args, string name)
     {
         int at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int Ioctl(int fd, uint request, byte[] message);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using VexFs.Samples;
 
 namespace MountVexfs.Fuse;
 
@@ -35,21 +36,7 @@ internal static class Readahead
         }
     }
 
-    /// <summary>The MAJOR:MINOR of the mount at <paramref name="mountPoint"/>, from /proc/self/mountinfo.</summary>
-    private static string? DeviceOf(string mountPoint)
-    {
-        string? found = null;
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            // 36 35 0:52 / /mnt/vexfs rw,relatime shared:1 - fuse.vexfs /dev/loop0 rw,...: the device is the third
-            // field, the mount point the fifth (spaces escaped as \040); the last mount there is the one in use.
-            var fields = line.Split(' ');
-            if (fields.Length > 4 && fields[4].Replace("\\040", " ", StringComparison.Ordinal) == mountPoint)
-            {
-                found = fields[2];
-            }
-        }
-
-        return found;
-    }
+    /// <summary>The MAJOR:MINOR of the mount at <paramref name="mountPoint"/>; the last mount there is the one in use.</summary>
+    private static string? DeviceOf(string mountPoint) =>
+        MountTable.Entries().LastOrDefault(m => m.MountPoint == mountPoint).Device;
 }

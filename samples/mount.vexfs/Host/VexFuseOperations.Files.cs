@@ -111,11 +111,16 @@ internal sealed partial class VexFuseOperations
             _fs.RemoveXattr(inode, Capabilities);
         }
 
+        if (!killSuidgid)
+        {
+            return false;
+        }
+
         var info = _fs.GetInfo(inode);
         int permissions = info.Permissions;
         bool groupId = (permissions & GroupExecute) != 0 || callerGid != info.Gid;
         int kept = permissions & ~SetUserId & ~(groupId ? SetGroupId : 0);
-        if (!killSuidgid || kept == permissions)
+        if (kept == permissions)
         {
             return false;
         }
