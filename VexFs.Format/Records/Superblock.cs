@@ -117,13 +117,7 @@ internal sealed record Superblock
     /// Whether <paramref name="other"/> describes the same layout: the fields mkfs sets once and nothing changes
     /// afterwards, so that every copy of the superblock holds the same ones.
     /// </summary>
-    public bool SameLayout(Superblock other) =>
-        BlockSizeLog2 == other.BlockSizeLog2 && BlockCount == other.BlockCount && InodeCount == other.InodeCount
-        && BlocksPerGroup == other.BlocksPerGroup && InodesPerGroup == other.InodesPerGroup && InodeSize == other.InodeSize
-        && GroupCount == other.GroupCount && DescriptorBlocks == other.DescriptorBlocks && Uuid == other.Uuid
-        && JournalStart == other.JournalStart && JournalBlocks == other.JournalBlocks && VectorTableBlock == other.VectorTableBlock
-        && RootInode == other.RootInode && HashSeed == other.HashSeed && ChecksumSeed == other.ChecksumSeed
-        && FirstInode == other.FirstInode && CreatedNs == other.CreatedNs;
+    public bool SameLayout(Superblock other) => WithLayoutOf(other) == this;
 
     /// <summary>This superblock with the layout fields (see <see cref="SameLayout"/>) of <paramref name="other"/>.</summary>
     public Superblock WithLayoutOf(Superblock other) => this with
