@@ -165,9 +165,38 @@ internal sealed class NamespaceIndex
             return null;
         }
 
-        bool InScope((long Parent, string Name) link) => subtree ? IsAtOrBelow(link.Parent, directory) : link.Parent == directory;
-        var (parent, name) = InScope(first) || !_more.ContainsKey(inode) ? first : Links(inode).FirstOrDefault(InScope, first);
-        return parent == _root ? "/" + name : PathOf(parent, directory) + "/" + name;
+        var (parent, name) = !_more.ContainsKey(inode) || InScope(first, directory, subtree) ? first : LinkInScope(inode, directory, subtree, first);
+        return Joined(parent, name);
+    }
+
+    /// <summary>A name of a hard-linked <paramref name="inode"/> in the scope, or <paramref name="otherwise"/>.</summary>
+    private (long Parent, string Name) LinkInScope(long inode, long directory, bool subtree, (long Parent, string Name) otherwise) =>
+        Links(inode).FirstOrDefault(link => InScope(link, directory, subtree), otherwise);
+
+    private bool InScope((long Parent, string Name) link, long directory, bool subtree) =>
+        subtree ? IsAtOrBelow(link.Parent, directory) : link.Parent == directory;
+
+    /// <summary>The path of <paramref name="name"/> in <paramref name="parent"/>, built in one string from the names up to the root.</summary>
+    private string Joined(long parent, string name)
+    {
+        var length = name.Length + 1;
+        for (var at = parent; at != _root && _first.TryGetValue(at, out var up); at = up.Parent)
+        {
+            length += up.Name.Length + 1;
+        }
+
+        return string.Create(length, (Index: this, Parent: parent, Name: name), static (path, state) =>
+        {
+            var end = path.Length - state.Name.Length;
+            state.Name.CopyTo(path[end..]);
+            path[--end] = '/';
+            for (var at = state.Parent; at != state.Index._root && state.Index._first.TryGetValue(at, out var up); at = up.Parent)
+            {
+                end -= up.Name.Length;
+                up.Name.CopyTo(path[end..]);
+                path[--end] = '/';
+            }
+        });
     }
 
     private bool IsAtOrBelow(long candidate, long directory)

@@ -32,6 +32,30 @@ public sealed class FlatIndexTests : IndexContractTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(70)]
+    public void Among_equal_distances_the_vectors_added_first_are_found(int k)
+    {
+        // 300 copies of one vector behind 40 farther ones: a scan keeps a row only when it is strictly nearer
+        // than the farthest it holds, so the k copies added first are the answer, whatever the block layout.
+        using var index = new FlatIndex(new VectorSpace(16, VectorMetric.L2));
+        for (var i = 0; i < 40; i++)
+        {
+            index.Add(1000 + i, Enumerable.Repeat(5f + i, 16).ToArray());
+        }
+
+        for (var i = 0; i < 300; i++)
+        {
+            index.Add(i, Enumerable.Repeat(1f, 16).ToArray());
+        }
+
+        var found = index.Search(Enumerable.Repeat(0f, 16).ToArray(), k);
+        Assert.Equal(Enumerable.Range(0, k).Select(i => (long)i), found.Select(m => m.Id).Order());
+        Assert.All(found, m => Assert.Equal(16f, m.Distance));
+    }
+
     [Fact]
     public void Filtered_scans_cross_chunk_boundaries()
     {
