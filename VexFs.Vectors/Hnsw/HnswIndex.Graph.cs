@@ -26,8 +26,23 @@ public sealed partial class HnswIndex
 
     private int MaxLinks(int level) => level == 0 ? _m0 : _m;
 
-    private float Between(int a, int b) =>
-        Distance.Compute(Space.Metric, ref _vectors.At<float>(a), ref _vectors.At<float>(b), Space.Dimension);
+    private float Between(int a, int b)
+    {
+        if (_reader is null)
+        {
+            return Distance.Compute(Space.Metric, ref _vectors.At<float>(a), ref _vectors.At<float>(b), Space.Dimension);
+        }
+
+        // Without the floats: between the vectors the two codes stand for.
+        var quantizer = _quantizer!;
+        var state = _codeScratch is { } kept && kept.Length >= quantizer.QueryStateLength ? kept : _codeScratch = new float[quantizer.QueryStateLength];
+        var bias = quantizer.PrepareCode(Code(a), state);
+        return quantizer.Distance(state, bias, ref _codes.At(b));
+    }
+
+    // Per thread: a code prepared as a query, for distances between two coded nodes.
+    [ThreadStatic]
+    private static float[]? _codeScratch;
 
     private Lock NodeLock(int slot) => _nodeLocks[slot & (NodeLockCount - 1)];
 
@@ -54,10 +69,27 @@ public sealed partial class HnswIndex
             }
         }
 
+        if (_reader is null)
+        {
+            var exact = new FloatQueryDistance(_vectors, context.Query, Space.Metric);
+            Link(ref exact, slot, level, entry, context);
+        }
+        else
+        {
+            // The owner keeps the floats: the node is placed by distances estimated from the codes.
+            var quantizer = _quantizer!;
+            var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
+            var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
+            Link(ref coded, slot, level, entry, context);
+        }
+    }
+
+    private void Link<TDistance>(ref TDistance distance, int slot, int level, long entry, SearchContext context)
+        where TDistance : struct, IQueryDistance
+    {
         var (current, top) = Unpack(entry);
         var backLinks = context.BackLinks;
         backLinks.Clear();
-        var distance = new FloatQueryDistance(_vectors, context.Query, Space.Metric);
         var currentDistance = distance.To(current);
         for (var l = top; l > level; l--)
         {

@@ -55,7 +55,22 @@ public sealed partial class HnswIndex
     /// </summary>
     /// <exception cref="CorruptIndexException">A checksum, magic number or field is wrong; names the page and the field.</exception>
     /// <exception cref="ArgumentException">Vectors were asked to stay on the device but the index is not quantized.</exception>
-    public static HnswIndex Load(IPageStore store, VectorResidency residency)
+    public static HnswIndex Load(IPageStore store, VectorResidency residency) => Load(store, residency, null);
+
+    /// <summary>
+    /// Reads an index saved by <see cref="Save"/> from one whose owner keeps the vectors (see the constructor
+    /// that takes an <see cref="IVectorReader"/>), or from a quantized one, whose saved vectors are then
+    /// skipped: the reopened index reads them through <paramref name="vectors"/>, and can change.
+    /// </summary>
+    /// <exception cref="CorruptIndexException">A checksum, magic number or field is wrong; names the page and the field.</exception>
+    /// <exception cref="ArgumentException">The index is not quantized.</exception>
+    public static HnswIndex Load(IPageStore store, IVectorReader vectors)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        return Load(store, VectorResidency.Memory, vectors);
+    }
+
+    private static HnswIndex Load(IPageStore store, VectorResidency residency, IVectorReader? vectors)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (store.PageCount < 1 || store.PageSize < IndexHeader.Size)
@@ -66,7 +81,17 @@ public sealed partial class HnswIndex
         var page = new byte[store.PageSize];
         store.Read(0, page);
         var header = IndexHeader.ReadFrom(page, 0);
-        var index = Create(header, store);
+        if (header.OwnerKeepsVectors && vectors is null)
+        {
+            throw new ArgumentException("This index was saved without its vectors, which its owner keeps: load it with an IVectorReader.", nameof(store));
+        }
+
+        if (vectors is not null && !header.QuantizerTrained)
+        {
+            throw new ArgumentException("Only an index walked with quantized codes can read its vectors from their owner.", nameof(vectors));
+        }
+
+        var index = Create(header, store, vectors);
         if (residency == VectorResidency.Device)
         {
             if (!header.QuantizerTrained)
@@ -83,12 +108,15 @@ public sealed partial class HnswIndex
         return index;
     }
 
-    private long DataLength(int slotCount, int upperInts, bool trained) =>
+    private static long DataLength(IndexHeader h, int upperInts) =>
+        DataLength(h.SlotCount, h.Dimension, h.M, upperInts, h.QuantizerTrained, h.OwnerKeepsVectors);
+
+    private static long DataLength(int slotCount, int dimension, int m, int upperInts, bool trained, bool ownerKeepsVectors) =>
         ((long)slotCount * SlotRecordSize)
-        + ((long)slotCount * Space.Dimension * sizeof(float))
-        + ((long)slotCount * (_m0 + 1) * sizeof(int))
+        + (ownerKeepsVectors ? 0 : (long)slotCount * dimension * sizeof(float))
+        + ((long)slotCount * ((2 * m) + 1) * sizeof(int))
         + ((long)upperInts * sizeof(int))
-        + (trained ? ((2L * Space.Dimension * sizeof(float)) + ((long)slotCount * Space.Dimension)) : 0);
+        + (trained ? ((2L * dimension * sizeof(float)) + ((long)slotCount * dimension)) : 0);
 
     private void SaveLocked(IPageStore store)
     {
@@ -100,7 +128,7 @@ public sealed partial class HnswIndex
         }
 
         var quantizer = _quantizer;
-        var length = DataLength(slotCount, (int)upperInts, quantizer is not null);
+        var length = DataLength(slotCount, Space.Dimension, _m, (int)upperInts, quantizer is not null, _reader is not null);
         var payload = store.PageSize - DataPageHeader.Size;
         var dataPages = (length + payload - 1) / payload;
         if (store.PageCount < 1 + dataPages)
@@ -120,7 +148,7 @@ public sealed partial class HnswIndex
                 writer.Write(record);
             }
 
-            for (var s = 0; s < slotCount; s++)
+            for (var s = 0; _reader is null && s < slotCount; s++)
             {
                 WriteLittleEndian(writer, Vector(s));
             }
@@ -153,7 +181,7 @@ public sealed partial class HnswIndex
 
         var (entry, top) = Unpack(_entry);
         var header = new IndexHeader(
-            store.PageSize, (byte)Space.Metric, (byte)Options.Quantization, quantizer is not null, Space.Dimension,
+            store.PageSize, (byte)Space.Metric, (byte)Options.Quantization, quantizer is not null, _reader is not null, Space.Dimension,
             _m, Options.EfConstruction, EfSearch, Options.Seed, Options.QuantizationTrainingSize,
             slotCount, entry, top, 1, dataPages, length);
         var page = new byte[store.PageSize];
@@ -162,7 +190,7 @@ public sealed partial class HnswIndex
         store.Flush();
     }
 
-    private static HnswIndex Create(IndexHeader h, IPageStore store)
+    private static HnswIndex Create(IndexHeader h, IPageStore store, IVectorReader? vectors)
     {
         void Require(bool valid, string field, string problem)
         {
@@ -180,6 +208,7 @@ public sealed partial class HnswIndex
         Require(h.EfConstruction >= 1 && h.EfSearch >= 1 && h.TrainingSize >= 1, "ef", "out of range");
         Require(h.SlotCount >= 0, "slot count", "negative");
         Require(!h.QuantizerTrained || h.Quantization == 1, "quantizer trained", "set without quantization");
+        Require(!h.OwnerKeepsVectors || h.QuantizerTrained, "vectors kept by the owner", "set without trained codes");
         Require(h.FirstDataPage == 1, "first data page", "data must follow the header");
         Require(h.DataPageCount >= 0 && h.DataPageCount <= store.PageCount - 1, "data page count", "more pages than the store holds");
         var payload = store.PageSize - DataPageHeader.Size;
@@ -196,10 +225,9 @@ public sealed partial class HnswIndex
             Quantization = (VectorQuantization)h.Quantization,
             QuantizationTrainingSize = h.TrainingSize,
         };
-        var index = new HnswIndex(new VectorSpace(h.Dimension, (VectorMetric)h.Metric), options);
         // Lower bound of the stream: checked before anything is sized from the slot count.
-        Require(index.DataLength(h.SlotCount, 0, h.QuantizerTrained) <= h.DataLength, "slot count", "more slots than the data holds");
-        return index;
+        Require(DataLength(h, 0) <= h.DataLength, "slot count", "more slots than the data holds");
+        return new HnswIndex(new VectorSpace(h.Dimension, (VectorMetric)h.Metric), options, vectors);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -245,10 +273,11 @@ public sealed partial class HnswIndex
             }
         }
 
-        Check(reader, upperInts <= int.MaxValue && DataLength(slotCount, (int)upperInts, h.QuantizerTrained) == h.DataLength, "data length", "does not match the slots");
-        if (_deviceVectors is not null)
+        Check(reader, upperInts <= int.MaxValue && DataLength(h, (int)upperInts) == h.DataLength, "data length", "does not match the slots");
+        if (_deviceVectors is not null || _reader is not null)
         {
-            reader.Skip((long)slotCount * Space.Dimension * sizeof(float));
+            // Vectors read from elsewhere; an index saved by a reader's owner holds none.
+            reader.Skip(h.OwnerKeepsVectors ? 0 : (long)slotCount * Space.Dimension * sizeof(float));
         }
         else
         {

@@ -312,9 +312,9 @@ public sealed partial class HnswIndex
     private float ExactDistance(int slot, SearchContext context)
     {
         var dimension = Space.Dimension;
-        if (_deviceVectors is { } device)
+        if (_deviceVectors is not null || _reader is not null)
         {
-            device.Read(slot, context.Vector, context.PageBuffer(device.BufferBytes));
+            ReadOutside(slot, _ids.At(slot), context);
             return Distance.Compute(Space.Metric, ref context.Query[0], ref context.Vector[0], dimension);
         }
 

@@ -59,6 +59,9 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     private readonly ReaderWriterLockSlim _structureLock = new(LockRecursionPolicy.NoRecursion);
     private readonly DefaultObjectPool<SearchContext> _contexts;
 
+    // The owner's vectors, for an index that keeps codes only (its quantizer is trained from the start).
+    private readonly IVectorReader? _reader;
+
     private ScalarQuantizer? _quantizer;
     private DeviceVectors? _deviceVectors;
     private int _slotCount;
@@ -72,11 +75,41 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     /// <summary>Creates an empty index of vectors in <paramref name="space"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public HnswIndex(VectorSpace space, HnswOptions? options = null)
+        : this(space, options, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates an empty index that keeps int8 codes and the graph in memory and leaves the float vectors with
+    /// their owner, who stores them anyway: the index reads one through <paramref name="vectors"/> only to
+    /// re-rank a search's final candidates or to answer <see cref="GetVector"/>. The codes are fitted to
+    /// <paramref name="training"/> (vectors like those to come; later values outside their range are clamped),
+    /// and the graph is built with distances estimated from the codes, as FAISS builds its scalar-quantized HNSW.
+    /// <see cref="HnswOptions.Quantization"/> is taken as <see cref="VectorQuantization.ScalarInt8"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A training vector is invalid (see <see cref="VectorSpace.ToStored"/>), or there is none.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public HnswIndex(VectorSpace space, HnswOptions? options, IVectorReader vectors, IEnumerable<float[]> training)
+        : this(space, (options ?? HnswOptions.Default) with { Quantization = VectorQuantization.ScalarInt8 }, vectors)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentNullException.ThrowIfNull(training);
+        var stored = training.Select(v => space.ToStored(v, nameof(training))).ToList();
+        if (stored.Count == 0)
+        {
+            throw new ArgumentException("The codes need at least one training vector.", nameof(training));
+        }
+
+        _quantizer = ScalarQuantizer.Train(space.Metric, space.Dimension, stored);
+    }
+
+    private HnswIndex(VectorSpace space, HnswOptions? options, IVectorReader? reader)
     {
         ArgumentNullException.ThrowIfNull(space);
         options ??= HnswOptions.Default;
         options.Validate();
         options = options with { Quantization = options.Quantization.Resolve(space.Dimension) };
+        _reader = reader;
         Space = space;
         Options = options;
         _m = options.M;
@@ -89,8 +122,12 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         _nodes = new SlotArray<int>(_nodeWidth, sizeof(int));
         if (quantized)
         {
-            _floats = new SlotArray<int>(space.Dimension, sizeof(float));
-            _vectors = new SlotField(_floats, 0);
+            if (reader is null)
+            {
+                _floats = new SlotArray<int>(space.Dimension, sizeof(float));
+                _vectors = new SlotField(_floats, 0);
+            }
+
             _codes = new SlotField(_nodes, _m0 + 1);
         }
         else
@@ -246,7 +283,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         lock (_mapLock)
         {
             slot = SlotOf(id);
-            if (_deviceVectors is null)
+            if (_deviceVectors is null && _reader is null)
             {
                 return Vector(slot).ToArray();
             }
@@ -255,12 +292,28 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         var context = _contexts.Get();
         try
         {
-            _deviceVectors.Read(slot, context.Vector, context.PageBuffer(_deviceVectors.BufferBytes));
+            ReadOutside(slot, id, context);
             return context.Vector.AsSpan(0, Space.Dimension).ToArray();
         }
         finally
         {
             _contexts.Return(context);
+        }
+    }
+
+    /// <summary>Whether the float vectors are kept by the owner and read through an <see cref="IVectorReader"/>.</summary>
+    public bool OwnerKeepsVectors => _reader is not null;
+
+    /// <summary>Reads the float vector of <paramref name="slot"/> (stored under <paramref name="id"/>) from where it lies outside memory into the context's vector.</summary>
+    private void ReadOutside(int slot, long id, SearchContext context)
+    {
+        if (_reader is { } reader)
+        {
+            reader.Read(id, context.Vector.AsSpan(0, Space.Dimension));
+        }
+        else
+        {
+            _deviceVectors!.Read(slot, context.Vector, context.PageBuffer(_deviceVectors.BufferBytes));
         }
     }
 
@@ -360,7 +413,11 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             GrowTo(slot + 1);
         }
 
-        vector.CopyTo(Vector(slot));
+        if (_reader is null)
+        {
+            vector.CopyTo(Vector(slot));
+        }
+
         if (_quantizer is { } quantizer)
         {
             quantizer.Encode(vector, Code(slot));

@@ -15,7 +15,7 @@ namespace VexFs.Vectors.Persistence;
 /// // 0x0C u8  metric
 /// // 0x0D u8  quantization
 /// // 0x0E u8  quantizer trained (0 or 1)
-/// // 0x0F u8  reserved, zero
+/// // 0x0F u8  vectors kept by the owner (0 or 1): the data holds no float vectors
 /// // 0x10 i32 dimension
 /// // 0x14 i32 M
 /// // 0x18 i32 efConstruction
@@ -38,6 +38,7 @@ internal readonly record struct IndexHeader(
     byte Metric,
     byte Quantization,
     bool QuantizerTrained,
+    bool OwnerKeepsVectors,
     int Dimension,
     int M,
     int EfConstruction,
@@ -66,6 +67,7 @@ internal readonly record struct IndexHeader(
         b[0x0C] = Metric;
         b[0x0D] = Quantization;
         b[0x0E] = QuantizerTrained ? (byte)1 : (byte)0;
+        b[0x0F] = OwnerKeepsVectors ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteInt32LittleEndian(b[0x10..], Dimension);
         BinaryPrimitives.WriteInt32LittleEndian(b[0x14..], M);
         BinaryPrimitives.WriteInt32LittleEndian(b[0x18..], EfConstruction);
@@ -115,6 +117,12 @@ internal readonly record struct IndexHeader(
                 0 => false,
                 1 => true,
                 _ => throw new CorruptIndexException(pageNumber, "quantizer trained", "not a boolean"),
+            },
+            b[0x0F] switch
+            {
+                0 => false,
+                1 => true,
+                _ => throw new CorruptIndexException(pageNumber, "vectors kept by the owner", "not a boolean"),
             },
             BinaryPrimitives.ReadInt32LittleEndian(b[0x10..]),
             BinaryPrimitives.ReadInt32LittleEndian(b[0x14..]),

@@ -113,6 +113,35 @@ internal sealed class ScalarQuantizer : IVectorCodec
         return bias;
     }
 
+    /// <summary>
+    /// As <see cref="PrepareQuery"/> for the vector a stored code stands for, so that <see cref="Distance"/>
+    /// then measures between two codes; cheaper than decoding it first (no division).
+    /// </summary>
+    public float PrepareCode(ReadOnlySpan<byte> code, Span<float> state)
+    {
+        var n = _min.Length;
+        if (_metric == VectorMetric.L2)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                state[i] = code[i];
+                state[n + i] = _step[i] * _step[i];
+            }
+
+            return 0f;
+        }
+
+        var bias = 0f;
+        for (var i = 0; i < n; i++)
+        {
+            var x = _min[i] + (code[i] * _step[i]);
+            state[i] = x * _step[i];
+            bias += x * _min[i];
+        }
+
+        return bias;
+    }
+
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Distance(ReadOnlySpan<float> state, float bias, ref byte code) =>

@@ -195,12 +195,16 @@ public sealed class PersistenceTests
     [Fact]
     public void Header_layout_is_stable()
     {
-        var header = new IndexHeader(4096, 1, 1, true, 128, 16, 200, 64, 42, 1024, 10, 3, 2, 1, 5, 20000);
+        var header = new IndexHeader(4096, 1, 1, true, false, 128, 16, 200, 64, 42, 1024, 10, 3, 2, 1, 5, 20000);
         var bytes = new byte[IndexHeader.Size];
         header.WriteTo(bytes);
         Assert.Equal("VXHN", Encoding.ASCII.GetString(bytes, 0, 4));
         Assert.Equal(128, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(0x10)));
         Assert.Equal(20000, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(0x48)));
+        Assert.Equal(header, IndexHeader.ReadFrom(bytes, 0));
+        header = header with { OwnerKeepsVectors = true };
+        header.WriteTo(bytes);
+        Assert.Equal(1, bytes[0x0F]);
         Assert.Equal(header, IndexHeader.ReadFrom(bytes, 0));
     }
 
