@@ -315,7 +315,8 @@ public sealed partial class VexFileSystem
         new(names.PathOf(owner, top, subtree) ?? string.Empty, owner, distance);
 
     private static VectorSpaceInfo Info(SpaceState state) =>
-        new(state.Record.Definition.Name, state.Record.Definition.Dimension, state.Record.Definition.Metric, state.RowOf.Count, state.Record.IndexGeneration, state.Unsaved, state.IndexLoaded);
+        new(state.Record.Definition.Name, state.Record.Definition.Dimension, state.Record.Definition.Metric, state.RowOf.Count, state.Record.IndexGeneration, state.Unsaved, state.IndexLoaded,
+            state.Index.OwnerKeepsVectors, state.Index.MemoryBytes);
 
     /// <summary>Checks a vector against the space (outside any lock) and returns its stored form.</summary>
     private float[] Stored(string space, ReadOnlySpan<float> vector)

@@ -64,7 +64,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         _journal = journal;
         _data = new DeviceBlockStore(device, superblock.BlockSize);
         _store = new JournaledStore(device, journal, new BlockCache(options.BlockCacheBytes, superblock.BlockSize));
-        _vectors = new VectorCatalog(options.VectorIndex);
+        _vectors = new VectorCatalog(options.VectorIndex, options.VectorResidency, () => _editor!);
         _editor = NewEditor(superblock);
         _vectors.Load(_editor);
     }

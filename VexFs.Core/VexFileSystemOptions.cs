@@ -1,3 +1,4 @@
+using VexFs.Vectors;
 using VexFs.Vectors.Hnsw;
 
 namespace VexFs.Core;
@@ -43,4 +44,15 @@ public sealed record VexFileSystemOptions
     /// The index is derived from the stored vectors: changing this changes searches, never what is stored.
     /// </summary>
     public HnswOptions VectorIndex { get; init; } = HnswOptions.Default;
+
+    /// <summary>
+    /// Where each space's search index keeps the float vectors. <see cref="VectorResidency.Memory"/> (the default):
+    /// beside the rows on the device, a copy in memory, the fastest searches. <see cref="VectorResidency.Device"/>:
+    /// only in the rows; the index holds int8 codes and the graph (about a quarter of the memory at 384
+    /// dimensions and above), builds the graph from the codes, and reads each search's final candidates from
+    /// their rows to rank them exactly. A space takes that form once it holds
+    /// <see cref="HnswOptions.QuantizationTrainingSize"/> vectors, the codes being fitted to them. Either way the
+    /// rows are the truth and the search answers are exact distances.
+    /// </summary>
+    public VectorResidency VectorResidency { get; init; } = VectorResidency.Memory;
 }

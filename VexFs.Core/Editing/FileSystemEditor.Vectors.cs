@@ -1,3 +1,4 @@
+using System.Buffers;
 using VexFs.Format;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
@@ -139,9 +140,17 @@ internal sealed partial class FileSystemEditor
         int blockSize = _store.BlockSize;
         int dimension = space.Definition.Dimension;
         var (fileBlock, offset) = VectorRows.Locate(row, dimension, blockSize);
-        var unit = new byte[VectorRows.UnitBlocks(dimension, blockSize) * blockSize];
-        long first = ReadUnit(_inodes.Read(space.RowsInode), space.RowsInode, fileBlock, unit);
-        return VectorRows.Read(unit.AsSpan(offset), space.Id, row, vector, Superblock.ChecksumSeed, space.RowsInode, first);
+        int bytes = VectorRows.UnitBlocks(dimension, blockSize) * blockSize;
+        var unit = ArrayPool<byte>.Shared.Rent(bytes);
+        try
+        {
+            long first = ReadUnit(_inodes.Read(space.RowsInode), space.RowsInode, fileBlock, unit.AsSpan(0, bytes));
+            return VectorRows.Read(unit.AsSpan(offset), space.Id, row, vector, Superblock.ChecksumSeed, space.RowsInode, first);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(unit);
+        }
     }
 
     /// <summary>Reads the blocks of a unit of rows (see <see cref="VectorRows.UnitBlocks"/>) from file block <paramref name="first"/>; returns the device block of its first.</summary>

@@ -3,6 +3,7 @@ using VexFs.Core.Editing;
 using VexFs.Format;
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
+using VexFs.Vectors;
 using VexFs.Vectors.Hnsw;
 using VexFs.Vectors.Persistence;
 
@@ -18,7 +19,8 @@ namespace VexFs.Core.Vectors;
 /// Changes run under the filesystem's exclusive lock, searches under its shared lock. Without index options
 /// (an offline import) only the rows are kept: no search index is built.
 /// </remarks>
-internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver, IDisposable
+internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency residency = VectorResidency.Memory, Func<FileSystemEditor>? currentEditor = null)
+    : IInodeObserver, IDisposable
 {
     private readonly Dictionary<string, SpaceState> _spaces = new(StringComparer.Ordinal);
     private readonly List<Action> _undo = [];
@@ -57,6 +59,8 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
             {
                 Build(editor, state);
             }
+
+            Settle(state);
 
             var used = new System.Collections.BitArray(checked((int)state.Rows));
             foreach (long row in state.RowOf.Values)
@@ -104,7 +108,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
     /// saved index or the marks are damaged or disagree with the space: the index is then built from the rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool LoadSaved(FileSystemEditor editor, SpaceState state)
+    private bool LoadSaved(FileSystemEditor editor, SpaceState state)
     {
         var record = state.Record;
         HnswIndex index;
@@ -112,11 +116,12 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
         var ownerAt = new Dictionary<long, long>();
         try
         {
-            index = HnswIndex.Load(new IndexPageStore(editor, record.IndexInode, editor.Superblock.BlockSize));
+            index = LoadIndex(new IndexPageStore(editor, record.IndexInode, editor.Superblock.BlockSize), state);
             changed = record.ChangesInode == 0 ? [] : editor.ReadChangedRows(record.ChangesInode, state.Rows);
         }
-        catch (Exception e) when (e is CorruptIndexException or InvalidFileSystemException)
+        catch (Exception e) when (e is CorruptIndexException or InvalidFileSystemException or ArgumentException)
         {
+            // ArgumentException: saved without its floats, which this open keeps in memory (it builds from the rows).
             return false;
         }
 
@@ -186,6 +191,51 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
         state.IndexLoaded = true;
         state.Unsaved = changed.Count;
         return true;
+    }
+
+    /// <summary>
+    /// A saved index as this open keeps it: with the floats left on the device, one that reads them from the rows
+    /// when it is walked with codes (a small space's index, walked with floats, keeps them).
+    /// </summary>
+    private HnswIndex LoadIndex(IndexPageStore store, SpaceState state)
+    {
+        if (residency != VectorResidency.Device)
+        {
+            return HnswIndex.Load(store);
+        }
+
+        try
+        {
+            return HnswIndex.Load(store, Rows(state));
+        }
+        catch (ArgumentException)
+        {
+            return HnswIndex.Load(store);
+        }
+    }
+
+    /// <summary>The reader of a space's rows, for an index that leaves the floats on the device.</summary>
+    private RowsReader Rows(SpaceState state) =>
+        new(currentEditor ?? throw new InvalidOperationException("The catalog reads no rows of its own."), state);
+
+    /// <summary>
+    /// With the floats left on the device: once a space's index holds enough vectors to fit codes to, it is
+    /// built again as one that keeps the codes and the graph only and reads floats from the rows.
+    /// </summary>
+    private void Settle(SpaceState state)
+    {
+        if (indexOptions is null || residency != VectorResidency.Device || state.Index.OwnerKeepsVectors
+            || state.Index.Count < indexOptions.QuantizationTrainingSize)
+        {
+            return;
+        }
+
+        var keys = state.Index.GetIds();
+        var vectors = keys.Select(state.Index.GetVector).ToArray();
+        var index = new HnswIndex(state.Space, indexOptions, Rows(state), vectors.Take(indexOptions.QuantizationTrainingSize));
+        index.AddRange(keys, vectors);
+        state.Index.Dispose();
+        state.Index = index;
     }
 
     /// <summary>
@@ -453,6 +503,14 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions) : IInodeObserver,
         foreach (var change in indexOptions is null ? [] : _onComplete)
         {
             change();
+        }
+
+        if (_onComplete.Count > 0)
+        {
+            foreach (var state in _spaces.Values)
+            {
+                Settle(state);
+            }
         }
 
         _onComplete.Clear();

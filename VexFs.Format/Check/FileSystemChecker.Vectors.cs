@@ -1,6 +1,5 @@
 using VexFs.Format.Records;
 using VexFs.Format.VectorArea;
-using VexFs.Vectors.Hnsw;
 using VexFs.Vectors.Persistence;
 
 namespace VexFs.Format.Check;
@@ -261,7 +260,7 @@ public sealed partial class FileSystemChecker
         try
         {
             var saved = _inodes[space.IndexInode];
-            var index = HnswIndex.Load(new ExtentPageStore(_device, saved.Extents, MappedBlocks(saved), _sb.BlockSize));
+            var index = SavedIndexCheck.Load(new ExtentPageStore(_device, saved.Extents, MappedBlocks(saved), _sb.BlockSize));
             var check = new SavedIndexCheck(index, space.ChangesInode == 0 ? [] : ChangedRows(_inodes[space.ChangesInode], rows), rows);
             if (index.Space.Dimension != space.Definition.Dimension || index.Space.Metric != space.Definition.Metric)
             {

@@ -1,5 +1,7 @@
 using VexFs.Format.VectorArea;
+using VexFs.Vectors;
 using VexFs.Vectors.Hnsw;
+using VexFs.Vectors.Persistence;
 
 namespace VexFs.Format.Check;
 
@@ -36,6 +38,22 @@ internal sealed class SavedIndexCheck : IDisposable
         }
     }
 
+    /// <summary>
+    /// Loads a saved index with its vectors, or, when it was saved without them (its floats are the rows'), with
+    /// its codes and links only: then its keys are held to the rows, and there are no vectors to compare.
+    /// </summary>
+    public static HnswIndex Load(IPageStore store)
+    {
+        try
+        {
+            return HnswIndex.Load(store);
+        }
+        catch (ArgumentException)
+        {
+            return HnswIndex.Load(store, new NoVectors());
+        }
+    }
+
     /// <summary>The first disagreement found, or null.</summary>
     public string? Problem { get; set; }
 
@@ -51,6 +69,11 @@ internal sealed class SavedIndexCheck : IDisposable
         if (!_ownerAt.TryGetValue(row, out long held) || held != owner)
         {
             Problem = $"has {(_ownerAt.ContainsKey(row) ? $"inode {held}'s vector" : "no vector")} in row {row}, where the rows have inode {owner}'s";
+            return;
+        }
+
+        if (_index.OwnerKeepsVectors)
+        {
             return;
         }
 
@@ -86,4 +109,11 @@ internal sealed class SavedIndexCheck : IDisposable
     }
 
     public void Dispose() => _index?.Dispose();
+
+    /// <summary>For an index whose vectors are the rows: fsck compares its keys and reads no vector through it.</summary>
+    private sealed class NoVectors : IVectorReader
+    {
+        public void Read(long id, Span<float> destination) =>
+            throw new InvalidOperationException("fsck reads the rows, not the vectors through the saved index.");
+    }
 }

@@ -11,7 +11,7 @@ internal sealed record AnnArguments(
         string? dataset = null, output = null;
         int m = 16, efc = 200, threads = 1, buildThreads = 1, k = 10;
         int[] ef = [10, 16, 32, 64, 128];
-        string[] systems = ["hnsw", "hnsw-int8", "hnsw-int8-device", "flat", "fs"];
+        string[] systems = ["hnsw", "hnsw-int8", "hnsw-int8-device", "hnsw-int8-owner", "flat", "fs", "fs-device"];
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];

@@ -18,12 +18,13 @@ public static partial class AnnCommand
 {
     private const string SpaceName = "bench";
 
-    private static List<SystemResult> RunFileSystem(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a)
+    private static List<SystemResult> RunFileSystem(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a, VectorResidency residency)
     {
         string path = Path.Combine(Path.GetTempPath(), $"vexfs-ann-{Environment.ProcessId}.img");
         long rowBytes = 16 + (4L * space.Dimension);
         long size = Math.Max(256L << 20, vectors.Length * (rowBytes + 4096) * 2);
-        var options = new VexFileSystemOptions { VectorIndex = HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Seed = 100 } };
+        var options = new VexFileSystemOptions { VectorIndex = HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Seed = 100 }, VectorResidency = residency };
+        var mode = residency == VectorResidency.Device ? ", floats on the device" : string.Empty;
         var parameters = new Dictionary<string, int> { ["M"] = a.M, ["efConstruction"] = a.EfConstruction };
         try
         {
@@ -68,11 +69,11 @@ public static partial class AnnCommand
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  bulk load (SetVectors, the index saved at its end) {build:F2}s; reopened {info.Count} vectors in {reopened:F2}s ({(info.IndexLoaded ? $"saved index generation {info.IndexGeneration} loaded" : "index built from the rows")})"));
             var results = new List<SystemResult>
             {
-                SearchScope(opened, "VexFs filesystem, whole tree (VexFileSystem.Search)", "/", _ => true, build, memory, parameters, vectors, queries, truth, a, idOf),
-                SearchScope(opened, "VexFs filesystem, subtree of 10% of the files", "/d0", i => i % 10 == 0, 0, memory, parameters, vectors, queries, null, a, idOf),
-                SearchScope(opened, "VexFs filesystem, subtree of 1% of the files", "/d0/e0", i => i % 100 == 0, 0, memory, parameters, vectors, queries, null, a, idOf),
+                SearchScope(opened, $"VexFs filesystem{mode}, whole tree (VexFileSystem.Search)", "/", _ => true, build, memory, info.IndexMemoryBytes, parameters, vectors, queries, truth, a, idOf),
+                SearchScope(opened, $"VexFs filesystem{mode}, subtree of 10% of the files", "/d0", i => i % 10 == 0, 0, memory, 0, parameters, vectors, queries, null, a, idOf),
+                SearchScope(opened, $"VexFs filesystem{mode}, subtree of 1% of the files", "/d0/e0", i => i % 100 == 0, 0, memory, 0, parameters, vectors, queries, null, a, idOf),
             };
-            results.Add(new SystemResult($"VexFs filesystem, reopen with {vectors.Length} vectors: {reopened:F2} s", reopened, 0, 0, parameters));
+            results.Add(new SystemResult($"VexFs filesystem{mode}, reopen with {vectors.Length} vectors: {reopened:F2} s", reopened, 0, 0, parameters));
             return results;
         }
         finally
@@ -85,7 +86,7 @@ public static partial class AnnCommand
 
     /// <summary>Searches one scope at every ef; the truth, unless given, is an exact search over the scope's vectors.</summary>
     private static SystemResult SearchScope(
-        VexFileSystem fs, string name, string directory, Func<int, bool> inScope, double build, long memory, Dictionary<string, int> parameters,
+        VexFileSystem fs, string name, string directory, Func<int, bool> inScope, double build, long memory, long indexBytes, Dictionary<string, int> parameters,
         float[][] vectors, float[][] queries, int[][]? truth, AnnArguments a, Dictionary<long, int> idOf)
     {
         if (truth is null)
@@ -102,7 +103,7 @@ public static partial class AnnCommand
             truth = [.. queries.Select(q => exact.Search(q, a.K).Select(m => (int)m.Id).ToArray())];
         }
 
-        var result = new SystemResult(name, build, memory, 0, parameters);
+        var result = new SystemResult(name, build, memory, indexBytes, parameters);
         var found = new VectorMatch[queries.Length][];
         VectorMatch[] Search(int q, int ef) =>
             [.. fs.Search(directory, SpaceName, queries[q], a.K, new VexSearchOptions { Effort = Math.Max(ef, a.K) }).Select(h => new VectorMatch(idOf[h.Inode], h.Distance))];

@@ -11,7 +11,7 @@ namespace VexFs.Bench.Ann;
 
 /// <summary>
 /// <c>ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10]
-/// [--systems hnsw,hnsw-int8,hnsw-int8-device,hnsw-int8-owner,flat,fs] [--out results.json]</c>: builds our indexes on a make_dataset.py
+/// [--systems hnsw,hnsw-int8,hnsw-int8-device,hnsw-int8-owner,flat,fs,fs-device] [--out results.json]</c>: builds our indexes on a make_dataset.py
 /// directory and writes the peers' result schema. <c>ann plot OUT.png RESULTS.json...</c> draws them.
 /// </summary>
 public static partial class AnnCommand
@@ -31,7 +31,7 @@ public static partial class AnnCommand
         catch (ArgumentException e)
         {
             Console.Error.WriteLine($"ann: {e.Message}");
-            Console.Error.WriteLine("usage: ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10] [--systems hnsw,hnsw-int8,hnsw-int8-device,hnsw-int8-owner,flat,fs] [--out FILE]");
+            Console.Error.WriteLine("usage: ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10] [--systems hnsw,hnsw-int8,hnsw-int8-device,hnsw-int8-owner,flat,fs,fs-device] [--out FILE]");
             return 2;
         }
 
@@ -53,7 +53,8 @@ public static partial class AnnCommand
                 "hnsw-int8-device" => [RunDevice(space, data.Base, data.Queries, data.Truth, a)],
                 "hnsw-int8-owner" => [RunOwner(space, data.Base, data.Queries, data.Truth, a)],
                 "flat" => [RunFlat(space, data.Base, data.Queries, data.Truth, a)],
-                "fs" => RunFileSystem(space, data.Base, data.Queries, data.Truth, a),
+                "fs" => RunFileSystem(space, data.Base, data.Queries, data.Truth, a, VectorResidency.Memory),
+                "fs-device" => RunFileSystem(space, data.Base, data.Queries, data.Truth, a, VectorResidency.Device),
                 _ => throw new ArgumentException($"unknown system {system}"),
             };
             foreach (var result in measured)
