@@ -207,12 +207,15 @@ public sealed partial class VexFileSystem
             throw new ArgumentOutOfRangeException(nameof(options), options.Effort, "The effort is at least 1.");
         }
 
-        var stored = Stored(space, query);
+        ArgumentNullException.ThrowIfNull(space);
+        var copy = query.ToArray();
         return Query(editor =>
         {
+            // The query is checked first, under the same shared lock as the search.
+            var state = _vectors.Space(space);
+            var stored = state.Space.ToStored(copy, nameof(query));
             long top = directory(editor);
             RequireDirectory(editor, top);
-            var state = _vectors.Space(space);
             var names = _vectors.Namespace(editor);
             var where = options.Where;
             int effort = options.Effort ?? state.Index.EfSearch;
