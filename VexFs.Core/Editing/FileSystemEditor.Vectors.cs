@@ -135,7 +135,10 @@ internal sealed partial class FileSystemEditor
         space.RowsInode == 0 ? 0 : Math.Min(VectorRows.RowsIn(FileBlocks(space.RowsInode), space.Definition.Dimension, _store.BlockSize), int.MaxValue);
 
     /// <summary>Reads row <paramref name="row"/> of a space into <paramref name="vector"/>; returns its owner, 0 for a free row.</summary>
-    public long ReadRow(VectorSpaceRecord space, long row, Span<float> vector)
+    public long ReadRow(VectorSpaceRecord space, long row, Span<float> vector) => ReadRow(space, _inodes.Read(space.RowsInode), row, vector);
+
+    /// <summary>As <see cref="ReadRow(VectorSpaceRecord, long, Span{float})"/>, with the rows inode as read before (it must be current).</summary>
+    public long ReadRow(VectorSpaceRecord space, Inode rows, long row, Span<float> vector)
     {
         int blockSize = _store.BlockSize;
         int dimension = space.Definition.Dimension;
@@ -144,7 +147,7 @@ internal sealed partial class FileSystemEditor
         var unit = ArrayPool<byte>.Shared.Rent(bytes);
         try
         {
-            long first = ReadUnit(_inodes.Read(space.RowsInode), space.RowsInode, fileBlock, unit.AsSpan(0, bytes));
+            long first = ReadUnit(rows, space.RowsInode, fileBlock, unit.AsSpan(0, bytes));
             return VectorRows.Read(unit.AsSpan(offset), space.Id, row, vector, Superblock.ChecksumSeed, space.RowsInode, first);
         }
         finally

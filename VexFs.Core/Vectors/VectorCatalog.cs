@@ -216,7 +216,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
 
     /// <summary>The reader of a space's rows, for an index that leaves the floats on the device.</summary>
     private RowsReader Rows(SpaceState state) =>
-        new(currentEditor ?? throw new InvalidOperationException("The catalog reads no rows of its own."), state);
+        new(currentEditor ?? throw new InvalidOperationException("The catalog reads no rows of its own."), state, () => Version);
 
     /// <summary>
     /// With the floats left on the device: once a space's index holds enough vectors to fit codes to, it is

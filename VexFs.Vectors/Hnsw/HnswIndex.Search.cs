@@ -134,6 +134,9 @@ public sealed partial class HnswIndex
         return n;
     }
 
+    /// <summary>A quantized search re-ranks this many candidates per result asked for (all of them when it has fewer).</summary>
+    private const int ReRankFactor = 3;
+
     private void GraphSearch(SearchContext context, int k, int ef, VectorFilter? filter)
     {
         var entry = Volatile.Read(ref _entry);
@@ -148,9 +151,19 @@ public sealed partial class HnswIndex
             var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
             var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
             Walk(ref coded, context, entry, ef, filter);
-            foreach (var n in context.Results.Items)
+
+            // Re-ranked with floats: the candidates the codes rank nearest, ReRankFactor x k of them (a read from
+            // outside memory each, where the floats lie there). Past that many the codes' order holds: on the
+            // 100K x 128 and MiniLM 30K x 384 sets re-ranking 30 of 64 or 128 candidates for k = 10 gave the
+            // recall re-ranking them all did, to 0.0001.
+            var nearest = context.Selection;
+            nearest.Clear();
+            nearest.AddRange(context.Results.Items);
+            nearest.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Slot.CompareTo(b.Slot));
+            var rerank = Math.Min(nearest.Count, ReRankFactor * k);
+            for (var i = 0; i < rerank; i++)
             {
-                top.PushBounded(ExactDistance(n.Slot, context), n.Slot, k);
+                top.PushBounded(ExactDistance(nearest[i].Slot, context), nearest[i].Slot, k);
             }
         }
         else

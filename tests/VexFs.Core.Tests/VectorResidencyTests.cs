@@ -83,6 +83,14 @@ public sealed class VectorResidencyTests
                 model.Remove($"/f{i}");
             }
 
+            // New rows past the blocks the searches above read the rows inode for.
+            for (int i = 700; i < 800; i++)
+            {
+                Set(fs, model, $"/f{i}", RandomVector(random));
+            }
+
+            AssertAnswers(fs, model, metric, queries);
+            Assert.Equal("/f799", fs.Search("/", "v", model["/f799"], 1)[0].Path);
             fs.Flush();
             crashed = device.Snapshot();
         }
