@@ -96,6 +96,13 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
         });
         if (indexOptions is not null)
         {
+            if (residency == VectorResidency.Device && vectors.Count >= indexOptions.QuantizationTrainingSize)
+            {
+                // Built at once in the form it settles in (see Settle), not built twice.
+                state.Index.Dispose();
+                state.Index = new HnswIndex(state.Space, indexOptions, Rows(state), vectors.Take(indexOptions.QuantizationTrainingSize));
+            }
+
             state.Index.AddRange(keys, vectors);
         }
 

@@ -107,6 +107,36 @@ public sealed class VectorResidencyTests
         AssertClean(image, model.Count);
     }
 
+    [Fact]
+    public void An_open_without_a_saved_index_builds_it_with_the_floats_left_on_the_device()
+    {
+        using var device = new MemoryBlockDevice(64L << 20);
+        var random = new Random(35);
+        var model = new Dictionary<string, float[]>();
+        MemoryBlockDevice crashed;
+        using (var fs = VexFileSystem.Format(device, options: OnDevice, leaveOpen: true))
+        {
+            fs.CreateVectorSpace("v", Dimension, VectorMetric.L2);
+            for (int i = 0; i < 600; i++)
+            {
+                Set(fs, model, $"/f{i}", RandomVector(random));
+            }
+
+            fs.Flush();
+            crashed = device.Snapshot();
+        }
+
+        using var image = crashed;
+        using (var fs = VexFileSystem.Open(image, OnDevice, leaveOpen: true))
+        {
+            var info = fs.GetVectorSpaces()[0];
+            Assert.True(!info.IndexLoaded && info.FloatsOnDevice && info.Count == 600, info.ToString());
+            AssertAnswers(fs, model, VectorMetric.L2, [.. Enumerable.Range(0, 20).Select(_ => RandomVector(random))]);
+        }
+
+        AssertClean(image, model.Count);
+    }
+
     private static void Set(VexFileSystem fs, Dictionary<string, float[]> model, string path, float[] vector)
     {
         if (!fs.Exists(path))
