@@ -240,7 +240,8 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
         var keys = state.Index.GetIds();
         var vectors = keys.Select(state.Index.GetVector).ToArray();
         var index = new HnswIndex(state.Space, indexOptions, Rows(state), vectors.Take(indexOptions.QuantizationTrainingSize));
-        index.AddRange(keys, vectors);
+        // On one thread, so that the graph is the same every time (a space settles once, at about the training size).
+        index.AddRange(keys, vectors, 1);
         state.Index.Dispose();
         state.Index = index;
     }
