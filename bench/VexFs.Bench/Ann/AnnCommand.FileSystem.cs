@@ -104,20 +104,9 @@ public static partial class AnnCommand
         }
 
         var result = new SystemResult(name, build, memory, indexBytes, parameters);
-        var found = new VectorMatch[queries.Length][];
         VectorMatch[] Search(int q, int ef) =>
             [.. fs.Search(directory, SpaceName, queries[q], a.K, new VexSearchOptions { Effort = Math.Max(ef, a.K) }).Select(h => new VectorMatch(idOf[h.Inode], h.Distance))];
-        WarmUp(queries.Length, q => Search(q, a.Ef.Max()));
-        foreach (var ef in a.Ef)
-        {
-            var qps = 0.0;
-            for (var pass = 0; pass < 2; pass++)
-            {
-                qps = Timed(queries.Length, a.Threads, q => found[q] = Search(q, ef));
-            }
-
-            result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
-        }
+        MeasureEveryEf(result, queries.Length, truth, a, Search);
 
         return result;
     }

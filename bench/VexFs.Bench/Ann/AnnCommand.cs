@@ -111,19 +111,7 @@ public static partial class AnnCommand
         var result = new SystemResult(
             quantization == VectorQuantization.None ? "VexFs HnswIndex" : "VexFs HnswIndex int8 (exact re-rank)",
             build, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
-        var found = new VectorMatch[queries.Length][];
-        WarmUp(queries.Length, q => index.Search(queries[q], a.K, a.Ef.Max()));
-        foreach (var ef in a.Ef)
-        {
-            // The first pass warms the caches for this ef; the second is timed.
-            var qps = 0.0;
-            for (var pass = 0; pass < 2; pass++)
-            {
-                qps = Timed(queries.Length, a.Threads, q => found[q] = index.Search(queries[q], a.K, Math.Max(ef, a.K)));
-            }
-
-            result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
-        }
+        MeasureEveryEf(result, queries.Length, truth, a, (q, ef) => index.Search(queries[q], a.K, ef));
 
         var results = new List<SystemResult> { result };
         if (quantization == VectorQuantization.None)
@@ -154,18 +142,7 @@ public static partial class AnnCommand
         var build = clock.Elapsed.TotalSeconds;
         var memory = ResidentBytes() - before;
         var result = new SystemResult("VexFs HnswIndex int8, floats with their owner", build, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
-        var found = new VectorMatch[queries.Length][];
-        WarmUp(queries.Length, q => index.Search(queries[q], a.K, a.Ef.Max()));
-        foreach (var ef in a.Ef)
-        {
-            var qps = 0.0;
-            for (var pass = 0; pass < 2; pass++)
-            {
-                qps = Timed(queries.Length, a.Threads, q => found[q] = index.Search(queries[q], a.K, Math.Max(ef, a.K)));
-            }
-
-            result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
-        }
+        MeasureEveryEf(result, queries.Length, truth, a, (q, ef) => index.Search(queries[q], a.K, ef));
 
         return result;
     }
@@ -200,18 +177,7 @@ public static partial class AnnCommand
             var memory = ResidentBytes() - before;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  reopened in {load:F2}s"));
             var result = new SystemResult("VexFs HnswIndex int8, vectors on device", build, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
-            var found = new VectorMatch[queries.Length][];
-            WarmUp(queries.Length, q => index.Search(queries[q], a.K, a.Ef.Max()));
-            foreach (var ef in a.Ef)
-            {
-                var qps = 0.0;
-                for (var pass = 0; pass < 2; pass++)
-                {
-                    qps = Timed(queries.Length, a.Threads, q => found[q] = index.Search(queries[q], a.K, Math.Max(ef, a.K)));
-                }
-
-                result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
-            }
+            MeasureEveryEf(result, queries.Length, truth, a, (q, ef) => index.Search(queries[q], a.K, ef));
 
             return result;
         }
@@ -243,18 +209,7 @@ public static partial class AnnCommand
         foreach (var (name, filter) in filters)
         {
             var result = new SystemResult(name, 0, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
-            var found = new VectorMatch[queries.Length][];
-            WarmUp(queries.Length, q => index.Search(queries[q], a.K, a.Ef.Max(), filter));
-            foreach (var ef in a.Ef)
-            {
-                var qps = 0.0;
-                for (var pass = 0; pass < 2; pass++)
-                {
-                    qps = Timed(queries.Length, a.Threads, q => found[q] = index.Search(queries[q], a.K, Math.Max(ef, a.K), filter));
-                }
-
-                result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
-            }
+            MeasureEveryEf(result, queries.Length, truth, a, (q, ef) => index.Search(queries[q], a.K, ef, filter));
 
             yield return result;
         }
@@ -298,6 +253,26 @@ public static partial class AnnCommand
     /// Searches for two seconds untimed, so that tiered compilation has finished (through its instrumented
     /// tier) before anything is measured.
     /// </summary>
+    /// <summary>
+    /// Measures <paramref name="search"/> (query number, ef) at every ef into <paramref name="result"/>: one warm-up
+    /// at the largest ef, then per ef a pass that warms the caches for it and a timed one, and the recall.
+    /// </summary>
+    private static void MeasureEveryEf(SystemResult result, int queries, int[][] truth, AnnArguments a, Func<int, int, VectorMatch[]> search)
+    {
+        var found = new VectorMatch[queries][];
+        WarmUp(queries, q => search(q, a.Ef.Max()));
+        foreach (var ef in a.Ef)
+        {
+            var qps = 0.0;
+            for (var pass = 0; pass < 2; pass++)
+            {
+                qps = Timed(queries, a.Threads, q => found[q] = search(q, Math.Max(ef, a.K)));
+            }
+
+            result.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
+        }
+    }
+
     private static void WarmUp(int count, Action<int> search)
     {
         var clock = Stopwatch.StartNew();
