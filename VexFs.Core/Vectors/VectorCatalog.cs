@@ -100,7 +100,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
             {
                 // Built at once in the form it settles in (see Settle), not built twice.
                 state.Index.Dispose();
-                state.Index = new HnswIndex(state.Space, indexOptions, Rows(state), vectors.Take(indexOptions.QuantizationTrainingSize));
+                state.Index = DeviceIndex(state, vectors);
             }
 
             state.Index.AddRange(keys, vectors);
@@ -225,6 +225,10 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
     private RowsReader Rows(SpaceState state) =>
         new(currentEditor ?? throw new InvalidOperationException("The catalog reads no rows of its own."), state, () => Version);
 
+    /// <summary>An empty index that leaves the floats in the rows, its codes fitted to the first of <paramref name="vectors"/>.</summary>
+    private HnswIndex DeviceIndex(SpaceState state, IEnumerable<float[]> vectors) =>
+        new(state.Space, indexOptions, Rows(state), vectors.Take(indexOptions!.QuantizationTrainingSize));
+
     /// <summary>
     /// With the floats left on the device: once a space's index holds enough vectors to fit codes to, it is
     /// built again as one that keeps the codes and the graph only and reads floats from the rows.
@@ -239,7 +243,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
 
         var keys = state.Index.GetIds();
         var vectors = keys.Select(state.Index.GetVector).ToArray();
-        var index = new HnswIndex(state.Space, indexOptions, Rows(state), vectors.Take(indexOptions.QuantizationTrainingSize));
+        var index = DeviceIndex(state, vectors);
         // On one thread, so that the graph is the same every time (a space settles once, at about the training size).
         index.AddRange(keys, vectors, 1);
         state.Index.Dispose();
