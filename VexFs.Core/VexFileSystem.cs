@@ -66,8 +66,37 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         _store = new JournaledStore(device, journal, new BlockCache(options.BlockCacheBytes, superblock.BlockSize));
         _vectors = new VectorCatalog(options.VectorIndex, options.VectorResidency, () => _editor!);
         _editor = NewEditor(superblock);
-        _vectors.Load(_editor);
+        _vectors.Load(_editor, WalkNamespaceAside);
     }
+
+    /// <summary>
+    /// Walks the namespace on a pool thread while the open loads the vector indexes (each takes about half a
+    /// second at a million files), so that the first search finds the names ready. Nothing is reported from
+    /// here, nor latched: a walk that fails leaves the namespace unknown, and the first search walks again and
+    /// meets the failure as it would have without this.
+    /// </summary>
+    private void WalkNamespaceAside() => ThreadPool.UnsafeQueueUserWorkItem(
+        static fileSystem =>
+        {
+            fileSystem._lock.EnterReadLock();
+            try
+            {
+                if (!fileSystem._disposed)
+                {
+                    fileSystem._vectors.Namespace(fileSystem._editor);
+                }
+            }
+            catch (Exception)
+            {
+                // Met again, and reported, by the first search.
+            }
+            finally
+            {
+                fileSystem._lock.ExitReadLock();
+            }
+        },
+        this,
+        preferLocal: false);
 
     /// <summary>Whether changes are refused (opened read-only, or latched read-only by an I/O error).</summary>
     public bool IsReadOnly => _journal is null || _failure is not null;

@@ -285,11 +285,11 @@ internal sealed class DirectoryEditor(IBlockStore store, Allocator allocator, Ex
     }
 
     /// <summary>
-    /// Reads directory block <paramref name="fileBlock"/>; returns its device block. When it has to come from the
-    /// device, the aligned window of <see cref="ReadaheadBlocks"/> file blocks around it, within its extent,
-    /// comes with it: a directory read cold is read in large pieces rather than a block at a time.
+    /// Reads directory block <paramref name="fileBlock"/>, found in <paramref name="map"/> (all its extents, in file
+    /// order) when given, else in its extent tree; returns its device block. When it has to come from the device,
+    /// the aligned window of <see cref="ReadaheadBlocks"/> file blocks around it, within its extent, comes with it:
+    /// a directory read cold is read in large pieces rather than a block at a time.
     /// </summary>
-    /// <summary>Reads a block of the directory, found in <paramref name="map"/> (all its extents, in file order) when given, else in its extent tree.</summary>
     private long ReadBlock(long dir, Inode inode, long fileBlock, Span<byte> buffer, List<Extent>? map = null)
     {
         var extent = map is null ? extents.Require(inode, dir, fileBlock) : Holding(map, dir, fileBlock);

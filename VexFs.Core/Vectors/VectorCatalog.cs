@@ -25,6 +25,10 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
     private readonly Dictionary<string, SpaceState> _spaces = new(StringComparer.Ordinal);
     private readonly List<Action> _undo = [];
     private readonly List<Action> _onComplete = [];
+    /// <summary>Rows from which loading the indexes takes long enough (tens of milliseconds) to do something else meanwhile.</summary>
+    public const long LargeRowCount = 16_384;
+
+    private readonly Lock _walking = new();
     private NamespaceIndex? _namespace;
     private int _nextId = 1;
 
@@ -35,13 +39,18 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
 
     /// <summary>
     /// Reads the table and each space's index: the saved one, caught up from the rows marked as changed since it
-    /// was saved, or, when none is saved (or it cannot be used), one built from every row. The namespace is
-    /// walked when a search first needs it.
+    /// was saved, or, when none is saved (or it cannot be used), one built from every row. When the indexes to load
+    /// hold <see cref="LargeRowCount"/> rows or more, <paramref name="largeLoad"/> is called first (the filesystem
+    /// walks the namespace meanwhile).
     /// </summary>
-    public void Load(FileSystemEditor editor)
+    public void Load(FileSystemEditor editor, Action? largeLoad = null)
     {
         var (records, nextId) = editor.ReadVectorTable();
         _nextId = nextId;
+        if (indexOptions is not null && records.Sum(r => r.RowsInode == 0 ? 0 : editor.RowCount(r)) >= LargeRowCount)
+        {
+            largeLoad?.Invoke();
+        }
 
         // Saved indexes are trusted only under their feature: a writer that does not know it changes rows unmarked.
         bool trusted = editor.Superblock.ReadOnlyCompatible.HasFlag(ReadOnlyCompatibleFeatures.SavedVectorIndex);
@@ -301,8 +310,8 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
     public bool TryGetSpace(string name, out SpaceState state) => _spaces.TryGetValue(name, out state!);
 
     /// <summary>
-    /// The namespace, walked on first need: by a search (under the shared lock, where several may walk it at once
-    /// and the first to finish is kept) or by an operation.
+    /// The namespace, walked once on first need: by the open, a search or an operation (a search that needs it
+    /// while another walks it waits for that walk; under the shared lock no change can come between).
     /// </summary>
     public NamespaceIndex Namespace(FileSystemEditor editor)
     {
@@ -311,8 +320,10 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
             return built;
         }
 
-        var walked = NamespaceIndex.Build(editor);
-        return Interlocked.CompareExchange(ref _namespace, walked, null) ?? walked;
+        lock (_walking)
+        {
+            return _namespace ??= NamespaceIndex.Build(editor);
+        }
     }
 
     public void CreateSpace(FileSystemEditor editor, VectorSpaceDefinition definition)

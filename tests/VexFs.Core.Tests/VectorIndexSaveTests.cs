@@ -183,6 +183,55 @@ public sealed class VectorIndexSaveTests
         Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
     }
 
+    [Fact]
+    public void The_names_walked_while_a_large_index_loads_follow_the_changes_made_at_once_after_the_open()
+    {
+        // Large enough that the open walks the namespace on another thread while it loads the index; the changes
+        // that follow at once wait for that walk or find it done, and the searches name files as they now are.
+        int count = (int)Vectors.VectorCatalog.LargeRowCount;
+        using var device = new MemoryBlockDevice(256L << 20);
+        var random = new Random(8);
+        var model = new Dictionary<string, float[]>();
+        using (var fs = VexFileSystem.Format(device, new Format.FormatOptions { InodeCount = count + 1024 }, leaveOpen: true))
+        {
+            fs.CreateVectorSpace("v", Dimension, VectorMetric.L2);
+            fs.CreateDirectory("/a");
+            fs.CreateDirectory("/b");
+            for (int i = 0; i < count; i++)
+            {
+                string path = $"/{(i % 2 == 0 ? 'a' : 'b')}/f{i}";
+                fs.OpenFile(path, FileMode.CreateNew).Dispose();
+                model[path] = RandomVector(random);
+            }
+
+            fs.SetVectors("v", model.Select(kv => (kv.Key, kv.Value)));
+        }
+
+        for (int round = 0; round < 3; round++)
+        {
+            string from = round % 2 == 0 ? "/a" : "/c", to = round % 2 == 0 ? "/c" : "/a";
+            using (var fs = VexFileSystem.Open(device, leaveOpen: true))
+            {
+                fs.Move(from, to);
+                fs.Delete($"/b/f{(2 * round) + 1}");
+                model = model.Where(kv => kv.Key != $"/b/f{(2 * round) + 1}")
+                    .ToDictionary(kv => kv.Key.StartsWith(from + "/", StringComparison.Ordinal) ? to + kv.Key[from.Length..] : kv.Key, kv => kv.Value);
+                Assert.True(fs.GetVectorSpaces()[0].IndexLoaded);
+                foreach (var (path, vector) in model.Where((_, i) => i % 997 == 0))
+                {
+                    var hit = fs.Search("/", "v", vector, 1, new VexSearchOptions { Exact = true })[0];
+                    Assert.Equal((path, 0f), (hit.Path, hit.Distance));
+                    var scoped = fs.Search(to, "v", vector, 1, new VexSearchOptions { Exact = true })[0];
+                    Assert.Equal(path.StartsWith(to + "/", StringComparison.Ordinal), scoped.Path == path);
+                }
+
+                AssertExact(fs, model, VectorMetric.L2, [RandomVector(random), RandomVector(random)]);
+            }
+
+            Assert.True(FileSystemChecker.Check(device, new CheckOptions { Force = true }).IsClean);
+        }
+    }
+
     private static void Set(VexFileSystem fs, Dictionary<string, float[]> model, string path, float[] vector)
     {
         if (!fs.Exists(path))

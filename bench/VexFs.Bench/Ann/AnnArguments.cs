@@ -4,11 +4,11 @@ namespace VexFs.Bench.Ann;
 
 /// <summary>The options of the <c>ann</c> command, named as the peer scripts name them.</summary>
 internal sealed record AnnArguments(
-    string Dataset, int M, int EfConstruction, int[] Ef, int Threads, int BuildThreads, int K, string[] Systems, string? Out)
+    string Dataset, int M, int EfConstruction, int[] Ef, int Threads, int BuildThreads, int K, string[] Systems, string? Out, string? Keep)
 {
     public static AnnArguments Parse(string[] args)
     {
-        string? dataset = null, output = null;
+        string? dataset = null, output = null, keep = null;
         int m = 16, efc = 200, threads = 1, buildThreads = 1, k = 10;
         int[] ef = [10, 16, 32, 64, 128];
         string[] systems = ["hnsw", "hnsw-int8", "hnsw-int8-device", "hnsw-int8-owner", "flat", "fs", "fs-device"];
@@ -32,11 +32,12 @@ internal sealed record AnnArguments(
                 case "--k": k = Positive(arg, value); break;
                 case "--systems": systems = value.Split(','); break;
                 case "--out": output = value; break;
+                case "--keep": keep = Directory.Exists(value) ? value : throw new ArgumentException($"--keep needs an existing directory, not '{value}'"); break;
                 default: throw new ArgumentException($"unknown option {arg}");
             }
         }
 
-        return new AnnArguments(dataset ?? throw new ArgumentException("no dataset directory"), m, efc, ef, threads, buildThreads, k, systems, output);
+        return new AnnArguments(dataset ?? throw new ArgumentException("no dataset directory"), m, efc, ef, threads, buildThreads, k, systems, output, keep);
     }
 
     private static int Positive(string name, string value) =>

@@ -31,7 +31,7 @@ public static partial class AnnCommand
         catch (ArgumentException e)
         {
             Console.Error.WriteLine($"ann: {e.Message}");
-            Console.Error.WriteLine("usage: ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10] [--systems hnsw,hnsw-int8,hnsw-int8-device,hnsw-int8-owner,flat,fs,fs-device] [--out FILE]");
+            Console.Error.WriteLine("usage: ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10] [--systems hnsw,hnsw-int8,hnsw-int8-device,hnsw-int8-owner,flat,fs,fs-device] [--out FILE] [--keep DIR]");
             return 2;
         }
 

@@ -105,7 +105,7 @@ internal static class EmbedCommand
             k = TruthK,
             seed,
             metric = "cos",
-            generator = "VexFs.Bench embed all-MiniLM-L6-v2 v1",
+            generator = "VexFs.Bench embed all-MiniLM-L6-v2 v2",
             sources,
         }));
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {n} + {queries} vectors of {space.Dimension} to {output}"));

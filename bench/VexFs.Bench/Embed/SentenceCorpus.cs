@@ -6,8 +6,10 @@ namespace VexFs.Bench.Embed;
 
 /// <summary>
 /// English sentences from the documentation a Debian machine carries: manual pages (their roff source with the
-/// requests and font escapes taken out) and the text files under /usr/share/doc, gzip-compressed or not. A
-/// sentence has 6 to 60 words and at least half of its characters letters; each distinct sentence counts once.
+/// requests and font escapes taken out) and the text files under /usr/share/doc, gzip-compressed or not (web
+/// pages, scripts and style sheets are left out: Python's documentation, for one, ships its text beside its
+/// HTML). A sentence has 6 to 60 words and at least half of its characters letters; each distinct sentence
+/// counts once.
 /// </summary>
 internal static partial class SentenceCorpus
 {
@@ -37,7 +39,7 @@ internal static partial class SentenceCorpus
 
     private static IEnumerable<string> Files(string root) =>
         Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint })
-            .Where(f => !f.Contains("/man/", StringComparison.Ordinal) || ManSection().IsMatch(f));
+            .Where(f => (!f.Contains("/man/", StringComparison.Ordinal) || ManSection().IsMatch(f)) && !Markup().IsMatch(f));
 
     private static string Text(string file)
     {
@@ -75,6 +77,9 @@ internal static partial class SentenceCorpus
             }
         }
     }
+
+    [GeneratedRegex(@"\.(html?|js|css|svg|xml|json)(\.gz)?$")]
+    private static partial Regex Markup();
 
     [GeneratedRegex(@"/man/man[1-8]/")]
     private static partial Regex ManSection();
