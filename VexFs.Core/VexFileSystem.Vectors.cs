@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using VexFs.Core.Diagnostics;
 using VexFs.Core.Editing;
 using VexFs.Core.Vectors;
 using VexFs.Format;
@@ -209,7 +211,8 @@ public sealed partial class VexFileSystem
 
         ArgumentNullException.ThrowIfNull(space);
         var copy = query.ToArray();
-        return Query(editor =>
+        long started = _metrics.SearchDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        var hits = Query(editor =>
         {
             // The query is checked first, under the same shared lock as the search.
             var state = _vectors.Space(space);
@@ -219,6 +222,7 @@ public sealed partial class VexFileSystem
             var names = _vectors.Namespace(editor);
             var where = options.Where;
             int effort = options.Effort ?? state.Index.EfSearch;
+            _metrics.SearchEffort.Record(options.Exact ? k : Math.Max(k, effort), new KeyValuePair<string, object?>(FileSystemMetrics.SpaceTag, space));
             VectorFilter filter;
             if (top == editor.RootInode && options.Subtree)
             {
@@ -266,6 +270,15 @@ public sealed partial class VexFileSystem
                 : state.Index.Search(stored, k, Math.Max(k, effort), filter);
             return Hits(matches, names, top, options.Subtree);
         });
+        if (started != 0)
+        {
+            _metrics.SearchDuration.Record(
+                Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>(FileSystemMetrics.SpaceTag, space),
+                new KeyValuePair<string, object?>(FileSystemMetrics.SearchModeTag, options.Exact ? "exact" : "approximate"));
+        }
+
+        return hits;
     }
 
     /// <summary>

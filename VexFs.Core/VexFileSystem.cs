@@ -1,5 +1,9 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using VexFs.BlockDevices;
 using VexFs.Core.Concurrency;
+using VexFs.Core.Diagnostics;
 using VexFs.Core.Editing;
 using VexFs.Core.Journal;
 using VexFs.Core.Storage;
@@ -52,19 +56,33 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     private readonly JournaledStore _store;
     private readonly DeviceBlockStore _data;
     private readonly VectorCatalog _vectors;
+    private readonly BlockCache _cache;
+    private readonly MeteredDevice _metered;
+    private readonly FileSystemMetrics _metrics;
+    private readonly ILogger _log;
     private FileSystemEditor _editor;
     private Exception? _failure;
     private bool _disposed;
 
-    private VexFileSystem(BlockDevice device, VexFileSystemOptions options, bool leaveOpen, Superblock superblock, JournalWriter? journal)
+    private VexFileSystem(BlockDevice device, MeteredDevice metered, FileSystemMetrics metrics, VexFileSystemOptions options, bool leaveOpen, Superblock superblock, JournalWriter? journal)
     {
         _device = device;
+        _metered = metered;
+        _metrics = metrics;
+        _log = options.LoggerFactory?.CreateLogger<VexFileSystem>() ?? NullLogger<VexFileSystem>.Instance;
         _options = options;
         _leaveOpen = leaveOpen;
         _journal = journal;
+        if (journal is not null)
+        {
+            journal.Committed = bytes => metrics.CommitSize.Record(bytes);
+        }
+
         _data = new DeviceBlockStore(device, superblock.BlockSize);
-        _store = new JournaledStore(device, journal, new BlockCache(options.BlockCacheBytes, superblock.BlockSize));
-        _vectors = new VectorCatalog(options.VectorIndex, options.VectorResidency, () => _editor!);
+        _cache = new BlockCache(options.BlockCacheBytes, superblock.BlockSize);
+        _store = new JournaledStore(device, journal, _cache);
+        metrics.Observe(this);
+        _vectors = new VectorCatalog(options.VectorIndex, options.VectorResidency, () => _editor!, (space, reason) => FileSystemLog.SavedIndexUnusable(_log, metered.Description, space, reason));
         _editor = NewEditor(superblock);
         _vectors.Load(_editor, WalkNamespaceAside);
     }
@@ -107,6 +125,13 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// <summary>The volume label.</summary>
     public string Label => _editor.Superblock.Label;
 
+    /// <summary>
+    /// The filesystem's health as its superblock records it (as <see cref="FileSystemHealth.Read"/> reads it from a
+    /// device at rest): while this instance has it open for writing it is not cleanly unmounted, and its mount
+    /// count includes this open; <see cref="FileSystemHealth.HasErrors"/> once an I/O error latched it read-only.
+    /// </summary>
+    public FileSystemHealth Health => FileSystemHealth.Of(_failure is null ? _editor.Allocator.Superblock : _editor.Allocator.Superblock with { State = _editor.Allocator.Superblock.State | FileSystemState.Errors });
+
     /// <summary>Formats <paramref name="device"/> and opens the new filesystem.</summary>
     public static VexFileSystem Format(BlockDevice device, FormatOptions? format = null, VexFileSystemOptions? options = null, bool leaveOpen = false)
     {
@@ -123,6 +148,20 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(device);
         options ??= VexFileSystemOptions.Default;
         var superblock = SuperblockCopies.Read(device);
+        var metrics = new FileSystemMetrics(options.MeterFactory, superblock.Uuid, superblock.Label);
+        try
+        {
+            return OpenMetered(new MeteredDevice(device, metrics), metrics, superblock, options, leaveOpen);
+        }
+        catch
+        {
+            metrics.Dispose();
+            throw;
+        }
+    }
+
+    private static VexFileSystem OpenMetered(MeteredDevice device, FileSystemMetrics metrics, Superblock superblock, VexFileSystemOptions options, bool leaveOpen)
+    {
         bool readOnly = options.ReadOnly || device.IsReadOnly
             || (superblock.ReadOnlyCompatible & ~KnownFeatures.ReadOnlyCompatible) != 0;
         if (readOnly)
@@ -131,10 +170,12 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             // read-write open would (up to the first damaged transaction, or the home blocks alone when the
             // journal cannot be read).
             var view = JournalReplay.View(device, superblock);
-            return new VexFileSystem(view, options, leaveOpen, SuperblockCopies.Read(view), journal: null);
+            var readOnlyView = new VexFileSystem(view, device, metrics, options, leaveOpen, SuperblockCopies.Read(view), journal: null);
+            readOnlyView.LogCheckDue();
+            return readOnlyView;
         }
 
-        var (journal, _) = JournalWriter.Recover(device, JournalArea.Of(superblock));
+        var (journal, plan) = JournalWriter.Recover(device, JournalArea.Of(superblock));
         // The superblock as the replay left it: the one read before may predate what the journal held.
         var replayed = SuperblockCopies.Read(device);
         superblock = replayed with
@@ -146,7 +187,9 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         };
         SuperblockCopies.WriteRecord(device, superblock);
         device.Flush();
-        var fileSystem = new VexFileSystem(device, options, leaveOpen, superblock, journal);
+        var fileSystem = new VexFileSystem(device, device, metrics, options, leaveOpen, superblock, journal);
+        fileSystem.LogRecovery(plan);
+        fileSystem.LogCheckDue();
         if (superblock.OrphanHead != 0)
         {
             fileSystem.ReclaimOrphans();
@@ -164,7 +207,12 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     public void Flush()
     {
         ThrowIfDisposed();
+        long started = _metrics.FlushDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
         Commit(_store.FinishedOperations, wait: true);
+        if (started != 0)
+        {
+            _metrics.FlushDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
     }
 
     /// <summary>
@@ -364,6 +412,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             {
                 _disposed = true;
                 _vectors.Dispose();
+                _metrics.Dispose();
                 if (!_leaveOpen)
                 {
                     _device.Dispose();
@@ -560,14 +609,39 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// <summary>Frees the files left on the orphan list by a crash, and commits.</summary>
     private void ReclaimOrphans()
     {
-        Mutate(editor =>
+        int reclaimed = Mutate(editor =>
         {
-            foreach (long orphan in editor.Orphans())
+            var orphans = editor.Orphans().ToList();
+            foreach (long orphan in orphans)
             {
                 editor.ReclaimOrphan(orphan);
             }
+
+            return orphans.Count;
         });
         Flush();
+        FileSystemLog.ReclaimedOrphans(_log, _device.Description, reclaimed);
+    }
+
+    private void LogRecovery(RecoveryPlan plan)
+    {
+        if (plan.Transactions > 0)
+        {
+            FileSystemLog.Recovered(_log, _device.Description, plan.Transactions, plan.Writes.Count);
+        }
+
+        if (plan.Damage is { } damage)
+        {
+            FileSystemLog.DroppedDamagedTail(_log, _device.Description, damage);
+        }
+    }
+
+    private void LogCheckDue()
+    {
+        if (Health.CheckReason is { } reason)
+        {
+            FileSystemLog.CheckDue(_log, _device.Description, reason);
+        }
     }
 
     private T Guard<T>(Func<T> action)
@@ -600,7 +674,11 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// <summary>Switches to read-only after a device error and tries to mark the superblock as having errors.</summary>
     private void Latch(Exception e)
     {
-        Interlocked.CompareExchange(ref _failure, e, null);
+        if (Interlocked.CompareExchange(ref _failure, e, null) is null)
+        {
+            FileSystemLog.Latched(_log, _device.Description, e);
+        }
+
         try
         {
             var sb = SuperblockCopies.Read(_device) with { State = FileSystemState.Errors };

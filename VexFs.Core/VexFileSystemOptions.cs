@@ -55,4 +55,17 @@ public sealed record VexFileSystemOptions
     /// rows are the truth and the search answers are exact distances.
     /// </summary>
     public VectorResidency VectorResidency { get; init; } = VectorResidency.Memory;
+
+    /// <summary>
+    /// Where the filesystem's <c>VexFs</c> meter comes from (the host's, through dependency injection); without
+    /// one the filesystem makes its own, which listeners (dotnet-counters, OpenTelemetry) find by its name alike.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>
+    /// Where the filesystem logs what an operator should know of: journal recovery, orphans reclaimed, an I/O
+    /// error that latched it read-only, errors or a due check recorded in the superblock, a saved vector index
+    /// that could not be used. Without one it logs nothing.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
 }

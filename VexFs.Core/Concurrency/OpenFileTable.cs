@@ -10,6 +10,10 @@ internal sealed class OpenFileTable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Opens> _files = [];
+    private int _handles;
+
+    /// <summary>Opens not yet closed (streams and kernel file handles), of all files.</summary>
+    public int Handles => Volatile.Read(ref _handles);
 
     /// <summary>Records an open of <paramref name="inode"/>.</summary>
     /// <exception cref="IOException">The file is open in a way that does not allow this open.</exception>
@@ -22,6 +26,7 @@ internal sealed class OpenFileTable
             bool reads = access.HasFlag(FileAccess.Read);
             bool writes = access.HasFlag(FileAccess.Write);
             opens.Count++;
+            _handles++;
             opens.Readers += reads ? 1 : 0;
             opens.Writers += writes ? 1 : 0;
             opens.DenyRead += share.HasFlag(FileShare.Read) ? 0 : 1;
@@ -53,6 +58,7 @@ internal sealed class OpenFileTable
             }
 
             opens.Count--;
+            _handles--;
             opens.Readers -= access.HasFlag(FileAccess.Read) ? 1 : 0;
             opens.Writers -= access.HasFlag(FileAccess.Write) ? 1 : 0;
             opens.DenyRead -= share.HasFlag(FileShare.Read) ? 0 : 1;
@@ -81,6 +87,7 @@ internal sealed class OpenFileTable
         lock (_lock)
         {
             _files.Clear();
+            _handles = 0;
         }
     }
 

@@ -20,6 +20,10 @@ internal sealed class JournalWriter
     private ulong _sequence;
     private long _head;
     private long _used;
+    private long _commits;
+    private long _transactions;
+    private long _journaledBytes;
+    private long _checkpoints;
 
     private JournalWriter(BlockDevice device, JournalArea area, ulong sequence, long head)
     {
@@ -30,6 +34,21 @@ internal sealed class JournalWriter
         _sequence = sequence;
         _head = head;
     }
+
+    /// <summary>Commits written (each a run of transactions behind two barriers) since this writer was made.</summary>
+    public long Commits => Volatile.Read(ref _commits);
+
+    /// <summary>Transactions those commits held.</summary>
+    public long Transactions => Volatile.Read(ref _transactions);
+
+    /// <summary>Bytes those commits wrote to the journal: records, block copies and commit records.</summary>
+    public long JournaledBytes => Volatile.Read(ref _journaledBytes);
+
+    /// <summary>Checkpoints that wrote committed blocks home.</summary>
+    public long Checkpoints => Volatile.Read(ref _checkpoints);
+
+    /// <summary>Called with the bytes of each commit as it completes (for a size histogram).</summary>
+    public Action<long>? Committed { get; set; }
 
     /// <summary>The sequence the next transaction gets.</summary>
     public ulong NextSequence => _sequence;
@@ -173,6 +192,11 @@ internal sealed class JournalWriter
             }
 
             _device.Flush();
+            long bytes = placed.Sum(t => t.Needed) * _blockSize;
+            Interlocked.Increment(ref _commits);
+            Interlocked.Add(ref _transactions, placed.Count);
+            Interlocked.Add(ref _journaledBytes, bytes);
+            Committed?.Invoke(bytes);
         }
         finally
         {
@@ -247,6 +271,7 @@ internal sealed class JournalWriter
         _unCheckpointed.Clear();
         _used = 0;
         WriteHeader();
+        Interlocked.Increment(ref _checkpoints);
     }
 
     private void WriteHeader() => JournalReplay.WriteHeader(_device, _area, _sequence, _head);

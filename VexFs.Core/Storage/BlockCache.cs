@@ -10,6 +10,8 @@ internal sealed class BlockCache
     private readonly Dictionary<long, LinkedListNode<Entry>> _map = [];
     private readonly LinkedList<Entry> _recency = new();
     private readonly int _capacity;
+    private long _hits;
+    private long _misses;
 
     /// <summary>Creates a cache of at most <paramref name="capacityBytes"/> of <paramref name="blockSize"/>-byte blocks.</summary>
     public BlockCache(long capacityBytes, int blockSize)
@@ -20,6 +22,12 @@ internal sealed class BlockCache
     }
 
     public int BlockSize { get; }
+
+    /// <summary>Reads this cache answered.</summary>
+    public long Hits => Volatile.Read(ref _hits);
+
+    /// <summary>Reads it could not answer (the block came from the journal or the device).</summary>
+    public long Misses => Volatile.Read(ref _misses);
 
     /// <summary>Blocks held now.</summary>
     public int Count
@@ -40,9 +48,11 @@ internal sealed class BlockCache
         {
             if (!_map.TryGetValue(block, out var node))
             {
+                _misses++;
                 return false;
             }
 
+            _hits++;
             _recency.Remove(node);
             _recency.AddFirst(node);
             node.Value.Data.CopyTo(buffer);

@@ -19,7 +19,7 @@ namespace VexFs.Core.Vectors;
 /// Changes run under the filesystem's exclusive lock, searches under its shared lock. Without index options
 /// (an offline import) only the rows are kept: no search index is built.
 /// </remarks>
-internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency residency = VectorResidency.Memory, Func<FileSystemEditor>? currentEditor = null)
+internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency residency = VectorResidency.Memory, Func<FileSystemEditor>? currentEditor = null, Action<string, Exception>? savedIndexUnusable = null)
     : IInodeObserver, IDisposable
 {
     private readonly Dictionary<string, SpaceState> _spaces = new(StringComparer.Ordinal);
@@ -135,9 +135,14 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
             index = LoadIndex(new IndexPageStore(editor, record.IndexInode, editor.Superblock.BlockSize), state);
             changed = record.ChangesInode == 0 ? [] : editor.ReadChangedRows(record.ChangesInode, state.Rows);
         }
-        catch (Exception e) when (e is CorruptIndexException or InvalidFileSystemException or ArgumentException)
+        catch (Exception e) when (e is CorruptIndexException or InvalidFileSystemException)
         {
-            // ArgumentException: saved without its floats, which this open keeps in memory (it builds from the rows).
+            savedIndexUnusable?.Invoke(record.Definition.Name, e);
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            // Saved without its floats, which this open keeps in memory: it builds from the rows, as it should.
             return false;
         }
 

@@ -109,6 +109,7 @@ public sealed partial class FileSystemChecker
                 FreeInodes = freeInodes,
                 State = _report.Findings.Any(f => !f.Fixed) ? FileSystemState.Errors : FileSystemState.Clean,
                 CheckedNs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000,
+                MountCount = 0,
             };
             WriteDescriptorsAndSuperblocks();
         }

@@ -33,6 +33,12 @@ internal static class FsckCommand
         var root = new RootCommand("fsck.vexfs: check and repair a VexFS filesystem.") { device, no, yes, preen, force, verbose, progressFd };
 
         var parsed = root.Parse(args);
+        if (parsed.Errors.Count == 0 && parsed.Action is not null)
+        {
+            // --help or --version: the parser's own action prints it.
+            return parsed.Invoke();
+        }
+
         if (parsed.Errors.Count > 0)
         {
             Console.Error.WriteLine($"fsck.vexfs: {parsed.Errors[0].Message}");

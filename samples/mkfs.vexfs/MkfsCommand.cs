@@ -40,6 +40,12 @@ internal static class MkfsCommand
         };
 
         var parsed = root.Parse(args);
+        if (parsed.Errors.Count == 0 && parsed.Action is not null)
+        {
+            // --help or --version: the parser's own action prints it.
+            return parsed.Invoke();
+        }
+
         if (parsed.Errors.Count > 0)
         {
             Console.Error.WriteLine($"mkfs.vexfs: {parsed.Errors[0].Message}");

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using VexFs.BlockDevices;
+using VexFs.Format;
 using VexFs.BlockDevices.DirectIO;
 using VexFs.Samples;
 
@@ -45,10 +46,32 @@ internal static class DeviceCommands
                 Console.WriteLine($"direct I/O:    {raw.IsDirect}");
             }
 
+            FileSystemHealth health;
+            try
+            {
+                health = FileSystemHealth.Read(device);
+            }
+            catch (InvalidFileSystemException)
+            {
+                Console.WriteLine("filesystem:    none (no VexFS superblock)");
+                return CommandRunner.Ok;
+            }
+
+            // As dumpe2fs -h shows an ext4 superblock's health.
+            Console.WriteLine($"filesystem:    VexFS, UUID {health.Uuid}, label '{health.Label}'");
+            Console.WriteLine($"state:         {(health.CleanlyUnmounted ? "clean" : "not clean")}{(health.HasErrors ? " with errors" : string.Empty)}{(health.NeedsRecovery ? ", journal needs recovery" : string.Empty)}");
+            Console.WriteLine($"mount count:   {health.MountCount}{(health.MaxMountCount > 0 ? $" (check after {health.MaxMountCount})" : " (no limit)")}");
+            Console.WriteLine($"created:       {Time(health.Created)}");
+            Console.WriteLine($"last mounted:  {Time(health.LastMounted)}");
+            Console.WriteLine($"last written:  {Time(health.LastWritten)}");
+            Console.WriteLine($"last checked:  {Time(health.LastChecked)}");
+            Console.WriteLine($"needs fsck:    {(health.CheckReason is { } reason ? $"yes, {reason}" : "no")}");
             return CommandRunner.Ok;
         });
         return command;
     }
+
+    private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
     public static Command Verify()
     {

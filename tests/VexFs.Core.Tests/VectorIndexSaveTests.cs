@@ -123,9 +123,13 @@ public sealed class VectorIndexSaveTests
         }
 
         DamageIndex(device);
-        using (var fs = VexFileSystem.Open(device, leaveOpen: true))
+        var log = new ListLoggerFactory();
+        using (var fs = VexFileSystem.Open(device, new VexFileSystemOptions { LoggerFactory = log }, leaveOpen: true))
         {
             Assert.False(fs.GetVectorSpaces()[0].IndexLoaded);
+            var unusable = Assert.Single(log.Entries, e => e.EventId == 6);
+            Assert.Contains("vector space 'v' could not be used", unusable.Message, StringComparison.Ordinal);
+            Assert.IsType<VexFs.Vectors.Persistence.CorruptIndexException>(unusable.Exception);
             AssertExact(fs, model, VectorMetric.L2, [.. Enumerable.Range(0, 10).Select(_ => RandomVector(random))]);
             AssertOwnNearest(fs, model);
         }

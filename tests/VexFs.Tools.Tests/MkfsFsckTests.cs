@@ -53,6 +53,17 @@ public sealed class MkfsFsckTests : IDisposable
         Assert.StartsWith("mkfs.vexfs: ", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("mkfs.vexfs", "-V")]
+    [InlineData("fsck.vexfs", "-y")]
+    public void Help_prints_the_options_and_succeeds(string tool, string option)
+    {
+        var help = Tool.Run(tool, "--help");
+        Assert.True(help.ExitCode == 0, help.Error);
+        Assert.Contains(option, help.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("exception", help.Output + help.Error, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void Mkfs_refuses_a_missing_file_without_a_size_and_a_device_too_small()
     {

@@ -38,6 +38,30 @@ public sealed class VexctlTests : IDisposable
     }
 
     [Fact]
+    public void Info_reports_the_health_of_the_filesystem_as_dumpe2fs_does()
+    {
+        string image = _directory.File("health.img");
+        Assert.Equal(0, Tool.Run("mkfs.vexfs", "-q", "-L", "pets", image, "32M").ExitCode);
+        var fresh = Tool.Run("vexctl", "info", image);
+        Assert.True(fresh.ExitCode == 0, fresh.Error);
+        Assert.Contains("label 'pets'", fresh.Output, StringComparison.Ordinal);
+        Assert.Contains("state:         clean\n", fresh.Output, StringComparison.Ordinal);
+        Assert.Contains("mount count:   0 (no limit)", fresh.Output, StringComparison.Ordinal);
+        Assert.Contains("needs fsck:    no", fresh.Output, StringComparison.Ordinal);
+
+        // Each open for writing counts.
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "mkdir", "/a").ExitCode);
+        Assert.Equal(0, Tool.Run("vexctl", "-d", image, "mkdir", "/b").ExitCode);
+        Assert.Contains("mount count:   2 (no limit)", Tool.Run("vexctl", "info", image).Output, StringComparison.Ordinal);
+
+        string blank = _directory.File("blank.img");
+        File.WriteAllBytes(blank, new byte[1 << 20]);
+        var none = Tool.Run("vexctl", "info", blank);
+        Assert.Equal(0, none.ExitCode);
+        Assert.Contains("filesystem:    none (no VexFS superblock)", none.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Mkfs_populates_a_new_filesystem_from_a_directory_tree()
     {
         string tree = Path.Combine(_directory.Path, "source");
