@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using VexFs.BlockDevices;
-using VexFs.Format;
 using VexFs.BlockDevices.DirectIO;
+using VexFs.Format;
 using VexFs.Samples;
 
 namespace VexCtl;
