@@ -48,7 +48,7 @@ public sealed partial class VexFileSystem
         return [new(sb.InodeCount - sb.FreeInodes, Used), new(sb.FreeInodes, Free)];
     }
 
-    internal int OpenHandles() => _openFiles.Handles;
+    internal long OpenHandles() => _openFiles.Handles;
 
     internal IEnumerable<Measurement<long>> Vectors() => SpaceMeasures(info => info.Count);
 

@@ -19,6 +19,7 @@ internal sealed class FileSystemMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
+    private VexFileSystem? _source;
 
     public FileSystemMetrics(IMeterFactory? factory, Guid uuid, string label)
     {
@@ -46,28 +47,37 @@ internal sealed class FileSystemMetrics : IDisposable
 
     public Histogram<int> SearchEffort { get; }
 
-    /// <summary>Adds the instruments read from the filesystem's state when a listener collects.</summary>
-    public void Observe(VexFileSystem state)
+    /// <summary>
+    /// Adds the instruments read from <paramref name="source"/> when a listener collects. They read nothing once
+    /// the filesystem has closed, and hold it no longer: a meter from a host's factory outlives the filesystem
+    /// (and one reopened under the same UUID and label is given the same meter).
+    /// </summary>
+    public void Observe(VexFileSystem source)
     {
-        _meter.CreateObservableCounter("vexfs.device.operations", state.DeviceOperations, "{operation}", "Device reads, writes, flushes and discards.");
-        _meter.CreateObservableCounter("vexfs.device.io", state.DeviceBytes, "By", "Bytes read from and written to the device.");
-        _meter.CreateObservableCounter("vexfs.journal.commits", state.Commits, "{commit}", "Journal commits (each a run of transactions behind two barriers).");
-        _meter.CreateObservableCounter("vexfs.journal.transactions", state.Transactions, "{transaction}", "Transactions committed to the journal.");
-        _meter.CreateObservableCounter("vexfs.journal.checkpoints", state.Checkpoints, "{checkpoint}", "Checkpoints that wrote journaled blocks home.");
-        _meter.CreateObservableCounter("vexfs.cache.lookups", state.CacheLookups, "{lookup}", "Metadata block cache lookups, by result (hit or miss).");
-        _meter.CreateObservableUpDownCounter("vexfs.filesystem.usage", state.Usage, "By", "Bytes of the filesystem used and free.");
-        _meter.CreateObservableUpDownCounter("vexfs.filesystem.limit", state.Limit, "By", "The filesystem's size.");
-        _meter.CreateObservableUpDownCounter("vexfs.filesystem.inodes.usage", state.InodeUsage, "{inode}", "Inodes used and free.");
-        _meter.CreateObservableUpDownCounter("vexfs.file.open", state.OpenHandles, "{handle}", "Open files: streams and kernel file handles not yet closed.");
-        _meter.CreateObservableUpDownCounter("vexfs.vector.count", state.Vectors, "{vector}", "Vectors in each space.");
-        _meter.CreateObservableUpDownCounter("vexfs.vector.index.memory", state.IndexMemory, "By", "Memory each space's search index holds.");
+        _source = source;
+        _meter.CreateObservableCounter("vexfs.device.operations", () => Read(s => s.DeviceOperations()), "{operation}", "Device reads, writes, flushes and discards.");
+        _meter.CreateObservableCounter("vexfs.device.io", () => Read(s => s.DeviceBytes()), "By", "Bytes read from and written to the device.");
+        _meter.CreateObservableCounter("vexfs.journal.commits", () => Read(s => [new(s.Commits())]), "{commit}", "Journal commits (each a run of transactions behind two barriers).");
+        _meter.CreateObservableCounter("vexfs.journal.transactions", () => Read(s => [new(s.Transactions())]), "{transaction}", "Transactions committed to the journal.");
+        _meter.CreateObservableCounter("vexfs.journal.checkpoints", () => Read(s => [new(s.Checkpoints())]), "{checkpoint}", "Checkpoints that wrote journaled blocks home.");
+        _meter.CreateObservableCounter("vexfs.cache.lookups", () => Read(s => s.CacheLookups()), "{lookup}", "Metadata block cache lookups, by result (hit or miss).");
+        _meter.CreateObservableUpDownCounter("vexfs.filesystem.usage", () => Read(s => s.Usage()), "By", "Bytes of the filesystem used and free.");
+        _meter.CreateObservableUpDownCounter("vexfs.filesystem.limit", () => Read(s => [new(s.Limit())]), "By", "The filesystem's size.");
+        _meter.CreateObservableUpDownCounter("vexfs.filesystem.inodes.usage", () => Read(s => s.InodeUsage()), "{inode}", "Inodes used and free.");
+        _meter.CreateObservableUpDownCounter("vexfs.file.open", () => Read(s => [new(s.OpenHandles())]), "{handle}", "Open files: streams and kernel file handles not yet closed.");
+        _meter.CreateObservableUpDownCounter("vexfs.vector.count", () => Read(s => s.Vectors()), "{vector}", "Vectors in each space.");
+        _meter.CreateObservableUpDownCounter("vexfs.vector.index.memory", () => Read(s => s.IndexMemory()), "By", "Memory each space's search index holds.");
     }
 
     public void Dispose()
     {
+        Volatile.Write(ref _source, null);
         if (_ownsMeter)
         {
             _meter.Dispose();
         }
     }
+
+    private IEnumerable<Measurement<long>> Read(Func<VexFileSystem, IEnumerable<Measurement<long>>> read) =>
+        Volatile.Read(ref _source) is { } source ? read(source) : [];
 }

@@ -88,6 +88,12 @@ public sealed class FileSystemMetricsTests
         Assert.True(Delta("vexfs.filesystem.usage", "used") >= 20 * 10_000, "20 files of 10 KB took no space");
         Assert.Equal(space.TotalInodes - space.FreeInodes, after[("vexfs.filesystem.inodes.usage", "used")]);
         Assert.True(Delta("vexfs.cache.lookups", "hit") + Delta("vexfs.cache.lookups", "miss") > 0);
+
+        // The factory's meter outlives the filesystem; once closed, it reports nothing of it.
+        open1.Dispose();
+        open2.Dispose();
+        fs.Dispose();
+        Assert.Empty(collector.Observe());
     }
 
     [Fact]
