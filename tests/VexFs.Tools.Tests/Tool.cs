@@ -20,6 +20,9 @@ internal static class Tool
         return Start("bash", [Path.Combine(root, script), .. arguments], ("VEXFS_TOOLS", AppContext.BaseDirectory));
     }
 
+    /// <summary>Runs any program with the given arguments.</summary>
+    public static (int ExitCode, string Output, string Error) RunProgram(string program, params string[] arguments) => Start(program, arguments);
+
     private static (int ExitCode, string Output, string Error) Start(string program, string[] arguments, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo(program)
