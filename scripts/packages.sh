@@ -2,8 +2,9 @@
 # Packs VexFs.BlockDevices, VexFs.Format, VexFs.Core and VexFs.Vectors into artifacts/packages and checks them
 # as their users will meet them: each package holds its assembly, XML docs, readme and licence, with a symbol
 # package beside it; the assemblies build again bit for bit (deterministic); the readme's quick start is the
-# sample's program and prints what the readme says; and the sample (samples/quickstart) builds from the
-# packages alone (a local folder feed, not the projects) and runs. Exit status 0 when all holds.
+# sample's program and prints what the readme says; the sample (samples/quickstart) builds from the
+# packages alone (a local folder feed, not the projects) and runs; and their API reference builds without a
+# warning (scripts/api-docs.sh). Exit status 0 when all holds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -60,3 +61,4 @@ dotnet build samples/quickstart -c Release -o artifacts/quickstart -v quiet -nol
 (cd artifacts/quickstart && dotnet quickstart.dll) | diff artifacts/readme-output.txt - >&2 \
   || { echo "the quick start failed, or printed other than its readme says" >&2; exit 1; }
 echo "samples/quickstart built from the packages in $packages and ran as its readme says"
+./scripts/api-docs.sh
