@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using OpenTelemetry.Metrics;
 using VexFs.BlockDevices;
 using VexFs.Vectors;
 
@@ -99,10 +100,12 @@ public sealed class FileSystemMetricsTests
     [Fact]
     public void Without_a_factory_each_filesystem_has_a_meter_of_its_own_that_closes_with_it()
     {
+        // Other tests open filesystems meanwhile: every read of what the listener saw is taken under its lock.
         var seen = new List<Instrument>();
+        var completed = new HashSet<Instrument>();
         using var listener = new MeterListener
         {
-            InstrumentPublished = (instrument, _) =>
+            InstrumentPublished = (instrument, listening) =>
             {
                 if (instrument.Meter.Name == "VexFs")
                 {
@@ -110,26 +113,64 @@ public sealed class FileSystemMetricsTests
                     {
                         seen.Add(instrument);
                     }
+
+                    listening.EnableMeasurementEvents(instrument);
+                }
+            },
+            MeasurementsCompleted = (instrument, _) =>
+            {
+                lock (seen)
+                {
+                    completed.Add(instrument);
                 }
             },
         };
         listener.Start();
-        Meter meter;
+        List<Instrument> ours;
         using (var fs = VexFileSystem.Format(new MemoryBlockDevice(16L << 20)))
         {
             lock (seen)
             {
-                meter = seen.Select(i => i.Meter).Distinct().Single(m => m.Tags!.Contains(new KeyValuePair<string, object?>("vexfs.filesystem.uuid", fs.Uuid.ToString())));
+                var meter = seen.Select(i => i.Meter).Distinct().Single(m => m.Tags!.Contains(new KeyValuePair<string, object?>("vexfs.filesystem.uuid", fs.Uuid.ToString())));
+                ours = [.. seen.Where(i => i.Meter == meter)];
             }
 
-            Assert.Contains(seen, i => i.Meter == meter && i.Name == "vexfs.device.io");
+            Assert.Contains(ours, i => i.Name == "vexfs.device.io");
+            Assert.Contains(ours, i => i.Name == "vexfs.vector.search.duration");
+            Assert.All(ours, i => Assert.True(i.Enabled, $"{i.Name} is not enabled"));
         }
 
-        // A disposed meter's instruments stop publishing: none of them is enabled any longer.
+        // Closing the filesystem disposes its meter: each of its instruments is completed and no longer enabled.
         lock (seen)
         {
-            Assert.All(seen.Where(i => i.Meter == meter), i => Assert.False(i.Enabled));
+            Assert.All(ours, i => Assert.Contains(i, completed));
         }
+
+        Assert.All(ours, i => Assert.False(i.Enabled, $"{i.Name} is still enabled"));
+    }
+
+    [Fact]
+    public void OpenTelemetry_exports_the_meter_by_its_name()
+    {
+        var exported = new List<Metric>();
+        using var provider = OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter("VexFs").AddInMemoryExporter(exported).Build();
+        using var fs = VexFileSystem.Format(new MemoryBlockDevice(16L << 20));
+        fs.CreateVectorSpace("v", 3, VectorMetric.L2);
+        using (fs.OpenFile("/a", FileMode.CreateNew))
+        {
+        }
+
+        fs.SetVector("/a", "v", [1, 2, 3]);
+        fs.Search("/", "v", [1, 2, 3], 1);
+        fs.Flush();
+        Assert.True(provider.ForceFlush());
+
+        // Other tests' filesystems export too: this one's are those whose meter carries its UUID.
+        var ours = exported.Where(m => m.MeterTags?.Contains(new KeyValuePair<string, object?>("vexfs.filesystem.uuid", fs.Uuid.ToString())) == true).ToList();
+        Assert.Contains(ours, m => (m.Name, m.Unit) == ("vexfs.vector.search.duration", "s"));
+        Assert.Contains(ours, m => (m.Name, m.Unit) == ("vexfs.device.io", "By"));
+        Assert.Contains(ours, m => (m.Name, m.Unit) == ("vexfs.flush.duration", "s"));
+        Assert.Contains(ours, m => (m.Name, m.Unit) == ("vexfs.vector.count", "{vector}"));
     }
 
     /// <summary>A meter factory whose meters carry it as their scope, so that a listener takes only this test's.</summary>
