@@ -130,7 +130,14 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// device at rest): while this instance has it open for writing it is not cleanly unmounted, and its mount
     /// count includes this open; <see cref="FileSystemHealth.HasErrors"/> once an I/O error latched it read-only.
     /// </summary>
-    public FileSystemHealth Health => FileSystemHealth.Of(_failure is null ? _editor.Allocator.Superblock : _editor.Allocator.Superblock with { State = _editor.Allocator.Superblock.State | FileSystemState.Errors });
+    public FileSystemHealth Health
+    {
+        get
+        {
+            var sb = _editor.Allocator.Superblock;
+            return FileSystemHealth.Of(_failure is null ? sb : sb with { State = sb.State | FileSystemState.Errors });
+        }
+    }
 
     /// <summary>Formats <paramref name="device"/> and opens the new filesystem.</summary>
     public static VexFileSystem Format(BlockDevice device, FormatOptions? format = null, VexFileSystemOptions? options = null, bool leaveOpen = false)

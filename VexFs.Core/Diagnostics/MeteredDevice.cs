@@ -53,9 +53,8 @@ internal sealed class MeteredDevice(BlockDevice inner, FileSystemMetrics metrics
     {
         long started = Started();
         inner.Read(offset, buffer);
-        Interlocked.Increment(ref _reads);
         Interlocked.Add(ref _bytesRead, buffer.Length);
-        Timed(started, ReadOperation);
+        Done(started, ref _reads, ReadOperation);
     }
 
     /// <inheritdoc />
@@ -63,9 +62,8 @@ internal sealed class MeteredDevice(BlockDevice inner, FileSystemMetrics metrics
     {
         long started = Started();
         inner.Write(offset, buffer);
-        Interlocked.Increment(ref _writes);
         Interlocked.Add(ref _bytesWritten, buffer.Length);
-        Timed(started, WriteOperation);
+        Done(started, ref _writes, WriteOperation);
     }
 
     /// <inheritdoc />
@@ -73,8 +71,7 @@ internal sealed class MeteredDevice(BlockDevice inner, FileSystemMetrics metrics
     {
         long started = Started();
         inner.Flush();
-        Interlocked.Increment(ref _flushes);
-        Timed(started, FlushOperation);
+        Done(started, ref _flushes, FlushOperation);
     }
 
     /// <inheritdoc />
@@ -82,8 +79,7 @@ internal sealed class MeteredDevice(BlockDevice inner, FileSystemMetrics metrics
     {
         long started = Started();
         inner.Discard(offset, length);
-        Interlocked.Increment(ref _discards);
-        Timed(started, DiscardOperation);
+        Done(started, ref _discards, DiscardOperation);
     }
 
     /// <inheritdoc />
@@ -99,8 +95,10 @@ internal sealed class MeteredDevice(BlockDevice inner, FileSystemMetrics metrics
 
     private long Started() => metrics.DeviceDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
 
-    private void Timed(long started, KeyValuePair<string, object?> operation)
+    /// <summary>Counts one finished operation, and times it when <paramref name="started"/> says a listener wanted it.</summary>
+    private void Done(long started, ref long operations, KeyValuePair<string, object?> operation)
     {
+        Interlocked.Increment(ref operations);
         if (started != 0)
         {
             metrics.DeviceDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, operation);

@@ -47,7 +47,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
     {
         var (records, nextId) = editor.ReadVectorTable();
         _nextId = nextId;
-        if (indexOptions is not null && records.Sum(r => r.RowsInode == 0 ? 0 : editor.RowCount(r)) >= LargeRowCount)
+        if (indexOptions is not null && records.Sum(editor.RowCount) >= LargeRowCount)
         {
             largeLoad?.Invoke();
         }
