@@ -291,7 +291,7 @@ public sealed partial class VexFileSystem
         names.CollectUnder(directory, subtree, state.RowOf.ContainsKey, owners);
         if (owners.Count > state.Scopes.DenseLimit)
         {
-            return new ScopeCache.Scope(_vectors.Version, owners.Count, VectorFilter.In(owners.Select(state.Key)), null, state.Space.Dimension);
+            return new ScopeCache.Scope(_vectors.Version, owners.Count, VectorFilter.In(owners.Select(state.Key)), null);
         }
 
         var dense = new FlatIndex(state.Space);
@@ -300,7 +300,7 @@ public sealed partial class VexFileSystem
             dense.Add(owner, state.Index.GetVector(state.Key(owner)));
         }
 
-        return new ScopeCache.Scope(_vectors.Version, owners.Count, null, dense, state.Space.Dimension);
+        return new ScopeCache.Scope(_vectors.Version, owners.Count, null, dense);
     }
 
     /// <summary>

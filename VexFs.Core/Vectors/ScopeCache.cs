@@ -92,7 +92,7 @@ internal sealed class ScopeCache(VectorSpace space)
     /// A scope as of one version: how many vectors it holds, and either an exact index of them keyed by owner
     /// (a small scope) or the filter of their index keys.
     /// </summary>
-    internal sealed class Scope(long version, int count, VectorFilter? keys, FlatIndex? dense, int dimension)
+    internal sealed class Scope(long version, int count, VectorFilter? keys, FlatIndex? dense)
     {
         public long Version { get; } = version;
 
@@ -105,7 +105,7 @@ internal sealed class ScopeCache(VectorSpace space)
         public FlatIndex? Dense { get; } = dense;
 
         /// <summary>About the memory the scope holds.</summary>
-        public long Bytes { get; } = dense is not null ? (long)count * ((dimension * sizeof(float)) + 32) : count * 32L;
+        public long Bytes { get; } = (dense?.MemoryBytes ?? 0) + (count * 32L);
 
         public long LastUse { get; set; }
     }

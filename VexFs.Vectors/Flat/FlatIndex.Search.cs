@@ -33,6 +33,10 @@ public sealed partial class FlatIndex
                 {
                     ScanIds(prepared, k, admitted, heap);
                 }
+                else if (_screening is { TrainedRows: > 0 } screening && _count >= ScreeningCodes.MinRows)
+                {
+                    screening.Search(prepared.AsSpan(0, Space.Dimension), k, _count, filter, _vectors, _ids, heap);
+                }
                 else
                 {
                     ScanRows(prepared, k, 0, _count, filter, heap);
@@ -138,7 +142,7 @@ public sealed partial class FlatIndex
                     continue;
                 }
 
-                var d = Distance.Compute(metric, ref q, ref chunk[r * dim], dim);
+                var d = RowDistances.One(metric, ref q, ref chunk[r * dim], dim);
                 if (heap.Count < k || d < heap.Top.Distance)
                 {
                     heap.PushBounded(d, slot + r - row, k);
@@ -201,8 +205,7 @@ public sealed partial class FlatIndex
         {
             if (_slots.TryGetValue(id, out var slot))
             {
-                var d = Distance.Compute(Space.Metric, ref q, ref _vectors.At(slot), dim);
-                heap.PushBounded(d, slot, k);
+                heap.PushBounded(RowDistances.One(Space.Metric, ref q, ref _vectors.At(slot), dim), slot, k);
             }
         }
     }

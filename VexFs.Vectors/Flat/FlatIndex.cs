@@ -1,4 +1,5 @@
 using System.Globalization;
+using VexFs.Vectors.Kernels;
 using VexFs.Vectors.Storage;
 
 namespace VexFs.Vectors.Flat;
@@ -6,6 +7,8 @@ namespace VexFs.Vectors.Flat;
 /// <summary>
 /// An exact index: every search compares the query with every stored vector, so it always finds the true
 /// nearest neighbors. Vectors are packed densely in contiguous chunks; removing one moves the last into its place.
+/// Where the processor multiplies bytes (AVX-VNNI), byte codes of the vectors screen the rows first, so that only
+/// the few that can be among the nearest are compared in floats; the results are the same.
 /// </summary>
 /// <remarks>Safe for concurrent use: searches share a read lock, changes take the write lock.</remarks>
 public sealed partial class FlatIndex : IVectorIndex, IDisposable
@@ -14,6 +17,7 @@ public sealed partial class FlatIndex : IVectorIndex, IDisposable
     private readonly SlotArray<float> _vectors;
     private readonly SlotArray<long> _ids;
     private readonly Dictionary<long, int> _slots = [];
+    private readonly ScreeningCodes? _screening;
     private int _count;
 
     /// <summary>Creates an empty exact index of vectors in <paramref name="space"/>.</summary>
@@ -23,6 +27,7 @@ public sealed partial class FlatIndex : IVectorIndex, IDisposable
         Space = space;
         _vectors = new SlotArray<float>(space.Dimension, sizeof(float));
         _ids = new SlotArray<long>(1, sizeof(long));
+        _screening = CodeDots.IsSupported ? new ScreeningCodes(space) : null;
     }
 
     /// <inheritdoc />
@@ -30,6 +35,26 @@ public sealed partial class FlatIndex : IVectorIndex, IDisposable
 
     /// <inheritdoc />
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>
+    /// The bytes held by vectors, screening codes, ids and the id-to-slot map (about 24 bytes an entry).
+    /// </summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return ((long)_vectors.Capacity * Space.Dimension * sizeof(float)) + ((long)_ids.Capacity * sizeof(long))
+                    + (_slots.Count * 24L) + (_screening?.MemoryBytes ?? 0);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
 
     /// <inheritdoc />
     public void Add(long id, ReadOnlySpan<float> vector)
@@ -50,6 +75,18 @@ public sealed partial class FlatIndex : IVectorIndex, IDisposable
             prepared.CopyTo(_vectors.Row(slot));
             _ids.At(slot) = id;
             _slots.Add(id, slot);
+            if (_screening is { } screening)
+            {
+                screening.EnsureCapacity(slot + 1);
+                if (screening.ShouldTrain(slot + 1))
+                {
+                    screening.Train(_vectors, slot + 1);
+                }
+                else if (screening.TrainedRows > 0)
+                {
+                    screening.Set(slot, prepared);
+                }
+            }
             Volatile.Write(ref _count, slot + 1);
         }
         finally
@@ -66,7 +103,12 @@ public sealed partial class FlatIndex : IVectorIndex, IDisposable
         _lock.EnterWriteLock();
         try
         {
-            prepared.CopyTo(_vectors.Row(SlotOf(id)));
+            var slot = SlotOf(id);
+            prepared.CopyTo(_vectors.Row(slot));
+            if (_screening is { TrainedRows: > 0 } screening)
+            {
+                screening.Set(slot, prepared);
+            }
         }
         finally
         {
@@ -88,6 +130,10 @@ public sealed partial class FlatIndex : IVectorIndex, IDisposable
                 _vectors.Row(last).CopyTo(_vectors.Row(slot));
                 _ids.At(slot) = movedId;
                 _slots[movedId] = slot;
+                if (_screening is { TrainedRows: > 0 } screening)
+                {
+                    screening.Move(last, slot);
+                }
             }
 
             _slots.Remove(id);

@@ -8,7 +8,9 @@ namespace VexFs.Vectors.Kernels;
 /// Distances from one query to many stored vectors that lie one after another, as an exact scan reads them:
 /// four rows at a time, so that each register of the query is loaded once for four rows and the four sums
 /// run as independent chains. Against one call of <see cref="Distance.Compute(VectorMetric, ref float, ref float, int)"/>
-/// per row this saves a quarter of the loads and the call and reduction latency of three rows in four.
+/// per row this saves a quarter of the loads and the call and reduction latency of three rows in four. Each row
+/// is summed in one order wherever it falls (in a group of four, among the rows left over, or alone through
+/// <see cref="One"/>), so that every exact path gives the same number for it.
 /// </summary>
 internal static class RowDistances
 {
@@ -32,21 +34,86 @@ internal static class RowDistances
         where TTerm : struct, ITerm
     {
         var n = (nuint)length;
-        int row = 0;
         if (Lanes512.IsSupported && n >= (nuint)Lanes512.Count)
         {
-            row = FourAtATime<TTerm, Lanes512, Vector512<float>>(ref query, ref rows, n, into);
+            var done = FourAtATime<TTerm, Lanes512, Vector512<float>>(ref query, ref rows, n, into);
+            OneAtATime<TTerm, Lanes512, Vector512<float>>(ref query, ref rows, n, into, done);
         }
         else if (Lanes256.IsSupported && n >= (nuint)Lanes256.Count)
         {
-            row = FourAtATime<TTerm, Lanes256, Vector256<float>>(ref query, ref rows, n, into);
+            var done = FourAtATime<TTerm, Lanes256, Vector256<float>>(ref query, ref rows, n, into);
+            OneAtATime<TTerm, Lanes256, Vector256<float>>(ref query, ref rows, n, into, done);
+        }
+        else
+        {
+            for (var row = 0; row < into.Length; row++)
+            {
+                into[row] = Distance.Compute(TTerm.Metric, ref query, ref Unsafe.Add(ref rows, (nuint)row * n), length);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The distance of <paramref name="metric"/> from <paramref name="query"/> to the one row of
+    /// <paramref name="length"/> floats at <paramref name="row"/>, exactly as <see cref="Compute(VectorMetric, ref float, ref float, int, Span{float})"/>
+    /// measures a row wherever it falls in a block.
+    /// </summary>
+    public static float One(VectorMetric metric, ref float query, ref float row, int length) =>
+        metric == VectorMetric.L2 ? One<SquaredDifference>(ref query, ref row, length) : One<Product>(ref query, ref row, length);
+
+    private static float One<TTerm>(ref float query, ref float row, int length)
+        where TTerm : struct, ITerm
+    {
+        var n = (nuint)length;
+        if (Lanes512.IsSupported && n >= (nuint)Lanes512.Count)
+        {
+            return Single<TTerm, Lanes512, Vector512<float>>(ref query, ref row, n);
         }
 
-        var metric = TTerm.Metric;
-        for (; row < into.Length; row++)
+        if (Lanes256.IsSupported && n >= (nuint)Lanes256.Count)
         {
-            into[row] = Distance.Compute(metric, ref query, ref Unsafe.Add(ref rows, (nuint)row * n), length);
+            return Single<TTerm, Lanes256, Vector256<float>>(ref query, ref row, n);
         }
+
+        return Distance.Compute(TTerm.Metric, ref query, ref row, length);
+    }
+
+    /// <summary>
+    /// The rows from <paramref name="first"/> on, one at a time, each summed in the order
+    /// <see cref="FourAtATime"/> sums it: a row's distance does not depend on where it falls in a block.
+    /// </summary>
+    private static void OneAtATime<TTerm, TLanes, TVector>(ref float query, ref float rows, nuint n, Span<float> into, int first)
+        where TTerm : struct, ITerm
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
+    {
+        for (var row = first; row < into.Length; row++)
+        {
+            into[row] = Single<TTerm, TLanes, TVector>(ref query, ref Unsafe.Add(ref rows, (nuint)row * n), n);
+        }
+    }
+
+    /// <summary>One row, with one accumulator, as each row of <see cref="FourAtATime"/> is summed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Single<TTerm, TLanes, TVector>(ref float query, ref float row, nuint n)
+        where TTerm : struct, ITerm
+        where TLanes : struct, ILanes<TVector>
+        where TVector : struct
+    {
+        var width = (nuint)TLanes.Count;
+        var acc = TLanes.Zero;
+        nuint i = 0;
+        for (; i + width <= n; i += width)
+        {
+            acc = TTerm.Accumulate<TLanes, TVector>(TLanes.Load(ref query, i), TLanes.Load(ref row, i), acc);
+        }
+
+        if (i < n)
+        {
+            acc = TTerm.AccumulateLast<TLanes, TVector>(TLanes.Load(ref query, n - width), TLanes.Load(ref row, n - width), acc, (int)(n - i));
+        }
+
+        return TTerm.Finish(TLanes.Sum(acc));
     }
 
     /// <summary>The rows in whole groups of four; returns how many it did.</summary>

@@ -1,0 +1,471 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using VexFs.Vectors.Kernels;
+using VexFs.Vectors.Search;
+using VexFs.Vectors.Storage;
+
+namespace VexFs.Vectors.Flat;
+
+/// <summary>
+/// Byte codes of an exact index's rows that let a search compute the float distance of only the few rows that
+/// can be among the k nearest, and still return exactly what comparing every row would.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each component is coded as c = round((x - min) / step), 0..255, per dimension, so the row is x = x̂ + e with
+/// x̂ = min + step ∘ c and a residual e whose length ε is stored with the row. The query side is folded into
+/// one vector w (L2: (q - min) ∘ step; dot products: q ∘ step), rounded to signed bytes w ≈ α w̃, and w̃ · c is
+/// an exact integer (<see cref="CodeDots"/>). Then w · c = α w̃ · c + r · μ + r · (c - μ), where r = w - α w̃ is
+/// known per query, μ is the mean code of the training rows, and |r · (c - μ)| ≤ |r| |c - μ| (Cauchy-Schwarz)
+/// with |c - μ| stored with the row. That bounds the distance to x̂; the triangle inequality (|q - x| and
+/// |q - x̂| differ by at most ε) bounds the distance to x. The bounds widen by the rounding a float kernel of
+/// this length can make, so they hold for the very numbers the float scan computes.
+/// </para>
+/// <para>
+/// A search runs in two passes over the codes. The first computes each row's estimate (its bounds' midpoint)
+/// and keeps the k rows estimated nearest: the largest of their upper bounds, τ, is at least the k-th nearest
+/// distance. The second drops every row whose lower bound exceeds τ, eight rows at a time, and compares the
+/// rest (a few percent on real data) in floats, in slot order, as a scan of every row would.
+/// </para>
+/// <para>
+/// Codes are trained on the rows present when the index first reaches <see cref="MinRows"/> rows and again
+/// each time it doubles; a row outside the trained range is clamped, which only widens its own ε. Callers
+/// serialize changes and exclude them from searches, as the index's lock does.
+/// </para>
+/// </remarks>
+internal sealed class ScreeningCodes
+{
+    /// <summary>The fewest rows for which screening pays: below this, a float scan is as fast.</summary>
+    public const int MinRows = 256;
+
+    private const int BlockRows = 64;
+    private const int MaxCode = 255;
+    private const int MaxQueryCode = 127;
+
+    /// <summary>Relative slack for the float rounding of an estimate (a few operations on terms of this size).</summary>
+    private const double EstimateRounding = 4e-6;
+
+    /// <summary>Relative widening of an upper bound computed in floats (a few roundings of 2^-24 each).</summary>
+    private const double BoundRounding = 1e-6;
+
+    private readonly VectorMetric _metric;
+    private readonly int _dimension;
+    private readonly int _stride;
+    private readonly SlotArray<byte> _codes;
+    private readonly SlotArray<float> _spreads;   // |c - μ|, rounded up
+    private readonly SlotArray<float> _errors;    // ε = |x - x̂|, rounded up
+    private readonly SlotArray<float> _codeNorms; // |x̂ - min|² = Σ (step c)²
+    private readonly float[] _min;
+    private readonly float[] _step;
+    private readonly float[] _mean;
+
+    // |min|, the longest row and the longest x̂ - min (the last two never lowered by a removal, which only keeps them safe).
+    private double _minNorm;
+    private double _maxNorm;
+    private double _maxCodeNorm;
+
+    /// <summary>Creates codes for rows of <paramref name="space"/>; nothing is coded until <see cref="Train"/>.</summary>
+    public ScreeningCodes(VectorSpace space)
+    {
+        _metric = space.Metric;
+        _dimension = space.Dimension;
+        _stride = CodeDots.Stride(_dimension);
+        _codes = new SlotArray<byte>(_stride, sizeof(byte));
+        _spreads = new SlotArray<float>(1, sizeof(float));
+        _errors = new SlotArray<float>(1, sizeof(float));
+        _codeNorms = new SlotArray<float>(1, sizeof(float));
+        _min = new float[_dimension];
+        _step = new float[_dimension];
+        _mean = new float[_dimension];
+    }
+
+    /// <summary>How many rows the codes were last trained on; 0 before the first training.</summary>
+    public int TrainedRows { get; private set; }
+
+    /// <summary>The bytes the codes and their terms hold.</summary>
+    public long MemoryBytes => ((long)_codes.Capacity * _stride) + (3L * _errors.Capacity * sizeof(float));
+
+    /// <summary>Whether the index should (re)train now that it holds <paramref name="count"/> rows.</summary>
+    public bool ShouldTrain(int count) => count >= MinRows && count >= 2 * TrainedRows;
+
+    /// <summary>Makes rows 0..<paramref name="rows"/>-1 addressable.</summary>
+    public void EnsureCapacity(int rows)
+    {
+        _codes.EnsureCapacity(rows);
+        _spreads.EnsureCapacity(rows);
+        _errors.EnsureCapacity(rows);
+        _codeNorms.EnsureCapacity(rows);
+    }
+
+    /// <summary>Trains the per-dimension ranges on the first <paramref name="count"/> rows of <paramref name="vectors"/>, then codes them all.</summary>
+    public void Train(SlotArray<float> vectors, int count)
+    {
+        Array.Fill(_min, float.MaxValue);
+        var max = new float[_dimension];
+        Array.Fill(max, float.MinValue);
+        for (var slot = 0; slot < count; slot++)
+        {
+            var row = vectors.Row(slot);
+            for (var i = 0; i < _dimension; i++)
+            {
+                _min[i] = Math.Min(_min[i], row[i]);
+                max[i] = Math.Max(max[i], row[i]);
+            }
+        }
+
+        for (var i = 0; i < _dimension; i++)
+        {
+            _step[i] = max[i] > _min[i] ? (max[i] - _min[i]) / MaxCode : 1f;
+        }
+
+        _minNorm = Math.Sqrt(_min.Sum(x => (double)x * x));
+        _maxNorm = _maxCodeNorm = 0;
+        var sums = new double[_dimension];
+        for (var slot = 0; slot < count; slot++)
+        {
+            Encode(slot, vectors.Row(slot));
+            var code = _codes.Row(slot);
+            for (var i = 0; i < _dimension; i++)
+            {
+                sums[i] += code[i];
+            }
+        }
+
+        for (var i = 0; i < _dimension; i++)
+        {
+            _mean[i] = (float)(sums[i] / count);
+        }
+
+        for (var slot = 0; slot < count; slot++)
+        {
+            SetSpread(slot);
+        }
+
+        TrainedRows = count;
+    }
+
+    /// <summary>Codes <paramref name="vector"/> (in stored form) as row <paramref name="slot"/>; the codes must be trained.</summary>
+    public void Set(int slot, ReadOnlySpan<float> vector)
+    {
+        Encode(slot, vector);
+        SetSpread(slot);
+    }
+
+    /// <summary>Moves the codes of row <paramref name="from"/> to row <paramref name="to"/>, as the index moves its last row into a freed slot.</summary>
+    public void Move(int from, int to)
+    {
+        _codes.Row(from).CopyTo(_codes.Row(to));
+        _spreads.At(to) = _spreads.At(from);
+        _errors.At(to) = _errors.At(from);
+        _codeNorms.At(to) = _codeNorms.At(from);
+    }
+
+    /// <summary>
+    /// Offers <paramref name="heap"/> (bounded at <paramref name="k"/>) the float distance of every row of the
+    /// first <paramref name="count"/> that <paramref name="filter"/> admits and that can be among the k nearest
+    /// to <paramref name="query"/> (in stored form), in slot order, so that it ends holding what a scan of every
+    /// row would.
+    /// </summary>
+    public void Search(ReadOnlySpan<float> query, int k, int count, VectorFilter? filter, SlotArray<float> vectors, SlotArray<long> ids, FarthestFirstQueue heap)
+    {
+        var queryCodes = ArrayPool<sbyte>.Shared.Rent(_stride);
+        var estimates = ArrayPool<float>.Shared.Rent(count);
+        try
+        {
+            var shape = Prepare(query, queryCodes);
+            var nearest = new FarthestFirstQueue();
+            Estimate(shape, queryCodes, k, count, filter, ids, estimates, nearest);
+            Confirm(shape, query, nearest.Count < k ? double.PositiveInfinity : nearest.Top.Distance, k, count, filter, vectors, ids, estimates, heap);
+        }
+        finally
+        {
+            ArrayPool<sbyte>.Shared.Return(queryCodes);
+            ArrayPool<float>.Shared.Return(estimates);
+        }
+    }
+
+    /// <summary>
+    /// The first pass: every row's estimate into <paramref name="estimates"/>, and the <paramref name="k"/> smallest
+    /// upper bounds of admitted rows into <paramref name="nearest"/> (a row is asked about only when its bound would enter).
+    /// </summary>
+    private void Estimate(in QueryShape shape, sbyte[] queryCodes, int k, int count, VectorFilter? filter, SlotArray<long> ids, float[] estimates, FarthestFirstQueue nearest)
+    {
+        Span<int> dots = stackalloc int[BlockRows];
+        Span<float> uppers = stackalloc float[BlockRows];
+        var rowsPerChunk = _codes.RowsPerChunk;
+        var constant = Vector256.Create((float)shape.Constant);
+        var slope = Vector256.Create((float)shape.Slope);
+        var codeNormWeight = Vector256.Create(shape.L2 ? 1f : 0f);
+        var spreadWeight = Vector256.Create((float)shape.SpreadWeight);
+        var errorWeight = Vector256.Create((float)shape.ErrorWeight);
+        var codeNormSlack = Vector256.Create((float)shape.CodeNormSlack);
+        var constantSlack = Vector256.Create((float)shape.ConstantSlack);
+        var widening = Vector256.Create((float)(1 + shape.Eta + BoundRounding));
+        var rounding = Vector256.Create((float)BoundRounding);
+        ref var dot = ref MemoryMarshal.GetReference(dots);
+        ref var upper = ref MemoryMarshal.GetReference(uppers);
+        for (var slot = 0; slot < count; slot += BlockRows)
+        {
+            var n = Math.Min(BlockRows, Math.Min(rowsPerChunk - (slot % rowsPerChunk), count - slot));
+            CodeDots.Compute(ref MemoryMarshal.GetArrayDataReference(queryCodes), ref _codes.At(slot), _stride, dots[..n]);
+            ref var spread = ref _spreads.At(slot);
+            ref var error = ref _errors.At(slot);
+            ref var codeNorm = ref _codeNorms.At(slot);
+            ref var estimate = ref estimates[slot];
+
+            // Whole registers; the rows of a last partial one are measured one by one below.
+            var whole = n & ~(Vector256<float>.Count - 1);
+            for (var i = 0; i < whole; i += Vector256<float>.Count)
+            {
+                var c = Vector256.LoadUnsafe(ref codeNorm, (nuint)i);
+                var e = constant + (codeNormWeight * c) - (slope * Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref dot, (nuint)i)));
+                e.StoreUnsafe(ref estimate, (nuint)i);
+                var r = Vector256.LoadUnsafe(ref error, (nuint)i);
+                var slack = (spreadWeight * Vector256.LoadUnsafe(ref spread, (nuint)i)) + (codeNormSlack * c) + constantSlack;
+                var far = Vector256.Sqrt(Vector256.Max(Vector256<float>.Zero, e + slack)) + r;
+                var v = e + slack + (errorWeight * r);
+                var u = shape.L2 ? far * far * widening : v + (Vector256.Abs(v) * rounding);
+                u.StoreUnsafe(ref upper, (nuint)i);
+            }
+
+            for (var i = whole; i < n; i++)
+            {
+                var e = (float)(shape.Constant + (shape.L2 ? Unsafe.Add(ref codeNorm, i) : 0f) - (shape.Slope * Unsafe.Add(ref dot, i)));
+                Unsafe.Add(ref estimate, i) = e;
+                Unsafe.Add(ref upper, i) = (float)shape.Upper(e, Unsafe.Add(ref spread, i), Unsafe.Add(ref error, i), Unsafe.Add(ref codeNorm, i));
+            }
+
+            Offer(uppers[..n], slot, k, filter, ids, nearest);
+        }
+    }
+
+    /// <summary>Offers <paramref name="nearest"/> each bound of a block that is below its farthest, asking the filter only about those.</summary>
+    private static void Offer(Span<float> uppers, int slot, int k, VectorFilter? filter, SlotArray<long> ids, FarthestFirstQueue nearest)
+    {
+        var farthest = nearest.Count < k ? float.PositiveInfinity : nearest.Top.Distance;
+        ref var upper = ref MemoryMarshal.GetReference(uppers);
+        for (var i = 0; i < uppers.Length; i += Vector256<float>.Count)
+        {
+            var below = i + Vector256<float>.Count <= uppers.Length
+                ? Vector256.LessThan(Vector256.LoadUnsafe(ref upper, (nuint)i), Vector256.Create(farthest)).ExtractMostSignificantBits()
+                : (1u << (uppers.Length - i)) - 1;
+            while (below != 0)
+            {
+                var row = i + BitOperations.TrailingZeroCount(below);
+                below &= below - 1;
+                if (uppers[row] < farthest && (filter is null || filter.Admits(ids.At(slot + row))))
+                {
+                    nearest.PushBounded(uppers[row], slot + row, k);
+                    farthest = nearest.Count < k ? float.PositiveInfinity : nearest.Top.Distance;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The second pass: drops, eight at a time, the rows whose lower bound exceeds <paramref name="tau"/>, and
+    /// offers <paramref name="heap"/> the float distance of each admitted row left.
+    /// </summary>
+    private void Confirm(
+        in QueryShape shape, ReadOnlySpan<float> query, double tau, int k, int count, VectorFilter? filter, SlotArray<float> vectors, SlotArray<long> ids, float[] estimates, FarthestFirstQueue heap)
+    {
+        var (limit, reach) = shape.Limit(tau);
+        var limits = Vector256.Create((float)limit);
+        var spreadWeight = Vector256.Create((float)shape.SpreadWeight);
+        var errorWeight = Vector256.Create((float)shape.ErrorWeight);
+        var reaches = Vector256.Create((float)(2 * reach));
+        var codeNormSlack = Vector256.Create((float)shape.CodeNormSlack);
+        var constantSlack = Vector256.Create((float)shape.ConstantSlack);
+        var l2 = shape.L2 ? Vector256<float>.AllBitsSet : Vector256<float>.Zero;
+        ref var q = ref MemoryMarshal.GetReference(query);
+        var rowsPerChunk = _errors.RowsPerChunk;
+        for (var slot = 0; slot < count; slot += BlockRows)
+        {
+            var n = Math.Min(BlockRows, Math.Min(rowsPerChunk - (slot % rowsPerChunk), count - slot));
+            ref var spread = ref _spreads.At(slot);
+            ref var error = ref _errors.At(slot);
+            ref var codeNorm = ref _codeNorms.At(slot);
+            ref var estimate = ref estimates[slot];
+            for (var i = 0; i < n; i += Vector256<float>.Count)
+            {
+                uint maybe;
+                if (i + Vector256<float>.Count <= n)
+                {
+                    // Lower bound > τ: estimate - slack - ε (ε + 2√τ) > τ under L2 (squared distances), and
+                    // estimate - slack - ε |q| > τ for dot products; float rounding is in the slacks.
+                    var e = Vector256.LoadUnsafe(ref error, (nuint)i);
+                    var l2Error = e * (e + reaches);
+                    var slack = (spreadWeight * Vector256.LoadUnsafe(ref spread, (nuint)i)) + (codeNormSlack * Vector256.LoadUnsafe(ref codeNorm, (nuint)i)) + constantSlack
+                        + Vector256.ConditionalSelect(l2, l2Error, errorWeight * e);
+                    maybe = Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref estimate, (nuint)i) - slack, limits).ExtractMostSignificantBits();
+                }
+                else
+                {
+                    maybe = (1u << (n - i)) - 1;
+                }
+
+                while (maybe != 0)
+                {
+                    var row = slot + i + BitOperations.TrailingZeroCount(maybe);
+                    maybe &= maybe - 1;
+                    if (filter is null || filter.Admits(ids.At(row)))
+                    {
+                        // Measured as a scan of every row measures them (RowDistances), so that both give the same numbers.
+                        heap.PushBounded(RowDistances.One(_metric, ref q, ref vectors.At(row), _dimension), row, k);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Codes <paramref name="vector"/> as row <paramref name="slot"/> and stores its residual and code norm.</summary>
+    private void Encode(int slot, ReadOnlySpan<float> vector)
+    {
+        var code = _codes.Row(slot);
+        double error = 0, codeNorm = 0, norm = 0;
+        for (var i = 0; i < _dimension; i++)
+        {
+            var c = Math.Clamp(MathF.Round((vector[i] - _min[i]) / _step[i]), 0f, MaxCode);
+            code[i] = (byte)c;
+            var scaled = (double)_step[i] * c;
+            var e = vector[i] - (_min[i] + scaled);
+            error += e * e;
+            codeNorm += scaled * scaled;
+            norm += (double)vector[i] * vector[i];
+        }
+
+        _errors.At(slot) = RoundedUp(Math.Sqrt(error));
+        _codeNorms.At(slot) = (float)codeNorm;
+        _maxNorm = Math.Max(_maxNorm, Math.Sqrt(norm));
+        _maxCodeNorm = Math.Max(_maxCodeNorm, codeNorm);
+    }
+
+    /// <summary>Stores |c - μ| of row <paramref name="slot"/>.</summary>
+    private void SetSpread(int slot)
+    {
+        var code = _codes.Row(slot);
+        double spread = 0;
+        for (var i = 0; i < _dimension; i++)
+        {
+            var d = code[i] - (double)_mean[i];
+            spread += d * d;
+        }
+
+        _spreads.At(slot) = RoundedUp(Math.Sqrt(spread));
+    }
+
+    private static float RoundedUp(double value) => MathF.BitIncrement((float)value);
+
+    /// <summary>Rounds the query's folded vector w to signed bytes into <paramref name="codes"/> and returns what the bounds need.</summary>
+    private QueryShape Prepare(ReadOnlySpan<float> query, sbyte[] codes)
+    {
+        var folded = ArrayPool<double>.Shared.Rent(_dimension);
+        try
+        {
+            var l2 = _metric == VectorMetric.L2;
+            double offset = 0, norm = 0, largest = 0;
+            for (var i = 0; i < _dimension; i++)
+            {
+                double q = query[i];
+                norm += q * q;
+                double w;
+                if (l2)
+                {
+                    var u = q - _min[i];
+                    offset += u * u;
+                    w = u * _step[i];
+                }
+                else
+                {
+                    offset += q * _min[i];
+                    w = q * _step[i];
+                }
+
+                folded[i] = w;
+                largest = Math.Max(largest, Math.Abs(w));
+            }
+
+            var alpha = largest > 0 ? largest / MaxQueryCode : 1;
+            var inverse = 1 / alpha;
+            double residual = 0, residualMean = 0;
+            for (var i = 0; i < _dimension; i++)
+            {
+                var c = Math.Clamp(Math.Round(folded[i] * inverse), -MaxQueryCode, MaxQueryCode);
+                codes[i] = (sbyte)c;
+                var r = folded[i] - (alpha * c);
+                residual += r * r;
+                residualMean += r * _mean[i];
+            }
+
+            codes.AsSpan(_dimension, _stride - _dimension).Clear();
+
+            // A float kernel over n terms is off by at most about n ulps of the sum of their magnitudes; twice that, to spare.
+            var eta = (_dimension + 64) * Math.ScaleB(1.0, -23);
+            norm = Math.Sqrt(norm);
+            var scale = l2 ? 0 : EstimateRounding * (1 + (norm * (_minNorm + Math.Sqrt(_maxCodeNorm))));
+            return new QueryShape(l2, offset, norm, alpha, residualMean, Math.Sqrt(residual), eta, (eta * norm * _maxNorm) + Math.ScaleB(1.0, -22) + scale);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(folded);
+        }
+    }
+
+    /// <summary>
+    /// What one query's bounds need. Offset is |q - min|² under L2 and q · min otherwise; DotSlack, for dot
+    /// products, covers the rounding of the float distance and of the estimate.
+    /// </summary>
+    private readonly record struct QueryShape(
+        bool L2, double Offset, double QueryNorm, double Alpha, double ResidualMean, double ResidualNorm, double Eta, double DotSlack)
+    {
+        /// <summary>
+        /// A row's estimate is Constant + (L2: its code norm) - Slope x its integer dot product: |q - x̂|² under L2,
+        /// 1 - q · x̂ for dot products, each within ResidualNorm |c - μ| (twice that under L2) of the truth.
+        /// </summary>
+        public double Constant => L2 ? Offset - (2 * ResidualMean) : 1 - Offset - ResidualMean;
+
+        /// <inheritdoc cref="Constant"/>
+        public double Slope => L2 ? 2 * Alpha : Alpha;
+
+        /// <summary>The weight of |c - μ| in a row's slack.</summary>
+        public double SpreadWeight => L2 ? 2 * ResidualNorm : ResidualNorm;
+
+        /// <summary>The weight of ε in a row's slack for dot products (|q|; L2 uses ε (ε + 2√τ)).</summary>
+        public double ErrorWeight => L2 ? 0 : QueryNorm;
+
+        /// <summary>The weight of the code norm in a row's slack (the rounding of an L2 estimate).</summary>
+        public double CodeNormSlack => L2 ? EstimateRounding : 0;
+
+        /// <summary>The part of a row's slack that is the same for every row.</summary>
+        public double ConstantSlack => L2 ? EstimateRounding * Offset : DotSlack;
+
+        /// <summary>The bound a lower bound is compared with for τ, and under L2 √ of it (the float distance may fall short of the real one by 1 - η).</summary>
+        public (double Limit, double Reach) Limit(double tau)
+        {
+            if (!L2 || double.IsPositiveInfinity(tau))
+            {
+                return (tau, 0);
+            }
+
+            var real = Math.Max(0, tau) / (1 - Eta);
+            return (real, Math.Sqrt(real));
+        }
+
+        /// <summary>An upper bound on the float distance of a row with this estimate and these terms.</summary>
+        public double Upper(float estimate, float spread, float error, float codeNorm)
+        {
+            var slack = (SpreadWeight * spread) + (CodeNormSlack * codeNorm) + ConstantSlack;
+            if (L2)
+            {
+                var far = Math.Sqrt(Math.Max(0, estimate + slack)) + error;
+                return far * far * (1 + Eta + BoundRounding);
+            }
+
+            var bound = estimate + slack + (ErrorWeight * error);
+            return bound + (Math.Abs(bound) * BoundRounding);
+        }
+    }
+}

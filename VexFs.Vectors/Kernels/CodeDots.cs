@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace VexFs.Vectors.Kernels;
+
+/// <summary>
+/// Integer dot products of one signed-byte query with many unsigned-byte codes that lie one after another,
+/// each row padded to a whole number of <see cref="RowAlignment"/> bytes. AVX-VNNI multiplies 32 byte pairs
+/// and adds them in groups of four into eight int32 lanes in one instruction, with no widening step: a row
+/// of 384 codes costs twelve instructions, against 24 fused multiply-adds and four times the bytes for floats.
+/// Four rows share each load of the query.
+/// </summary>
+internal static class CodeDots
+{
+    /// <summary>The bytes a code row is padded to (one register); the padding of both query and rows is zero.</summary>
+    public const int RowAlignment = 32;
+
+    /// <summary>Whether this processor runs the kernel (AVX-VNNI); callers use float distances otherwise.</summary>
+    public static bool IsSupported => AvxVnni.IsSupported;
+
+    /// <summary>The padded length of a code row of <paramref name="dimension"/> bytes.</summary>
+    public static int Stride(int dimension) => (dimension + RowAlignment - 1) / RowAlignment * RowAlignment;
+
+    /// <summary>
+    /// Writes to <paramref name="into"/> the dot product of <paramref name="query"/> (<paramref name="stride"/>
+    /// signed bytes) with each of the <c>into.Length</c> code rows of <paramref name="stride"/> bytes that start
+    /// at <paramref name="rows"/>. Exact: a product is at most 127 x 255 in magnitude, so int32 sums hold any
+    /// dimension below 66,000.
+    /// </summary>
+    public static void Compute(ref sbyte query, ref byte rows, int stride, Span<int> into)
+    {
+        if (!IsSupported)
+        {
+            throw new PlatformNotSupportedException("Integer code distances need AVX-VNNI.");
+        }
+
+        var n = (nuint)stride;
+        ref int output = ref MemoryMarshal.GetReference(into);
+        int row = 0;
+        for (; row + 4 <= into.Length; row += 4)
+        {
+            ref byte r0 = ref Unsafe.Add(ref rows, (nuint)row * n);
+            ref byte r1 = ref Unsafe.Add(ref r0, n);
+            ref byte r2 = ref Unsafe.Add(ref r1, n);
+            ref byte r3 = ref Unsafe.Add(ref r2, n);
+            var acc0 = Vector256<int>.Zero;
+            var acc1 = Vector256<int>.Zero;
+            var acc2 = Vector256<int>.Zero;
+            var acc3 = Vector256<int>.Zero;
+            for (nuint i = 0; i < n; i += RowAlignment)
+            {
+                var q = Vector256.LoadUnsafe(ref query, i);
+                acc0 = AvxVnni.MultiplyWideningAndAdd(acc0, Vector256.LoadUnsafe(ref r0, i), q);
+                acc1 = AvxVnni.MultiplyWideningAndAdd(acc1, Vector256.LoadUnsafe(ref r1, i), q);
+                acc2 = AvxVnni.MultiplyWideningAndAdd(acc2, Vector256.LoadUnsafe(ref r2, i), q);
+                acc3 = AvxVnni.MultiplyWideningAndAdd(acc3, Vector256.LoadUnsafe(ref r3, i), q);
+            }
+
+            Unsafe.Add(ref output, row) = Vector256.Sum(acc0);
+            Unsafe.Add(ref output, row + 1) = Vector256.Sum(acc1);
+            Unsafe.Add(ref output, row + 2) = Vector256.Sum(acc2);
+            Unsafe.Add(ref output, row + 3) = Vector256.Sum(acc3);
+        }
+
+        for (; row < into.Length; row++)
+        {
+            ref byte r = ref Unsafe.Add(ref rows, (nuint)row * n);
+            var acc = Vector256<int>.Zero;
+            for (nuint i = 0; i < n; i += RowAlignment)
+            {
+                acc = AvxVnni.MultiplyWideningAndAdd(acc, Vector256.LoadUnsafe(ref r, i), Vector256.LoadUnsafe(ref query, i));
+            }
+
+            Unsafe.Add(ref output, row) = Vector256.Sum(acc);
+        }
+    }
+}
