@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using VexFs.Vectors.Kernels;
 using VexFs.Vectors.Search;
 using VexFs.Vectors.Storage;
@@ -62,6 +63,11 @@ internal sealed class ScreeningCodes
     private readonly float[] _step;
     private readonly float[] _mean;
 
+    // The same in doubles, for the query's preparation.
+    private readonly double[] _minWide;
+    private readonly double[] _stepWide;
+    private readonly double[] _meanWide;
+
     // |min|, the longest row and the longest x̂ - min (the last two never lowered by a removal, which only keeps them safe).
     private double _minNorm;
     private double _maxNorm;
@@ -80,6 +86,9 @@ internal sealed class ScreeningCodes
         _min = new float[_dimension];
         _step = new float[_dimension];
         _mean = new float[_dimension];
+        _minWide = new double[_dimension];
+        _stepWide = new double[_dimension];
+        _meanWide = new double[_dimension];
     }
 
     /// <summary>How many rows the codes were last trained on; 0 before the first training.</summary>
@@ -137,6 +146,9 @@ internal sealed class ScreeningCodes
         for (var i = 0; i < _dimension; i++)
         {
             _mean[i] = (float)(sums[i] / count);
+            _minWide[i] = _min[i];
+            _stepWide[i] = _step[i];
+            _meanWide[i] = _mean[i];
         }
 
         for (var slot = 0; slot < count; slot++)
@@ -365,39 +377,82 @@ internal sealed class ScreeningCodes
         var folded = ArrayPool<double>.Shared.Rent(_dimension);
         try
         {
+            // Four dimensions at a time in doubles, so that w, r and their sums are exact enough to bound with.
             var l2 = _metric == VectorMetric.L2;
-            double offset = 0, norm = 0, largest = 0;
-            for (var i = 0; i < _dimension; i++)
+            var lanes = Vector256<double>.Count;
+            var whole = _dimension & ~(lanes - 1);
+            ref var q = ref MemoryMarshal.GetReference(query);
+            ref var w = ref MemoryMarshal.GetArrayDataReference(folded);
+            var offsets = Vector256<double>.Zero;
+            var norms = Vector256<double>.Zero;
+            var largests = Vector256<double>.Zero;
+            for (var i = 0; i < whole; i += lanes)
             {
-                double q = query[i];
-                norm += q * q;
-                double w;
+                var qi = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref q, (nuint)i));
+                var mi = Vector256.LoadUnsafe(ref _minWide[0], (nuint)i);
+                var si = Vector256.LoadUnsafe(ref _stepWide[0], (nuint)i);
+                norms += qi * qi;
+                Vector256<double> wi;
                 if (l2)
                 {
-                    var u = q - _min[i];
-                    offset += u * u;
-                    w = u * _step[i];
+                    var u = qi - mi;
+                    offsets += u * u;
+                    wi = u * si;
                 }
                 else
                 {
-                    offset += q * _min[i];
-                    w = q * _step[i];
+                    offsets += qi * mi;
+                    wi = qi * si;
                 }
 
-                folded[i] = w;
-                largest = Math.Max(largest, Math.Abs(w));
+                wi.StoreUnsafe(ref w, (nuint)i);
+                largests = Vector256.Max(largests, Vector256.Abs(wi));
+            }
+
+            double offset = Vector256.Sum(offsets), norm = Vector256.Sum(norms), largest = 0;
+            for (var i = 0; i < lanes; i++)
+            {
+                largest = Math.Max(largest, largests[i]);
+            }
+
+            for (var i = whole; i < _dimension; i++)
+            {
+                double qi = query[i];
+                norm += qi * qi;
+                var u = l2 ? qi - _minWide[i] : qi;
+                offset += l2 ? u * u : qi * _minWide[i];
+                folded[i] = u * _stepWide[i];
+                largest = Math.Max(largest, Math.Abs(folded[i]));
             }
 
             var alpha = largest > 0 ? largest / MaxQueryCode : 1;
-            var inverse = 1 / alpha;
-            double residual = 0, residualMean = 0;
-            for (var i = 0; i < _dimension; i++)
+            var inverse = Vector256.Create(1 / alpha);
+            var top = Vector256.Create((double)MaxQueryCode);
+            var residuals = Vector256<double>.Zero;
+            var residualMeans = Vector256<double>.Zero;
+            for (var i = 0; i < whole; i += lanes)
             {
-                var c = Math.Clamp(Math.Round(folded[i] * inverse), -MaxQueryCode, MaxQueryCode);
-                codes[i] = (sbyte)c;
+                var wi = Vector256.LoadUnsafe(ref w, (nuint)i);
+                var c = Vector256.Min(top, Vector256.Max(-top, Vector256.Round(wi * inverse)));
+                var r = wi - (Vector256.Create(alpha) * c);
+                residuals += r * r;
+                residualMeans += r * Vector256.LoadUnsafe(ref _meanWide[0], (nuint)i);
+                c.StoreUnsafe(ref w, (nuint)i);
+            }
+
+            double residual = Vector256.Sum(residuals), residualMean = Vector256.Sum(residualMeans);
+            for (var i = whole; i < _dimension; i++)
+            {
+                var c = Math.Clamp(Math.Round(folded[i] / alpha), -MaxQueryCode, MaxQueryCode);
                 var r = folded[i] - (alpha * c);
                 residual += r * r;
-                residualMean += r * _mean[i];
+                residualMean += r * _meanWide[i];
+                folded[i] = c;
+            }
+
+            for (var i = 0; i < _dimension; i++)
+            {
+                codes[i] = (sbyte)folded[i];
             }
 
             codes.AsSpan(_dimension, _stride - _dimension).Clear();
