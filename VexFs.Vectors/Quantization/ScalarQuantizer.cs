@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -19,6 +20,7 @@ internal sealed class ScalarQuantizer : IVectorCodec
     private readonly VectorMetric _metric;
     private readonly float[] _min;
     private readonly float[] _step;
+    private readonly float[] _squaredSteps;
 
     /// <summary>Creates a quantizer from known per-dimension minima and steps.</summary>
     public ScalarQuantizer(VectorMetric metric, float[] min, float[] step)
@@ -26,6 +28,7 @@ internal sealed class ScalarQuantizer : IVectorCodec
         _metric = metric;
         _min = min;
         _step = step;
+        _squaredSteps = [.. step.Select(x => x * x)];
     }
 
     /// <inheritdoc />
@@ -94,12 +97,10 @@ internal sealed class ScalarQuantizer : IVectorCodec
         var n = _min.Length;
         if (_metric == VectorMetric.L2)
         {
-            for (var i = 0; i < n; i++)
-            {
-                state[i] = (query[i] - _min[i]) / _step[i];
-                state[n + i] = _step[i] * _step[i];
-            }
-
+            var values = state[..n];
+            TensorPrimitives.Subtract(query[..n], _min, values);
+            TensorPrimitives.Divide(values, _step, values);
+            _squaredSteps.CopyTo(state[n..]);
             return 0f;
         }
 
@@ -119,26 +120,20 @@ internal sealed class ScalarQuantizer : IVectorCodec
     /// </summary>
     public float PrepareCode(ReadOnlySpan<byte> code, Span<float> state)
     {
+        // Whole spans at a time (the graph build calls this for every pair of coded nodes it measures).
         var n = _min.Length;
+        var values = state[..n];
+        TensorPrimitives.ConvertChecked(code[..n], values);
         if (_metric == VectorMetric.L2)
         {
-            for (var i = 0; i < n; i++)
-            {
-                state[i] = code[i];
-                state[n + i] = _step[i] * _step[i];
-            }
-
+            _squaredSteps.CopyTo(state[n..]);
             return 0f;
         }
 
-        var bias = 0f;
-        for (var i = 0; i < n; i++)
-        {
-            var x = _min[i] + (code[i] * _step[i]);
-            state[i] = x * _step[i];
-            bias += x * _min[i];
-        }
-
+        // x = min + c step; the state is x step, the bias x · min.
+        TensorPrimitives.MultiplyAdd(values, _step, _min, values);
+        var bias = TensorPrimitives.Dot<float>(values, _min);
+        TensorPrimitives.Multiply(values, _step, values);
         return bias;
     }
 
