@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using VexFs.Vectors.Kernels;
 using VexFs.Vectors.Search;
 
@@ -162,38 +160,7 @@ public sealed partial class FlatIndex
         {
             var block = distances[..Math.Min(ScanBlockRows, count - done)];
             RowDistances.Compute(Space.Metric, ref query, ref Unsafe.Add(ref first, (nuint)done * (nuint)dim), dim, block);
-            var r = 0;
-            for (; r < block.Length && heap.Count < k; r++)
-            {
-                heap.PushBounded(block[r], slot + done + r, k);
-            }
-
-            // The heap is full: only a distance below its farthest enters, and most rows are compared eight at a time.
-            var farthest = heap.Count == 0 ? float.NegativeInfinity : heap.Top.Distance;
-            ref var distance = ref MemoryMarshal.GetReference(block);
-            for (; r + Vector256<float>.Count <= block.Length; r += Vector256<float>.Count)
-            {
-                var nearer = Vector256.LessThan(Vector256.LoadUnsafe(ref distance, (nuint)r), Vector256.Create(farthest)).ExtractMostSignificantBits();
-                while (nearer != 0)
-                {
-                    var i = r + BitOperations.TrailingZeroCount(nearer);
-                    nearer &= nearer - 1;
-                    if (block[i] < farthest)
-                    {
-                        heap.PushBounded(block[i], slot + done + i, k);
-                        farthest = heap.Top.Distance;
-                    }
-                }
-            }
-
-            for (; r < block.Length; r++)
-            {
-                if (block[r] < farthest)
-                {
-                    heap.PushBounded(block[r], slot + done + r, k);
-                    farthest = heap.Top.Distance;
-                }
-            }
+            heap.PushBelowFarthest(block, slot + done, k);
         }
     }
 

@@ -88,30 +88,7 @@ internal sealed partial class ScreeningCodes
                 Unsafe.Add(ref upper, i) = (float)shape.Upper(e, Unsafe.Add(ref spread, i), Unsafe.Add(ref error, i), Unsafe.Add(ref codeNorm, i));
             }
 
-            Offer(uppers[..n], slot, k, filter, ids, nearest);
-        }
-    }
-
-    /// <summary>Offers <paramref name="nearest"/> each bound of a block that is below its farthest, asking the filter only about those.</summary>
-    private static void Offer(Span<float> uppers, int slot, int k, VectorFilter? filter, SlotArray<long> ids, FarthestFirstQueue nearest)
-    {
-        var farthest = nearest.Count < k ? float.PositiveInfinity : nearest.Top.Distance;
-        ref var upper = ref MemoryMarshal.GetReference(uppers);
-        for (var i = 0; i < uppers.Length; i += Vector256<float>.Count)
-        {
-            var below = i + Vector256<float>.Count <= uppers.Length
-                ? Vector256.LessThan(Vector256.LoadUnsafe(ref upper, (nuint)i), Vector256.Create(farthest)).ExtractMostSignificantBits()
-                : (1u << (uppers.Length - i)) - 1;
-            while (below != 0)
-            {
-                var row = i + BitOperations.TrailingZeroCount(below);
-                below &= below - 1;
-                if (uppers[row] < farthest && (filter is null || filter.Admits(ids.At(slot + row))))
-                {
-                    nearest.PushBounded(uppers[row], slot + row, k);
-                    farthest = nearest.Count < k ? float.PositiveInfinity : nearest.Top.Distance;
-                }
-            }
+            nearest.PushBelowFarthest(uppers[..n], slot, k, filter, ids);
         }
     }
 

@@ -1,4 +1,8 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using VexFs.Vectors.Storage;
 
 namespace VexFs.Vectors.Search;
 
@@ -125,6 +129,33 @@ internal sealed class NearestFirstQueue : NeighborHeap<NearestOnTop>;
 /// </summary>
 internal sealed class FarthestFirstQueue : NeighborHeap<FarthestOnTop>
 {
+    /// <summary>
+    /// Queues, bounded at <paramref name="capacity"/>, each of <paramref name="distances"/> (of consecutive slots
+    /// from <paramref name="firstSlot"/>) that is below the farthest queued, comparing eight at a time; with a
+    /// filter, only slots whose id in <paramref name="ids"/> it admits, asked only of a distance that would enter.
+    /// </summary>
+    public void PushBelowFarthest(ReadOnlySpan<float> distances, int firstSlot, int capacity, VectorFilter? filter = null, SlotArray<long>? ids = null)
+    {
+        var farthest = Count < capacity ? float.PositiveInfinity : Top.Distance;
+        ref var distance = ref MemoryMarshal.GetReference(distances);
+        for (var i = 0; i < distances.Length; i += Vector256<float>.Count)
+        {
+            var below = i + Vector256<float>.Count <= distances.Length
+                ? Vector256.LessThan(Vector256.LoadUnsafe(ref distance, (nuint)i), Vector256.Create(farthest)).ExtractMostSignificantBits()
+                : (1u << (distances.Length - i)) - 1;
+            while (below != 0)
+            {
+                var row = i + BitOperations.TrailingZeroCount(below);
+                below &= below - 1;
+                if (distances[row] < farthest && (filter is null || filter.Admits(ids!.At(firstSlot + row))))
+                {
+                    PushBounded(distances[row], firstSlot + row, capacity);
+                    farthest = Count < capacity ? float.PositiveInfinity : Top.Distance;
+                }
+            }
+        }
+    }
+
     /// <summary>Queues a neighbor, then evicts the farthest while more than <paramref name="capacity"/> are queued.</summary>
     public void PushBounded(float distance, int slot, int capacity)
     {
