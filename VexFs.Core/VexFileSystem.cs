@@ -82,7 +82,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         _cache = new BlockCache(options.BlockCacheBytes, superblock.BlockSize);
         _store = new JournaledStore(device, journal, _cache);
         metrics.Observe(this);
-        _vectors = new VectorCatalog(options.VectorIndex, options.VectorResidency, () => _editor!, (space, reason) => FileSystemLog.SavedIndexUnusable(_log, metered.Description, space, reason));
+        _vectors = new VectorCatalog(options.VectorIndex, options.VectorResidency, () => _editor!, (space, reason) => FileSystemLog.SavedIndexUnusable(_log, metered.Description, space, reason), options.VectorIndexThreads);
         _editor = NewEditor(superblock);
         _vectors.Load(_editor, WalkNamespaceAside);
     }

@@ -57,6 +57,18 @@ public sealed record VexFileSystemOptions
     public VectorResidency VectorResidency { get; init; } = VectorResidency.Memory;
 
     /// <summary>
+    /// How many threads link new vectors into a space's search index when an operation brings many at once (a
+    /// <see cref="VexFileSystem.SetVectors"/> batch) or an index is built from the rows at open: all processors by
+    /// default (-1). The graph then depends on the threads' timing; with 1 it is the same every time.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Neither -1 nor a positive count.</exception>
+    public int VectorIndexThreads
+    {
+        get;
+        init => field = value is -1 or > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The threads that link vectors are -1 (all processors) or a positive count.");
+    } = -1;
+
+    /// <summary>
     /// Where the filesystem's <c>VexFs</c> meter comes from (the host's, through dependency injection); without
     /// one the filesystem makes its own, which listeners (dotnet-counters, OpenTelemetry) find by its name alike.
     /// </summary>

@@ -19,12 +19,14 @@ namespace VexFs.Core.Vectors;
 /// Changes run under the filesystem's exclusive lock, searches under its shared lock. Without index options
 /// (an offline import) only the rows are kept: no search index is built.
 /// </remarks>
-internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency residency = VectorResidency.Memory, Func<FileSystemEditor>? currentEditor = null, Action<string, Exception>? savedIndexUnusable = null)
+internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency residency = VectorResidency.Memory, Func<FileSystemEditor>? currentEditor = null, Action<string, Exception>? savedIndexUnusable = null, int linkThreads = -1)
     : IInodeObserver, IDisposable
 {
     private readonly Dictionary<string, SpaceState> _spaces = new(StringComparer.Ordinal);
     private readonly List<Action> _undo = [];
-    private readonly List<Action> _onComplete = [];
+    private readonly List<IndexChange> _onComplete = [];
+    /// <summary>New vectors in a row, from which an operation's index changes link them on several threads.</summary>
+    private const int ParallelLinkCount = 64;
     /// <summary>Rows from which loading the indexes takes long enough (tens of milliseconds) to do something else meanwhile.</summary>
     public const long LargeRowCount = 16_384;
 
@@ -112,7 +114,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
                 state.Index = DeviceIndex(state, vectors);
             }
 
-            state.Index.AddRange(keys, vectors);
+            state.Index.AddRange(keys, vectors, linkThreads);
         }
 
         state.Unsaved = state.RowOf.Count;
@@ -369,7 +371,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
         editor.WriteVectorTable(Records().Where(r => r.Definition.Name != name).ToList(), _nextId);
         _spaces.Remove(name);
         _undo.Add(() => _spaces[name] = state);
-        _onComplete.Add(state.Dispose);
+        _onComplete.Add(new(state.Dispose));
     }
 
     /// <summary>Sets <paramref name="owner"/>'s vector (already in stored form) in the space.</summary>
@@ -385,7 +387,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
             editor.WriteRow(state.Record, row, owner, stored);
             MarkChanged(editor, state, row);
             long key = VectorKey.Of(row, owner);
-            _onComplete.Add(() =>
+            _onComplete.Add(new(() =>
             {
                 if (state.Index.Contains(key))
                 {
@@ -395,7 +397,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
                 {
                     state.Index.Add(key, stored);
                 }
-            });
+            }));
             return;
         }
 
@@ -435,7 +437,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
                 state.Free.Add(row);
             }
         });
-        _onComplete.Add(() => state.Index.Add(VectorKey.Of(row, owner), stored));
+        _onComplete.Add(new(state, VectorKey.Of(row, owner), stored));
     }
 
     /// <summary>Removes <paramref name="owner"/>'s vector from the space; false when it had none.</summary>
@@ -456,13 +458,13 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
             state.Free.Remove(row);
         });
         long key = VectorKey.Of(row, owner);
-        _onComplete.Add(() =>
+        _onComplete.Add(new(() =>
         {
             if (state.Index.Contains(key))
             {
                 state.Index.Remove(key);
             }
-        });
+        }));
         return true;
     }
 
@@ -528,9 +530,9 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
         }
 
         _undo.Clear();
-        foreach (var change in indexOptions is null ? [] : _onComplete)
+        if (indexOptions is not null)
         {
-            change();
+            ApplyIndexChanges();
         }
 
         if (_onComplete.Count > 0)
@@ -542,6 +544,38 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
         }
 
         _onComplete.Clear();
+    }
+
+    /// <summary>
+    /// Applies the operation's index changes in order, each run of new vectors of one space as one
+    /// <see cref="HnswIndex.AddRange"/>: a bulk load's batch is linked on several threads.
+    /// </summary>
+    private void ApplyIndexChanges()
+    {
+        var keys = new List<long>();
+        var vectors = new List<float[]>();
+        for (int i = 0; i < _onComplete.Count;)
+        {
+            var change = _onComplete[i++];
+            if (change.Other is { } other)
+            {
+                other();
+                continue;
+            }
+
+            var state = change.State!;
+            keys.Clear();
+            vectors.Clear();
+            keys.Add(change.Key);
+            vectors.Add(change.Vector!);
+            while (i < _onComplete.Count && _onComplete[i].State == state)
+            {
+                keys.Add(_onComplete[i].Key);
+                vectors.Add(_onComplete[i++].Vector!);
+            }
+
+            state.Index.AddRange(keys, vectors, keys.Count >= ParallelLinkCount ? linkThreads : 1);
+        }
     }
 
     /// <summary>Undoes what a failed operation changed.</summary>

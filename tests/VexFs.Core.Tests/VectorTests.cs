@@ -138,6 +138,58 @@ public sealed class VectorTests
         AssertClean(device);
     }
 
+    /// <summary>
+    /// A bulk load links each batch's new vectors on several threads: the graph still finds the nearest
+    /// (recall against brute force), a file set twice in one batch keeps its last vector in the index too, and
+    /// the index survives a remount.
+    /// </summary>
+    [Fact]
+    public void A_bulk_load_linked_on_several_threads_searches_as_well()
+    {
+        const int Files = 3000;
+        using var device = new MemoryBlockDevice(64L << 20);
+        var options = new VexFileSystemOptions { VectorIndexThreads = 2 };
+        var random = new Random(12);
+        var model = new Dictionary<string, float[]>();
+        var space = new VectorSpace(Dimension, VectorMetric.L2);
+        using (var fs = VexFileSystem.Format(device, new FormatOptions { InodeCount = Files + 1024 }, options, leaveOpen: true))
+        {
+            fs.CreateVectorSpace("text", Dimension, VectorMetric.L2);
+            var load = new List<(string, float[])>();
+            for (int i = 0; i < Files; i++)
+            {
+                string path = $"/f{i}";
+                Write(fs, path, [(byte)i]);
+                model[path] = RandomVector(random);
+                load.Add((path, RandomVector(random)));
+                load.Add((path, model[path]));
+            }
+
+            fs.SetVectors("text", load);
+        }
+
+        using (var fs = VexFileSystem.Open(device, options, leaveOpen: true))
+        {
+            double found = 0;
+            for (int q = 0; q < 50; q++)
+            {
+                var query = RandomVector(random);
+                var expected = model.Select(kv => (kv.Key, Distance: space.Distance(query, kv.Value)))
+                    .OrderBy(e => e.Distance).ThenBy(e => e.Key, StringComparer.Ordinal).Take(10).ToList();
+                Assert.Equal(expected.Select(e => e.Distance), fs.Search("/", "text", query, 10, new VexSearchOptions { Exact = true }).Select(h => h.Distance));
+                var approximate = fs.Search("/", "text", query, 10, new VexSearchOptions { Effort = 64 });
+                Assert.All(approximate, h => Assert.Equal(space.Distance(query, model[h.Path]), h.Distance));
+                found += approximate.Select(h => h.Path).Intersect(expected.Select(e => e.Key)).Count();
+            }
+
+            Assert.True(found / 500 >= 0.95, $"recall@10 {found / 500:F3}");
+            Assert.Equal(Files, fs.GetVectorSpaces()[0].Count);
+        }
+
+        AssertClean(device);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VexFileSystemOptions { VectorIndexThreads = 0 });
+    }
+
     [Fact]
     public void A_vector_follows_its_file_through_links_renames_moves_and_deletes()
     {

@@ -26,7 +26,7 @@ public static partial class AnnCommand
             : Path.Combine(a.Keep, string.Create(CultureInfo.InvariantCulture, $"{kind}-{vectors.Length}x{space.Dimension}.img"));
         long rowBytes = 16 + (4L * space.Dimension);
         long size = Math.Max(256L << 20, vectors.Length * (rowBytes + 4096) * 2);
-        var options = new VexFileSystemOptions { VectorIndex = HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Seed = 100 }, VectorResidency = residency };
+        var options = new VexFileSystemOptions { VectorIndex = HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Seed = 100 }, VectorResidency = residency, VectorIndexThreads = a.BuildThreads };
         var mode = residency == VectorResidency.Device ? ", floats on the device" : string.Empty;
         var parameters = new Dictionary<string, int> { ["M"] = a.M, ["efConstruction"] = a.EfConstruction };
         try
