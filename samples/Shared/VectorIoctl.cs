@@ -9,7 +9,8 @@ namespace VexFs.Samples;
 /// encodes (_IOW, _IOR, _IOWR; at most 16,383 bytes) and follows no pointer in it. So each call carries one
 /// fixed-size, pointer-free, little-endian message of <see cref="Size"/> bytes that starts with its
 /// <see cref="Version"/>. A vector longer than one message holds goes in pieces (see <see cref="VectorMessage"/>);
-/// search results page (see <see cref="SearchMessage"/>).
+/// search results page (see <see cref="SearchMessage"/>), and so does the list of spaces (see
+/// <see cref="SpaceListMessage"/>); spaces are created and dropped with <see cref="SpaceMessage"/>.
 /// </summary>
 internal static class VectorIoctl
 {
@@ -39,6 +40,15 @@ internal static class VectorIoctl
 
     /// <summary>_IOWR(0xB6, 5, vexfs_search) on a directory: a top-k search; answers one page of hits.</summary>
     public const uint Search = (ReadWrite << 30) | ((uint)Size << 16) | (Type << 8) | 5;
+
+    /// <summary>_IOW(0xB6, 6, vexfs_space) on any descriptor of the mount, by root or the owner of its root directory: creates a space.</summary>
+    public const uint CreateSpace = (Write << 30) | ((uint)Size << 16) | (Type << 8) | 6;
+
+    /// <summary>_IOW(0xB6, 7, vexfs_space) on any descriptor of the mount, by root or the owner of its root directory: drops a space and its vectors.</summary>
+    public const uint DropSpace = (Write << 30) | ((uint)Size << 16) | (Type << 8) | 7;
+
+    /// <summary>_IOWR(0xB6, 8, vexfs_spaces) on any descriptor of the mount: answers one page of its spaces.</summary>
+    public const uint ListSpaces = (ReadWrite << 30) | ((uint)Size << 16) | (Type << 8) | 8;
 
     // _IOC directions: the caller writes the buffer in (1), reads it out (2), or both.
     private const uint Write = 1;

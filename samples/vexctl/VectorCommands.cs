@@ -20,24 +20,36 @@ internal static class VectorCommands
     internal static VectorSpaceInfo FindSpace(VexFileSystem fs, string name) =>
         fs.GetVectorSpaces().FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"There is no vector space '{name}' (vexctl space create makes one).");
 
+    /// <summary>The optional path that names a mounted VexFS to work on through its ioctls, instead of --device.</summary>
+    private static Argument<string?> MountPath() =>
+        new("mount") { Description = "A path on a mounted VexFS (without --device): work through the mount.", Arity = ArgumentArity.ZeroOrOne };
+
     private static Command Spaces()
     {
-        var command = new Command("spaces", "List the vector spaces: name, dimension, metric and vectors stored (with --json, also how many times the index was saved and the changes since).") { Json };
-        command.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: true, fs =>
+        var mount = MountPath();
+        var command = new Command("spaces", "List the vector spaces: name, dimension, metric and vectors stored (with --json, also how many times the index was saved and the changes since).") { mount, Json };
+        command.SetAction(parsed =>
         {
-            var spaces = fs.GetVectorSpaces();
-            if (parsed.GetValue(Json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(spaces.Select(s => new SpaceJson(s.Name, s.Dimension, MetricName(s.Metric), s.Count, s.IndexGeneration, s.UnsavedChanges)).ToArray(), VectorJson.Default.SpaceJsonArray));
-                return;
-            }
-
-            foreach (var s in spaces)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Name}\t{s.Dimension}\t{MetricName(s.Metric)}\t{s.Count}"));
-            }
-        }));
+            bool json = parsed.GetValue(Json);
+            return OnMountPath(parsed, parsed.GetValue(mount), () => PrintSpaces([.. MountedVectors.Spaces(parsed.GetValue(mount)!).Select(s => new SpaceJson(s.Name, s.Dimension, MetricName(s.Metric), s.Vectors, s.IndexGeneration, s.UnsavedChanges))], json))
+                ?? ImageCommands.WithFileSystem(parsed, readOnly: true, fs =>
+                    PrintSpaces([.. fs.GetVectorSpaces().Select(s => new SpaceJson(s.Name, s.Dimension, MetricName(s.Metric), s.Count, s.IndexGeneration, s.UnsavedChanges))], json));
+        });
         return command;
+    }
+
+    private static void PrintSpaces(SpaceJson[] spaces, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(spaces, VectorJson.Default.SpaceJsonArray));
+            return;
+        }
+
+        foreach (var s in spaces)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Name}\t{s.Dimension}\t{s.Metric}\t{s.Count}"));
+        }
     }
 
     private static Command Space()
@@ -45,19 +57,28 @@ internal static class VectorCommands
         var name = new Argument<string>("name");
         var dimension = new Argument<int>("dimension") { Description = "1 to 4096 components." };
         var metric = new Argument<string>("metric") { Description = "l2, cosine or ip." };
-        var create = new Command("create", "Create a vector space.") { name, dimension, metric };
-        create.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
+        var createMount = MountPath();
+        var create = new Command("create", "Create a vector space (on a mount: as root or the owner of its root directory).") { name, dimension, metric, createMount };
+        create.SetAction(parsed =>
         {
-            fs.CreateVectorSpace(parsed.GetValue(name)!, parsed.GetValue(dimension), ParseMetric(parsed.GetValue(metric)!));
-            fs.Flush();
-        }));
+            var (spaceName, dimensions, measure) = (parsed.GetValue(name)!, parsed.GetValue(dimension), ParseMetric(parsed.GetValue(metric)!));
+            return OnMountPath(parsed, parsed.GetValue(createMount), () => MountedVectors.CreateSpace(parsed.GetValue(createMount)!, spaceName, dimensions, measure))
+                ?? ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
+                {
+                    fs.CreateVectorSpace(spaceName, dimensions, measure);
+                    fs.Flush();
+                });
+        });
         var dropName = new Argument<string>("name");
-        var drop = new Command("drop", "Drop a vector space and every vector in it.") { dropName };
-        drop.SetAction(parsed => ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
-        {
-            fs.DropVectorSpace(parsed.GetValue(dropName)!);
-            fs.Flush();
-        }));
+        var dropMount = MountPath();
+        var drop = new Command("drop", "Drop a vector space and every vector in it (on a mount: as root or the owner of its root directory).") { dropName, dropMount };
+        drop.SetAction(parsed =>
+            OnMountPath(parsed, parsed.GetValue(dropMount), () => MountedVectors.DropSpace(parsed.GetValue(dropMount)!, parsed.GetValue(dropName)!))
+            ?? ImageCommands.WithFileSystem(parsed, readOnly: false, fs =>
+            {
+                fs.DropVectorSpace(parsed.GetValue(dropName)!);
+                fs.Flush();
+            }));
         return new Command("space", "Create or drop a vector space.") { create, drop };
     }
 
@@ -151,6 +172,27 @@ internal static class VectorCommands
         if (parsed.GetValue(ImageCommands.DeviceOption) is not null || !MountedVectors.IsMounted(path))
         {
             return null;
+        }
+
+        mounted();
+        return CommandRunner.Ok;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="mounted"/> when <paramref name="path"/>, given instead of --device, is on a mounted VexFS;
+    /// null when there is no path (the image of --device is worked on).
+    /// </summary>
+    /// <exception cref="ArgumentException">Both a path and --device, or a path that is not on a mounted VexFS.</exception>
+    private static int? OnMountPath(ParseResult parsed, string? path, Action mounted)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        if (parsed.GetValue(ImageCommands.DeviceOption) is not null || !MountedVectors.IsMounted(path))
+        {
+            throw new ArgumentException($"Give either --device or a path on a mounted VexFS; '{path}' is {(MountedVectors.IsMounted(path) ? "on one, and --device was given too" : "not on one")}.");
         }
 
         mounted();

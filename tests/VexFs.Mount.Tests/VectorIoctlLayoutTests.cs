@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using VexFs.Samples;
+using VexFs.Vectors;
 
 namespace VexFs.Mount.Tests;
 
@@ -15,9 +16,13 @@ public sealed class VectorIoctlLayoutTests
         Assert.Equal(0x7FF8B603u, VectorIoctl.RemoveVector);
         Assert.Equal(0x7FF8B604u, VectorIoctl.StageVector);
         Assert.Equal(0xFFF8B605u, VectorIoctl.Search);
+        Assert.Equal(0x7FF8B606u, VectorIoctl.CreateSpace);
+        Assert.Equal(0x7FF8B607u, VectorIoctl.DropSpace);
+        Assert.Equal(0xFFF8B608u, VectorIoctl.ListSpaces);
         Assert.Equal(4072, VectorMessage.Capacity);
         Assert.Equal(4070, SearchMessage.QueryCapacity);
         Assert.Equal(1017, SearchMessage.HitCapacity);
+        Assert.Equal(169, SpaceListMessage.Capacity);
     }
 
     [Fact]
@@ -64,5 +69,50 @@ public sealed class VectorIoctlLayoutTests
         // A staged search carries no query; one that is not staged carries one.
         BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(0x04), SearchMessage.Staged);
         Assert.Throws<ArgumentException>(() => SearchMessage.ReadFrom(message));
+    }
+
+    [Fact]
+    public void A_space_message_carries_name_dimension_and_metric()
+    {
+        var message = new byte[VectorIoctl.Size];
+        new SpaceMessage("text", 384, VectorMetric.Cosine).WriteTo(message);
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(message));
+        Assert.Equal("text\0"u8.ToArray(), message[0x08..0x0D]);
+        Assert.Equal(384u, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(0x48)));
+        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(0x4C)));
+        Assert.Equal(new SpaceMessage("text", 384, VectorMetric.Cosine), SpaceMessage.ReadFrom(message));
+
+        // A drop reads the name alone; a create refuses a metric or a dimension out of range.
+        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(0x4C), 4);
+        Assert.Equal("text", SpaceMessage.ReadFrom(message, named: true).Space);
+        Assert.Throws<ArgumentException>(() => SpaceMessage.ReadFrom(message));
+        new SpaceMessage("text", VectorSpace.MaxDimension + 1, VectorMetric.L2).WriteTo(message);
+        Assert.Throws<ArgumentException>(() => SpaceMessage.ReadFrom(message));
+    }
+
+    [Fact]
+    public void A_space_list_asks_from_a_rank_and_answers_a_page()
+    {
+        var message = new byte[VectorIoctl.Size];
+        SpaceListMessage.WriteQuestion(message, 3);
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(message));
+        Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(0x48)));
+        Assert.Equal(3, SpaceListMessage.First(message));
+
+        SpaceEntry[] page = [new("emb", 8, VectorMetric.L2, 5, 2, 1), new("text", 384, VectorMetric.InnerProduct, 1L << 33, 0, 7)];
+        SpaceListMessage.WriteAnswer(message, 9, page);
+        Assert.Equal(9u, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(0x4C)));
+        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(0x50)));
+        Assert.Equal("text\0"u8.ToArray(), message[(0x58 + 96)..(0x58 + 96 + 5)]);
+        Assert.Equal(384u, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(0x58 + 96 + 0x40)));
+        Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(0x58 + 96 + 0x44)));
+        Assert.Equal(1L << 33, BinaryPrimitives.ReadInt64LittleEndian(message.AsSpan(0x58 + 96 + 0x48)));
+        Assert.Equal(7L, BinaryPrimitives.ReadInt64LittleEndian(message.AsSpan(0x58 + 96 + 0x58)));
+        var (total, spaces) = SpaceListMessage.ReadAnswer(message);
+        Assert.Equal(9, total);
+        Assert.Equal(page, spaces);
+
+        BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(0x50), SpaceListMessage.Capacity + 1);
+        Assert.Throws<ArgumentException>(() => SpaceListMessage.ReadAnswer(message));
     }
 }

@@ -140,6 +140,50 @@ public sealed class VectorTests
         mounted.UnmountClean();
     }
 
+    [Fact]
+    public void Vexctl_lists_creates_and_drops_spaces_on_a_mounted_path()
+    {
+        using var mounted = MountedFileSystem.Create("64M", prepare: fs => fs.CreateVectorSpace("emb", 4, VectorMetric.L2));
+        string mount = mounted.MountPoint;
+        string vexctl = $"dotnet {Path.Combine(AppContext.BaseDirectory, "vexctl.dll")}";
+        Assert.Equal("emb\t4\tl2\t0\n", Shell.Ok($"{vexctl} spaces {mount}", mounted.Root));
+        Shell.Ok($"{vexctl} space create text 384 cosine {mount} && touch {mount}/f && {vexctl} vector set {mount}/f -s emb 1,2,3,4", mounted.Root);
+        Assert.Equal("emb\t4\tl2\t1\ntext\t384\tcosine\t0\n", Shell.Ok($"{vexctl} spaces {mount}/f", mounted.Root));
+
+        // Refusals: a name taken, a dimension out of range, a drop of no space, a user who owns neither the
+        // filesystem's root nor root's powers (the ioctl straight from Python: 0x7FF8B606 creates a space).
+        Assert.Equal((1, $"vexctl: '{mount}' (space 'text'): File exists.\n"), Errors($"{vexctl} space create text 3 l2 {mount}"));
+        Assert.Equal((1, $"vexctl: '{mount}' (space 'wide'): Invalid argument.\n"), Errors($"{vexctl} space create wide 4097 l2 {mount}"));
+        Assert.Equal((1, $"vexctl: '{mount}' (space 'none'): Invalid argument.\n"), Errors($"{vexctl} space drop none {mount}"));
+        var refused = Shell.Bash("""
+            runuser -u nobody -- python3 -c "
+            import fcntl, os, struct
+            message = bytearray(16376)
+            struct.pack_into('<I4x64sII', message, 0, 1, b'mine', 4, 1)
+            fcntl.ioctl(os.open('.', os.O_RDONLY), 0x7FF8B606, message)"
+            """, mount);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.EndsWith("PermissionError: [Errno 1] Operation not permitted\n", refused.Error, StringComparison.Ordinal);
+        Assert.Equal((1, $"vexctl: Give either --device or a path on a mounted VexFS; '{mounted.Root}' is not on one.\n"), Errors($"{vexctl} spaces {mounted.Root}"));
+
+        Shell.Ok($"{vexctl} space drop text {mount}", mounted.Root);
+        Assert.Equal("emb\t4\tl2\t1\n", Shell.Ok($"{vexctl} spaces {mount}", mounted.Root));
+        Assert.Equal(0, mounted.Unmount().ExitCode);
+        using (var fs = mounted.Open())
+        {
+            Assert.Equal([("emb", 4, VectorMetric.L2, 1L)], fs.GetVectorSpaces().Select(s => (s.Name, s.Dimension, s.Metric, s.Count)));
+        }
+
+        mounted.Mount();
+        mounted.UnmountClean();
+
+        (int ExitCode, string Error) Errors(string script)
+        {
+            var result = Shell.Bash(script, mount);
+            return (result.ExitCode, result.Error);
+        }
+    }
+
     private static List<(long Inode, float Distance)> Pairs(JsonElement list) =>
         [.. list.EnumerateArray().Select(p => (p[0].GetInt64(), p[1].GetSingle()))];
 }

@@ -6,7 +6,8 @@ namespace MountVexfs.Host;
 
 /// <summary>
 /// The vector ioctls (<see cref="VectorIoctl"/>): get, set and remove a file's vector, stage a long query on a
-/// directory and search it. Any other ioctl is ENOTTY, as on a filesystem that has none.
+/// directory and search it; list, create and drop vector spaces. Any other ioctl is ENOTTY, as on a filesystem
+/// that has none.
 /// </summary>
 internal sealed partial class VexFuseOperations
 {
@@ -26,7 +27,8 @@ internal sealed partial class VexFuseOperations
         args.Skip(8);
         uint inSize = args.U32();
         args.Skip(4);
-        bool known = command is VectorIoctl.GetVector or VectorIoctl.SetVector or VectorIoctl.RemoveVector or VectorIoctl.StageVector or VectorIoctl.Search;
+        bool known = command is VectorIoctl.GetVector or VectorIoctl.SetVector or VectorIoctl.RemoveVector or VectorIoctl.StageVector or VectorIoctl.Search
+            or VectorIoctl.CreateSpace or VectorIoctl.DropSpace or VectorIoctl.ListSpaces;
         if (!known || (flags & IoctlUnrestricted) != 0)
         {
             return Errno.Enotty;
@@ -48,6 +50,10 @@ internal sealed partial class VexFuseOperations
         long inode = InodeOf(request);
         return command switch
         {
+            VectorIoctl.ListSpaces => ListSpaces(SpaceListMessage.First(message), message, reply),
+            VectorIoctl.CreateSpace or VectorIoctl.DropSpace when !MayChangeSpaces(request) => Errno.Eperm,
+            VectorIoctl.CreateSpace => CreateSpace(SpaceMessage.ReadFrom(message), reply),
+            VectorIoctl.DropSpace => DropSpace(SpaceMessage.ReadFrom(message, named: true), reply),
             VectorIoctl.GetVector => GetVector(inode, VectorMessage.ReadFrom(message), reply),
             VectorIoctl.SetVector or VectorIoctl.RemoveVector when !directory && !_files.CanWrite(handle) => Errno.Ebadf,
             VectorIoctl.SetVector => SetVector(inode, VectorMessage.ReadFrom(message), reply),
@@ -116,6 +122,34 @@ internal sealed partial class VexFuseOperations
         var answer = reply.Append(VectorIoctl.Size);
         message.CopyTo(answer);
         SearchMessage.WriteHits(answer, hits.Count, page);
+        return 0;
+    }
+
+    /// <summary>Spaces belong to the whole filesystem: root, or the owner of its root directory, changes them.</summary>
+    private bool MayChangeSpaces(FuseRequest request) => request.Uid == 0 || request.Uid == _fs.GetInfo(_fs.RootInode).Uid;
+
+    private int CreateSpace(SpaceMessage space, Reply reply)
+    {
+        _fs.CreateVectorSpace(space.Space, space.Dimension, space.Metric);
+        return Answered(reply);
+    }
+
+    private int DropSpace(SpaceMessage space, Reply reply)
+    {
+        _fs.DropVectorSpace(space.Space);
+        return Answered(reply);
+    }
+
+    /// <summary>Answers the page of spaces from rank <paramref name="first"/> (they come by name), over the message.</summary>
+    private int ListSpaces(int first, ReadOnlySpan<byte> message, Reply reply)
+    {
+        var spaces = _fs.GetVectorSpaces();
+        var page = spaces.Skip(first).Take(SpaceListMessage.Capacity)
+            .Select(s => new SpaceEntry(s.Name, s.Dimension, s.Metric, s.Count, s.IndexGeneration, s.UnsavedChanges)).ToArray();
+        Answered(reply);
+        var answer = reply.Append(VectorIoctl.Size);
+        message.CopyTo(answer);
+        SpaceListMessage.WriteAnswer(answer, spaces.Count, page);
         return 0;
     }
 
