@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using VexFs.Vectors.Kernels;
+using VexFs.Vectors.Quantization;
 
 namespace VexFs.Vectors.Hnsw;
 
@@ -97,9 +98,16 @@ public sealed partial class HnswIndex
 
         if (exact || (filter is not null && PlanBruteForce(filter, context)))
         {
-            foreach (var slot in context.Slots)
+            if (!exact && Volatile.Read(ref _quantizer) is { } quantizer)
             {
-                top.PushBounded(ExactDistance(slot, context), slot, k);
+                CompareCodes(context, k, quantizer);
+            }
+            else
+            {
+                foreach (var slot in context.Slots)
+                {
+                    top.PushBounded(ExactDistance(slot, context), slot, k);
+                }
             }
         }
         else
@@ -174,6 +182,34 @@ public sealed partial class HnswIndex
             {
                 top.PushBounded(n.Distance, n.Slot, k);
             }
+        }
+    }
+
+    /// <summary>
+    /// Compares the query with the codes of the slots a filter admits, then re-ranks the ReRankFactor x k nearest
+    /// by their floats, as the quantized walk re-ranks its candidates: a comparison of every admitted vector reads
+    /// its code (a quarter of its floats, in memory even where the floats are on the device) rather than its floats.
+    /// With the floats on the device, 10,000 admitted vectors of 1,024 dimensions were 10,000 reads a search.
+    /// </summary>
+    private void CompareCodes(SearchContext context, int k, ScalarQuantizer quantizer)
+    {
+        var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
+        var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
+        var rerank = ReRankFactor * k;
+        var candidates = context.Results;
+        candidates.Clear();
+        foreach (var slot in context.Slots)
+        {
+            candidates.PushBounded(coded.To(slot), slot, rerank);
+        }
+
+        var nearest = context.Selection;
+        nearest.Clear();
+        nearest.AddRange(candidates.Items);
+        nearest.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Slot.CompareTo(b.Slot));
+        foreach (var n in nearest)
+        {
+            context.TopK.PushBounded(ExactDistance(n.Slot, context), n.Slot, k);
         }
     }
 

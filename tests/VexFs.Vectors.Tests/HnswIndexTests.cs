@@ -176,6 +176,34 @@ public sealed class HnswIndexTests : IndexContractTests
         }
     }
 
+    /// <summary>
+    /// A filter few enough to compare one by one, on an int8 index: the codes rank the admitted vectors and the
+    /// nearest are measured in floats (every distance answered is the exact one), recall near brute force; the
+    /// exact search of the same filter still compares floats and equals brute force.
+    /// </summary>
+    [Theory]
+    [InlineData(20)]
+    [InlineData(100)]
+    public void A_filter_compared_one_by_one_ranks_codes_then_floats(int modulus)
+    {
+        using var index = Build(HnswOptions.Default with { EfConstruction = 100, Quantization = VectorQuantization.ScalarInt8 }, threads: 2);
+        Assert.True(index.IsQuantized);
+        bool Admits(long id) => id % modulus == 1;
+        var filter = VectorFilter.In(Enumerable.Range(0, Data.Value.Base.Length).Where(i => Admits(i)).Select(i => (long)i));
+        AssertRecall(Recall(index, 10, Admits, filter), 0.97);
+        var all = Enumerable.Range(0, Data.Value.Base.Length).ToDictionary(i => (long)i, i => Data.Value.Base[i]);
+        foreach (var query in Data.Value.Queries)
+        {
+            foreach (var match in index.Search(query, 10, filter))
+            {
+                Assert.True(Admits(match.Id));
+                Assert.Equal(TestData.ReferenceDistance(VectorMetric.L2, query, Data.Value.Base[match.Id]), match.Distance, 1e-3);
+            }
+
+            Assert.Equal(TestData.BruteForce(all, VectorMetric.L2, query, 10, Admits), index.SearchExact(query, 10, filter).Select(m => m.Id));
+        }
+    }
+
     [Fact]
     public async Task Searches_run_in_parallel_with_inserts_and_removals()
     {
