@@ -41,7 +41,11 @@ dotnet build VexFs.sln -c Release --no-restore -warnaserror
 
 log=$(mktemp)
 status=0
-dotnet test --solution VexFs.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+# Each test assembly leaves a TRX report with every test's duration; the slowest are listed after the run.
+results="$PWD/artifacts/test-results"
+rm -rf "$results"
+dotnet test --solution VexFs.sln -c Release --no-build --report-xunit-trx --results-directory "$results" 2>&1 | tee "$log" || status=$?
+python3 scripts/slowest-tests.py "$results"/*.trx || true
 
 # The packages, checked as their users meet them (scripts/packages.sh): one more test in the totals.
 packaged=1

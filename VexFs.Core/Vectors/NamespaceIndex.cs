@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using VexFs.Core.Editing;
-using VexFs.Format.Directories;
 using VexFs.Format.Records;
 
 namespace VexFs.Core.Vectors;
@@ -21,54 +19,24 @@ internal sealed class NamespaceIndex
 
     private NamespaceIndex(long root) => _root = root;
 
-    /// <summary>Directories listed at once while the tree is walked: their cold blocks are read side by side.</summary>
-    private const int ListingsInFlight = 8;
-
-    /// <summary>
-    /// Walks the tree under the root a level at a time, listing up to <see cref="ListingsInFlight"/> directories of
-    /// a level at once (a directory read cold costs a device read per few blocks, which a device serves side by
-    /// side), and takes their names in the order of the level.
-    /// </summary>
+    /// <summary>Walks the tree under the root.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static NamespaceIndex Build(FileSystemEditor editor)
     {
         var index = new NamespaceIndex(editor.RootInode);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = ListingsInFlight };
-        List<long> level = [editor.RootInode];
-        while (level.Count > 0)
+        var pending = new Stack<long>();
+        pending.Push(editor.RootInode);
+        while (pending.Count > 0)
         {
-            var listings = new DirectoryEntry[level.Count][];
-            if (level.Count == 1)
+            long directory = pending.Pop();
+            foreach (var entry in editor.List(directory))
             {
-                listings[0] = [.. editor.List(level[0])];
-            }
-            else
-            {
-                try
+                index.Add(directory, entry.Name, entry.Inode);
+                if (entry.Type == UnixFileType.Directory)
                 {
-                    Parallel.For(0, level.Count, options, i => listings[i] = [.. editor.List(level[i])]);
-                }
-                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-                {
-                    // Damage met in a listing is reported as a walk on one thread would have met it.
-                    ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+                    pending.Push(entry.Inode);
                 }
             }
-
-            var next = new List<long>();
-            for (int i = 0; i < level.Count; i++)
-            {
-                foreach (var entry in listings[i])
-                {
-                    index.Add(level[i], entry.Name, entry.Inode);
-                    if (entry.Type == UnixFileType.Directory)
-                    {
-                        next.Add(entry.Inode);
-                    }
-                }
-            }
-
-            level = next;
         }
 
         return index;

@@ -148,7 +148,10 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
             return false;
         }
 
-        var owners = new HashSet<long>();
+        // Sized at once: a million entries grown by doubling rehash twenty times and touch twice the memory.
+        ownerAt.EnsureCapacity(index.Count);
+        var owners = new HashSet<long>(index.Count);
+        state.RowOf.EnsureCapacity(index.Count);
         bool consistent = index.Space.Dimension == record.Definition.Dimension && index.Space.Metric == record.Definition.Metric;
         foreach (long key in consistent ? index.GetIds() : [])
         {

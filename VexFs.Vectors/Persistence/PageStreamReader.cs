@@ -5,13 +5,12 @@ namespace VexFs.Vectors.Persistence;
 
 /// <summary>
 /// Reads back the byte stream of <see cref="PageStreamWriter"/>, verifying every page it loads, in large
-/// sequential batches, the next batch read from the store while the current one is verified and consumed. Every
-/// page but the last is full, so a stream position maps to a page by division, which lets <see cref="Skip"/>
-/// pass over a section without reading it. Never reads past its pages.
+/// sequential batches. Every page but the last is full, so a stream position maps to a page by division,
+/// which lets <see cref="Skip"/> pass over a section without reading it. Never reads past its pages.
 /// </summary>
 internal sealed class PageStreamReader : IDisposable
 {
-    private const int BatchPages = 256;
+    private const int BatchPages = 64;
 
     private readonly IPageStore _store;
     private readonly int _pageSize;
@@ -19,16 +18,10 @@ internal sealed class PageStreamReader : IDisposable
     private readonly long _firstPage;
     private readonly long _pageCount;
     private readonly long _length;
-    private byte[] _batch;
+    private readonly byte[] _batch;
     private long _batchFirst = -1;
     private int _batchPages;
     private long _position;
-
-    // The batch after the current one, being read on a pool thread.
-    private byte[] _ahead;
-    private Task? _reading;
-    private long _aheadFirst = -1;
-    private int _aheadPages;
 
     public PageStreamReader(IPageStore store, long firstPage, long pageCount, long length)
     {
@@ -39,7 +32,6 @@ internal sealed class PageStreamReader : IDisposable
         _pageCount = pageCount;
         _length = length;
         _batch = ArrayPool<byte>.Shared.Rent(_pageSize * BatchPages);
-        _ahead = ArrayPool<byte>.Shared.Rent(_pageSize * BatchPages);
     }
 
     /// <summary>The page the next byte comes from, for error messages.</summary>
@@ -79,36 +71,16 @@ internal sealed class PageStreamReader : IDisposable
         _position += count;
     }
 
-    public void Dispose()
-    {
-        // The read ahead writes into its buffer until it ends: only then may the buffer go back to the pool.
-        Settle(_reading);
-        ArrayPool<byte>.Shared.Return(_batch);
-        ArrayPool<byte>.Shared.Return(_ahead);
-    }
+    public void Dispose() => ArrayPool<byte>.Shared.Return(_batch);
 
     /// <summary>The verified page with stream index <paramref name="index"/>, loading its batch if needed.</summary>
     private ReadOnlySpan<byte> Load(long index)
     {
         if (_batchFirst < 0 || index < _batchFirst || index >= _batchFirst + _batchPages)
         {
-            var reading = _reading;
-            _reading = null;
-            if (reading is not null && index == _aheadFirst)
-            {
-                reading.GetAwaiter().GetResult();
-                (_batch, _ahead) = (_ahead, _batch);
-                (_batchFirst, _batchPages) = (_aheadFirst, _aheadPages);
-            }
-            else
-            {
-                Settle(reading);
-                _batchFirst = index;
-                _batchPages = (int)Math.Min(BatchPages, _pageCount - index);
-                _store.Read(_firstPage + index, _batch.AsSpan(0, _batchPages * _pageSize));
-            }
-
-            ReadAhead(_batchFirst + _batchPages);
+            _batchFirst = index;
+            _batchPages = (int)Math.Min(BatchPages, _pageCount - index);
+            _store.Read(_firstPage + index, _batch.AsSpan(0, _batchPages * _pageSize));
             for (var i = 0; i < _batchPages; i++)
             {
                 var number = _batchFirst + i;
@@ -122,34 +94,5 @@ internal sealed class PageStreamReader : IDisposable
         }
 
         return _batch.AsSpan((int)(index - _batchFirst) * _pageSize, _pageSize);
-    }
-
-    /// <summary>Starts reading the batch from stream page <paramref name="first"/> into the spare buffer, unless the stream ends before it.</summary>
-    private void ReadAhead(long first)
-    {
-        if (first >= _pageCount)
-        {
-            return;
-        }
-
-        _aheadFirst = first;
-        _aheadPages = (int)Math.Min(BatchPages, _pageCount - first);
-        var buffer = _ahead;
-        long page = _firstPage + first;
-        int bytes = _aheadPages * _pageSize;
-        _reading = Task.Run(() => _store.Read(page, buffer.AsSpan(0, bytes)));
-    }
-
-    /// <summary>Waits for a read ahead that is not wanted (a skip passed it); its failure, if any, concerns pages no one asked for.</summary>
-    private static void Settle(Task? reading)
-    {
-        try
-        {
-            reading?.Wait();
-        }
-        catch (AggregateException)
-        {
-            // Those pages are read again, and their error met, if they are ever wanted.
-        }
     }
 }
