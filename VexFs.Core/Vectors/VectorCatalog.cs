@@ -148,15 +148,17 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
             return false;
         }
 
-        // Sized at once: a million entries grown by doubling rehash twenty times and touch twice the memory.
+        // The space's map of owners to rows is filled as the keys are checked (an owner twice is damage) and
+        // emptied again when the saved index cannot be used. Both maps are sized at once: a million entries grown
+        // by doubling rehash twenty times and touch twice the memory.
         ownerAt.EnsureCapacity(index.Count);
-        var owners = new HashSet<long>(index.Count);
-        state.RowOf.EnsureCapacity(index.Count);
+        var rowOf = state.RowOf;
+        rowOf.EnsureCapacity(index.Count);
         bool consistent = index.Space.Dimension == record.Definition.Dimension && index.Space.Metric == record.Definition.Metric;
         foreach (long key in consistent ? index.GetIds() : [])
         {
             long row = VectorKey.Row(key), owner = VectorKey.Owner(key);
-            if (row >= state.Rows || owner == 0 || !ownerAt.TryAdd(row, owner) || !owners.Add(owner))
+            if (row >= state.Rows || owner == 0 || !ownerAt.TryAdd(row, owner) || !rowOf.TryAdd(owner, row))
             {
                 consistent = false;
                 break;
@@ -165,6 +167,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
 
         if (!consistent)
         {
+            rowOf.Clear();
             index.Dispose();
             return false;
         }
@@ -177,7 +180,7 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
             {
                 if (ownerAt.Remove(row, out long old))
                 {
-                    owners.Remove(old);
+                    rowOf.Remove(old);
                     index.Remove(VectorKey.Of(row, old));
                 }
 
@@ -190,25 +193,21 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
         }
         catch
         {
+            rowOf.Clear();
             index.Dispose();
             throw;
         }
 
         // A vector joining for an owner that the index holds at a row not marked as changed: the index is wrong.
-        if (joining.Any(j => !owners.Add(j.Owner)))
+        if (joining.Any(j => !rowOf.TryAdd(j.Owner, j.Row)))
         {
+            rowOf.Clear();
             index.Dispose();
             return false;
         }
 
-        foreach (var (row, owner) in ownerAt)
-        {
-            state.RowOf.Add(owner, row);
-        }
-
         foreach (var (row, owner, stored) in joining)
         {
-            state.RowOf.Add(owner, row);
             index.Add(VectorKey.Of(row, owner), stored);
         }
 
