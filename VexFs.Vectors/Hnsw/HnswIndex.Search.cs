@@ -153,26 +153,12 @@ public sealed partial class HnswIndex
             return;
         }
 
-        var top = context.TopK;
         if (Volatile.Read(ref _quantizer) is { } quantizer)
         {
             var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
             var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
             Walk(ref coded, context, entry, ef, filter);
-
-            // Re-ranked with floats: the candidates the codes rank nearest, ReRankFactor x k of them (a read from
-            // outside memory each, where the floats lie there). Past that many the codes' order holds: on the
-            // 100K x 128 and MiniLM 30K x 384 sets re-ranking 30 of 64 or 128 candidates for k = 10 gave the
-            // recall re-ranking them all did, to 0.0001.
-            var nearest = context.Selection;
-            nearest.Clear();
-            nearest.AddRange(context.Results.Items);
-            nearest.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Slot.CompareTo(b.Slot));
-            var rerank = Math.Min(nearest.Count, ReRankFactor * k);
-            for (var i = 0; i < rerank; i++)
-            {
-                top.PushBounded(ExactDistance(nearest[i].Slot, context), nearest[i].Slot, k);
-            }
+            ReRank(context, k);
         }
         else
         {
@@ -180,7 +166,7 @@ public sealed partial class HnswIndex
             Walk(ref exact, context, entry, ef, filter);
             foreach (var n in context.Results.Items)
             {
-                top.PushBounded(n.Distance, n.Slot, k);
+                context.TopK.PushBounded(n.Distance, n.Slot, k);
             }
         }
     }
@@ -195,21 +181,32 @@ public sealed partial class HnswIndex
     {
         var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
         var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
-        var rerank = ReRankFactor * k;
         var candidates = context.Results;
         candidates.Clear();
         foreach (var slot in context.Slots)
         {
-            candidates.PushBounded(coded.To(slot), slot, rerank);
+            candidates.PushBounded(coded.To(slot), slot, ReRankFactor * k);
         }
 
+        ReRank(context, k);
+    }
+
+    /// <summary>
+    /// Re-ranks with floats the candidates in the context's results that the codes rank nearest, ReRankFactor x k
+    /// of them (a read from outside memory each, where the floats lie there), into the top k. Past that many the
+    /// codes' order holds: on the 100K x 128 and MiniLM 30K x 384 sets re-ranking 30 of 64 or 128 candidates for
+    /// k = 10 gave the recall re-ranking them all did, to 0.0001.
+    /// </summary>
+    private void ReRank(SearchContext context, int k)
+    {
         var nearest = context.Selection;
         nearest.Clear();
-        nearest.AddRange(candidates.Items);
+        nearest.AddRange(context.Results.Items);
         nearest.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Slot.CompareTo(b.Slot));
-        foreach (var n in nearest)
+        var rerank = Math.Min(nearest.Count, ReRankFactor * k);
+        for (var i = 0; i < rerank; i++)
         {
-            context.TopK.PushBounded(ExactDistance(n.Slot, context), n.Slot, k);
+            context.TopK.PushBounded(ExactDistance(nearest[i].Slot, context), nearest[i].Slot, k);
         }
     }
 

@@ -6,13 +6,11 @@ namespace VexCtl;
 /// <summary>The vector spaces of a mounted VexFS, through the space ioctls on a descriptor of a path on it.</summary>
 internal static partial class MountedVectors
 {
-    private const int OReadOnly = 0;
-
     /// <summary>Every space of the filesystem mounted at <paramref name="path"/>, by name, page after page.</summary>
     public static List<SpaceEntry> Spaces(string path)
     {
         var spaces = new List<SpaceEntry>();
-        OnDescriptor(path, null, fd =>
+        OnDescriptor(path, 0, null, fd =>
         {
             var message = new byte[VectorIoctl.Size];
             while (true)
@@ -31,7 +29,7 @@ internal static partial class MountedVectors
     }
 
     public static void CreateSpace(string path, string name, int dimension, VectorMetric metric) =>
-        OnDescriptor(path, name, fd =>
+        OnDescriptor(path, 0, name, fd =>
         {
             var message = new byte[VectorIoctl.Size];
             new SpaceMessage(name, dimension, metric).WriteTo(message);
@@ -39,25 +37,10 @@ internal static partial class MountedVectors
         });
 
     public static void DropSpace(string path, string name) =>
-        OnDescriptor(path, name, fd =>
+        OnDescriptor(path, 0, name, fd =>
         {
             var message = new byte[VectorIoctl.Size];
             new SpaceMessage(name, 0, 0).WriteTo(message);
             Check(Ioctl(fd, VectorIoctl.DropSpace, message), path, name);
         });
-
-    /// <summary>Opens <paramref name="path"/> to read (a file or a directory), runs <paramref name="call"/> on it and closes it.</summary>
-    private static void OnDescriptor(string path, string? space, Action<int> call)
-    {
-        int fd = Open(path, OReadOnly | OCloExec);
-        Check(fd, path, space);
-        try
-        {
-            call(fd);
-        }
-        finally
-        {
-            _ = Close(fd); // Opened to read: nothing to lose at close.
-        }
-    }
 }

@@ -13,6 +13,7 @@ internal static partial class MountedVectors
 {
     private const string FuseType = "fuse.vexfs";
     private const int Enodata = 61;
+    private const int OReadOnly = 0;
     private const int ODirectory = 0x10000;
     private const int OCloExec = 0x80000;
     private const int AtFdCwd = -100;
@@ -68,9 +69,7 @@ internal static partial class MountedVectors
     public static List<(long Inode, float Distance)> SearchInodes(string directory, string space, float[] query, int k, VexSearchOptions options)
     {
         var found = new List<(long Inode, float Distance)>();
-        int fd = Open(directory, ODirectory | OCloExec);
-        Check(fd, directory, null);
-        try
+        OnDescriptor(directory, ODirectory, null, fd =>
         {
             var message = new byte[VectorIoctl.Size];
             uint flags = (options.Subtree ? SearchMessage.Subtree : 0) | (options.Exact ? SearchMessage.Exact : 0);
@@ -94,16 +93,29 @@ internal static partial class MountedVectors
                 found.AddRange(hits);
                 if (found.Count >= total || hits.Length == 0)
                 {
-                    break;
+                    return;
                 }
             }
+        });
+        return found;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> to read (with <paramref name="flags"/> besides), runs <paramref name="call"/>
+    /// on the descriptor and closes it; a refused open names <paramref name="space"/> when given.
+    /// </summary>
+    private static void OnDescriptor(string path, int flags, string? space, Action<int> call)
+    {
+        int fd = Open(path, OReadOnly | flags | OCloExec);
+        Check(fd, path, space);
+        try
+        {
+            call(fd);
         }
         finally
         {
-            _ = Close(fd); // A directory opened to read has nothing to lose at close.
+            _ = Close(fd); // Opened to read: nothing to lose at close.
         }
-
-        return found;
     }
 
     /// <summary>A path of each of <paramref name="inodes"/> under <paramref name="directory"/>, found by walking it until all are named.</summary>
