@@ -132,9 +132,10 @@ internal static class MountCommand
 
         using var served = fuse;
         var operations = new VexFuseOperations(fileSystem);
-        var session = new FuseSession(fuse, operations, options.Workers, options.WritebackCache && !options.ReadOnly, log)
+        bool writeback = options.WritebackCache && !options.ReadOnly;
+        var session = new FuseSession(fuse, operations, options.Workers, writeback, log)
         {
-            Initialized = () => Readahead.Apply(options.MountPoint, options.ReadaheadKibibytes, log),
+            Initialized = () => BackingDevice.Apply(options.MountPoint, options.ReadaheadKibibytes, writeback, log),
         };
         operations.AttributesChanged = session.InvalidateAttributes;
 

@@ -78,6 +78,52 @@ public sealed class ErrnoTests
     }
 
     [Fact]
+    public void With_the_writeback_cache_a_full_filesystem_is_reported_by_fsync_and_loses_nothing_written_before()
+    {
+        using var mounted = MountedFileSystem.Create("64M", "allow_other,writeback_cache");
+        Shell.Ok("head -c 3000000 /dev/urandom > kept && sync kept && sha256sum kept > kept.sum", mounted.MountPoint);
+
+        // The writes land in the kernel's cache; the library refuses them only when they are written back, and
+        // fsync (dd's conv=fsync) is where the writer hears of it.
+        var full = Shell.Bash("dd if=/dev/zero of=fill bs=1M count=200 conv=fsync", mounted.MountPoint);
+        Assert.NotEqual(0, full.ExitCode);
+        Assert.Contains("No space left on device", full.Error, StringComparison.Ordinal);
+
+        Shell.Ok("rm fill && sha256sum -c --quiet kept.sum && dd if=/dev/zero of=again bs=1M count=8 conv=fsync status=none", mounted.MountPoint);
+        mounted.UnmountClean();
+    }
+
+    [Fact]
+    public void A_writeback_mount_has_a_disks_dirty_limits_and_the_default_keeps_the_kernels()
+    {
+        using var writeback = MountedFileSystem.Create("64M", "allow_other,writeback_cache");
+        Assert.Equal(("0", "100"), DirtyLimits(writeback.MountPoint));
+        writeback.UnmountClean();
+
+        using var through = MountedFileSystem.Create("64M");
+        Assert.Equal(("1", "1"), DirtyLimits(through.MountPoint));
+        through.UnmountClean();
+    }
+
+    /// <summary>
+    /// The strict_limit and max_ratio of the mount's backing device, read once the host has set them after INIT
+    /// (the readahead, 4 MiB by default, is the last setting the host makes).
+    /// </summary>
+    private static (string Strict, string Ratio) DirtyLimits(string mountPoint)
+    {
+        string bdi = "/sys/class/bdi/" + Shell.Ok($"mountpoint -d {mountPoint}", "/").Trim();
+        string Setting(string name) => File.ReadAllText(Path.Combine(bdi, name)).Trim();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Setting("read_ahead_kb") != "4096")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the host did not set the readahead of {bdi}");
+            Thread.Sleep(20);
+        }
+
+        return (Setting("strict_limit"), Setting("max_ratio"));
+    }
+
+    [Fact]
     public void A_read_only_mount_reads_and_refuses_changes_with_EROFS()
     {
         using var mounted = MountedFileSystem.Create("64M");
