@@ -19,11 +19,18 @@ internal sealed class NamespaceIndex
 
     private NamespaceIndex(long root) => _root = root;
 
+    /// <summary>The most names the walk makes room for before it starts: beyond it, the map grows as it fills.</summary>
+    private const long MaxPresized = 1 << 22;
+
     /// <summary>Walks the tree under the root.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static NamespaceIndex Build(FileSystemEditor editor)
     {
         var index = new NamespaceIndex(editor.RootInode);
+        // One name per inode in use, bar hard links: the map sized for them at once is filled without rehashing
+        // (twenty rehashes at a million names, each a new table to fault in).
+        var superblock = editor.Superblock;
+        index._first.EnsureCapacity((int)Math.Clamp(superblock.InodeCount - superblock.FreeInodes, 0, MaxPresized));
         var pending = new Stack<long>();
         pending.Push(editor.RootInode);
         while (pending.Count > 0)

@@ -131,7 +131,6 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
         var record = state.Record;
         HnswIndex index;
         SortedSet<long> changed;
-        var ownerAt = new Dictionary<long, long>();
         try
         {
             index = LoadIndex(new IndexPageStore(editor, record.IndexInode, editor.Superblock.BlockSize), state);
@@ -148,20 +147,28 @@ internal sealed class VectorCatalog(HnswOptions? indexOptions, VectorResidency r
             return false;
         }
 
-        // The space's map of owners to rows is filled as the keys are checked (an owner twice is damage) and
-        // emptied again when the saved index cannot be used. Both maps are sized at once: a million entries grown
-        // by doubling rehash twenty times and touch twice the memory.
-        ownerAt.EnsureCapacity(index.Count);
+        // The space's map of owners to rows is filled as the keys are checked (an owner or a row twice is damage)
+        // and emptied again when the saved index cannot be used; it is sized at once (a million entries grown by
+        // doubling rehash twenty times and touch twice the memory). The owners of rows marked as changed are kept
+        // apart: the catch-up below takes their vectors out.
         var rowOf = state.RowOf;
         rowOf.EnsureCapacity(index.Count);
+        var rowTaken = new System.Collections.BitArray(checked((int)state.Rows));
+        var ownerAt = new Dictionary<long, long>();
         bool consistent = index.Space.Dimension == record.Definition.Dimension && index.Space.Metric == record.Definition.Metric;
         foreach (long key in consistent ? index.GetIds() : [])
         {
             long row = VectorKey.Row(key), owner = VectorKey.Owner(key);
-            if (row >= state.Rows || owner == 0 || !ownerAt.TryAdd(row, owner) || !rowOf.TryAdd(owner, row))
+            if (row >= state.Rows || owner == 0 || rowTaken[(int)row] || !rowOf.TryAdd(owner, row))
             {
                 consistent = false;
                 break;
+            }
+
+            rowTaken[(int)row] = true;
+            if (changed.Count > 0 && changed.Contains(row))
+            {
+                ownerAt[row] = owner;
             }
         }
 
