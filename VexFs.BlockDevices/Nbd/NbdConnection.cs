@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace VexFs.BlockDevices.Nbd;
 
 /// <summary>
-/// One connection in transmission: requests go out under a send lock, and a single reader task takes every
+/// One connection in transmission: requests go out under a send lock, and a single reader thread takes every
 /// reply off the socket and completes the request whose cookie it carries, so that any number of requests can
 /// be in flight at once.
 /// </summary>
@@ -33,7 +33,7 @@ internal sealed class NbdConnection : IDisposable
     private readonly byte[] _requestHeader = new byte[NbdRequest.Size];
     private readonly Lock _pendingLock = new();
     private readonly Dictionary<ulong, NbdOperation> _pending = [];
-    private readonly Task _reader;
+    private readonly Thread _reader;
     private IOException? _failure;
     private bool _serverShuttingDown;
     private ulong _nextCookie;
@@ -44,7 +44,8 @@ internal sealed class NbdConnection : IDisposable
         _stream = stream;
         _device = device;
         Export = export;
-        _reader = Task.Run(ReadRepliesAsync);
+        _reader = new Thread(ReadReplies) { IsBackground = true, Name = "NBD replies" };
+        _reader.Start();
     }
 
     public NbdExport Export { get; }
@@ -162,7 +163,7 @@ internal sealed class NbdConnection : IDisposable
 
         SendDisconnect();
         Close(_socket, _stream);
-        _reader.Wait(DisconnectTimeout);
+        _reader.Join(DisconnectTimeout);
     }
 
     private static void Close(Socket? socket, NetworkStream? stream)
@@ -243,7 +244,11 @@ internal sealed class NbdConnection : IDisposable
         }
     }
 
-    private async Task ReadRepliesAsync()
+    /// <summary>
+    /// The reply reader's loop, on a thread of its own: a synchronous request waits on this thread alone, never
+    /// on the thread pool, so requests complete even while the pool is starved by blocked callers.
+    /// </summary>
+    private void ReadReplies()
     {
         byte[] header = new byte[NbdStructuredReply.Size];
         byte[] scratch = new byte[NbdStructuredReply.MaxErrorLength];
@@ -252,16 +257,16 @@ internal sealed class NbdConnection : IDisposable
         {
             while (true)
             {
-                await _stream.ReadExactlyAsync(header.AsMemory(0, NbdSimpleReply.Size)).ConfigureAwait(false);
+                _stream.ReadExactly(header.AsSpan(0, NbdSimpleReply.Size));
                 uint magic = BinaryPrimitives.ReadUInt32BigEndian(header);
                 if (magic == NbdProtocol.SimpleReplyMagic)
                 {
-                    await ReceiveAsync(NbdSimpleReply.ReadFrom(header)).ConfigureAwait(false);
+                    Receive(NbdSimpleReply.ReadFrom(header));
                 }
                 else if (magic == NbdProtocol.StructuredReplyMagic && Export.StructuredReplies)
                 {
-                    await _stream.ReadExactlyAsync(header.AsMemory(NbdSimpleReply.Size, NbdStructuredReply.Size - NbdSimpleReply.Size)).ConfigureAwait(false);
-                    await ReceiveAsync(NbdStructuredReply.ReadFrom(header), scratch).ConfigureAwait(false);
+                    _stream.ReadExactly(header.AsSpan(NbdSimpleReply.Size, NbdStructuredReply.Size - NbdSimpleReply.Size));
+                    Receive(NbdStructuredReply.ReadFrom(header), scratch);
                 }
                 else
                 {
@@ -338,7 +343,7 @@ internal sealed class NbdConnection : IDisposable
         }
     }
 
-    private async ValueTask ReceiveAsync(NbdSimpleReply reply)
+    private void Receive(NbdSimpleReply reply)
     {
         var operation = Find(reply.Cookie);
         if (reply.Error != 0)
@@ -354,13 +359,13 @@ internal sealed class NbdConnection : IDisposable
                 throw new IOException("NBD protocol violation: a simple reply answered NBD_CMD_READ after structured replies were agreed.");
             }
 
-            await _stream.ReadExactlyAsync(operation.Destination).ConfigureAwait(false);
+            _stream.ReadExactly(operation.Destination.Span);
         }
 
         Finish(reply.Cookie, operation, error: null);
     }
 
-    private async ValueTask ReceiveAsync(NbdStructuredReply chunk, byte[] scratch)
+    private void Receive(NbdStructuredReply chunk, byte[] scratch)
     {
         var operation = Find(chunk.Cookie);
         switch (chunk.Type)
@@ -368,21 +373,21 @@ internal sealed class NbdConnection : IDisposable
             case NbdChunkType.None when chunk.Length == 0 && chunk.IsDone:
                 break;
             case NbdChunkType.OffsetData when operation.Command == NbdCommand.Read && chunk.Length >= NbdStructuredReply.OffsetSize:
-                await _stream.ReadExactlyAsync(scratch.AsMemory(0, NbdStructuredReply.OffsetSize)).ConfigureAwait(false);
+                _stream.ReadExactly(scratch.AsSpan(0, NbdStructuredReply.OffsetSize));
                 ulong dataOffset = BinaryPrimitives.ReadUInt64BigEndian(scratch);
                 uint dataLength = chunk.Length - NbdStructuredReply.OffsetSize;
                 int at = Within(operation, dataOffset, dataLength);
-                await _stream.ReadExactlyAsync(operation.Destination.Slice(at, (int)dataLength)).ConfigureAwait(false);
+                _stream.ReadExactly(operation.Destination.Span.Slice(at, (int)dataLength));
                 operation.Covered += dataLength;
                 break;
             case NbdChunkType.OffsetHole when operation.Command == NbdCommand.Read && chunk.Length == NbdStructuredReply.HoleSize:
-                await _stream.ReadExactlyAsync(scratch.AsMemory(0, NbdStructuredReply.HoleSize)).ConfigureAwait(false);
+                _stream.ReadExactly(scratch.AsSpan(0, NbdStructuredReply.HoleSize));
                 var (holeOffset, holeLength) = NbdStructuredReply.ReadHole(scratch);
                 operation.Destination.Span.Slice(Within(operation, holeOffset, holeLength), (int)holeLength).Clear();
                 operation.Covered += holeLength;
                 break;
             case var _ when chunk.IsError && chunk.Length <= NbdStructuredReply.MaxErrorLength:
-                await _stream.ReadExactlyAsync(scratch.AsMemory(0, (int)chunk.Length)).ConfigureAwait(false);
+                _stream.ReadExactly(scratch.AsSpan(0, (int)chunk.Length));
                 var (errno, message, errorOffset) = NbdStructuredReply.ReadError(scratch.AsSpan(0, (int)chunk.Length), chunk.Type);
                 string request = operation.Describe(_device) + (errorOffset is { } where ? $" (at offset {where})" : string.Empty);
                 operation.Error ??= NbdErrors.ToException(errno == 0 ? NbdErrors.Eio : errno, request, message);
