@@ -100,7 +100,7 @@ internal sealed class NbdConnection : IDisposable
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                Break(new IOException($"Sending to {_device} failed: {e.Message}", e));
+                Break(NbdErrors.ConnectionFailure($"Sending to {_device} failed: {e.Message}", e));
             }
         }
         finally
@@ -142,7 +142,7 @@ internal sealed class NbdConnection : IDisposable
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                Break(new IOException($"Sending to {_device} failed: {e.Message}", e));
+                Break(NbdErrors.ConnectionFailure($"Sending to {_device} failed: {e.Message}", e));
             }
         }
         finally
@@ -158,7 +158,7 @@ internal sealed class NbdConnection : IDisposable
     {
         lock (_pendingLock)
         {
-            _failure ??= new IOException($"The connection to {_device} was closed.");
+            _failure ??= NbdErrors.ConnectionFailure($"The connection to {_device} was closed.");
         }
 
         SendDisconnect();
@@ -189,13 +189,13 @@ internal sealed class NbdConnection : IDisposable
             if (_failure is { } failure)
             {
                 NbdOperation.Return(operation);
-                throw new IOException(failure.Message, failure);
+                throw NbdErrors.ConnectionFailure(failure.Message, failure);
             }
 
             if (_serverShuttingDown)
             {
                 NbdOperation.Return(operation);
-                throw new IOException($"The NBD server of {_device} is shutting down (it answered ESHUTDOWN); reconnect to go on.");
+                throw new IOException($"The NBD server of {_device} is shutting down (it answered ESHUTDOWN); reconnect to go on.", (int)NbdErrors.Eshutdown);
             }
 
             ulong cookie = ++_nextCookie;
@@ -276,17 +276,17 @@ internal sealed class NbdConnection : IDisposable
         }
         catch (EndOfStreamException)
         {
-            failure = new IOException($"The NBD server closed the connection to {_device}.");
+            failure = NbdErrors.ConnectionFailure($"The NBD server closed the connection to {_device}.");
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            failure = new IOException($"The connection to {_device} failed: {e.Message}", e);
+            failure = NbdErrors.ConnectionFailure($"The connection to {_device} failed: {e.Message}", e);
         }
 #pragma warning disable CA1031 // The reader must fail every waiter, whatever ended it, or they would wait forever.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            failure = new IOException($"The reply reader of {_device} stopped: {e.Message}", e);
+            failure = NbdErrors.ConnectionFailure($"The reply reader of {_device} stopped: {e.Message}", e);
         }
 
         Break(failure);
@@ -306,7 +306,7 @@ internal sealed class NbdConnection : IDisposable
 
         foreach (var operation in operations)
         {
-            operation.Complete(new IOException(failure.Message, failure));
+            operation.Complete(NbdErrors.ConnectionFailure(failure.Message, failure));
         }
     }
 
@@ -402,7 +402,7 @@ internal sealed class NbdConnection : IDisposable
             var error = operation.Error;
             if (error is null && operation.Command == NbdCommand.Read && operation.Covered != operation.Length)
             {
-                error = new IOException($"The NBD server answered {operation.Describe(_device)} with {operation.Covered} bytes.");
+                error = new IOException($"The NBD server answered {operation.Describe(_device)} with {operation.Covered} bytes.", (int)NbdErrors.Eio);
             }
 
             Finish(chunk.Cookie, operation, error);

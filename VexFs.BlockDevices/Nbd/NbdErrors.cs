@@ -31,6 +31,14 @@ internal static class NbdErrors
     };
 
     /// <summary>
+    /// The exception for a broken connection (the server gone, the network down, the protocol broken): EIO as its
+    /// HResult, as the kernel's NBD driver fails such requests, so that the layers above treat it as a device
+    /// failure rather than a refusal.
+    /// </summary>
+    public static IOException ConnectionFailure(string message, Exception? cause = null) =>
+        new(message, cause) { HResult = (int)Eio };
+
+    /// <summary>
     /// The exception for a request the server failed: ENOSPC is <see cref="DiskFullException"/>, EPERM a refusal
     /// of a read-only export, everything else an <see cref="IOException"/> whose HResult is the errno.
     /// </summary>

@@ -150,12 +150,13 @@ public sealed class NbdDeviceTests : IDisposable
         {
             var e = await Assert.ThrowsAnyAsync<IOException>(() => task.WaitAsync(Patience, TestContext.Current.CancellationToken));
             Assert.Contains(device.Description, e.Message, StringComparison.Ordinal);
+            Assert.Equal((int)NbdErrors.Eio, e.HResult);
         }
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the pending requests took {watch.Elapsed} to fail");
 
         watch.Restart();
-        Assert.Throws<IOException>(() => device.Read(0, new byte[512]));
+        Assert.Equal((int)NbdErrors.Eio, Assert.Throws<IOException>(() => device.Read(0, new byte[512])).HResult);
         Assert.Throws<IOException>(() => device.Write(0, new byte[512]));
         Assert.Throws<IOException>(device.Flush);
         await Assert.ThrowsAsync<IOException>(async () => await device.FlushAsync(TestContext.Current.CancellationToken));
