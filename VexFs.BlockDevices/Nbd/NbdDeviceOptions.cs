@@ -24,7 +24,8 @@ public sealed record NbdDeviceOptions
 
     /// <summary>
     /// The longest single request in bytes: a longer read, write or discard is split into pieces sent side by side.
-    /// The server's own maximum applies when it is smaller; the protocol's interoperable default is 32 MiB.
+    /// The server's own maximum applies when it is smaller; the protocol's interoperable default is 32 MiB. At least
+    /// 64 KiB.
     /// </summary>
     public int MaxRequestLength { get; init; } = 32 << 20;
 

@@ -85,7 +85,7 @@ public sealed record NbdEndpoint
             throw new FormatException($"'{uri}' asks for TLS ({scheme}://), which this NBD client does not support.");
         }
 
-        if (scheme is not ("nbd" or "nbd+tcp" or "nbd+unix"))
+        if (scheme is not ("nbd" or "nbd+unix"))
         {
             throw new FormatException($"'{uri}' uses the transport {scheme}://, which this NBD client does not support (nbd:// and nbd+unix:// are).");
         }
