@@ -141,7 +141,7 @@ public sealed class NbdBlockDevice : BlockDevice
         }
 
         Task<NbdConnection> Open() =>
-            NbdConnection.OpenAsync(endpoint, options.StructuredReplies, options.ConnectTimeout, description, cancellationToken);
+            NbdConnection.OpenAsync(endpoint, options.StructuredReplies, options.ConnectTimeout, options.RequestTimeout, description, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -296,6 +296,10 @@ public sealed class NbdBlockDevice : BlockDevice
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Connections, MaxConnections, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRequestLength, SectorSizes.Max, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.ConnectTimeout, TimeSpan.Zero, nameof(options));
+        if (options.RequestTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.RequestTimeout, TimeSpan.Zero, nameof(options));
+        }
     }
 
     private static async ValueTask Complete(NbdOperation operation)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace VexFs.BlockDevices.Nbd;
@@ -19,6 +20,8 @@ namespace VexFs.BlockDevices.Nbd;
 /// protocol violation, or the connection is disposed), the first cause is latched, the socket is shut down,
 /// and the reader, on its way out, fails every registered request with an <see cref="IOException"/> that
 /// names the cause. A request registered later is refused at once with the same cause; nothing waits forever.
+/// With a request timeout, a request that has had no reply for that long breaks the connection the same way
+/// (a stalled server is then told from a slow one only by the time it takes).
 /// Lock order: <c>_sendLock</c>, then <c>_pendingLock</c>.
 /// </para>
 /// </remarks>
@@ -34,25 +37,36 @@ internal sealed class NbdConnection : IDisposable
     private readonly Lock _pendingLock = new();
     private readonly Dictionary<ulong, NbdOperation> _pending = [];
     private readonly Thread _reader;
+    private readonly TimeSpan _requestTimeout;
+    private readonly Timer? _watchdog;
     private IOException? _failure;
     private bool _serverShuttingDown;
     private ulong _nextCookie;
 
-    private NbdConnection(Socket socket, NetworkStream stream, NbdExport export, string device)
+    private NbdConnection(Socket socket, NetworkStream stream, NbdExport export, string device, TimeSpan requestTimeout)
     {
         _socket = socket;
         _stream = stream;
         _device = device;
+        _requestTimeout = requestTimeout;
         Export = export;
         _reader = new Thread(ReadReplies) { IsBackground = true, Name = "NBD replies" };
         _reader.Start();
+        if (requestTimeout != Timeout.InfiniteTimeSpan)
+        {
+            var period = TimeSpan.FromTicks(Math.Max(requestTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks));
+            _watchdog = new Timer(static state => ((NbdConnection)state!).BreakIfLate(), this, period, period);
+        }
     }
 
     public NbdExport Export { get; }
 
-    /// <summary>Connects and negotiates, within <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Connects and negotiates, within <paramref name="timeout"/>; afterwards a request without a reply for
+    /// <paramref name="requestTimeout"/> (or <see cref="Timeout.InfiniteTimeSpan"/>) breaks the connection.
+    /// </summary>
     public static async Task<NbdConnection> OpenAsync(
-        NbdEndpoint endpoint, bool structuredReplies, TimeSpan timeout, string device, CancellationToken cancellationToken)
+        NbdEndpoint endpoint, bool structuredReplies, TimeSpan timeout, TimeSpan requestTimeout, string device, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
@@ -63,7 +77,7 @@ internal sealed class NbdConnection : IDisposable
             socket = await NbdTransport.ConnectAsync(endpoint, limit.Token).ConfigureAwait(false);
             stream = new NetworkStream(socket, ownsSocket: true);
             var export = await NbdHandshake.NegotiateAsync(stream, endpoint, structuredReplies, limit.Token).ConfigureAwait(false);
-            return new NbdConnection(socket, stream, export, device);
+            return new NbdConnection(socket, stream, export, device, requestTimeout);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -161,6 +175,7 @@ internal sealed class NbdConnection : IDisposable
             _failure ??= NbdErrors.ConnectionFailure($"The connection to {_device} was closed.");
         }
 
+        _watchdog?.Dispose();
         SendDisconnect();
         Close(_socket, _stream);
         _reader.Join(DisconnectTimeout);
@@ -199,8 +214,38 @@ internal sealed class NbdConnection : IDisposable
             }
 
             ulong cookie = ++_nextCookie;
+            operation.Sent = Stopwatch.GetTimestamp();
             _pending.Add(cookie, operation);
             return cookie;
+        }
+    }
+
+    /// <summary>The watchdog's tick: breaks the connection when a request has waited longer than the timeout.</summary>
+    private void BreakIfLate()
+    {
+        string? late = null;
+        lock (_pendingLock)
+        {
+            if (_failure is not null)
+            {
+                return;
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            foreach (var operation in _pending.Values)
+            {
+                if (Stopwatch.GetElapsedTime(operation.Sent, now) > _requestTimeout)
+                {
+                    late = operation.Describe(_device);
+                    break;
+                }
+            }
+        }
+
+        if (late is not null)
+        {
+            Break(NbdErrors.ConnectionFailure(
+                $"{late} had no reply within {_requestTimeout.TotalSeconds:0.###} s; the connection is closed."));
         }
     }
 

@@ -23,6 +23,13 @@ public sealed record NbdDeviceOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long a request may wait for its reply before the connection is taken for dead: it is closed, and that
+    /// request, every other one in flight and every later one fail with an <see cref="IOException"/>, as when the
+    /// server goes away. <see cref="Timeout.InfiniteTimeSpan"/> (the default) waits as long as the server takes.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
     /// The longest single request in bytes: a longer read, write or discard is split into pieces sent side by side.
     /// The server's own maximum applies when it is smaller; the protocol's interoperable default is 32 MiB. At least
     /// 64 KiB.

@@ -33,6 +33,9 @@ internal sealed class NbdOperation : IValueTaskSource
     /// <summary>Where a read's data goes; exactly <see cref="Length"/> bytes.</summary>
     public Memory<byte> Destination { get; private set; }
 
+    /// <summary>When the request was registered, as a <see cref="System.Diagnostics.Stopwatch"/> timestamp.</summary>
+    public long Sent { get; set; }
+
     /// <summary>How many bytes of a read the data and hole chunks received so far cover.</summary>
     public long Covered { get; set; }
 

@@ -163,6 +163,23 @@ public sealed class NbdDeviceTests : IDisposable
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"later requests took {watch.Elapsed} to fail");
     }
 
+    [Fact]
+    public async Task A_request_without_a_reply_within_the_timeout_breaks_the_connection()
+    {
+        var server = Nbdkit("--filter=delay", "memory", "size=8M", "rdelay=10");
+        var options = new NbdDeviceOptions { RequestTimeout = TimeSpan.FromMilliseconds(500) };
+        using var device = NbdBlockDevice.Connect(NbdEndpoint.Parse(server.Uri), options);
+        device.Write(0, new byte[4096]);
+
+        var watch = Stopwatch.StartNew();
+        var slow = device.ReadAsync(0, new byte[4096], TestContext.Current.CancellationToken).AsTask();
+        var e = await Assert.ThrowsAsync<IOException>(() => slow.WaitAsync(Patience, TestContext.Current.CancellationToken));
+        Assert.Contains("had no reply within 0.5 s", e.Message, StringComparison.Ordinal);
+        Assert.Equal((int)NbdErrors.Eio, e.HResult);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(4));
+        Assert.Contains("had no reply", Assert.Throws<IOException>(() => device.Write(0, new byte[4096])).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("nbdkit-file")]
     [InlineData("qemu-raw")]
