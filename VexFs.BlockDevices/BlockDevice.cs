@@ -46,14 +46,23 @@ public abstract class BlockDevice : IDisposable, IAsyncDisposable
     protected virtual long WritableLength => Length;
 
     /// <summary>
-    /// Opens whatever <paramref name="path"/> names: a block device node as a <see cref="LinuxBlockDevice"/>
-    /// (exclusive, O_DIRECT), anything else as an <see cref="ImageFileDevice"/>.
+    /// Opens whatever <paramref name="path"/> names: an NBD URI as an <see cref="Nbd.NbdBlockDevice"/>, a block
+    /// device node as a <see cref="LinuxBlockDevice"/> (exclusive, O_DIRECT), anything else as an
+    /// <see cref="ImageFileDevice"/>.
     /// </summary>
-    /// <param name="path">A device node such as <c>/dev/loop0</c>, or an image file.</param>
+    /// <param name="path">
+    /// A device node such as <c>/dev/loop0</c>, an image file, or an NBD URI such as <c>nbd://host/export</c> or
+    /// <c>nbd+unix:///export?socket=/run/nbd.sock</c>.
+    /// </param>
     /// <param name="readOnly">Open for reading only.</param>
     public static BlockDevice Open(string path, bool readOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Nbd.NbdEndpoint.IsNbdUri(path))
+        {
+            return Nbd.NbdBlockDevice.Connect(Nbd.NbdEndpoint.Parse(path), new Nbd.NbdDeviceOptions { ReadOnly = readOnly });
+        }
+
         return Linux.FileStatus.Of(path).IsBlockDevice
             ? LinuxBlockDevice.Open(path, new RawDeviceOptions { ReadOnly = readOnly })
             : ImageFileDevice.Open(path, new ImageFileOptions { ReadOnly = readOnly });

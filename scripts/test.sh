@@ -15,6 +15,9 @@ command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v python3 >/dev/null || need+=(python3)
 command -v rsync >/dev/null || need+=(rsync)
 command -v git >/dev/null || need+=(git)
+# The NBD tests: real servers (nbdkit with its memory and file plugins and filters; qemu-nbd and qemu-img).
+command -v nbdkit >/dev/null || need+=(nbdkit)
+command -v qemu-nbd >/dev/null || need+=(qemu-utils)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
