@@ -266,7 +266,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
 
                 if (_failure is not null)
                 {
-                    throw new IOException("The filesystem was switched to read-only after an I/O error; operations completed before it are not all durable.", _failure);
+                    throw new IOException("The filesystem was switched to read-only after an I/O error; operations completed before it are not all durable.", _failure).With(VexErrorKind.ReadOnly);
                 }
 
                 frees = _editor.Allocator.FreesNotDurable();
@@ -671,12 +671,14 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     });
 
     /// <summary>
-    /// Corruption, or an error the device reported (an errno, ENOSPC from the device included), as opposed to a
-    /// refused request (a missing name, a full filesystem, a non-empty directory).
+    /// Corruption, or an error the device reported (any I/O error that is not a refusal, ENOSPC from the device
+    /// included), as opposed to a refused request (a missing name, a full filesystem, a non-empty directory),
+    /// which carries its kind (<see cref="VexErrors.KindOf"/>). Told apart by type and kind alone: a device
+    /// whose errors carry no errno still latches the instance.
     /// </summary>
     private static bool IsDeviceFailure(Exception e) =>
         e is InvalidFileSystemException or (DiskFullException and not FileSystemFullException)
-        || (e is IOException io && e is not (DiskFullException or VexFsException) && io.HResult is > 0 and < 4096);
+        || (e is IOException && e is not (DiskFullException or VexFsException) && VexErrors.KindOf(e) is null);
 
     /// <summary>Switches to read-only after a device error and tries to mark the superblock as having errors.</summary>
     private void Latch(Exception e)

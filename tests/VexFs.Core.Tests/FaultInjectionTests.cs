@@ -16,6 +16,44 @@ public sealed class FaultInjectionTests
 {
     private const int Files = 12;
 
+    [Fact]
+    public void A_device_error_without_an_errno_latches_read_only_too()
+    {
+        // A device decorator or a network client may throw an IOException that names no errno (HResult left
+        // as .NET sets it): it is still the device failing, not a refusal.
+        using var failing = new FailingWrites(new MemoryBlockDevice(32L << 20));
+        using var fs = VexFileSystem.Format(failing, new FormatOptions { BlockSize = 1024 }, leaveOpen: true);
+        fs.CreateDirectory("/before");
+        fs.Flush();
+
+        failing.Failing = true;
+        var error = Assert.ThrowsAny<IOException>(() =>
+        {
+            fs.CreateDirectory("/during");
+            fs.Flush();
+        });
+        Assert.Null(VexErrors.KindOf(error));
+        Assert.True(fs.IsReadOnly);
+        Refusals.AssertKind(VexErrorKind.ReadOnly, () => fs.CreateDirectory("/after"));
+        Assert.True(fs.Exists("/before"));
+    }
+
+    /// <summary>Writes fail with a bare IOException once <see cref="Failing"/> is set.</summary>
+    private sealed class FailingWrites(BlockDevice inner) : ForwardingDevice(inner, "failing")
+    {
+        public bool Failing { get; set; }
+
+        protected override void WriteCore(long offset, ReadOnlySpan<byte> buffer)
+        {
+            if (Failing)
+            {
+                throw new IOException("the connection to the device was lost");
+            }
+
+            base.WriteCore(offset, buffer);
+        }
+    }
+
     [Theory]
     [InlineData(false, FaultKind.IOError)]
     [InlineData(true, FaultKind.IOError)]
