@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using VexFs.BlockDevices;
+using VexFs.BlockDevices.Nbd;
 using VexFs.Core.Editing;
 using VexFs.Format;
 using VexFs.Format.VectorArea;
@@ -87,7 +88,7 @@ internal static class MkfsCommand
             throw new IOException($"the directory {populate} given to -d does not exist");
         }
 
-        if (File.Exists(path) || Directory.Exists(path))
+        if (File.Exists(path) || Directory.Exists(path) || NbdEndpoint.IsNbdUri(path))
         {
             return FormatDevice(path, options, dryRun, force, quiet, populate);
         }

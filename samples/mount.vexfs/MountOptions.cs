@@ -1,5 +1,6 @@
 using System.Globalization;
 using MountVexfs.Native;
+using VexFs.BlockDevices.Nbd;
 
 namespace MountVexfs;
 
@@ -88,7 +89,9 @@ internal sealed record MountOptions
             throw new ArgumentException("expected a device (or image file) and a mount point");
         }
 
-        var result = new MountOptions { Device = Path.GetFullPath(positional[0]), MountPoint = Path.GetFullPath(positional[1]) };
+        // An NBD address (nbd://host/export, nbd+unix:///export?socket=PATH) is no path to resolve.
+        string device = NbdEndpoint.IsNbdUri(positional[0]) ? positional[0] : Path.GetFullPath(positional[0]);
+        var result = new MountOptions { Device = device, MountPoint = Path.GetFullPath(positional[1]) };
         foreach (string option in options)
         {
             result = result.With(option);
