@@ -8,8 +8,10 @@ using Perfolizer.Horology;
 namespace VexFs.Bench.Devices;
 
 /// <summary>
-/// <c>devices --image FILE [--raw DEVICE] [--seconds S]</c>: BenchmarkDotNet measures VexFS's image-file and
-/// raw devices, fio measures the same file and device in the same run, and a table gives the ratios.
+/// <c>devices --image FILE [--raw DEVICE] [--nbd-qemu URI] [--nbd-kit URI] [--seconds S]</c>: BenchmarkDotNet
+/// measures VexFS's image-file and raw devices and its NBD client on exports of qemu-nbd and nbdkit, fio measures
+/// the same file, device and exports (its libnbd engine for those) in the same run, and a table gives the ratios;
+/// a second table sets each NBD figure beside the local image's.
 /// </summary>
 internal static class DevicesCommand
 {
@@ -30,6 +32,14 @@ internal static class DevicesCommand
             BenchTargets.Paths[BenchTargets.Raw] = raw;
         }
 
+        foreach (var (option, target) in new[] { ("--nbd-qemu", BenchTargets.NbdQemu), ("--nbd-kit", BenchTargets.NbdKit) })
+        {
+            if (Option(args, option) is { } uri)
+            {
+                BenchTargets.Paths[target] = uri;
+            }
+        }
+
         using (var probe = BenchTargets.Open(BenchTargets.ImageDirect))
         {
             BenchTargets.Length = probe.Length;
@@ -48,6 +58,7 @@ internal static class DevicesCommand
             "| target | pattern | block | VexFS MB/s | fio MB/s (median of 3; min-max) | VexFS / fio |",
             "| --- | --- | --- | ---: | ---: | ---: |",
         };
+        var measured = new Dictionary<(string Target, IoPattern Pattern, int BlockSize), double>();
         foreach (var report in summary.Reports.Where(r => r.ResultStatistics is not null))
         {
             var parameters = report.BenchmarkCase.Parameters;
@@ -55,6 +66,7 @@ internal static class DevicesCommand
             var pattern = (IoPattern)parameters["Pattern"];
             int blockSize = (int)parameters["BlockSize"];
             double ours = blockSize / (report.ResultStatistics!.Mean * 1e-9);
+            measured[(target, pattern, blockSize)] = ours;
             // The median of three fio runs: a virtual disk's speed wanders from one second to the next.
             var fioRuns = Enumerable.Range(0, 3).Select(_ => Fio.BytesPerSecond(BenchTargets.Paths[target], pattern, blockSize, BenchTargets.Length, seconds)).Order().ToList();
             double fio = fioRuns[1];
@@ -64,8 +76,27 @@ internal static class DevicesCommand
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Device I/O, one synchronous request at a time (fio: psync, iodepth 1, direct=1), {BenchTargets.Length >> 20} MiB target:");
+        Console.WriteLine($"Device I/O, one synchronous request at a time (fio: psync, iodepth 1, direct=1; on NBD exports its nbd engine, iodepth 1), {BenchTargets.Length >> 20} MiB target:");
         rows.ForEach(Console.WriteLine);
+
+        var overNetwork = measured.Where(m => m.Key.Target is BenchTargets.NbdQemu or BenchTargets.NbdKit && measured.ContainsKey((BenchTargets.ImageDirect, m.Key.Pattern, m.Key.BlockSize))).ToList();
+        if (overNetwork.Count > 0)
+        {
+            // One request at a time, each a round trip through the socket: the gap to the local image is that trip.
+            Console.WriteLine();
+            Console.WriteLine("VexFS over NBD (loopback) beside VexFS on the local image, one request at a time:");
+            Console.WriteLine("| target | pattern | block | NBD MB/s | local image MB/s | NBD / local | extra time per request |");
+            Console.WriteLine("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+            foreach (var ((target, pattern, blockSize), nbd) in overNetwork)
+            {
+                double local = measured[(BenchTargets.ImageDirect, pattern, blockSize)];
+                double extra = (blockSize / nbd) - (blockSize / local);
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"| {target} | {pattern.FioName()} | {(blockSize >= 1 << 20 ? $"{blockSize >> 20} MiB" : $"{blockSize >> 10} KiB")} | {nbd / 1e6:0.0} | {local / 1e6:0.0} | {nbd / local:0.00} | {extra * 1e6:0} us |"));
+            }
+        }
+
         return 0;
     }
 

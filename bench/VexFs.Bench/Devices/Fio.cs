@@ -1,17 +1,21 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using VexFs.BlockDevices.Nbd;
 
 namespace VexFs.Bench.Devices;
 
 /// <summary>Runs fio and reads the bandwidth it measured from its JSON report.</summary>
 internal static class Fio
 {
-    /// <summary>The same pattern, block size, O_DIRECT and queue depth as the devices benchmark, on a file or device.</summary>
+    /// <summary>
+    /// The same pattern, block size and queue depth as the devices benchmark, on a file or device (O_DIRECT, psync)
+    /// or an NBD export (fio's libnbd engine).
+    /// </summary>
     public static double BytesPerSecond(string path, IoPattern pattern, int blockSize, long size, double seconds) => BytesPerSecond(
         [
-            "--name=peer", $"--filename={path}", $"--rw={pattern.FioName()}", $"--bs={blockSize}",
-            "--direct=1", "--ioengine=psync", "--iodepth=1", "--numjobs=1", $"--size={size}",
+            "--name=peer", .. NbdEndpoint.IsNbdUri(path) ? (string[])["--ioengine=nbd", $"--uri={path}"] : [$"--filename={path}", "--direct=1", "--ioengine=psync"],
+            $"--rw={pattern.FioName()}", $"--bs={blockSize}", "--iodepth=1", "--numjobs=1", $"--size={size}",
             "--time_based", string.Create(CultureInfo.InvariantCulture, $"--runtime={seconds:0.#}"),
             "--randrepeat=1", "--norandommap",
         ],
