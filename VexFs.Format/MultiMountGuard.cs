@@ -13,7 +13,7 @@ namespace VexFs.Format;
 /// To take the device: a block that is not clean means a writer was there; wait <see cref="WaitTime"/> (over two
 /// of its update intervals) and read again: if it changed, the writer lives, and the open is refused. Then
 /// write a new random sequence with this node's name, wait again and read again: another opener that raced
-/// this one has overwritten it, and the last to write wins. fsck writes <see cref="MmpBlock.Fsck"/> instead,
+/// this one has overwritten it, and the last to write wins. The winner writes its next sequence at once. fsck writes <see cref="MmpBlock.Fsck"/> instead,
 /// which opens refuse at once.
 /// </para>
 /// <para>
@@ -133,12 +133,10 @@ internal sealed class MultiMountGuard : IDisposable
             throw InUse(device, raced, what);
         }
 
-        if (forFsck)
-        {
-            mine = mine with { Sequence = MmpBlock.Fsck, TimeNs = Now };
-            Write(device, sb, mine);
-        }
-
+        // The first update at once, as ext4's kmmpd makes it: an opener that read the random sequence during the
+        // wait above is waiting now, and must see it change when it looks again, before any heartbeat is due.
+        mine = mine with { Sequence = forFsck ? MmpBlock.Fsck : MmpBlock.Next(mine.Sequence), TimeNs = Math.Max(Now, mine.TimeNs + 1) };
+        Write(device, sb, mine);
         return new MultiMountGuard(device, sb, node, mine);
     }
 
