@@ -153,8 +153,8 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// On a filesystem with multi-mount protection (mkfs.vexfs -O mmp) a read-write open first takes the MMP
-    /// block, which takes a little over two of its update intervals, twice that when the last writer did not
-    /// close it (a crash, or a writer alive on another host), and keeps it updated until disposed.
+    /// block, which takes over two of its update intervals, and over five when the last writer did not close it
+    /// (a crash, or a writer alive on another host), and keeps it updated until disposed.
     /// </remarks>
     /// <exception cref="InvalidFileSystemException">The device holds no valid VexFS filesystem, or one this version cannot read.</exception>
     /// <exception cref="VexFsException">Multi-mount protection: another host has the filesystem open for writing, or fsck is checking it (<see cref="VexErrorKind.Busy"/>).</exception>
@@ -208,9 +208,10 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             throw;
         }
 
-        if (multiMount is { Lost: true })
+        // A heartbeat that stopped before the instance existed had no one to tell.
+        if (multiMount?.Stopped is { } stopped)
         {
-            opened.LatchTakenOver(new VexFsException(VexErrorKind.Busy, $"Another node took {device.Description} while it was being opened."));
+            opened.LostMultiMount(stopped);
         }
 
         return opened;

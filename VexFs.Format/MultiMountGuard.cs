@@ -11,7 +11,8 @@ namespace VexFs.Format;
 /// <remarks>
 /// <para>
 /// To take the device: a block that is not clean means a writer was there; wait <see cref="WaitTime"/> (over two
-/// of its update intervals) and read again: if it changed, the writer lives, and the open is refused. Then
+/// of its update intervals) and one interval more, and read again: if it changed, the writer lives, and the open
+/// is refused. Then
 /// write a new random sequence with this node's name, wait again and read again: another opener that raced
 /// this one has overwritten it, and the last to write wins. The winner writes its next sequence at once. fsck writes <see cref="MmpBlock.Fsck"/> instead,
 /// which opens refuse at once.
@@ -40,6 +41,7 @@ internal sealed class MultiMountGuard : IDisposable
     private MmpBlock _written;
     private Thread? _heartbeat;
     private volatile bool _lost;
+    private volatile IOException? _stopped;
     private bool _disposed;
 
     private MultiMountGuard(BlockDevice device, Superblock sb, string node, MmpBlock written)
@@ -57,6 +59,9 @@ internal sealed class MultiMountGuard : IDisposable
     /// <summary>Whether another node took the device while this one held it; nothing more may be written.</summary>
     public bool Lost => _lost;
 
+    /// <summary>Why the heartbeat stopped before <see cref="Dispose"/>: another node took the device, or the device failed; null while it beats.</summary>
+    public IOException? Stopped => _stopped;
+
     /// <summary>
     /// How long a second opener waits for a sign of life from <paramref name="mmp"/>'s writer: over two update
     /// intervals, at most one interval and a minute (ext4's rule), taking the longer of the filesystem's interval
@@ -64,9 +69,11 @@ internal sealed class MultiMountGuard : IDisposable
     /// </summary>
     public static TimeSpan WaitTime(int interval, MmpBlock mmp)
     {
-        int check = Math.Clamp(Math.Max(interval, mmp.CheckInterval), 1, MmpBlock.MaxInterval);
+        int check = CheckInterval(interval, mmp);
         return TimeSpan.FromSeconds(Math.Min((2 * check) + 1, check + 60));
     }
+
+    private static int CheckInterval(int interval, MmpBlock mmp) => Math.Clamp(Math.Max(interval, mmp.CheckInterval), 1, MmpBlock.MaxInterval);
 
     /// <summary>Reads the MMP block of <paramref name="sb"/>'s filesystem straight from <paramref name="device"/>.</summary>
     /// <exception cref="InvalidFileSystemException">The block's magic or checksum is wrong.</exception>
@@ -108,7 +115,10 @@ internal sealed class MultiMountGuard : IDisposable
 
         if (found.Sequence != MmpBlock.Clean)
         {
-            Sleep(wait, cancellationToken);
+            // One interval more than ext4 waits here: the sequence found may be the random one another opener has
+            // just written, which it first updates once its own wait (as long as ours) ends; an equal wait would
+            // race that update, and both openers would go on (the first latching read-only at its next heartbeat).
+            Sleep(wait + TimeSpan.FromSeconds(CheckInterval(sb.MmpInterval, found)), cancellationToken);
             var again = ReadOrExplain(device, sb);
             if (again.Sequence != found.Sequence || again.TimeNs != found.TimeNs)
             {
@@ -209,7 +219,7 @@ internal sealed class MultiMountGuard : IDisposable
                 if (now != _written)
                 {
                     _lost = true;
-                    lost(InUse(_device, now, "kept open for writing"));
+                    Stop(lost, InUse(_device, now, "kept open for writing"));
                     return;
                 }
 
@@ -228,12 +238,12 @@ internal sealed class MultiMountGuard : IDisposable
             {
                 // Another host overwrote the block with something that does not verify: it is not ours any more.
                 _lost = true;
-                lost(new VexFsException(VexErrorKind.Busy, $"The MMP block of {_device.Description} no longer holds this node's sequence ({e.Message}); another node may be writing the filesystem.", e));
+                Stop(lost, new VexFsException(VexErrorKind.Busy, $"The MMP block of {_device.Description} no longer holds this node's sequence ({e.Message}); another node may be writing the filesystem.", e));
                 return;
             }
             catch (IOException e)
             {
-                lost(e);
+                Stop(lost, e);
                 return;
             }
             catch (ObjectDisposedException)
@@ -242,6 +252,12 @@ internal sealed class MultiMountGuard : IDisposable
                 return;
             }
         }
+    }
+
+    private void Stop(Action<IOException> lost, IOException why)
+    {
+        _stopped = why;
+        lost(why);
     }
 
     private static MmpBlock ReadOrExplain(BlockDevice device, Superblock sb)

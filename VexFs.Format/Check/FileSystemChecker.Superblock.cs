@@ -221,7 +221,7 @@ public sealed partial class FileSystemChecker
         _multiMount = null;
         if (_multiMountLost is { } lost)
         {
-            _report.OperationalError = $"The device was taken by another node during the check; the repair may be incomplete: {lost.Message}";
+            _report.OperationalError = $"Multi-mount protection stopped during the check (another node took the device, or it failed); the repair may be incomplete: {lost.Message}";
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using VexFs.BlockDevices;
-using VexFs.BlockDevices.FaultInjection;
 using VexFs.Format;
 using VexFs.Format.Check;
 using VexFs.Format.Records;
@@ -13,20 +12,20 @@ namespace VexFs.Core.Tests;
 /// </summary>
 public sealed class MmpTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(3);
-    private static readonly VexFileSystemOptions NodeA = new() { NodeName = "node-a" };
-    private static readonly VexFileSystemOptions NodeB = new() { NodeName = "node-b" };
+    internal static readonly TimeSpan Wait = TimeSpan.FromSeconds(3);
+    internal static readonly VexFileSystemOptions NodeA = new() { NodeName = "node-a" };
+    internal static readonly VexFileSystemOptions NodeB = new() { NodeName = "node-b" };
 
-    private static MemoryBlockDevice Formatted()
+    internal static MemoryBlockDevice Formatted()
     {
         var device = new MemoryBlockDevice(64L << 20);
         Formatter.Format(device, new FormatOptions { MultiMountProtection = true, MmpUpdateInterval = 1 });
         return device;
     }
 
-    private static MmpBlock ReadMmp(BlockDevice device) => MultiMountGuard.Read(device, SuperblockCopies.Read(device));
+    internal static MmpBlock ReadMmp(BlockDevice device) => MultiMountGuard.Read(device, SuperblockCopies.Read(device));
 
-    private static void AssertClean(BlockDevice device)
+    internal static void AssertClean(BlockDevice device)
     {
         var report = FileSystemChecker.Check(device, new CheckOptions { Force = true });
         Assert.True(report.IsClean, string.Join(Environment.NewLine, report.Findings) + report.OperationalError);
@@ -41,7 +40,7 @@ public sealed class MmpTests
         Assert.InRange(first.Sequence, 0u, MmpBlock.MaxSequence);
         Assert.Equal("node-a", first.NodeName);
 
-        Thread.Sleep(2500);
+        Thread.Sleep(1500);
         var later = ReadMmp(device);
         Assert.NotEqual(first.Sequence, later.Sequence);
         Assert.InRange(later.Sequence, 0u, MmpBlock.MaxSequence);
@@ -71,67 +70,6 @@ public sealed class MmpTests
         fs.CreateDirectory("/still-mine");
         fs.Flush();
         Assert.Equal("node-a", ReadMmp(device).NodeName);
-    }
-
-    [Fact]
-    public void A_second_node_takes_over_after_the_first_crashed_and_recovers_its_journal()
-    {
-        using var device = Formatted();
-        var crashing = new FaultInjectingDevice(device, leaveOpen: true);
-        var fs = VexFileSystem.Open(crashing, NodeA, leaveOpen: true);
-        fs.CreateDirectory("/durable");
-        fs.Flush();
-
-        // The host dies: its device goes with it, and no one marks the block clean.
-        crashing.Dispose();
-        Thread.Sleep(1500);
-        var dead = ReadMmp(device);
-        Assert.NotEqual(MmpBlock.Clean, dead.Sequence);
-
-        var clock = Stopwatch.StartNew();
-        using (var taken = VexFileSystem.Open(device, NodeB, leaveOpen: true))
-        {
-            Assert.True(clock.Elapsed >= (2 * Wait) - TimeSpan.FromMilliseconds(200), $"taken over after {clock.Elapsed}: it did not wait twice");
-            Assert.True(taken.Exists("/durable"));
-            Assert.Equal("node-b", ReadMmp(device).NodeName);
-            taken.CreateDirectory("/after");
-        }
-
-        Assert.Equal(MmpBlock.Clean, ReadMmp(device).Sequence);
-        AssertClean(device);
-    }
-
-    [Fact]
-    public void An_instance_whose_block_another_node_overwrote_latches_read_only_and_writes_nothing_more()
-    {
-        using var device = Formatted();
-        var log = new ListLoggerFactory();
-        var fs = VexFileSystem.Open(device, NodeA with { LoggerFactory = log }, leaveOpen: true);
-        fs.CreateDirectory("/before");
-        fs.Flush();
-
-        var sb = SuperblockCopies.Read(device);
-        var intruder = new MmpBlock { Sequence = 12345, TimeNs = 1, NodeName = "intruder", DeviceName = "nbd0", CheckInterval = 1 };
-        MultiMountGuard.Write(device, sb, intruder);
-        var clock = Stopwatch.StartNew();
-        while (!fs.IsReadOnly && clock.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            Thread.Sleep(50);
-        }
-
-        Assert.True(fs.IsReadOnly, "the heartbeat did not notice the block was taken");
-        var refused = Assert.Throws<VexFsException>(() => fs.CreateDirectory("/after"));
-        Assert.Equal(VexErrorKind.ReadOnly, refused.Kind);
-        var taken = Assert.Single(log.Entries, e => e.EventId == 7);
-        Assert.Contains("in use by node 'intruder'", taken.Exception!.Message, StringComparison.Ordinal);
-
-        var before = new byte[8 << 20];
-        device.Read(0, before);
-        fs.Dispose();
-        var after = new byte[8 << 20];
-        device.Read(0, after);
-        Assert.Equal(before, after);
-        Assert.Equal(intruder, ReadMmp(device));
     }
 
     [Fact]
@@ -174,35 +112,5 @@ public sealed class MmpTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => VexFileSystem.OpenAsync(device, NodeA, leaveOpen: true, cancel.Token));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed}");
         Assert.Equal(other, ReadMmp(device));
-    }
-
-    [Fact]
-    public async Task Of_two_nodes_opening_a_clean_filesystem_at_once_exactly_one_gets_it()
-    {
-        using var device = Formatted();
-        var openers = new[] { NodeA, NodeB }.Select(options => Task.Run(() => VexFileSystem.Open(device, options, leaveOpen: true))).ToList();
-        try
-        {
-            await Task.WhenAll(openers);
-        }
-        catch (VexFsException)
-        {
-            // One of them is expected to be refused; counted below.
-        }
-
-        var opened = openers.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result).ToList();
-        var refused = openers.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException).ToList();
-        try
-        {
-            Assert.Single(opened);
-            var busy = Assert.IsType<VexFsException>(Assert.Single(refused));
-            Assert.Equal(VexErrorKind.Busy, busy.Kind);
-        }
-        finally
-        {
-            opened.ForEach(fs => fs.Dispose());
-        }
-
-        Assert.Equal(MmpBlock.Clean, ReadMmp(device).Sequence);
     }
 }

@@ -22,11 +22,11 @@ public sealed class MmpFormatTests
     [Fact]
     public void Mmp_block_layout()
     {
-        const uint seed = 0xC0FFEE11;
+        const uint Seed = 0xC0FFEE11;
         var mmp = new MmpBlock { Sequence = 0x01020304, TimeNs = 0x1122334455667788, NodeName = "nöde-a", DeviceName = "nbd0", CheckInterval = 7 };
         var block = new byte[BlockSize];
         block.AsSpan().Fill(0xAA);
-        mmp.WriteTo(block, 42, seed);
+        mmp.WriteTo(block, 42, Seed);
 
         byte[] expected = new byte[BlockSize];
         byte[] head = [0x56, 0x4D, 0x4D, 0x50, 0x04, 0x03, 0x02, 0x01, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11];
@@ -35,17 +35,17 @@ public sealed class MmpFormatTests
         node.CopyTo(expected, 0x10);
         "nbd0"u8.ToArray().CopyTo(expected, 0x50);
         expected[0x70] = 7;
-        uint checksum = SeededReference(seed, 42, expected.AsSpan(0, MmpBlock.Size));
+        uint checksum = SeededReference(Seed, 42, expected.AsSpan(0, MmpBlock.Size));
         BinaryPrimitives.WriteUInt32LittleEndian(expected.AsSpan(0x1FC), checksum);
         Assert.Equal(expected, block);
 
-        Assert.Equal(mmp, MmpBlock.ReadFrom(block, 42, seed));
+        Assert.Equal(mmp, MmpBlock.ReadFrom(block, 42, Seed));
         Assert.Equal(512, MmpBlock.Size);
-        Assert.Throws<InvalidFileSystemException>(() => MmpBlock.ReadFrom(block, 43, seed));
+        Assert.Throws<InvalidFileSystemException>(() => MmpBlock.ReadFrom(block, 43, Seed));
         block[0x08] ^= 1;
-        Assert.Contains("checksum", Assert.Throws<InvalidFileSystemException>(() => MmpBlock.ReadFrom(block, 42, seed)).Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("checksum", Assert.Throws<InvalidFileSystemException>(() => MmpBlock.ReadFrom(block, 42, Seed)).Message, StringComparison.OrdinalIgnoreCase);
         block[0] = 0;
-        Assert.Throws<InvalidFileSystemException>(() => MmpBlock.ReadFrom(block, 42, seed));
+        Assert.Throws<InvalidFileSystemException>(() => MmpBlock.ReadFrom(block, 42, Seed));
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class MmpFormatTests
         var block = new byte[BlockSize];
         device.Read(layout.Superblock.MmpBlock * BlockSize, block);
         Assert.Equal(MmpBlock.Clean, MmpBlock.ReadFrom(block, layout.Superblock.MmpBlock, layout.Superblock.ChecksumSeed).Sequence);
-        Assert.True(FileSystemChecker.Check(device, Fix).IsClean);
+        Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
     }
 
     /// <summary>The seeded CRC32C computed bit by bit: the register starts at the inverted seed, runs over the location (8 bytes) and the record with its checksum field as zero.</summary>
