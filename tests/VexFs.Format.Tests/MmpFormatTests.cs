@@ -195,6 +195,23 @@ public sealed class MmpFormatTests
         Assert.True(FileSystemChecker.Check(device, CheckOnly).IsClean);
     }
 
+    [Fact]
+    public void A_repair_takes_over_the_sequence_a_killed_repair_left_and_leaves_the_block_clean()
+    {
+        var (device, layout) = Formatted();
+        using var _ = device;
+        var sb = layout.Superblock;
+        MultiMountGuard.Write(device, sb, new MmpBlock { Sequence = MmpBlock.Fsck, TimeNs = 1, NodeName = "killed-checker", CheckInterval = 1 });
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var report = FileSystemChecker.Check(device, Fix);
+        Assert.True(report.IsClean, report.OperationalError + string.Join(Environment.NewLine, report.Findings));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(6.8), $"{clock.Elapsed}: it did not wait for the killed repair's updates");
+        var mmp = MultiMountGuard.Read(device, sb);
+        Assert.Equal(MmpBlock.Clean, mmp.Sequence);
+        Assert.Equal("checker", mmp.NodeName);
+    }
+
     /// <summary>The seeded CRC32C computed bit by bit: the register starts at the inverted seed, runs over the location (8 bytes) and the record with its checksum field as zero.</summary>
     private static uint SeededReference(uint seed, long location, ReadOnlySpan<byte> record)
     {
