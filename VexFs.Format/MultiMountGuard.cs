@@ -39,6 +39,7 @@ internal sealed class MultiMountGuard : IDisposable
     private readonly string _deviceName;
     private readonly CancellationTokenSource _stop = new();
     private MmpBlock _written;
+    private long _writtenAt = Environment.TickCount64;
     private Thread? _heartbeat;
     private volatile bool _lost;
     private volatile IOException? _stopped;
@@ -214,7 +215,6 @@ internal sealed class MultiMountGuard : IDisposable
         {
             try
             {
-                long started = Environment.TickCount64;
                 var now = Read(_device, _block, _blockSize, _seed);
                 if (now != _written)
                 {
@@ -223,16 +223,18 @@ internal sealed class MultiMountGuard : IDisposable
                     return;
                 }
 
-                // As ext4's kmmpd: a node whose I/O is slow records a longer interval, so that others wait longer.
-                int elapsed = (int)Math.Min((Environment.TickCount64 - started + 999) / 1000, MmpBlock.MaxInterval);
+                // As ext4's kmmpd: a node whose updates come late (slow I/O, a stalled process) records a longer
+                // interval, the whole seconds since its last update, so that others wait longer.
+                long since = (Environment.TickCount64 - _writtenAt) / 1000;
                 var next = _written with
                 {
                     Sequence = _written.Sequence == MmpBlock.Fsck ? MmpBlock.Fsck : MmpBlock.Next(_written.Sequence),
                     TimeNs = Math.Max(Now, _written.TimeNs + 1),
-                    CheckInterval = Math.Clamp(Math.Max(_interval, 2 * elapsed), 1, MmpBlock.MaxInterval),
+                    CheckInterval = (int)Math.Clamp(Math.Max(_interval, since), 1, MmpBlock.MaxInterval),
                 };
                 Write(_device, _block, _blockSize, _seed, next);
                 _written = next;
+                _writtenAt = Environment.TickCount64;
             }
             catch (InvalidFileSystemException e)
             {

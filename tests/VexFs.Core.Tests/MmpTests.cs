@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VexFs.BlockDevices;
+using VexFs.BlockDevices.FaultInjection;
 using VexFs.Format;
 using VexFs.Format.Check;
 using VexFs.Format.Records;
@@ -70,6 +71,28 @@ public sealed class MmpTests
         fs.CreateDirectory("/still-mine");
         fs.Flush();
         Assert.Equal("node-a", ReadMmp(device).NodeName);
+    }
+
+    [Fact]
+    public void A_writer_whose_updates_come_late_records_a_longer_interval_for_others_to_wait()
+    {
+        using var device = Formatted();
+        var sb = SuperblockCopies.Read(device);
+        using var slow = new FaultInjectingDevice(device, leaveOpen: true);
+        using var fs = VexFileSystem.Open(slow, NodeA, leaveOpen: true);
+        Assert.Equal(1, ReadMmp(device).CheckInterval);
+
+        slow.AddRule(FaultRule.InRange(sb.MmpBlock * sb.BlockSize, sb.BlockSize, FaultKind.Latency, DeviceOperations.Read) with { Latency = TimeSpan.FromMilliseconds(1500) });
+        var clock = Stopwatch.StartNew();
+        while (ReadMmp(device).CheckInterval == 1 && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(100);
+        }
+
+        var late = ReadMmp(device);
+        Assert.Equal(2, late.CheckInterval);
+        Assert.Equal(TimeSpan.FromSeconds(5), MultiMountGuard.WaitTime(sb.MmpInterval, late));
+        Assert.False(fs.IsReadOnly);
     }
 
     [Fact]
