@@ -284,7 +284,9 @@ internal sealed record Superblock
         Corruption.Check(OrphanHead == 0 || (OrphanHead >= FirstInode && OrphanHead <= InodeCount), block, "superblock.orphan_head", $"{OrphanHead} is out of range");
         Corruption.Check(JournalBlocks >= Journal.JournalLayout.MinBlocks && JournalStart > 0 && JournalStart < BlockCount && JournalBlocks <= BlockCount - JournalStart, block, "superblock.journal", $"a journal of {JournalBlocks} blocks at {JournalStart} is too small or does not lie within the filesystem");
         Corruption.Check(VectorTableBlock >= 0 && VectorTableBlock < BlockCount, block, "superblock.vector_table", $"block {VectorTableBlock} is outside the filesystem");
-        Corruption.Check(!HasMultiMountProtection || (MmpBlock > 0 && MmpBlock < BlockCount), block, "superblock.mmp_block", $"block {MmpBlock} is outside the filesystem");
+        // Where mkfs puts it, and nowhere else: a repair writes the MMP block before anything else is checked, so a
+        // damaged field must not be able to aim that write at other metadata or at a file's data.
+        Corruption.Check(!HasMultiMountProtection || MmpBlock == VectorTableBlock + 1, block, "superblock.mmp_block", $"block {MmpBlock} is not the block after the vector table ({VectorTableBlock}), where the MMP block lies");
         Corruption.Check(!HasMultiMountProtection || MmpInterval is >= 1 and <= Records.MmpBlock.MaxInterval, block, "superblock.mmp_interval", $"an update interval of {MmpInterval} s is not from 1 to {Records.MmpBlock.MaxInterval}");
         Corruption.Check(ChecksumSeed == SeedFor(Uuid), block, "superblock.checksum_seed", "the checksum seed does not belong to this UUID");
         Corruption.Check(CopyGroup >= 0 && CopyGroup <= GroupCount, block, "superblock.copy_group", $"group {CopyGroup} does not exist (the group count names the tail copy)");

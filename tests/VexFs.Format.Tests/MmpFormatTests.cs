@@ -81,6 +81,8 @@ public sealed class MmpFormatTests
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(0x10C)));
         Assert.Equal(sb, Superblock.ReadFrom(b, 1, 64L << 20));
 
+        (sb with { MmpBlock = sb.VectorTableBlock + 2 }).WriteTo(b);
+        Assert.Equal("superblock.mmp_block", Assert.Throws<InvalidFileSystemException>(() => Superblock.ReadFrom(b, 1, 64L << 20)).Field);
         (sb with { MmpBlock = sb.BlockCount }).WriteTo(b);
         Assert.Equal("superblock.mmp_block", Assert.Throws<InvalidFileSystemException>(() => Superblock.ReadFrom(b, 1, 64L << 20)).Field);
         (sb with { MmpInterval = 0 }).WriteTo(b);
