@@ -60,13 +60,15 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     private readonly MeteredDevice _metered;
     private readonly FileSystemMetrics _metrics;
     private readonly ILogger _log;
+    private readonly MultiMountGuard? _multiMount;
     private FileSystemEditor _editor;
     private Exception? _failure;
     private bool _disposed;
 
-    private VexFileSystem(BlockDevice device, MeteredDevice metered, FileSystemMetrics metrics, VexFileSystemOptions options, bool leaveOpen, Superblock superblock, JournalWriter? journal)
+    private VexFileSystem(BlockDevice device, MeteredDevice metered, FileSystemMetrics metrics, VexFileSystemOptions options, bool leaveOpen, Superblock superblock, JournalWriter? journal, MultiMountGuard? multiMount = null)
     {
         _device = device;
+        _multiMount = multiMount;
         _metered = metered;
         _metrics = metrics;
         _log = options.LoggerFactory?.CreateLogger<VexFileSystem>() ?? NullLogger<VexFileSystem>.Instance;
@@ -149,8 +151,17 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
     /// <summary>
     /// Opens the filesystem on <paramref name="device"/>, replaying its journal after a crash.
     /// </summary>
+    /// <remarks>
+    /// On a filesystem with multi-mount protection (mkfs.vexfs -O mmp) a read-write open first takes the MMP
+    /// block, which takes over two of its update intervals, and over five when the last writer did not close it
+    /// (a crash, or a writer alive on another host), and keeps it updated until disposed.
+    /// </remarks>
     /// <exception cref="InvalidFileSystemException">The device holds no valid VexFS filesystem, or one this version cannot read.</exception>
-    public static VexFileSystem Open(BlockDevice device, VexFileSystemOptions? options = null, bool leaveOpen = false)
+    /// <exception cref="VexFsException">Multi-mount protection: another host has the filesystem open for writing, or fsck is checking it (<see cref="VexErrorKind.Busy"/>).</exception>
+    public static VexFileSystem Open(BlockDevice device, VexFileSystemOptions? options = null, bool leaveOpen = false) =>
+        OpenCore(device, options, leaveOpen, CancellationToken.None);
+
+    private static VexFileSystem OpenCore(BlockDevice device, VexFileSystemOptions? options, bool leaveOpen, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);
         options ??= VexFileSystemOptions.Default;
@@ -158,7 +169,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         var metrics = new FileSystemMetrics(options.MeterFactory, superblock.Uuid, superblock.Label);
         try
         {
-            return OpenMetered(new MeteredDevice(device, metrics), metrics, superblock, options, leaveOpen);
+            return OpenMetered(new MeteredDevice(device, metrics), metrics, superblock, options, leaveOpen, cancellationToken);
         }
         catch
         {
@@ -167,7 +178,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         }
     }
 
-    private static VexFileSystem OpenMetered(MeteredDevice device, FileSystemMetrics metrics, Superblock superblock, VexFileSystemOptions options, bool leaveOpen)
+    private static VexFileSystem OpenMetered(MeteredDevice device, FileSystemMetrics metrics, Superblock superblock, VexFileSystemOptions options, bool leaveOpen, CancellationToken cancellationToken)
     {
         bool readOnly = options.ReadOnly || device.IsReadOnly
             || (superblock.ReadOnlyCompatible & ~KnownFeatures.ReadOnlyCompatible) != 0;
@@ -175,13 +186,39 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         {
             // A read-only open writes nothing, so it replays the journal in memory only: it sees what a
             // read-write open would (up to the first damaged transaction, or the home blocks alone when the
-            // journal cannot be read).
+            // journal cannot be read). As in ext4, it leaves the MMP block alone.
             var view = JournalReplay.View(device, superblock);
             var readOnlyView = new VexFileSystem(view, device, metrics, options, leaveOpen, SuperblockCopies.Read(view), journal: null);
             readOnlyView.LogCheckDue();
             return readOnlyView;
         }
 
+        // The MMP block is taken before anything is written (the journal replay included), and kept updated from
+        // then on, since a replay or the load of large vector indexes may outlast another opener's wait.
+        var multiMount = superblock.HasMultiMountProtection ? MultiMountGuard.Acquire(device, superblock, options.NodeName, forFsck: false, cancellationToken) : null;
+        VexFileSystem? opened = null;
+        multiMount?.StartHeartbeat(lost => opened?.LostMultiMount(lost));
+        try
+        {
+            opened = OpenWritable(device, metrics, superblock, options, leaveOpen, multiMount);
+        }
+        catch
+        {
+            multiMount?.Dispose();
+            throw;
+        }
+
+        // A heartbeat that stopped before the instance existed had no one to tell.
+        if (multiMount?.Stopped is { } stopped)
+        {
+            opened.LostMultiMount(stopped);
+        }
+
+        return opened;
+    }
+
+    private static VexFileSystem OpenWritable(MeteredDevice device, FileSystemMetrics metrics, Superblock superblock, VexFileSystemOptions options, bool leaveOpen, MultiMountGuard? multiMount)
+    {
         var (journal, plan) = JournalWriter.Recover(device, JournalArea.Of(superblock));
         // The superblock as the replay left it: the one read before may predate what the journal held.
         var replayed = SuperblockCopies.Read(device);
@@ -194,7 +231,7 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         };
         SuperblockCopies.WriteRecord(device, superblock);
         device.Flush();
-        var fileSystem = new VexFileSystem(device, device, metrics, options, leaveOpen, superblock, journal);
+        var fileSystem = new VexFileSystem(device, device, metrics, options, leaveOpen, superblock, journal, multiMount);
         fileSystem.LogRecovery(plan);
         fileSystem.LogCheckDue();
         if (superblock.OrphanHead != 0)
@@ -205,9 +242,9 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         return fileSystem;
     }
 
-    /// <summary>The asynchronous twin of <see cref="Open"/>: journal replay and orphan reclaim run off the calling thread.</summary>
+    /// <summary>The asynchronous twin of <see cref="Open"/>: journal replay and orphan reclaim run off the calling thread; <paramref name="cancellationToken"/> also cuts short the waits of multi-mount protection.</summary>
     public static Task<VexFileSystem> OpenAsync(BlockDevice device, VexFileSystemOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Open(device, options, leaveOpen), cancellationToken);
+        Task.Run(() => OpenCore(device, options, leaveOpen, cancellationToken), cancellationToken);
 
     /// <summary>Commits every completed operation durably: after this returns they survive a power cut.</summary>
     /// <exception cref="IOException">The instance latched read-only before its operations were durable.</exception>
@@ -418,6 +455,9 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
             finally
             {
                 _disposed = true;
+
+                // After the last write: the MMP block is marked clean (unless another node has taken it).
+                _multiMount?.Dispose();
                 _vectors.Dispose();
                 _metrics.Dispose();
                 if (!_leaveOpen)
@@ -697,6 +737,31 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         catch (IOException)
         {
             // The device is failing; the latch alone keeps later writes away from it.
+        }
+    }
+
+    /// <summary>The heartbeat of multi-mount protection ended: another node took the device, or the device failed.</summary>
+    private void LostMultiMount(IOException e)
+    {
+        if (_multiMount is { Lost: true })
+        {
+            LatchTakenOver(e);
+        }
+        else
+        {
+            Latch(e);
+        }
+    }
+
+    /// <summary>
+    /// Switches to read-only because another node took the device: unlike <see cref="Latch"/>, writes nothing,
+    /// not even the errors flag, since the superblock now belongs to the other node.
+    /// </summary>
+    private void LatchTakenOver(IOException e)
+    {
+        if (Interlocked.CompareExchange(ref _failure, e, null) is null)
+        {
+            FileSystemLog.TakenOver(_log, _device.Description, e);
         }
     }
 

@@ -69,6 +69,12 @@ public sealed record VexFileSystemOptions
     } = -1;
 
     /// <summary>
+    /// This host's name, recorded in the MMP block of a filesystem with multi-mount protection while it is open for
+    /// writing, so that another host refused the filesystem can say who has it; the machine's name by default.
+    /// </summary>
+    public string NodeName { get; init; } = Environment.MachineName;
+
+    /// <summary>
     /// Where the filesystem's <c>VexFs</c> meter comes from (the host's, through dependency injection); without
     /// one the filesystem makes its own, which listeners (dotnet-counters, OpenTelemetry) find by its name alike.
     /// </summary>

@@ -113,7 +113,7 @@ public sealed class FormatLayout
         int tailCopy = groups == 1 ? 1 + descriptorBlocks : 0;
         int group0Overhead = OverheadOf(0, descriptorBlocks, inodeTableBlocks, blockSize);
         long group0Blocks = Math.Min(blocksPerGroup, blockCount);
-        long fixedData = RootDirectoryBlocks + LostAndFoundBlocks + 1;
+        long fixedData = RootDirectoryBlocks + LostAndFoundBlocks + 1 + (options.MultiMountProtection ? 1 : 0);
         long journalRoom = group0Blocks - group0Overhead - fixedData - tailCopy;
         long journalBlocks = options.JournalSize is { } size
             ? (size + blockSize - 1) / blockSize
@@ -129,6 +129,7 @@ public sealed class FormatLayout
         long rootDirectory = journalStart + journalBlocks;
         long lostAndFound = rootDirectory + RootDirectoryBlocks;
         long vectorTable = lostAndFound + LostAndFoundBlocks;
+        long mmpBlock = options.MultiMountProtection ? vectorTable + 1 : 0;
         var uuid = options.Uuid ?? Guid.NewGuid();
         long now = (options.Timestamp ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds() * 1_000_000;
 
@@ -148,7 +149,8 @@ public sealed class FormatLayout
         var superblock = new Superblock
         {
             ReadOnlyCompatible = ReadOnlyCompatibleFeatures.LazyGroupInit | ReadOnlyCompatibleFeatures.OrphanList | (tailCopy > 0 ? ReadOnlyCompatibleFeatures.TailCopy : ReadOnlyCompatibleFeatures.None),
-            Incompatible = options.VectorSpaces.Count > 0 ? IncompatibleFeatures.VectorSpaces : IncompatibleFeatures.None,
+            Incompatible = (options.VectorSpaces.Count > 0 ? IncompatibleFeatures.VectorSpaces : IncompatibleFeatures.None)
+                | (options.MultiMountProtection ? IncompatibleFeatures.MultiMountProtection : IncompatibleFeatures.None),
             BlockSizeLog2 = System.Numerics.BitOperations.Log2((uint)blockSize),
             BlockCount = blockCount,
             FreeBlocks = freeBlocks,
@@ -165,6 +167,8 @@ public sealed class FormatLayout
             JournalStart = journalStart,
             JournalBlocks = journalBlocks,
             VectorTableBlock = vectorTable,
+            MmpBlock = mmpBlock,
+            MmpInterval = options.MultiMountProtection ? options.MmpUpdateInterval : 0,
             RootInode = RootInodeNumber,
             LostAndFoundInode = LostAndFoundInode,
             HashSeed = XxHash64.HashToUInt64(uuid.ToByteArray()),
@@ -182,15 +186,22 @@ public sealed class FormatLayout
     public string Describe()
     {
         var backups = BackupGroups.Select(g => Geometry.GroupStart(g)).ToList();
-        return string.Join(
-            Environment.NewLine,
+        var lines = new List<string>
+        {
             $"Filesystem UUID: {Uuid}",
             $"Label: {(Superblock.Label.Length == 0 ? "(none)" : Superblock.Label)}",
             $"Block size: {BlockSize} bytes; {BlockCount} blocks ({BlockCount * BlockSize} bytes)",
             $"{GroupCount} block groups of {BlocksPerGroup} blocks; {InodesPerGroup} inodes per group; {InodeCount} inodes of {Superblock.InodeSize} bytes",
             $"Journal: {JournalBlocks} blocks at block {JournalStart}",
-            $"Free after format: {FreeBlocks} blocks, {Superblock.FreeInodes} inodes",
-            backups.Count == 0 ? $"Superblock backup stored on block {Geometry.TailCopyBlock} (one group: a copy in the last blocks)" : $"Superblock backups stored on blocks: {string.Join(", ", backups)}");
+        };
+        if (Superblock.HasMultiMountProtection)
+        {
+            lines.Add($"Multi-mount protection: block {Superblock.MmpBlock}, update interval {Superblock.MmpInterval} s");
+        }
+
+        lines.Add($"Free after format: {FreeBlocks} blocks, {Superblock.FreeInodes} inodes");
+        lines.Add(backups.Count == 0 ? $"Superblock backup stored on block {Geometry.TailCopyBlock} (one group: a copy in the last blocks)" : $"Superblock backups stored on blocks: {string.Join(", ", backups)}");
+        return string.Join(Environment.NewLine, lines);
     }
 
     private static int OverheadOf(int group, int descriptorBlocks, int inodeTableBlocks, int blockSize) =>

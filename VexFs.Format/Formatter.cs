@@ -55,6 +55,11 @@ public static class Formatter
             var spaces = options.VectorSpaces.Select((s, i) => new VectorSpaceRecord(i + 1, s)).ToList();
             VectorSpaceTable.Write(buffer, sb.VectorTableBlock, spaces, spaces.Count + 1, sb.ChecksumSeed);
             WriteBlock(device, sb.VectorTableBlock, buffer);
+            if (sb.HasMultiMountProtection)
+            {
+                MultiMountGuard.CleanBlock(sb.MmpInterval, Environment.MachineName, device.Description).WriteTo(buffer, sb.MmpBlock, sb.ChecksumSeed);
+                WriteBlock(device, sb.MmpBlock, buffer);
+            }
 
             var descriptors = Descriptors(layout, device, buffer);
             var copies = geometry.Copies.ToList();

@@ -135,7 +135,7 @@ internal sealed class Geometry
     /// <summary>
     /// Whether group <paramref name="group"/>'s "block bitmap uninitialised" flag can be believed: only when the
     /// descriptor's free count agrees that only the group's own metadata is in use and the group holds no other
-    /// fixed metadata (the journal, the vector table).
+    /// fixed metadata (the journal, the vector table, the MMP block).
     /// </summary>
     public bool TrustsBlockBitmapUninit(int group, GroupDescriptor descriptor)
     {
@@ -147,7 +147,8 @@ internal sealed class Geometry
         long start = GroupStart(group);
         long end = start + BlocksInGroup(group);
         var sb = Superblock;
-        return (sb.JournalStart >= end || sb.JournalStart + sb.JournalBlocks <= start) && (sb.VectorTableBlock < start || sb.VectorTableBlock >= end);
+        return (sb.JournalStart >= end || sb.JournalStart + sb.JournalBlocks <= start) && (sb.VectorTableBlock < start || sb.VectorTableBlock >= end)
+            && (!sb.HasMultiMountProtection || sb.MmpBlock < start || sb.MmpBlock >= end);
     }
 
     /// <summary>Raises <see cref="InvalidFileSystemException"/> unless <paramref name="descriptor"/> is placed by the layout.</summary>

@@ -22,4 +22,7 @@ internal static partial class FileSystemLog
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "{Device}: the saved index of vector space '{Space}' could not be used; it is built again from the rows")]
     public static partial void SavedIndexUnusable(ILogger logger, string device, string space, Exception reason);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "{Device}: another node took the filesystem (multi-mount protection); latched read-only, nothing more is written to it")]
+    public static partial void TakenOver(ILogger logger, string device, Exception error);
 }

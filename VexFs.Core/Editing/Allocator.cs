@@ -314,13 +314,19 @@ internal sealed class Allocator
             _store.Read(d.BlockBitmap, bitmap);
         }
 
-        // Whatever the bitmap says, the group's fixed metadata and the journal are never handed out.
+        // Whatever the bitmap says, the group's fixed metadata, the journal, the vector table, the MMP block and the
+        // tail copy are never handed out.
         long first = _geometry.GroupStart(g);
         long end = first + _geometry.BlocksInGroup(g);
         var sb = Superblock;
         CheckInUse(g, bitmap, first, first + _geometry.GroupMetadataBlocks(g));
         CheckInUse(g, bitmap, Math.Max(first, sb.JournalStart), Math.Min(end, sb.JournalStart + sb.JournalBlocks));
         CheckInUse(g, bitmap, Math.Max(first, sb.VectorTableBlock), Math.Min(end, sb.VectorTableBlock + 1));
+        if (sb.HasMultiMountProtection)
+        {
+            CheckInUse(g, bitmap, Math.Max(first, sb.MmpBlock), Math.Min(end, sb.MmpBlock + 1));
+        }
+
         CheckInUse(g, bitmap, Math.Max(first, _geometry.TailCopyBlock), end);
 
         _blockBitmaps[g] = bitmap;

@@ -12,6 +12,12 @@ public sealed record CheckOptions
     /// <summary>Check even a filesystem marked clean (fsck -f).</summary>
     public bool Force { get; init; }
 
+    /// <summary>
+    /// This host's name, recorded in the MMP block of a filesystem with multi-mount protection while a repair
+    /// holds it; the machine's name by default.
+    /// </summary>
+    public string NodeName { get; init; } = Environment.MachineName;
+
     /// <summary>Reports each pass as it starts.</summary>
     public IProgress<CheckProgress>? Progress { get; init; }
 }

@@ -163,6 +163,69 @@ public sealed partial class FileSystemChecker
     }
 
     /// <summary>
+    /// The MMP block of a filesystem with multi-mount protection: one that does not verify is reported, and
+    /// rewritten clean by a repair. A repair then takes the device as a writer would, with fsck's sequence,
+    /// which keeps every other node out until the check ends (and refuses while another node uses it); a
+    /// check-only run writes nothing and takes nothing. Returns false when the check must not go on.
+    /// </summary>
+    private bool CheckMultiMount()
+    {
+        if (!_sb.HasMultiMountProtection)
+        {
+            return true;
+        }
+
+        try
+        {
+            MultiMountGuard.Read(_device, _sb);
+        }
+        catch (InvalidFileSystemException e)
+        {
+            if (Repair)
+            {
+                MultiMountGuard.Write(_device, _sb, MultiMountGuard.CleanBlock(_sb.MmpInterval, _options.NodeName, _device.Description));
+                _report.Modified = true;
+            }
+
+            Found("mmp", $"the multi-mount protection block is damaged ({e.Message}); {(Repair ? "rewritten clean" : "not repaired")}", Repair);
+        }
+
+        if (!Repair)
+        {
+            return true;
+        }
+
+        try
+        {
+            _multiMount = MultiMountGuard.Acquire(_device, _sb, _options.NodeName, forFsck: true, CancellationToken.None);
+        }
+        catch (VexFsException e) when (e.Kind == VexErrorKind.Busy)
+        {
+            _report.OperationalError = e.Message;
+            return false;
+        }
+
+        _multiMount.StartHeartbeat(lost => _multiMountLost = lost);
+        return true;
+    }
+
+    /// <summary>Marks the MMP block clean at the end of a repair; an operational error when another node took the device meanwhile.</summary>
+    private void ReleaseMultiMount()
+    {
+        if (_multiMount is null)
+        {
+            return;
+        }
+
+        _multiMount.Dispose();
+        _multiMount = null;
+        if (_multiMountLost is { } lost)
+        {
+            _report.OperationalError = $"Multi-mount protection stopped during the check (another node took the device, or it failed); the repair may be incomplete: {lost.Message}";
+        }
+    }
+
+    /// <summary>
     /// Replays the journal when it holds committed transactions (under -n, reports them), as the library's
     /// open does; a committed transaction that does not verify ends the replay there, as in e2fsck. Returns
     /// whether the journal held anything to replay.
@@ -319,6 +382,10 @@ public sealed partial class FileSystemChecker
         ClaimOrReport(_sb.JournalStart, _sb.JournalBlocks, "the journal");
         ClaimOrReport(_geometry.TailCopyBlock, _geometry.TailCopyBlocks, "the tail copy of the superblock");
         ClaimOrReport(_sb.VectorTableBlock, 1, "the vector table");
+        if (_sb.HasMultiMountProtection)
+        {
+            ClaimOrReport(_sb.MmpBlock, 1, "the MMP block");
+        }
     }
 
     private void ClaimOrReport(long block, long count, string what)

@@ -25,6 +25,8 @@ public sealed partial class FileSystemChecker : IDisposable
     private GroupDescriptor[] _groups = [];
     private bool[] _badDescriptors = [];
     private BlockClaims _claims = null!;
+    private MultiMountGuard? _multiMount;
+    private IOException? _multiMountLost;
     private bool _usedBackup;
     private bool _descriptorsRepaired;
 
@@ -59,6 +61,7 @@ public sealed partial class FileSystemChecker : IDisposable
             checker._report.OperationalError = $"I/O error while checking {device.Description}: {e.Message}";
         }
 
+        checker.ReleaseMultiMount();
         return checker._report;
     }
 
@@ -74,6 +77,11 @@ public sealed partial class FileSystemChecker : IDisposable
         if (unknown != 0)
         {
             _report.OperationalError = $"{_device.Description} has read-only-compatible features 0x{(uint)unknown:X} this version does not know; it cannot be checked";
+            return;
+        }
+
+        if (!CheckMultiMount())
+        {
             return;
         }
 
@@ -148,6 +156,7 @@ public sealed partial class FileSystemChecker : IDisposable
     /// <summary>Lets go of a repair's staged writes that were never committed (a check that failed midway).</summary>
     public void Dispose()
     {
+        _multiMount?.Dispose();
         if (_device is OverlayDevice overlay)
         {
             _device = overlay.Inner;

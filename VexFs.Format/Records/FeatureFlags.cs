@@ -23,6 +23,13 @@ public enum IncompatibleFeatures : uint
 
     /// <summary>The vector area holds vector spaces.</summary>
     VectorSpaces = 1 << 1,
+
+    /// <summary>
+    /// Multi-mount protection: a writer announces itself in the MMP block and keeps it updated, so that a second
+    /// host sharing the device refuses to open it for writing; a reader that does not know the protocol must not
+    /// open it at all.
+    /// </summary>
+    MultiMountProtection = 1 << 2,
 }
 
 /// <summary>Features a reader must understand to write; with unknown ones it may only read.</summary>
@@ -55,7 +62,7 @@ public enum ReadOnlyCompatibleFeatures : uint
 internal static class KnownFeatures
 {
     public const CompatibleFeatures Compatible = CompatibleFeatures.ExtendedAttributes;
-    public const IncompatibleFeatures Incompatible = IncompatibleFeatures.NeedsRecovery | IncompatibleFeatures.VectorSpaces;
+    public const IncompatibleFeatures Incompatible = IncompatibleFeatures.NeedsRecovery | IncompatibleFeatures.VectorSpaces | IncompatibleFeatures.MultiMountProtection;
     public const ReadOnlyCompatibleFeatures ReadOnlyCompatible = ReadOnlyCompatibleFeatures.LazyGroupInit | ReadOnlyCompatibleFeatures.OrphanList | ReadOnlyCompatibleFeatures.TailCopy
         | ReadOnlyCompatibleFeatures.SavedVectorIndex;
 }

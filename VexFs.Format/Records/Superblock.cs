@@ -22,7 +22,8 @@ namespace VexFs.Format.Records;
 /// 0x0D0 u64 directory hash seed          0x0D8 i64 created (ns)    0x0E0 i64 last mount (ns)
 /// 0x0E8 i64 last write (ns)              0x0F0 i64 last check (ns) 0x0F8 u32 mount count
 /// 0x0FC u32 maximum mount count          0x100 u32 checksum seed   0x104 u32 first ordinary inode
-/// 0x108 u32 reserved blocks percent ×100 0x10C zero ... 0x1FB
+/// 0x108 u32 reserved blocks percent ×100 0x10C u32 zero (keeps the next field 8-byte aligned)
+/// 0x110 u64 MMP block                    0x118 u16 MMP update interval (s)  0x11A zero ... 0x1FB
 /// 0x1FC u32 CRC32C of bytes 0x000-0x1FF, this field as zero     0x200-0x3FF zero
 /// </code>
 /// Every field and the checksum sit in the first 512 bytes, one sector, so that rewriting the superblock is
@@ -111,6 +112,14 @@ internal sealed record Superblock
 
     public int ReservedPercentHundredths { get; init; }
 
+    /// <summary>The multi-mount protection block, with <see cref="IncompatibleFeatures.MultiMountProtection"/>; 0 without.</summary>
+    public long MmpBlock { get; init; }
+
+    /// <summary>How often, in seconds, a writer updates the MMP block (1 to <see cref="Records.MmpBlock.MaxInterval"/>); 0 without the feature.</summary>
+    public int MmpInterval { get; init; }
+
+    public bool HasMultiMountProtection => Incompatible.HasFlag(IncompatibleFeatures.MultiMountProtection);
+
     public int BlockSize => 1 << BlockSizeLog2;
 
     /// <summary>
@@ -134,6 +143,7 @@ internal sealed record Superblock
         JournalStart = other.JournalStart,
         JournalBlocks = other.JournalBlocks,
         VectorTableBlock = other.VectorTableBlock,
+        MmpBlock = other.MmpBlock,
         RootInode = other.RootInode,
         HashSeed = other.HashSeed,
         ChecksumSeed = other.ChecksumSeed,
@@ -189,6 +199,8 @@ internal sealed record Superblock
         BinaryPrimitives.WriteUInt32LittleEndian(b[0x100..], ChecksumSeed);
         BinaryPrimitives.WriteUInt32LittleEndian(b[0x104..], (uint)FirstInode);
         BinaryPrimitives.WriteUInt32LittleEndian(b[0x108..], (uint)ReservedPercentHundredths);
+        BinaryPrimitives.WriteInt64LittleEndian(b[0x110..], MmpBlock);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[0x118..], (ushort)MmpInterval);
         BinaryPrimitives.WriteUInt32LittleEndian(b[ChecksumOffset..], Crc32C.ComputeSkipping(b[..Sector], ChecksumOffset));
     }
 
@@ -243,6 +255,8 @@ internal sealed record Superblock
             ChecksumSeed = BinaryPrimitives.ReadUInt32LittleEndian(b[0x100..]),
             FirstInode = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(b[0x104..]), int.MaxValue),
             ReservedPercentHundredths = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(b[0x108..]), int.MaxValue),
+            MmpBlock = BinaryPrimitives.ReadInt64LittleEndian(b[0x110..]),
+            MmpInterval = BinaryPrimitives.ReadUInt16LittleEndian(b[0x118..]),
         };
         sb.Validate(block, deviceLength);
         return sb;
@@ -270,6 +284,10 @@ internal sealed record Superblock
         Corruption.Check(OrphanHead == 0 || (OrphanHead >= FirstInode && OrphanHead <= InodeCount), block, "superblock.orphan_head", $"{OrphanHead} is out of range");
         Corruption.Check(JournalBlocks >= Journal.JournalLayout.MinBlocks && JournalStart > 0 && JournalStart < BlockCount && JournalBlocks <= BlockCount - JournalStart, block, "superblock.journal", $"a journal of {JournalBlocks} blocks at {JournalStart} is too small or does not lie within the filesystem");
         Corruption.Check(VectorTableBlock >= 0 && VectorTableBlock < BlockCount, block, "superblock.vector_table", $"block {VectorTableBlock} is outside the filesystem");
+        // Where mkfs puts it, and nowhere else: a repair writes the MMP block before anything else is checked, so a
+        // damaged field must not be able to aim that write at other metadata or at a file's data.
+        Corruption.Check(!HasMultiMountProtection || MmpBlock == VectorTableBlock + 1, block, "superblock.mmp_block", $"block {MmpBlock} is not the block after the vector table ({VectorTableBlock}), where the MMP block lies");
+        Corruption.Check(!HasMultiMountProtection || MmpInterval is >= 1 and <= Records.MmpBlock.MaxInterval, block, "superblock.mmp_interval", $"an update interval of {MmpInterval} s is not from 1 to {Records.MmpBlock.MaxInterval}");
         Corruption.Check(ChecksumSeed == SeedFor(Uuid), block, "superblock.checksum_seed", "the checksum seed does not belong to this UUID");
         Corruption.Check(CopyGroup >= 0 && CopyGroup <= GroupCount, block, "superblock.copy_group", $"group {CopyGroup} does not exist (the group count names the tail copy)");
     }

@@ -29,7 +29,8 @@ internal static class MkfsCommand
         var bytesPerInode = new Option<int?>("-i") { Description = "Bytes per inode." };
         var inodeSize = new Option<int>("-I") { Description = "Inode size in bytes.", DefaultValueFactory = _ => FormatOptions.Default.InodeSize };
         var journal = new Option<string?>("-J") { Description = "Journal options: size=SIZE (e.g. size=64M)." };
-        var extended = new Option<string?>("-E") { Description = "Extended options: discard or nodiscard." };
+        var extended = new Option<string?>("-E") { Description = "Extended options, comma-separated: discard, nodiscard, mmp_update_interval=SECONDS (1 to 300; 5 by default)." };
+        var features = new Option<string?>("-O") { Description = "Features, comma-separated: mmp (multi-mount protection, for a device several hosts can reach)." };
         var vectors = new Option<string[]>("-V") { Description = "Declare a vector space name:dimension[:metric[:type]] (metric l2, cosine or ip; type f32, the only element type stored); repeatable.", AllowMultipleArgumentsPerToken = false };
         var dryRun = new Option<bool>("-n") { Description = "Print the layout without writing anything." };
         var force = new Option<bool>("-F") { Description = "Format even when the device holds a filesystem." };
@@ -37,7 +38,7 @@ internal static class MkfsCommand
         var populate = new Option<string?>("-d") { Description = "Copy this directory tree into the new filesystem (files, directories, symbolic and hard links, device files, pipes and sockets, permissions, owners, times, extended attributes)." };
         var root = new RootCommand("mkfs.vexfs: make a VexFS filesystem on a block device or image file.")
         {
-            device, size, blockSize, label, uuid, inodes, bytesPerInode, inodeSize, journal, extended, vectors, dryRun, force, quiet, populate,
+            device, size, blockSize, label, uuid, inodes, bytesPerInode, inodeSize, journal, extended, features, vectors, dryRun, force, quiet, populate,
         };
 
         var parsed = root.Parse(args);
@@ -55,6 +56,13 @@ internal static class MkfsCommand
 
         try
         {
+            var (discard, mmpInterval) = ParseExtended(parsed.GetValue(extended));
+            bool mmp = ParseFeatures(parsed.GetValue(features));
+            if (mmpInterval is not null && !mmp)
+            {
+                throw new FormatException("mmp_update_interval is set but multi-mount protection is not enabled (-O mmp)");
+            }
+
             var options = new FormatOptions
             {
                 BlockSize = parsed.GetValue(blockSize),
@@ -64,7 +72,9 @@ internal static class MkfsCommand
                 BytesPerInode = parsed.GetValue(bytesPerInode) ?? FormatOptions.Default.BytesPerInode,
                 InodeSize = parsed.GetValue(inodeSize),
                 JournalSize = ParseJournal(parsed.GetValue(journal)),
-                Discard = ParseExtended(parsed.GetValue(extended)),
+                Discard = discard,
+                MultiMountProtection = mmp,
+                MmpUpdateInterval = mmpInterval ?? FormatOptions.Default.MmpUpdateInterval,
                 VectorSpaces = (parsed.GetValue(vectors) ?? []).Select(ParseSpace).ToList(),
             };
             if (options.Problem() is { } problem)
@@ -194,12 +204,48 @@ internal static class MkfsCommand
             : throw new FormatException($"invalid journal option '{text}' (expected size=SIZE)");
     }
 
-    private static bool ParseExtended(string? text) => text switch
+    /// <summary>-E as mke2fs takes it: options separated by commas.</summary>
+    private static (bool Discard, int? MmpInterval) ParseExtended(string? text)
     {
-        null or "discard" => true,
-        "nodiscard" => false,
-        _ => throw new FormatException($"invalid extended option '{text}' (expected discard or nodiscard)"),
-    };
+        bool discard = true;
+        int? interval = null;
+        foreach (string option in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            const string IntervalPrefix = "mmp_update_interval=";
+            if (option is "discard" or "nodiscard")
+            {
+                discard = option == "discard";
+            }
+            else if (option.StartsWith(IntervalPrefix, StringComparison.Ordinal)
+                && int.TryParse(option.AsSpan(IntervalPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int seconds))
+            {
+                interval = seconds;
+            }
+            else
+            {
+                throw new FormatException($"invalid extended option '{option}' (expected discard, nodiscard or mmp_update_interval=SECONDS)");
+            }
+        }
+
+        return (discard, interval);
+    }
+
+    /// <summary>-O as mke2fs takes it: features separated by commas, ^ before one to leave it off.</summary>
+    private static bool ParseFeatures(string? text)
+    {
+        bool mmp = false;
+        foreach (string feature in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            mmp = feature switch
+            {
+                "mmp" => true,
+                "^mmp" => false,
+                _ => throw new FormatException($"invalid feature '{feature}' (the one this mkfs can choose is mmp)"),
+            };
+        }
+
+        return mmp;
+    }
 
     private static VectorSpaceDefinition ParseSpace(string text) => VectorSpaceDefinition.Parse(text);
 }

@@ -17,6 +17,7 @@ internal static class SealedImage
     private const int DescriptorBlockBitmapChecksum = 0x2C;
     private const int DescriptorInodeBitmapChecksum = 0x30;
     private const int DescriptorChecksum = 0x3C;
+    private const int SuperblockIncompatible = 0x00C;
     private const int SuperblockSeed = 0x100;
     private const int SuperblockUuid = 0x050;
     private const int SuperblockChecksum = 0x1FC;
@@ -80,6 +81,11 @@ internal static class SealedImage
         // The superblock last: its record is 1 KiB at byte 1024 whatever the block size.
         var record = new byte[Superblock.Size];
         device.Read(Superblock.ByteOffset, record);
+
+        // Multi-mount protection waits seconds by design (a repair takes the device as a writer would, after two
+        // update intervals): a patch that turned it on would meet those waits, not bugs.
+        uint incompatible = BinaryPrimitives.ReadUInt32LittleEndian(record.AsSpan(SuperblockIncompatible));
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(SuperblockIncompatible), incompatible & ~(uint)IncompatibleFeatures.MultiMountProtection);
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(SuperblockSeed), Superblock.SeedFor(new Guid(record.AsSpan(SuperblockUuid, 16))));
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(SuperblockChecksum), Crc32C.ComputeSkipping(record.AsSpan(0, 512), SuperblockChecksum));
         device.Write(Superblock.ByteOffset, record);

@@ -36,16 +36,16 @@ internal sealed class MountedFileSystem : IDisposable
     public int HostId => _host?.Id ?? throw new InvalidOperationException("not mounted");
 
     /// <summary>
-    /// Formats a new sparse image of <paramref name="size"/> (as mkfs.vexfs takes it), lets
-    /// <paramref name="prepare"/> change it through the library (create vector spaces), and mounts it.
+    /// Formats a new sparse image of <paramref name="size"/> (as mkfs.vexfs takes it, with <paramref name="mkfs"/>
+    /// options), lets <paramref name="prepare"/> change it through the library (create vector spaces), and mounts it.
     /// </summary>
-    public static MountedFileSystem Create(string size = "1G", string options = "allow_other", Action<VexFileSystem>? prepare = null)
+    public static MountedFileSystem Create(string size = "1G", string options = "allow_other", Action<VexFileSystem>? prepare = null, string[]? mkfs = null)
     {
         string root = Directory.CreateTempSubdirectory("vexfs-mount-").FullName;
         var mounted = new MountedFileSystem(root, Path.Combine(root, "image"));
         try
         {
-            var made = Shell.Tool("mkfs.vexfs", "-q", mounted.Device, size);
+            var made = Shell.Tool("mkfs.vexfs", ["-q", .. mkfs ?? [], mounted.Device, size]);
             Assert.True(made.ExitCode == 0, made.Error);
             if (prepare is not null)
             {

@@ -27,6 +27,36 @@ public sealed class MkfsFsckTests : IDisposable
     }
 
     [Fact]
+    public void Mkfs_O_mmp_makes_a_clean_filesystem_whose_damaged_mmp_block_fsck_y_rewrites()
+    {
+        string image = _directory.File("mmp.img");
+        Assert.Equal(1, Tool.Run("mkfs.vexfs", "-O", "mmp", "-E", "mmp_update_interval=0", image, "64M").ExitCode);
+        var mkfs = Tool.Run("mkfs.vexfs", "-O", "mmp", "-E", "nodiscard,mmp_update_interval=1", image, "64M");
+        Assert.True(mkfs.ExitCode == 0, mkfs.Error);
+        var line = System.Text.RegularExpressions.Regex.Match(mkfs.Output, @"Multi-mount protection: block (\d+), update interval 1 s");
+        Assert.True(line.Success, mkfs.Output);
+        long block = long.Parse(line.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        var clean = Tool.Run("fsck.vexfs", "-f", "-n", image);
+        Assert.True(clean.ExitCode == 0, clean.Output + clean.Error);
+
+        using (var file = File.OpenWrite(image))
+        {
+            file.Position = (block * 4096) + 0x10;
+            file.Write("intruder"u8);
+        }
+
+        var found = Tool.Run("fsck.vexfs", "-f", "-n", image);
+        Assert.Equal(4, found.ExitCode);
+        Assert.Contains("mmp: the multi-mount protection block is damaged", found.Output, StringComparison.Ordinal);
+        var repaired = Tool.Run("fsck.vexfs", "-f", "-y", image);
+        Assert.True(repaired.ExitCode == 1, repaired.Output + repaired.Error);
+        Assert.Contains("rewritten clean (fixed)", repaired.Output, StringComparison.Ordinal);
+        Assert.Equal(0, Tool.Run("fsck.vexfs", "-f", "-n", image).ExitCode);
+        Assert.DoesNotContain("Multi-mount", Tool.Run("mkfs.vexfs", "-n", image).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Mkfs_refuses_to_overwrite_a_filesystem_without_force()
     {
         string image = _directory.File("twice.img");
@@ -42,6 +72,8 @@ public sealed class MkfsFsckTests : IDisposable
     [InlineData("-J", "size=1K")]
     [InlineData("-V", "text:0")]
     [InlineData("-E", "sometimes")]
+    [InlineData("-E", "mmp_update_interval=2")]
+    [InlineData("-O", "huge_file")]
     [InlineData("-U", "not-a-uuid")]
     public void Mkfs_rejects_bad_arguments_with_one_line(string option, string value)
     {
