@@ -582,6 +582,10 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // A refusal met before the operation changed a block or the allocator (a deleted inode, a name that
+            // exists) leaves the editor as it was: it is not rebuilt, which costs a read of the superblock and
+            // the descriptors (about 1.5 ms; the kernel's writeback of times for each unlinked file met it).
+            bool changed = _store.HasRunningChanges || _editor.Allocator.HasUnwrittenChanges;
             _store.AbortOperation();
             _editor.Allocator.Freed.Clear();
             _vectors.Rollback();
@@ -591,9 +595,13 @@ public sealed partial class VexFileSystem : IDisposable, IAsyncDisposable
                 throw;
             }
 
-            var rebuilt = NewEditor(ReadSuperblockThrough(_store));
-            rebuilt.Allocator.InheritFreesNotDurable(_editor.Allocator);
-            _editor = rebuilt;
+            if (changed)
+            {
+                var rebuilt = NewEditor(ReadSuperblockThrough(_store));
+                rebuilt.Allocator.InheritFreesNotDurable(_editor.Allocator);
+                _editor = rebuilt;
+            }
+
             throw;
         }
     }

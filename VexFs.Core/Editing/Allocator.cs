@@ -57,6 +57,11 @@ internal sealed class Allocator
     /// <summary>Whether blocks freed by finished operations wait for a commit before they may be reused.</summary>
     public bool HasFreesNotDurable => _notYetReusable.Count > 0;
 
+    /// <summary>Whether bitmaps, descriptors or the superblock have changed since <see cref="WriteChanges"/> last wrote them.</summary>
+    public bool HasUnwrittenChanges =>
+        _dirtyBlockBitmaps.Count > 0 || _dirtyInodeBitmaps.Count > 0 || _dirtyDescriptors.Count > 0 || _dirtyDescriptorBlocks.Count > 0
+        || Superblock != _written;
+
     /// <summary>
     /// Takes over the blocks <paramref name="previous"/> may not reuse yet: an allocator rebuilt after a failed
     /// operation must not hand out blocks that operations finished but not yet committed have freed.

@@ -176,6 +176,9 @@ internal sealed class JournaledStore : IBlockStore
 
     private JournalWriter Journal => _journal ?? throw new NotSupportedException("The filesystem is open read-only.");
 
+    /// <summary>Whether the running operation has changed a block (kept as a copy until it finishes or aborts).</summary>
+    public bool HasRunningChanges => _running.Count > 0;
+
     /// <summary>Forgets the running operation's writes.</summary>
     public void AbortOperation()
     {
