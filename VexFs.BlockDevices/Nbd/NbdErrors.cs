@@ -32,8 +32,9 @@ internal static class NbdErrors
 
     /// <summary>
     /// The exception for a broken connection (the server gone, the network down, the protocol broken): EIO as its
-    /// HResult, as the kernel's NBD driver fails such requests, so that the layers above treat it as a device
-    /// failure rather than a refusal.
+    /// HResult, as the kernel's NBD driver fails such requests, so that a caller that maps errors to errno (the
+    /// mount) reports EIO. The layers above treat it as a device failure by its type, as any IOException that
+    /// carries no refusal kind.
     /// </summary>
     public static IOException ConnectionFailure(string message, Exception? cause = null) =>
         new(message, cause) { HResult = (int)Eio };

@@ -324,12 +324,13 @@ internal sealed class Allocator
         long first = _geometry.GroupStart(g);
         long end = first + _geometry.BlocksInGroup(g);
         var sb = Superblock;
+        void Fixed(long start, long count) => CheckInUse(g, bitmap, Math.Max(first, start), Math.Min(end, start + count));
         CheckInUse(g, bitmap, first, first + _geometry.GroupMetadataBlocks(g));
-        CheckInUse(g, bitmap, Math.Max(first, sb.JournalStart), Math.Min(end, sb.JournalStart + sb.JournalBlocks));
-        CheckInUse(g, bitmap, Math.Max(first, sb.VectorTableBlock), Math.Min(end, sb.VectorTableBlock + 1));
+        Fixed(sb.JournalStart, sb.JournalBlocks);
+        Fixed(sb.VectorTableBlock, 1);
         if (sb.HasMultiMountProtection)
         {
-            CheckInUse(g, bitmap, Math.Max(first, sb.MmpBlock), Math.Min(end, sb.MmpBlock + 1));
+            Fixed(sb.MmpBlock, 1);
         }
 
         CheckInUse(g, bitmap, Math.Max(first, _geometry.TailCopyBlock), end);

@@ -14,28 +14,14 @@ public sealed class NbdMountTests
     {
         Assert.True(File.Exists("/sbin/mount.vexfs"), "/sbin/mount.vexfs is missing: scripts/install.sh (or scripts/test.sh as root) installs it");
         string root = Directory.CreateTempSubdirectory("vexfs-nbd-").FullName;
-        string socket = Path.Combine(root, "nbd.sock");
         string image = Path.Combine(root, "export.img");
         string mountPoint = Path.Combine(root, "mnt");
         Directory.CreateDirectory(mountPoint);
-        File.WriteAllBytes(image, []);
         Shell.Ok($"truncate -s 256M {image}", root);
-        using var server = Process.Start(new ProcessStartInfo("nbdkit", ["-f", "--exit-with-parent", "-U", socket, "file", image]) { RedirectStandardError = true })!;
+        using var server = NbdServer.Nbdkit(root, tcp: false, "file", image);
         try
         {
-            var clock = Stopwatch.StartNew();
-            while (!File.Exists(socket))
-            {
-                if (server.HasExited)
-                {
-                    Assert.Fail("nbdkit exited: " + server.StandardError.ReadToEnd());
-                }
-
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "nbdkit did not listen");
-                Thread.Sleep(20);
-            }
-
-            string address = $"nbd+unix:///?socket={socket}";
+            string address = server.Uri;
             var made = Shell.Tool("mkfs.vexfs", "-q", "-V", "text:3", address);
             Assert.True(made.ExitCode == 0, made.Error);
 
@@ -51,7 +37,7 @@ public sealed class NbdMountTests
 
             // The host closes the export once the kernel lets the mount go; then the checker connects to it.
             Shell.Result check = default;
-            clock.Restart();
+            var clock = Stopwatch.StartNew();
             do
             {
                 Thread.Sleep(100);
@@ -64,18 +50,13 @@ public sealed class NbdMountTests
 
             // What the export holds is the filesystem written through it: mounted again from the image file alone.
             server.Kill();
-            server.WaitForExit();
             var mounted = Shell.Tool("mount.vexfs", image, mountPoint, "-o", "ro");
             Assert.True(mounted.ExitCode == 0, mounted.Error);
             Shell.Ok($"cd {mountPoint} && sha256sum -c --quiet data.sum; s=$?; cd / && umount {mountPoint}; exit $s", root, TimeSpan.FromMinutes(1));
         }
         finally
         {
-            if (!server.HasExited)
-            {
-                server.Kill();
-            }
-
+            server.Kill();
             Shell.Bash($"mountpoint -q {mountPoint} && umount -l {mountPoint}", root);
             Directory.Delete(root, recursive: true);
         }
