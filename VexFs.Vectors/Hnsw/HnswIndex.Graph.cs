@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using VexFs.Vectors.Kernels;
+using VexFs.Vectors.Quantization;
 using VexFs.Vectors.Search;
 
 namespace VexFs.Vectors.Hnsw;
@@ -79,8 +80,16 @@ public sealed partial class HnswIndex
             // The owner keeps the floats: the node is placed by distances estimated from the codes.
             var quantizer = _quantizer!;
             var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
-            var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
-            Link(ref coded, slot, level, entry, context);
+            if (quantizer is BinaryQuantizer binary)
+            {
+                var coded = new BitQueryDistance(_codes, binary, context.QueryState, bias);
+                Link(ref coded, slot, level, entry, context);
+            }
+            else
+            {
+                var coded = new CodeQueryDistance(_codes, (ScalarQuantizer)quantizer, context.QueryState, bias);
+                Link(ref coded, slot, level, entry, context);
+            }
         }
     }
 

@@ -109,14 +109,22 @@ public sealed partial class HnswIndex
     }
 
     private static long DataLength(IndexHeader h, int upperInts) =>
-        DataLength(h.SlotCount, h.Dimension, h.M, upperInts, h.QuantizerTrained, h.OwnerKeepsVectors);
+        DataLength(h.SlotCount, h.Dimension, h.M, upperInts, h.QuantizerTrained ? (VectorQuantization)h.Quantization : VectorQuantization.None, h.OwnerKeepsVectors);
 
-    private static long DataLength(int slotCount, int dimension, int m, int upperInts, bool trained, bool ownerKeepsVectors) =>
+    /// <summary>The bytes of the data stream; <paramref name="codes"/> is <see cref="VectorQuantization.None"/> before the quantizer is trained.</summary>
+    private static long DataLength(int slotCount, int dimension, int m, int upperInts, VectorQuantization codes, bool ownerKeepsVectors) =>
         ((long)slotCount * SlotRecordSize)
         + (ownerKeepsVectors ? 0 : (long)slotCount * dimension * sizeof(float))
         + ((long)slotCount * ((2 * m) + 1) * sizeof(int))
         + ((long)upperInts * sizeof(int))
-        + (trained ? ((2L * dimension * sizeof(float)) + ((long)slotCount * dimension)) : 0);
+        + codes switch
+        {
+            // Minimum and step per dimension, then a byte per component.
+            VectorQuantization.ScalarInt8 => (2L * dimension * sizeof(float)) + ((long)slotCount * dimension),
+            // The rotation's seed and the centroid, then the codes.
+            VectorQuantization.Binary => sizeof(ulong) + ((long)dimension * sizeof(float)) + ((long)slotCount * BinaryQuantizer.CodeSizeFor(dimension)),
+            _ => 0,
+        };
 
     private void SaveLocked(IPageStore store)
     {
@@ -128,7 +136,7 @@ public sealed partial class HnswIndex
         }
 
         var quantizer = _quantizer;
-        var length = DataLength(slotCount, Space.Dimension, _m, (int)upperInts, quantizer is not null, _reader is not null);
+        var length = DataLength(slotCount, Space.Dimension, _m, (int)upperInts, quantizer is null ? VectorQuantization.None : Options.Quantization, _reader is not null);
         var payload = store.PageSize - DataPageHeader.Size;
         var dataPages = (length + payload - 1) / payload;
         if (store.PageCount < 1 + dataPages)
@@ -166,10 +174,21 @@ public sealed partial class HnswIndex
                 }
             }
 
+            if (quantizer is ScalarQuantizer scalar)
+            {
+                WriteLittleEndian(writer, scalar.Min);
+                WriteLittleEndian(writer, scalar.Step);
+            }
+            else if (quantizer is BinaryQuantizer binary)
+            {
+                Span<byte> seed = stackalloc byte[sizeof(ulong)];
+                BinaryPrimitives.WriteUInt64LittleEndian(seed, binary.Seed);
+                writer.Write(seed);
+                WriteLittleEndian(writer, binary.Centroid);
+            }
+
             if (quantizer is not null)
             {
-                WriteLittleEndian(writer, quantizer.Min);
-                WriteLittleEndian(writer, quantizer.Step);
                 for (var s = 0; s < slotCount; s++)
                 {
                     writer.Write(Code(s));
@@ -202,12 +221,12 @@ public sealed partial class HnswIndex
 
         Require(h.PageSize == store.PageSize, "page size", "differs from the store's page size");
         Require(h.Metric is >= 1 and <= 3, "metric", "unknown metric");
-        Require(h.Quantization is 0 or 1, "quantization", "unknown quantization");
+        Require(h.Quantization is (byte)VectorQuantization.None or (byte)VectorQuantization.ScalarInt8 or (byte)VectorQuantization.Binary, "quantization", "unknown quantization");
         Require(h.Dimension is >= 1 and <= VectorSpace.MaxDimension, "dimension", "out of range");
         Require(h.M is >= 2 and <= 128, "M", "out of range");
         Require(h.EfConstruction >= 1 && h.EfSearch >= 1 && h.TrainingSize >= 1, "ef", "out of range");
         Require(h.SlotCount >= 0, "slot count", "negative");
-        Require(!h.QuantizerTrained || h.Quantization == 1, "quantizer trained", "set without quantization");
+        Require(!h.QuantizerTrained || h.Quantization != (byte)VectorQuantization.None, "quantizer trained", "set without quantization");
         Require(!h.OwnerKeepsVectors || h.QuantizerTrained, "vectors kept by the owner", "set without trained codes");
         Require(h.FirstDataPage == 1, "first data page", "data must follow the header");
         Require(h.DataPageCount >= 0 && h.DataPageCount <= store.PageCount - 1, "data page count", "more pages than the store holds");
@@ -314,7 +333,30 @@ public sealed partial class HnswIndex
             }
         }
 
-        if (h.QuantizerTrained)
+        if (h.QuantizerTrained && h.Quantization == (byte)VectorQuantization.Binary)
+        {
+            Span<byte> seed = stackalloc byte[sizeof(ulong)];
+            reader.ReadExactly(seed);
+            var centroid = new float[Space.Dimension];
+            ReadLittleEndian(reader, centroid.AsSpan());
+            if (!Finite.All(centroid))
+            {
+                throw new CorruptIndexException(reader.CurrentPage, "quantizer", "the centroid holds a non-finite component");
+            }
+
+            var binary = new BinaryQuantizer(Space.Metric, centroid, BinaryPrimitives.ReadUInt64LittleEndian(seed));
+            for (var s = 0; s < slotCount; s++)
+            {
+                reader.ReadExactly(Code(s));
+                if (!binary.HasValidFactors(Code(s)))
+                {
+                    throw new CorruptIndexException(reader.CurrentPage, "code", $"slot {s} has an invalid distance factor");
+                }
+            }
+
+            _quantizer = binary;
+        }
+        else if (h.QuantizerTrained)
         {
             var min = new float[Space.Dimension];
             var step = new float[Space.Dimension];

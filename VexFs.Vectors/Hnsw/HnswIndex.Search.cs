@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using VexFs.Vectors.Kernels;
 using VexFs.Vectors.Quantization;
+using VexFs.Vectors.Search;
 
 namespace VexFs.Vectors.Hnsw;
 
@@ -153,10 +154,18 @@ public sealed partial class HnswIndex
             return;
         }
 
-        if (Volatile.Read(ref _quantizer) is { } quantizer)
+        var quantizer = Volatile.Read(ref _quantizer);
+        if (quantizer is BinaryQuantizer binary)
         {
-            var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
-            var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
+            var bias = binary.PrepareQuery(context.Query, context.QueryState);
+            var coded = new BitQueryDistance(_codes, binary, context.QueryState, bias);
+            Walk(ref coded, context, entry, ef, filter);
+            ReRankWithin(context, k, binary);
+        }
+        else if (quantizer is ScalarQuantizer scalar)
+        {
+            var bias = scalar.PrepareQuery(context.Query, context.QueryState);
+            var coded = new CodeQueryDistance(_codes, scalar, context.QueryState, bias);
             Walk(ref coded, context, entry, ef, filter);
             ReRank(context, k);
         }
@@ -177,18 +186,64 @@ public sealed partial class HnswIndex
     /// its code (a quarter of its floats, in memory even where the floats are on the device) rather than its floats.
     /// With the floats on the device, 10,000 admitted vectors of 1,024 dimensions were 10,000 reads a search.
     /// </summary>
-    private void CompareCodes(SearchContext context, int k, ScalarQuantizer quantizer)
+    private void CompareCodes(SearchContext context, int k, IVectorCodec quantizer)
     {
         var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
-        var coded = new CodeQueryDistance(_codes, quantizer, context.QueryState, bias);
         var candidates = context.Results;
         candidates.Clear();
+        if (quantizer is BinaryQuantizer binary)
+        {
+            var coded = new BitQueryDistance(_codes, binary, context.QueryState, bias);
+            foreach (var slot in context.Slots)
+            {
+                candidates.PushBounded(coded.To(slot), slot, BinaryCandidatesPerResult * k);
+            }
+
+            ReRankWithin(context, k, binary);
+            return;
+        }
+
+        var scalar = (ScalarQuantizer)quantizer;
+        var estimated = new CodeQueryDistance(_codes, scalar, context.QueryState, bias);
         foreach (var slot in context.Slots)
         {
-            candidates.PushBounded(coded.To(slot), slot, ReRankFactor * k);
+            candidates.PushBounded(estimated.To(slot), slot, ReRankFactor * k);
         }
 
         ReRank(context, k);
+    }
+
+    /// <summary>
+    /// A comparison of every admitted vector by its binary code keeps this many candidates per result asked for,
+    /// which <see cref="ReRankWithin"/> then narrows by their error bounds.
+    /// </summary>
+    private const int BinaryCandidatesPerResult = 10;
+
+    /// <summary>
+    /// Re-ranks with floats, nearest lower bound first, the candidates in the context's results whose binary
+    /// estimate less its error bound is below the k-th exact distance found so far: the others lie farther with
+    /// high probability and are not read. Each code's bound comes with it, so the number read adapts to the query.
+    /// </summary>
+    private void ReRankWithin(SearchContext context, int k, BinaryQuantizer quantizer)
+    {
+        var nearest = context.Selection;
+        nearest.Clear();
+        foreach (var n in context.Results.Items)
+        {
+            nearest.Add(new Neighbor(quantizer.LowerBound(context.QueryState, n.Distance, ref _codes.At(n.Slot)), n.Slot));
+        }
+
+        nearest.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Slot.CompareTo(b.Slot));
+        var top = context.TopK;
+        foreach (var n in nearest)
+        {
+            if (top.Count >= k && n.Distance > top.Top.Distance)
+            {
+                break;
+            }
+
+            top.PushBounded(ExactDistance(n.Slot, context), n.Slot, k);
+        }
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace VexFs.Vectors.Hnsw;
 /// <summary>
 /// An approximate nearest-neighbor index: a hierarchical navigable small-world graph (Malkov and Yashunin,
 /// 2016) over vectors stored in contiguous chunks, with tombstone deletion, compaction, filtered search and
-/// optional int8 scalar quantization with exact re-ranking.
+/// optional int8 or binary codes with exact re-ranking.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -46,6 +46,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     private readonly SlotField _vectors;
     private readonly SlotField _codes;
     private readonly int _nodeWidth;
+    private readonly int _codeSize;
     private readonly SlotArray<int[]?> _upperLinks;
     private readonly SlotArray<long> _ids;
     private readonly SlotArray<byte> _levels;
@@ -62,7 +63,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     // The owner's vectors, for an index that keeps codes only (its quantizer is trained from the start).
     private readonly IVectorReader? _reader;
 
-    private ScalarQuantizer? _quantizer;
+    private IVectorCodec? _quantizer;
     private DeviceVectors? _deviceVectors;
     private int _slotCount;
     private int _liveCount;
@@ -80,17 +81,18 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     }
 
     /// <summary>
-    /// Creates an empty index that keeps int8 codes and the graph in memory and leaves the float vectors with
+    /// Creates an empty index that keeps codes and the graph in memory and leaves the float vectors with
     /// their owner, who stores them anyway: the index reads one through <paramref name="vectors"/> only to
     /// re-rank a search's final candidates or to answer <see cref="GetVector"/>. The codes are fitted to
     /// <paramref name="training"/> (vectors like those to come; later values outside their range are clamped),
     /// and the graph is built with distances estimated from the codes, as FAISS builds its scalar-quantized HNSW.
-    /// <see cref="HnswOptions.Quantization"/> is taken as <see cref="VectorQuantization.ScalarInt8"/>.
+    /// The codes are <see cref="VectorQuantization.Binary"/> when <see cref="HnswOptions.Quantization"/> asks for
+    /// them, int8 (<see cref="VectorQuantization.ScalarInt8"/>) otherwise.
     /// </summary>
     /// <exception cref="ArgumentException">A training vector is invalid (see <see cref="VectorSpace.ToStored"/>), or there is none.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public HnswIndex(VectorSpace space, HnswOptions? options, IVectorReader vectors, IEnumerable<float[]> training)
-        : this(space, (options ?? HnswOptions.Default) with { Quantization = VectorQuantization.ScalarInt8 }, vectors)
+        : this(space, WithCodes(options ?? HnswOptions.Default), vectors)
     {
         ArgumentNullException.ThrowIfNull(vectors);
         ArgumentNullException.ThrowIfNull(training);
@@ -100,7 +102,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             throw new ArgumentException("The codes need at least one training vector.", nameof(training));
         }
 
-        _quantizer = ScalarQuantizer.Train(space.Metric, space.Dimension, stored);
+        _quantizer = TrainCodec(stored);
     }
 
     private HnswIndex(VectorSpace space, HnswOptions? options, IVectorReader? reader)
@@ -117,8 +119,9 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         _levelFactor = 1.0 / Math.Log(options.M);
         _efSearch = options.EfSearch;
         _levelRandom = new Random(options.Seed);
-        var quantized = options.Quantization == VectorQuantization.ScalarInt8;
-        _nodeWidth = _m0 + 1 + (quantized ? (space.Dimension + sizeof(int) - 1) / sizeof(int) : space.Dimension);
+        var quantized = options.Quantization.UsesCodes();
+        _codeSize = options.Quantization == VectorQuantization.Binary ? BinaryQuantizer.CodeSizeFor(space.Dimension) : space.Dimension;
+        _nodeWidth = _m0 + 1 + (quantized ? (_codeSize + sizeof(int) - 1) / sizeof(int) : space.Dimension);
         _nodes = new SlotArray<int>(_nodeWidth, sizeof(int));
         if (quantized)
         {
@@ -147,7 +150,8 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             _nodeLocks[i] = new Lock();
         }
 
-        var stateLength = space.Metric == VectorMetric.L2 ? 2 * space.Dimension : space.Dimension;
+        var stateLength = options.Quantization == VectorQuantization.Binary ? BinaryQuantizer.StateLengthFor(space.Dimension)
+            : space.Metric == VectorMetric.L2 ? 2 * space.Dimension : space.Dimension;
         _contexts = new DefaultObjectPool<SearchContext>(
             new SearchContext.Policy(space.Dimension, quantized ? stateLength : 0, _m0),
             Environment.ProcessorCount * 4);
@@ -341,8 +345,8 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     /// <summary>The float vector of <paramref name="slot"/> (in memory: not for an index with its vectors on the device).</summary>
     private Span<float> Vector(int slot) => MemoryMarshal.CreateSpan(ref _vectors.At<float>(slot), Space.Dimension);
 
-    /// <summary>The int8 code of <paramref name="slot"/> in a quantized index.</summary>
-    private Span<byte> Code(int slot) => MemoryMarshal.CreateSpan(ref _codes.At(slot), Space.Dimension);
+    /// <summary>The code of <paramref name="slot"/> in a quantized index.</summary>
+    private Span<byte> Code(int slot) => MemoryMarshal.CreateSpan(ref _codes.At(slot), _codeSize);
 
     private void Tombstone(int slot)
     {
@@ -469,7 +473,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
                 }
             }
 
-            SetQuantizer(ScalarQuantizer.Train(Space.Metric, Space.Dimension, rows));
+            SetQuantizer(TrainCodec(rows));
         }
         finally
         {
@@ -477,7 +481,17 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         }
     }
 
-    private void SetQuantizer(ScalarQuantizer quantizer)
+    /// <summary>The options of an index whose owner keeps the floats: binary codes if asked for, int8 otherwise.</summary>
+    private static HnswOptions WithCodes(HnswOptions options) =>
+        options with { Quantization = options.Quantization == VectorQuantization.Binary ? VectorQuantization.Binary : VectorQuantization.ScalarInt8 };
+
+    /// <summary>A codec of the index's kind fitted to <paramref name="rows"/> (stored vectors).</summary>
+    private IVectorCodec TrainCodec(IEnumerable<float[]> rows) =>
+        Options.Quantization == VectorQuantization.Binary
+            ? BinaryQuantizer.Train(Space.Metric, Space.Dimension, rows, (uint)Options.Seed)
+            : ScalarQuantizer.Train(Space.Metric, Space.Dimension, rows);
+
+    private void SetQuantizer(IVectorCodec quantizer)
     {
         for (var s = 0; s < _slotCount; s++)
         {

@@ -44,3 +44,15 @@ internal readonly struct CodeQueryDistance(SlotField codes, ScalarQuantizer quan
 
     public int StorageBytes => quantizer.CodeSize;
 }
+
+/// <summary>Distances estimated from binary codes.</summary>
+internal readonly struct BitQueryDistance(SlotField codes, BinaryQuantizer quantizer, float[] state, float bias) : IQueryDistance
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float To(int slot) => quantizer.Distance(state, bias, ref codes.At(slot));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref byte Storage(int slot) => ref codes.At(slot);
+
+    public int StorageBytes => quantizer.CodeSize;
+}

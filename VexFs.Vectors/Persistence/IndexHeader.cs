@@ -13,7 +13,7 @@ namespace VexFs.Vectors.Persistence;
 /// // 0x06 u16 header size
 /// // 0x08 u32 page size
 /// // 0x0C u8  metric
-/// // 0x0D u8  quantization
+/// // 0x0D u8  quantization (0 none, 1 int8, 3 binary)
 /// // 0x0E u8  quantizer trained (0 or 1)
 /// // 0x0F u8  vectors kept by the owner (0 or 1): the data holds no float vectors
 /// // 0x10 i32 dimension

@@ -5,9 +5,8 @@ namespace VexFs.Vectors.Quantization;
 /// </summary>
 /// <remarks>
 /// An index keeps one code per slot in memory and walks its graph with <see cref="Distance"/>; the float
-/// vectors are consulted only to re-rank the final candidates, so they may live on the device. Scalar
-/// quantization is one implementation; product quantization (sub-space codebooks and per-query lookup
-/// tables) and binary codes (sign bits and Hamming distance) fit the same three steps.
+/// vectors are consulted only to re-rank the final candidates, so they may live on the device.
+/// <see cref="ScalarQuantizer"/> stores a byte per component, <see cref="BinaryQuantizer"/> a bit.
 /// </remarks>
 internal interface IVectorCodec
 {
@@ -22,6 +21,12 @@ internal interface IVectorCodec
 
     /// <summary>Precomputes what <see cref="Distance"/> needs for <paramref name="query"/>; returns a constant term.</summary>
     float PrepareQuery(ReadOnlySpan<float> query, Span<float> state);
+
+    /// <summary>
+    /// As <see cref="PrepareQuery"/> for the vector a stored code stands for, so that <see cref="Distance"/> then
+    /// measures between two codes (a graph built without the float vectors).
+    /// </summary>
+    float PrepareCode(ReadOnlySpan<byte> code, Span<float> state);
 
     /// <summary>The estimated distance between the prepared query and one code.</summary>
     float Distance(ReadOnlySpan<float> state, float bias, ref byte code);

@@ -10,6 +10,10 @@ public static class VectorQuantizationChoice
     /// </summary>
     public const int AutomaticInt8Dimension = 256;
 
+    /// <summary>Whether the graph of an index with <paramref name="quantization"/> (resolved) is walked with codes.</summary>
+    internal static bool UsesCodes(this VectorQuantization quantization) =>
+        quantization is VectorQuantization.ScalarInt8 or VectorQuantization.Binary;
+
     /// <summary>The quantization <paramref name="quantization"/> comes to for vectors of <paramref name="dimension"/> components.</summary>
     public static VectorQuantization Resolve(this VectorQuantization quantization, int dimension) =>
         quantization != VectorQuantization.Automatic ? quantization

@@ -2,6 +2,7 @@ using VexFs.BlockDevices;
 using VexFs.Format.Check;
 using VexFs.Vectors;
 using VexFs.Vectors.Hnsw;
+using VexFs.Vectors.Quantization;
 
 namespace VexFs.Core.Tests;
 
@@ -19,15 +20,20 @@ public sealed class VectorResidencyTests
     private static readonly VexFileSystemOptions InMemory = new() { VectorIndex = Index };
 
     [Theory]
-    [InlineData(VectorMetric.L2)]
-    [InlineData(VectorMetric.Cosine)]
-    public void Searches_read_the_floats_from_the_rows_through_saves_opens_and_a_power_cut(VectorMetric metric)
+    [InlineData(VectorMetric.L2, VectorQuantization.ScalarInt8)]
+    [InlineData(VectorMetric.Cosine, VectorQuantization.ScalarInt8)]
+    [InlineData(VectorMetric.L2, VectorQuantization.Binary)]
+    [InlineData(VectorMetric.Cosine, VectorQuantization.Binary)]
+    public void Searches_read_the_floats_from_the_rows_through_saves_opens_and_a_power_cut(VectorMetric metric, VectorQuantization codes)
     {
+        var index = Index with { Quantization = codes };
+        var onDevice = new VexFileSystemOptions { VectorIndex = index, VectorResidency = VectorResidency.Device };
+        var inMemory = new VexFileSystemOptions { VectorIndex = index };
         using var device = new MemoryBlockDevice(64L << 20);
         var random = new Random(33);
         var model = new Dictionary<string, float[]>();
         var queries = Enumerable.Range(0, 20).Select(_ => RandomVector(random)).ToArray();
-        using (var fs = VexFileSystem.Format(device, options: OnDevice, leaveOpen: true))
+        using (var fs = VexFileSystem.Format(device, options: onDevice, leaveOpen: true))
         {
             fs.CreateVectorSpace("v", Dimension, metric);
             for (int i = 0; i < 200; i++)
@@ -45,7 +51,7 @@ public sealed class VectorResidencyTests
             AssertAnswers(fs, model, metric, queries);
         }
 
-        using (var fs = VexFileSystem.Open(device, OnDevice, leaveOpen: true))
+        using (var fs = VexFileSystem.Open(device, onDevice, leaveOpen: true))
         {
             var info = fs.GetVectorSpaces()[0];
             Assert.True(info.IndexLoaded && info.FloatsOnDevice, info.ToString());
@@ -55,7 +61,7 @@ public sealed class VectorResidencyTests
         AssertClean(device, model.Count);
 
         // Opened with the floats in memory, the index saved without them is built from the rows, and saved with them.
-        using (var fs = VexFileSystem.Open(device, InMemory, leaveOpen: true))
+        using (var fs = VexFileSystem.Open(device, inMemory, leaveOpen: true))
         {
             var info = fs.GetVectorSpaces()[0];
             Assert.False(info.IndexLoaded || info.FloatsOnDevice, info.ToString());
@@ -67,7 +73,7 @@ public sealed class VectorResidencyTests
 
         // ... which an open with the floats on the device loads, leaving them out; then changes, flushed, and a power cut.
         MemoryBlockDevice crashed;
-        using (var fs = VexFileSystem.Open(device, OnDevice, leaveOpen: true))
+        using (var fs = VexFileSystem.Open(device, onDevice, leaveOpen: true))
         {
             var info = fs.GetVectorSpaces()[0];
             Assert.True(info.IndexLoaded && info.FloatsOnDevice, info.ToString());
@@ -96,7 +102,7 @@ public sealed class VectorResidencyTests
         }
 
         using var image = crashed;
-        using (var fs = VexFileSystem.Open(image, OnDevice, leaveOpen: true))
+        using (var fs = VexFileSystem.Open(image, onDevice, leaveOpen: true))
         {
             var info = fs.GetVectorSpaces()[0];
             Assert.True(info.IndexLoaded && info.FloatsOnDevice, info.ToString());

@@ -64,6 +64,28 @@ public sealed class HnswIndexTests : IndexContractTests
     }
 
     [Theory]
+    [InlineData(VectorMetric.L2)]
+    [InlineData(VectorMetric.Cosine)]
+    public void Binary_codes_keep_recall_with_bounded_reranking_and_report_exact_distances(VectorMetric metric)
+    {
+        using var index = Build(HnswOptions.Default with { EfConstruction = 100, Quantization = VectorQuantization.Binary }, threads: 2, metric);
+        Assert.True(index.IsQuantized);
+        Assert.Equal(VectorQuantization.Binary, index.Options.Quantization);
+        AssertRecall(Recall(index, ef: 64), 0.95);
+        var query = Data.Value.Queries[0];
+        foreach (var match in index.Search(query, 5))
+        {
+            Assert.Equal(TestData.ReferenceDistance(metric, query, Data.Value.Base[match.Id]), match.Distance, 3);
+        }
+
+        // A filter admitting few vectors compares their codes, then re-ranks; exact search stays exact.
+        AssertRecall(Recall(index, ef: 64, id => id % 50 == 0, VectorFilter.Where(id => id % 50 == 0)), 0.95);
+        var live = Enumerable.Range(0, Data.Value.Base.Length).ToDictionary(i => (long)i, i => Data.Value.Base[i]);
+        var truth = Data.Value.Queries.Select(q => TestData.BruteForce(live, metric, q, 10)).ToList();
+        Assert.Equal(1.0, TestData.Recall(truth, [.. Data.Value.Queries.Select(q => index.SearchExact(q, 10))]));
+    }
+
+    [Theory]
     [InlineData(128, VectorQuantization.Automatic, VectorQuantization.None)]
     [InlineData(255, VectorQuantization.Automatic, VectorQuantization.None)]
     [InlineData(256, VectorQuantization.Automatic, VectorQuantization.ScalarInt8)]
@@ -85,6 +107,7 @@ public sealed class HnswIndexTests : IndexContractTests
     [Theory]
     [InlineData(VectorQuantization.None)]
     [InlineData(VectorQuantization.ScalarInt8)]
+    [InlineData(VectorQuantization.Binary)]
     public void Every_vector_reads_back_exactly_and_searches_find_it_in_both_row_layouts(VectorQuantization quantization)
     {
         var dimension = 13;

@@ -30,7 +30,7 @@ public sealed class OwnerVectorsTests
         }
     }
 
-    private static (HnswIndex Index, Owner Owner) Build(VectorMetric metric)
+    private static (HnswIndex Index, Owner Owner) Build(VectorMetric metric, VectorQuantization quantization = VectorQuantization.ScalarInt8)
     {
         var space = new VectorSpace(Dimension, metric);
         var owner = new Owner(space);
@@ -40,7 +40,7 @@ public sealed class OwnerVectorsTests
             owner.Add(i, vectors[i]);
         }
 
-        var index = new HnswIndex(space, Options, owner, vectors.Take(1000));
+        var index = new HnswIndex(space, Options with { Quantization = quantization }, owner, vectors.Take(1000));
         index.AddRange([.. Enumerable.Range(0, vectors.Length).Select(i => (long)i)], vectors, 2);
         return (index, owner);
     }
@@ -72,6 +72,28 @@ public sealed class OwnerVectorsTests
                     var expected = TestData.ReferenceDistance(metric, owner.Stored[match.Id], new VectorSpace(Dimension, metric).ToStored(query));
                     Assert.Equal(expected, match.Distance, 3);
                 }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(VectorMetric.L2)]
+    [InlineData(VectorMetric.Cosine)]
+    public void A_graph_built_from_binary_codes_finds_the_neighbors(VectorMetric metric)
+    {
+        var (index, owner) = Build(metric, VectorQuantization.Binary);
+        using (index)
+        {
+            Assert.Equal(VectorQuantization.Binary, index.Options.Quantization);
+            var recall = Recall(index, 64);
+            Assert.True(recall >= 0.9, $"recall@10 {recall:F4} is below 0.9");
+            var store = new MemoryPageStore(4096);
+            index.Save(store);
+            using var reopened = HnswIndex.Load(store, owner);
+            Assert.Equal(VectorQuantization.Binary, reopened.Options.Quantization);
+            foreach (var query in Data.Value.Queries.Take(20))
+            {
+                Assert.Equal(index.Search(query, 10, 64), reopened.Search(query, 10, 64));
             }
         }
     }

@@ -47,6 +47,8 @@ public sealed class PersistenceTests
     [InlineData(VectorQuantization.ScalarInt8, VectorMetric.L2)]
     [InlineData(VectorQuantization.ScalarInt8, VectorMetric.Cosine)]
     [InlineData(VectorQuantization.None, VectorMetric.InnerProduct)]
+    [InlineData(VectorQuantization.Binary, VectorMetric.L2)]
+    [InlineData(VectorQuantization.Binary, VectorMetric.InnerProduct)]
     public void A_reopened_index_answers_exactly_as_before(VectorQuantization quantization, VectorMetric metric)
     {
         using var index = Build(quantization, metric);
@@ -209,11 +211,13 @@ public sealed class PersistenceTests
     }
 
     [Theory]
-    [InlineData(VectorMetric.L2, 4096)]
-    [InlineData(VectorMetric.Cosine, 512)]
-    public void Vectors_left_on_the_device_give_the_same_answers_with_less_memory(VectorMetric metric, int pageSize)
+    [InlineData(VectorQuantization.ScalarInt8, VectorMetric.L2, 4096)]
+    [InlineData(VectorQuantization.ScalarInt8, VectorMetric.Cosine, 512)]
+    [InlineData(VectorQuantization.Binary, VectorMetric.L2, 4096)]
+    [InlineData(VectorQuantization.Binary, VectorMetric.Cosine, 1024)]
+    public void Vectors_left_on_the_device_give_the_same_answers_with_less_memory(VectorQuantization quantization, VectorMetric metric, int pageSize)
     {
-        using var index = Build(VectorQuantization.ScalarInt8, metric);
+        using var index = Build(quantization, metric);
         var store = new MemoryPageStore(pageSize);
         index.Save(store);
         using var inMemory = HnswIndex.Load(store);
@@ -247,6 +251,26 @@ public sealed class PersistenceTests
         var store = new MemoryPageStore(4096);
         index.Save(store);
         Assert.Throws<ArgumentException>(() => HnswIndex.Load(store, VectorResidency.Device));
+    }
+
+    [Fact]
+    public void A_corrupt_binary_code_factor_is_reported_at_load()
+    {
+        using var index = Build(VectorQuantization.Binary, count: 600);
+        var store = new MemoryPageStore(4096);
+        index.Save(store);
+        // The codes close the stream: 20 dimensions are rotated as 64, so a code is 8 bytes of bits and three floats.
+        // Make the last slot's error factor negative and its page's checksum right again.
+        var header = IndexHeader.ReadFrom(store.Page(0), 0);
+        var payload = 4096 - DataPageHeader.Size;
+        var errorAt = header.DataLength - 4;
+        var page = store.Page((int)(header.FirstDataPage + (errorAt / payload)));
+        var offset = DataPageHeader.Size + (int)(errorAt % payload);
+        BinaryPrimitives.WriteSingleLittleEndian(page.AsSpan(offset), -1f);
+        var sequence = BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(0x04));
+        DataPageHeader.Seal(page, sequence, (int)BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(0x08)));
+        var error = Assert.Throws<CorruptIndexException>(() => HnswIndex.Load(store));
+        Assert.Contains("code", error.Message);
     }
 
     [Fact]

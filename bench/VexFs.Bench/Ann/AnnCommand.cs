@@ -11,7 +11,7 @@ namespace VexFs.Bench.Ann;
 
 /// <summary>
 /// <c>ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10]
-/// [--systems hnsw,hnsw-int8,hnsw-int8-device,hnsw-int8-owner,flat,fs,fs-device] [--out results.json]</c>: builds our indexes on a make_dataset.py
+/// [--systems hnsw,hnsw-int8,hnsw-binary,hnsw-int8-device,hnsw-binary-device,hnsw-int8-owner,hnsw-binary-owner,flat,fs,fs-device,fs-device-binary] [--out results.json] [--keep DIR]</c>: builds our indexes on a make_dataset.py
 /// directory and writes the peers' result schema. <c>ann plot OUT.png RESULTS.json...</c> draws them.
 /// </summary>
 public static partial class AnnCommand
@@ -31,7 +31,7 @@ public static partial class AnnCommand
         catch (ArgumentException e)
         {
             Console.Error.WriteLine($"ann: {e.Message}");
-            Console.Error.WriteLine("usage: ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10] [--systems hnsw,hnsw-int8,hnsw-int8-device,hnsw-int8-owner,flat,fs,fs-device] [--out FILE] [--keep DIR]");
+            Console.Error.WriteLine("usage: ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10] [--systems hnsw,hnsw-int8,hnsw-binary,hnsw-int8-device,hnsw-binary-device,hnsw-int8-owner,hnsw-binary-owner,flat,fs,fs-device,fs-device-binary] [--out FILE] [--keep DIR]");
             return 2;
         }
 
@@ -50,11 +50,15 @@ public static partial class AnnCommand
             {
                 "hnsw" => RunHnsw(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.None),
                 "hnsw-int8" => RunHnsw(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.ScalarInt8),
-                "hnsw-int8-device" => [RunDevice(space, data.Base, data.Queries, data.Truth, a)],
-                "hnsw-int8-owner" => [RunOwner(space, data.Base, data.Queries, data.Truth, a)],
+                "hnsw-binary" => RunHnsw(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.Binary),
+                "hnsw-int8-device" => RunDevice(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.ScalarInt8),
+                "hnsw-binary-device" => RunDevice(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.Binary),
+                "hnsw-int8-owner" => [RunOwner(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.ScalarInt8)],
+                "hnsw-binary-owner" => [RunOwner(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.Binary)],
                 "flat" => [RunFlat(space, data.Base, data.Queries, data.Truth, a)],
                 "fs" => RunFileSystem(space, data.Base, data.Queries, data.Truth, a, VectorResidency.Memory),
                 "fs-device" => RunFileSystem(space, data.Base, data.Queries, data.Truth, a, VectorResidency.Device),
+                "fs-device-binary" => RunFileSystem(space, data.Base, data.Queries, data.Truth, a, VectorResidency.Device, VectorQuantization.Binary),
                 _ => throw new ArgumentException($"unknown system {system}"),
             };
             foreach (var result in measured)
@@ -109,7 +113,7 @@ public static partial class AnnCommand
         var build = clock.Elapsed.TotalSeconds;
         var memory = ResidentBytes() - before;
         var result = new SystemResult(
-            quantization == VectorQuantization.None ? "VexFs HnswIndex" : "VexFs HnswIndex int8 (exact re-rank)",
+            quantization == VectorQuantization.None ? "VexFs HnswIndex" : $"VexFs HnswIndex {CodeName(quantization)} (exact re-rank)",
             build, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
         MeasureEveryEf(result, queries.Length, truth, a, (q, ef) => index.Search(queries[q], a.K, ef));
 
@@ -123,25 +127,23 @@ public static partial class AnnCommand
         return results;
     }
 
-    /// <summary>
-    /// Builds an int8 index, saves it to a page file and reopens it with the float vectors left in the file:
-    /// memory is what reopening adds, and re-ranking reads vectors through the operating system's page cache.
-    /// </summary>
+    private static string CodeName(VectorQuantization quantization) => quantization == VectorQuantization.Binary ? "binary" : "int8";
+
     /// <summary>
     /// The index whose owner keeps the floats (a filesystem keeps them in the files' rows): codes and graph in
     /// memory, the graph built from the codes, the final candidates re-ranked with floats read from the owner
     /// (here the dataset's arrays, so the figure leaves out the device's reads).
     /// </summary>
-    private static SystemResult RunOwner(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a)
+    private static SystemResult RunOwner(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a, VectorQuantization quantization)
     {
         var owner = new ArrayReader(space, vectors);
         var before = ResidentBytes();
         var clock = Stopwatch.StartNew();
-        using var index = new HnswIndex(space, HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Seed = 100 }, owner, vectors.Take(1024));
+        using var index = new HnswIndex(space, HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = quantization, Seed = 100 }, owner, vectors.Take(1024));
         index.AddRange(Enumerable.Range(0, vectors.Length).Select(i => (long)i).ToArray(), vectors, a.BuildThreads);
         var build = clock.Elapsed.TotalSeconds;
         var memory = ResidentBytes() - before;
-        var result = new SystemResult("VexFs HnswIndex int8, floats with their owner", build, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
+        var result = new SystemResult($"VexFs HnswIndex {CodeName(quantization)}, floats with their owner", build, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
         MeasureEveryEf(result, queries.Length, truth, a, (q, ef) => index.Search(queries[q], a.K, ef));
 
         return result;
@@ -155,35 +157,109 @@ public static partial class AnnCommand
         public void Read(long id, Span<float> destination) => _stored[id].CopyTo(destination);
     }
 
-    private static SystemResult RunDevice(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a)
+    /// <summary>
+    /// Builds a quantized index with the floats in memory, saves it to a page file (kept in <c>--keep DIR</c>
+    /// and reused from there when it exists) and reopens it with the floats left in the file, three ways: read
+    /// with O_DIRECT (every re-ranked vector comes from the disk), through the page cache just dropped (cold:
+    /// one pass per ef, each after dropping it) and through the page cache warmed by a pass. Memory is what
+    /// reopening adds.
+    /// </summary>
+    private static List<SystemResult> RunDevice(VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a, VectorQuantization quantization)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"vexfs-ann-{Environment.ProcessId}.pages");
+        var name = CodeName(quantization);
+        var path = Path.Combine(a.Keep ?? Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"hnsw-{name}-{vectors.Length}x{space.Dimension}-M{a.M}-efc{a.EfConstruction}.pages"));
+        var build = 0.0;
         try
         {
-            var clock = Stopwatch.StartNew();
-            using (var built = new HnswIndex(space, HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = VectorQuantization.ScalarInt8, QuantizationTrainingSize = Math.Min(vectors.Length, 1024), Seed = 100 }))
+            if (a.Keep is null || !File.Exists(path))
             {
+                var clock = Stopwatch.StartNew();
+                using var built = new HnswIndex(space, HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = quantization, QuantizationTrainingSize = Math.Min(vectors.Length, 1024), Seed = 100 });
                 built.AddRange(Enumerable.Range(0, vectors.Length).Select(i => (long)i).ToArray(), vectors, a.BuildThreads);
-                using var file = new PageFile(path, 4096, FileMode.CreateNew);
+                using var file = new PageFile(path + ".new", 4096, FileMode.Create);
                 built.Save(file);
+                File.Move(path + ".new", path, overwrite: true);
+                build = clock.Elapsed.TotalSeconds;
+            }
+            else
+            {
+                Console.Error.WriteLine($"  reusing {path}");
             }
 
-            var build = clock.Elapsed.TotalSeconds;
-            using var store = new PageFile(path, 4096, FileMode.Open);
-            var before = ResidentBytes();
-            clock.Restart();
-            using var index = HnswIndex.Load(store, VectorResidency.Device);
-            var load = clock.Elapsed.TotalSeconds;
-            var memory = ResidentBytes() - before;
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  reopened in {load:F2}s"));
-            var result = new SystemResult("VexFs HnswIndex int8, vectors on device", build, memory, index.MemoryBytes, new() { ["M"] = a.M, ["efConstruction"] = a.EfConstruction });
-            MeasureEveryEf(result, queries.Length, truth, a, (q, ef) => index.Search(queries[q], a.K, ef));
+            var parameters = new Dictionary<string, int> { ["M"] = a.M, ["efConstruction"] = a.EfConstruction };
+            var results = new List<SystemResult>();
+            using (var direct = new DirectPageStore(path))
+            {
+                var before = ResidentBytes();
+                var clock = Stopwatch.StartNew();
+                using var index = HnswIndex.Load(direct, VectorResidency.Device);
+                var load = clock.Elapsed.TotalSeconds;
+                var memory = ResidentBytes() - before;
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  reopened with O_DIRECT in {load:F2}s, {index.MemoryBytes / (double)vectors.Length:F0} bytes of index arrays per vector"));
+                var result = new SystemResult($"VexFs HnswIndex {name}, floats on the device (O_DIRECT)", build, memory, index.MemoryBytes, parameters);
+                MeasureEveryEf(result, queries.Length, truth, a, (q, ef) => index.Search(queries[q], a.K, ef));
+                foreach (var ef in a.Ef)
+                {
+                    // One more pass, untimed, to count the vectors each query reads from the device.
+                    var readsBefore = direct.Reads;
+                    for (var q = 0; q < queries.Length; q++)
+                    {
+                        index.Search(queries[q], a.K, Math.Max(ef, a.K));
+                    }
 
-            return result;
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ef={ef,4}: {(direct.Reads - readsBefore) / (double)queries.Length:F1} page reads per query"));
+                }
+
+                results.Add(result);
+            }
+
+            using var store = new PageFile(path, 4096, FileMode.Open);
+            using var cached = HnswIndex.Load(store, VectorResidency.Device);
+            if (DropPageCache())
+            {
+                var cold = new SystemResult($"VexFs HnswIndex {name}, floats on the device (page cache dropped before each ef)", build, 0, cached.MemoryBytes, parameters);
+                var found = new VectorMatch[queries.Length][];
+                foreach (var ef in a.Ef)
+                {
+                    DropPageCache();
+                    var qps = Timed(queries.Length, a.Threads, q => found[q] = cached.Search(queries[q], a.K, Math.Max(ef, a.K)));
+                    cold.Runs.Add(new Measurement(ef, null, Recall(found, truth, a.K), qps));
+                }
+
+                results.Add(cold);
+            }
+
+            var warm = new SystemResult($"VexFs HnswIndex {name}, floats on the device (page cache warm)", build, 0, cached.MemoryBytes, parameters);
+            MeasureEveryEf(warm, queries.Length, truth, a, (q, ef) => cached.Search(queries[q], a.K, ef));
+            results.Add(warm);
+            return results;
         }
         finally
         {
-            File.Delete(path);
+            if (a.Keep is null)
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    /// <summary>Writes back and drops the page cache (root only); false where that is not allowed.</summary>
+    private static bool DropPageCache()
+    {
+        try
+        {
+            using (var sync = Process.Start("sync")!)
+            {
+                sync.WaitForExit();
+            }
+
+            File.WriteAllText("/proc/sys/vm/drop_caches", "3");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            Console.Error.WriteLine($"  the page cache cannot be dropped here ({e.Message}): no cold run");
+            return false;
         }
     }
 
