@@ -122,7 +122,8 @@ public sealed partial class HnswIndex
             // Minimum and step per dimension, then a byte per component.
             VectorQuantization.ScalarInt8 => (2L * dimension * sizeof(float)) + ((long)slotCount * dimension),
             // The rotation's seed and the centroid, then the codes.
-            VectorQuantization.Binary => sizeof(ulong) + ((long)dimension * sizeof(float)) + ((long)slotCount * BinaryQuantizer.CodeSizeFor(dimension)),
+            VectorQuantization.Binary or VectorQuantization.TwoBit or VectorQuantization.FourBit =>
+                sizeof(ulong) + ((long)dimension * sizeof(float)) + ((long)slotCount * RotatedQuantizer.CodeSizeFor(dimension, RotatedQuantizer.BitsOf(codes))),
             _ => 0,
         };
 
@@ -179,7 +180,7 @@ public sealed partial class HnswIndex
                 WriteLittleEndian(writer, scalar.Min);
                 WriteLittleEndian(writer, scalar.Step);
             }
-            else if (quantizer is BinaryQuantizer binary)
+            else if (quantizer is RotatedQuantizer binary)
             {
                 Span<byte> seed = stackalloc byte[sizeof(ulong)];
                 BinaryPrimitives.WriteUInt64LittleEndian(seed, binary.Seed);
@@ -221,7 +222,8 @@ public sealed partial class HnswIndex
 
         Require(h.PageSize == store.PageSize, "page size", "differs from the store's page size");
         Require(h.Metric is >= 1 and <= 3, "metric", "unknown metric");
-        Require(h.Quantization is (byte)VectorQuantization.None or (byte)VectorQuantization.ScalarInt8 or (byte)VectorQuantization.Binary, "quantization", "unknown quantization");
+        Require(h.Quantization is (byte)VectorQuantization.None or (byte)VectorQuantization.ScalarInt8 or (byte)VectorQuantization.Binary
+            or (byte)VectorQuantization.TwoBit or (byte)VectorQuantization.FourBit, "quantization", "unknown quantization");
         Require(h.Dimension is >= 1 and <= VectorSpace.MaxDimension, "dimension", "out of range");
         Require(h.M is >= 2 and <= 128, "M", "out of range");
         Require(h.EfConstruction >= 1 && h.EfSearch >= 1 && h.TrainingSize >= 1, "ef", "out of range");
@@ -333,7 +335,7 @@ public sealed partial class HnswIndex
             }
         }
 
-        if (h.QuantizerTrained && h.Quantization == (byte)VectorQuantization.Binary)
+        if (h.QuantizerTrained && RotatedQuantizer.BitsOf((VectorQuantization)h.Quantization) is > 0 and var bits)
         {
             Span<byte> seed = stackalloc byte[sizeof(ulong)];
             reader.ReadExactly(seed);
@@ -344,7 +346,7 @@ public sealed partial class HnswIndex
                 throw new CorruptIndexException(reader.CurrentPage, "quantizer", "the centroid holds a non-finite component");
             }
 
-            var binary = new BinaryQuantizer(Space.Metric, centroid, BinaryPrimitives.ReadUInt64LittleEndian(seed));
+            var binary = new RotatedQuantizer(Space.Metric, centroid, BinaryPrimitives.ReadUInt64LittleEndian(seed), bits);
             for (var s = 0; s < slotCount; s++)
             {
                 reader.ReadExactly(Code(s));

@@ -155,7 +155,7 @@ public sealed partial class HnswIndex
         }
 
         var quantizer = Volatile.Read(ref _quantizer);
-        if (quantizer is BinaryQuantizer binary)
+        if (quantizer is RotatedQuantizer binary)
         {
             var bias = binary.PrepareQuery(context.Query, context.QueryState);
             var coded = new BitQueryDistance(_codes, binary, context.QueryState, bias);
@@ -191,7 +191,7 @@ public sealed partial class HnswIndex
         var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
         var candidates = context.Results;
         candidates.Clear();
-        if (quantizer is BinaryQuantizer binary)
+        if (quantizer is RotatedQuantizer binary)
         {
             var coded = new BitQueryDistance(_codes, binary, context.QueryState, bias);
             foreach (var slot in context.Slots)
@@ -224,7 +224,7 @@ public sealed partial class HnswIndex
     /// estimate less its error bound is below the k-th exact distance found so far: the others lie farther with
     /// high probability and are not read. Each code's bound comes with it, so the number read adapts to the query.
     /// </summary>
-    private void ReRankWithin(SearchContext context, int k, BinaryQuantizer quantizer)
+    private void ReRankWithin(SearchContext context, int k, RotatedQuantizer quantizer)
     {
         var nearest = context.Selection;
         nearest.Clear();

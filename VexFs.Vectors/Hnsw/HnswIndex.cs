@@ -86,8 +86,9 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     /// re-rank a search's final candidates or to answer <see cref="GetVector"/>. The codes are fitted to
     /// <paramref name="training"/> (vectors like those to come; later values outside their range are clamped),
     /// and the graph is built with distances estimated from the codes, as FAISS builds its scalar-quantized HNSW.
-    /// The codes are <see cref="VectorQuantization.Binary"/> when <see cref="HnswOptions.Quantization"/> asks for
-    /// them, int8 (<see cref="VectorQuantization.ScalarInt8"/>) otherwise.
+    /// The codes are those <see cref="HnswOptions.Quantization"/> names when it names rotated codes
+    /// (<see cref="VectorQuantization.Binary"/>, <see cref="VectorQuantization.TwoBit"/>, <see cref="VectorQuantization.FourBit"/>),
+    /// int8 (<see cref="VectorQuantization.ScalarInt8"/>) otherwise.
     /// </summary>
     /// <exception cref="ArgumentException">A training vector is invalid (see <see cref="VectorSpace.ToStored"/>), or there is none.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -120,7 +121,8 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         _efSearch = options.EfSearch;
         _levelRandom = new Random(options.Seed);
         var quantized = options.Quantization.UsesCodes();
-        _codeSize = options.Quantization == VectorQuantization.Binary ? BinaryQuantizer.CodeSizeFor(space.Dimension) : space.Dimension;
+        var rotatedBits = RotatedQuantizer.BitsOf(options.Quantization);
+        _codeSize = rotatedBits > 0 ? RotatedQuantizer.CodeSizeFor(space.Dimension, rotatedBits) : space.Dimension;
         _nodeWidth = _m0 + 1 + (quantized ? (_codeSize + sizeof(int) - 1) / sizeof(int) : space.Dimension);
         _nodes = new SlotArray<int>(_nodeWidth, sizeof(int));
         if (quantized)
@@ -150,7 +152,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
             _nodeLocks[i] = new Lock();
         }
 
-        var stateLength = options.Quantization == VectorQuantization.Binary ? BinaryQuantizer.StateLengthFor(space.Dimension)
+        var stateLength = rotatedBits > 0 ? RotatedQuantizer.StateLengthFor(space.Dimension)
             : space.Metric == VectorMetric.L2 ? 2 * space.Dimension : space.Dimension;
         _contexts = new DefaultObjectPool<SearchContext>(
             new SearchContext.Policy(space.Dimension, quantized ? stateLength : 0, _m0),
@@ -481,14 +483,14 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         }
     }
 
-    /// <summary>The options of an index whose owner keeps the floats: binary codes if asked for, int8 otherwise.</summary>
+    /// <summary>The options of an index whose owner keeps the floats: rotated codes if asked for, int8 otherwise.</summary>
     private static HnswOptions WithCodes(HnswOptions options) =>
-        options with { Quantization = options.Quantization == VectorQuantization.Binary ? VectorQuantization.Binary : VectorQuantization.ScalarInt8 };
+        options with { Quantization = RotatedQuantizer.BitsOf(options.Quantization) > 0 ? options.Quantization : VectorQuantization.ScalarInt8 };
 
     /// <summary>A codec of the index's kind fitted to <paramref name="rows"/> (stored vectors).</summary>
     private IVectorCodec TrainCodec(IEnumerable<float[]> rows) =>
-        Options.Quantization == VectorQuantization.Binary
-            ? BinaryQuantizer.Train(Space.Metric, Space.Dimension, rows, (uint)Options.Seed)
+        RotatedQuantizer.BitsOf(Options.Quantization) is > 0 and var bits
+            ? RotatedQuantizer.Train(Space.Metric, Space.Dimension, rows, (uint)Options.Seed, bits)
             : ScalarQuantizer.Train(Space.Metric, Space.Dimension, rows);
 
     private void SetQuantizer(IVectorCodec quantizer)

@@ -36,7 +36,7 @@ public sealed record HnswOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(EfConstruction, 1, nameof(EfConstruction));
         ArgumentOutOfRangeException.ThrowIfLessThan(EfSearch, 1, nameof(EfSearch));
         ArgumentOutOfRangeException.ThrowIfLessThan(QuantizationTrainingSize, 1, nameof(QuantizationTrainingSize));
-        if (Quantization is not (VectorQuantization.None or VectorQuantization.ScalarInt8 or VectorQuantization.Automatic or VectorQuantization.Binary))
+        if (Quantization is not (VectorQuantization.None or VectorQuantization.ScalarInt8 or VectorQuantization.Automatic or VectorQuantization.Binary or VectorQuantization.TwoBit or VectorQuantization.FourBit))
         {
             throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Unknown quantization.");
         }

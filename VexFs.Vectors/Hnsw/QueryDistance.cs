@@ -46,7 +46,7 @@ internal readonly struct CodeQueryDistance(SlotField codes, ScalarQuantizer quan
 }
 
 /// <summary>Distances estimated from binary codes.</summary>
-internal readonly struct BitQueryDistance(SlotField codes, BinaryQuantizer quantizer, float[] state, float bias) : IQueryDistance
+internal readonly struct BitQueryDistance(SlotField codes, RotatedQuantizer quantizer, float[] state, float bias) : IQueryDistance
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float To(int slot) => quantizer.Distance(state, bias, ref codes.At(slot));

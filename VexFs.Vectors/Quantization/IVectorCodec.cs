@@ -6,7 +6,7 @@ namespace VexFs.Vectors.Quantization;
 /// <remarks>
 /// An index keeps one code per slot in memory and walks its graph with <see cref="Distance"/>; the float
 /// vectors are consulted only to re-rank the final candidates, so they may live on the device.
-/// <see cref="ScalarQuantizer"/> stores a byte per component, <see cref="BinaryQuantizer"/> a bit.
+/// <see cref="ScalarQuantizer"/> stores a byte per component, <see cref="RotatedQuantizer"/> a bit.
 /// </remarks>
 internal interface IVectorCodec
 {

@@ -12,7 +12,7 @@ public static class VectorQuantizationChoice
 
     /// <summary>Whether the graph of an index with <paramref name="quantization"/> (resolved) is walked with codes.</summary>
     internal static bool UsesCodes(this VectorQuantization quantization) =>
-        quantization is VectorQuantization.ScalarInt8 or VectorQuantization.Binary;
+        quantization is VectorQuantization.ScalarInt8 or VectorQuantization.Binary or VectorQuantization.TwoBit or VectorQuantization.FourBit;
 
     /// <summary>The quantization <paramref name="quantization"/> comes to for vectors of <paramref name="dimension"/> components.</summary>
     public static VectorQuantization Resolve(this VectorQuantization quantization, int dimension) =>

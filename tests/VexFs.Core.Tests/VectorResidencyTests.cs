@@ -24,6 +24,7 @@ public sealed class VectorResidencyTests
     [InlineData(VectorMetric.Cosine, VectorQuantization.ScalarInt8)]
     [InlineData(VectorMetric.L2, VectorQuantization.Binary)]
     [InlineData(VectorMetric.Cosine, VectorQuantization.Binary)]
+    [InlineData(VectorMetric.L2, VectorQuantization.FourBit)]
     public void Searches_read_the_floats_from_the_rows_through_saves_opens_and_a_power_cut(VectorMetric metric, VectorQuantization codes)
     {
         var index = Index with { Quantization = codes };

@@ -64,13 +64,15 @@ public sealed class HnswIndexTests : IndexContractTests
     }
 
     [Theory]
-    [InlineData(VectorMetric.L2)]
-    [InlineData(VectorMetric.Cosine)]
-    public void Binary_codes_keep_recall_with_bounded_reranking_and_report_exact_distances(VectorMetric metric)
+    [InlineData(VectorMetric.L2, VectorQuantization.Binary)]
+    [InlineData(VectorMetric.Cosine, VectorQuantization.Binary)]
+    [InlineData(VectorMetric.L2, VectorQuantization.TwoBit)]
+    [InlineData(VectorMetric.InnerProduct, VectorQuantization.FourBit)]
+    public void Rotated_codes_keep_recall_with_bounded_reranking_and_report_exact_distances(VectorMetric metric, VectorQuantization codes)
     {
-        using var index = Build(HnswOptions.Default with { EfConstruction = 100, Quantization = VectorQuantization.Binary }, threads: 2, metric);
+        using var index = Build(HnswOptions.Default with { EfConstruction = 100, Quantization = codes }, threads: 2, metric);
         Assert.True(index.IsQuantized);
-        Assert.Equal(VectorQuantization.Binary, index.Options.Quantization);
+        Assert.Equal(codes, index.Options.Quantization);
         AssertRecall(Recall(index, ef: 64), 0.95);
         var query = Data.Value.Queries[0];
         foreach (var match in index.Search(query, 5))
@@ -108,6 +110,7 @@ public sealed class HnswIndexTests : IndexContractTests
     [InlineData(VectorQuantization.None)]
     [InlineData(VectorQuantization.ScalarInt8)]
     [InlineData(VectorQuantization.Binary)]
+    [InlineData(VectorQuantization.FourBit)]
     public void Every_vector_reads_back_exactly_and_searches_find_it_in_both_row_layouts(VectorQuantization quantization)
     {
         var dimension = 13;

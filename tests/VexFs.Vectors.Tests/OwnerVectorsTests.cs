@@ -77,20 +77,21 @@ public sealed class OwnerVectorsTests
     }
 
     [Theory]
-    [InlineData(VectorMetric.L2)]
-    [InlineData(VectorMetric.Cosine)]
-    public void A_graph_built_from_binary_codes_finds_the_neighbors(VectorMetric metric)
+    [InlineData(VectorMetric.L2, VectorQuantization.Binary)]
+    [InlineData(VectorMetric.Cosine, VectorQuantization.Binary)]
+    [InlineData(VectorMetric.L2, VectorQuantization.FourBit)]
+    public void A_graph_built_from_rotated_codes_finds_the_neighbors(VectorMetric metric, VectorQuantization codes)
     {
-        var (index, owner) = Build(metric, VectorQuantization.Binary);
+        var (index, owner) = Build(metric, codes);
         using (index)
         {
-            Assert.Equal(VectorQuantization.Binary, index.Options.Quantization);
+            Assert.Equal(codes, index.Options.Quantization);
             var recall = Recall(index, 64);
             Assert.True(recall >= 0.9, $"recall@10 {recall:F4} is below 0.9");
             var store = new MemoryPageStore(4096);
             index.Save(store);
             using var reopened = HnswIndex.Load(store, owner);
-            Assert.Equal(VectorQuantization.Binary, reopened.Options.Quantization);
+            Assert.Equal(codes, reopened.Options.Quantization);
             foreach (var query in Data.Value.Queries.Take(20))
             {
                 Assert.Equal(index.Search(query, 10, 64), reopened.Search(query, 10, 64));

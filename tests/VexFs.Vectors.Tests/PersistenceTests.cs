@@ -49,6 +49,8 @@ public sealed class PersistenceTests
     [InlineData(VectorQuantization.None, VectorMetric.InnerProduct)]
     [InlineData(VectorQuantization.Binary, VectorMetric.L2)]
     [InlineData(VectorQuantization.Binary, VectorMetric.InnerProduct)]
+    [InlineData(VectorQuantization.TwoBit, VectorMetric.Cosine)]
+    [InlineData(VectorQuantization.FourBit, VectorMetric.L2)]
     public void A_reopened_index_answers_exactly_as_before(VectorQuantization quantization, VectorMetric metric)
     {
         using var index = Build(quantization, metric);
@@ -215,6 +217,7 @@ public sealed class PersistenceTests
     [InlineData(VectorQuantization.ScalarInt8, VectorMetric.Cosine, 512)]
     [InlineData(VectorQuantization.Binary, VectorMetric.L2, 4096)]
     [InlineData(VectorQuantization.Binary, VectorMetric.Cosine, 1024)]
+    [InlineData(VectorQuantization.FourBit, VectorMetric.L2, 512)]
     public void Vectors_left_on_the_device_give_the_same_answers_with_less_memory(VectorQuantization quantization, VectorMetric metric, int pageSize)
     {
         using var index = Build(quantization, metric);
@@ -259,8 +262,8 @@ public sealed class PersistenceTests
         using var index = Build(VectorQuantization.Binary, count: 600);
         var store = new MemoryPageStore(4096);
         index.Save(store);
-        // The codes close the stream: 20 dimensions are rotated as 64, so a code is 8 bytes of bits and three floats.
-        // Make the last slot's error factor negative and its page's checksum right again.
+        // The codes close the stream: 20 dimensions are rotated as 64, so a binary code is 8 bytes of bits and four floats.
+        // Make the last slot's last factor (the query rounding's bound) negative and its page's checksum right again.
         var header = IndexHeader.ReadFrom(store.Page(0), 0);
         var payload = 4096 - DataPageHeader.Size;
         var errorAt = header.DataLength - 4;

@@ -22,14 +22,14 @@ public static partial class AnnCommand
     private static List<SystemResult> RunFileSystem(
         VectorSpace space, float[][] vectors, float[][] queries, int[][] truth, AnnArguments a, VectorResidency residency, VectorQuantization codes = VectorQuantization.Automatic)
     {
-        var kind = (residency == VectorResidency.Device ? "fs-device" : "fs") + (codes == VectorQuantization.Binary ? "-binary" : string.Empty);
+        var kind = (residency == VectorResidency.Device ? "fs-device" : "fs") + (codes == VectorQuantization.Automatic ? string.Empty : "-" + CodeName(codes));
         string path = a.Keep is null
             ? Path.Combine(Path.GetTempPath(), $"vexfs-ann-{Environment.ProcessId}.img")
             : Path.Combine(a.Keep, string.Create(CultureInfo.InvariantCulture, $"{kind}-{vectors.Length}x{space.Dimension}.img"));
         long rowBytes = 16 + (4L * space.Dimension);
         long size = Math.Max(256L << 20, vectors.Length * (rowBytes + 4096) * 2);
         var options = new VexFileSystemOptions { VectorIndex = HnswOptions.Default with { M = a.M, EfConstruction = a.EfConstruction, Quantization = codes, Seed = 100 }, VectorResidency = residency, VectorIndexThreads = a.BuildThreads };
-        var mode = (residency == VectorResidency.Device ? ", floats on the device" : string.Empty) + (codes == VectorQuantization.Binary ? ", binary codes" : string.Empty);
+        var mode = (residency == VectorResidency.Device ? ", floats on the device" : string.Empty) + (codes == VectorQuantization.Automatic ? string.Empty : $", {CodeName(codes)} codes");
         var parameters = new Dictionary<string, int> { ["M"] = a.M, ["efConstruction"] = a.EfConstruction };
         try
         {

@@ -11,8 +11,8 @@ namespace VexFs.Bench.Ann;
 
 /// <summary>
 /// <c>ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10]
-/// [--systems hnsw,hnsw-int8,hnsw-binary,hnsw-int8-device,hnsw-binary-device,hnsw-int8-owner,hnsw-binary-owner,flat,fs,fs-device,fs-device-binary] [--out results.json] [--keep DIR]</c>: builds our indexes on a make_dataset.py
-/// directory and writes the peers' result schema. <c>ann plot OUT.png RESULTS.json...</c> draws them.
+/// [--systems hnsw,hnsw-CODES,hnsw-CODES-device,hnsw-CODES-owner,flat,fs,fs-device,fs-device-CODES] [--out results.json] [--keep DIR]</c>: builds our indexes on a make_dataset.py
+/// directory and writes the peers' result schema. CODES is int8, binary, 2bit or 4bit. <c>ann plot OUT.png RESULTS.json...</c> draws them.
 /// </summary>
 public static partial class AnnCommand
 {
@@ -31,7 +31,7 @@ public static partial class AnnCommand
         catch (ArgumentException e)
         {
             Console.Error.WriteLine($"ann: {e.Message}");
-            Console.Error.WriteLine("usage: ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10] [--systems hnsw,hnsw-int8,hnsw-binary,hnsw-int8-device,hnsw-binary-device,hnsw-int8-owner,hnsw-binary-owner,flat,fs,fs-device,fs-device-binary] [--out FILE] [--keep DIR]");
+            Console.Error.WriteLine("usage: ann DATASET_DIR [--M 16] [--efc 200] [--ef 10,16,32,64,128] [--threads 1] [--build-threads 1] [--k 10] [--systems hnsw,hnsw-CODES,hnsw-CODES-device,hnsw-CODES-owner,flat,fs,fs-device,fs-device-CODES] [--out FILE] [--keep DIR]; CODES: int8, binary, 2bit, 4bit");
             return 2;
         }
 
@@ -49,16 +49,13 @@ public static partial class AnnCommand
             var measured = system switch
             {
                 "hnsw" => RunHnsw(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.None),
-                "hnsw-int8" => RunHnsw(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.ScalarInt8),
-                "hnsw-binary" => RunHnsw(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.Binary),
-                "hnsw-int8-device" => RunDevice(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.ScalarInt8),
-                "hnsw-binary-device" => RunDevice(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.Binary),
-                "hnsw-int8-owner" => [RunOwner(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.ScalarInt8)],
-                "hnsw-binary-owner" => [RunOwner(space, data.Base, data.Queries, data.Truth, a, VectorQuantization.Binary)],
+                _ when CodesOf(system, "hnsw-", string.Empty) is { } codes => RunHnsw(space, data.Base, data.Queries, data.Truth, a, codes),
+                _ when CodesOf(system, "hnsw-", "-device") is { } codes => RunDevice(space, data.Base, data.Queries, data.Truth, a, codes),
+                _ when CodesOf(system, "hnsw-", "-owner") is { } codes => [RunOwner(space, data.Base, data.Queries, data.Truth, a, codes)],
                 "flat" => [RunFlat(space, data.Base, data.Queries, data.Truth, a)],
                 "fs" => RunFileSystem(space, data.Base, data.Queries, data.Truth, a, VectorResidency.Memory),
                 "fs-device" => RunFileSystem(space, data.Base, data.Queries, data.Truth, a, VectorResidency.Device),
-                "fs-device-binary" => RunFileSystem(space, data.Base, data.Queries, data.Truth, a, VectorResidency.Device, VectorQuantization.Binary),
+                _ when CodesOf(system, "fs-device-", string.Empty) is { } codes => RunFileSystem(space, data.Base, data.Queries, data.Truth, a, VectorResidency.Device, codes),
                 _ => throw new ArgumentException($"unknown system {system}"),
             };
             foreach (var result in measured)
@@ -127,7 +124,31 @@ public static partial class AnnCommand
         return results;
     }
 
-    private static string CodeName(VectorQuantization quantization) => quantization == VectorQuantization.Binary ? "binary" : "int8";
+    /// <summary>The codes a system name such as <c>hnsw-4bit-device</c> asks for, between <paramref name="prefix"/> and <paramref name="suffix"/>.</summary>
+    private static VectorQuantization? CodesOf(string system, string prefix, string suffix)
+    {
+        if (!system.StartsWith(prefix, StringComparison.Ordinal) || !system.EndsWith(suffix, StringComparison.Ordinal) || system.Length <= prefix.Length + suffix.Length)
+        {
+            return null;
+        }
+
+        return system[prefix.Length..^suffix.Length] switch
+        {
+            "int8" => VectorQuantization.ScalarInt8,
+            "binary" => VectorQuantization.Binary,
+            "2bit" => VectorQuantization.TwoBit,
+            "4bit" => VectorQuantization.FourBit,
+            _ => null,
+        };
+    }
+
+    private static string CodeName(VectorQuantization quantization) => quantization switch
+    {
+        VectorQuantization.Binary => "binary",
+        VectorQuantization.TwoBit => "2bit",
+        VectorQuantization.FourBit => "4bit",
+        _ => "int8",
+    };
 
     /// <summary>
     /// The index whose owner keeps the floats (a filesystem keeps them in the files' rows): codes and graph in

@@ -41,7 +41,7 @@ internal static class VectorPagesTarget
 
     public static IEnumerable<byte[]> Seeds()
     {
-        foreach (var quantization in new[] { VectorQuantization.None, VectorQuantization.ScalarInt8, VectorQuantization.Binary })
+        foreach (var quantization in new[] { VectorQuantization.None, VectorQuantization.ScalarInt8, VectorQuantization.Binary, VectorQuantization.FourBit })
         {
             var options = HnswOptions.Default with { M = 4, EfConstruction = 16, Quantization = quantization, QuantizationTrainingSize = 8 };
             using var index = new HnswIndex(new VectorSpace(4, VectorMetric.L2), options);
