@@ -48,9 +48,11 @@ public sealed record VexFileSystemOptions
     /// <summary>
     /// Where each space's search index keeps the float vectors. <see cref="VectorResidency.Memory"/> (the default):
     /// beside the rows on the device, a copy in memory, the fastest searches. <see cref="VectorResidency.Device"/>:
-    /// only in the rows; the index holds int8 codes and the graph (about a quarter of the memory at 384
-    /// dimensions and above), builds the graph from the codes, and reads each search's final candidates from
-    /// their rows to rank them exactly. A space takes that form once it holds
+    /// only in the rows; the index holds codes and the graph, builds the graph from the codes, and reads each
+    /// search's final candidates from their rows to rank them exactly. The codes are int8 (about a quarter of the
+    /// memory at 384 dimensions and above) unless <see cref="VectorIndex"/> asks for rotated codes of one, two or
+    /// four bits per dimension (<see cref="VexFs.Vectors.Quantization.VectorQuantization.Binary"/>, <c>TwoBit</c>,
+    /// <c>FourBit</c>: a thirty-second to an eighth of the floats' bytes). A space takes that form once it holds
     /// <see cref="HnswOptions.QuantizationTrainingSize"/> vectors, the codes being fitted to them. Either way the
     /// rows are the truth and the search answers are exact distances.
     /// </summary>

@@ -333,11 +333,21 @@ internal sealed class RotatedQuantizer : IVectorCodec
 
     /// <summary>⟨ô, y⟩ over the quantized rotated query y, from the bit planes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float GridDot(ref float header, ref byte code)
+    private float GridDot(ref float header, ref byte code) => _bits switch
+    {
+        1 => GridDot<OnePlane>(ref header, ref code),
+        2 => GridDot<TwoPlanes>(ref header, ref code),
+        _ => GridDot<FourPlanes>(ref header, ref code),
+    };
+
+    /// <summary><see cref="GridDot(ref float, ref byte)"/> for a constant number of code planes, so that the JIT unrolls them.</summary>
+    private float GridDot<TPlanes>(ref float header, ref byte code)
+        where TPlanes : struct, IPlaneCount
     {
         ref var planes = ref Unsafe.As<float, byte>(ref Unsafe.Add(ref header, HeaderFloats));
         var levels = 0;
         var weighted = 0;
+        ref var word = ref code;
         for (var w = 0; w < _words; w++)
         {
             ref var plane = ref Unsafe.Add(ref planes, w * QueryBits * sizeof(ulong));
@@ -345,10 +355,11 @@ internal sealed class RotatedQuantizer : IVectorCodec
             var q1 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref plane, 8));
             var q2 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref plane, 16));
             var q3 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref plane, 24));
-            for (var b = 0; b < _bits; b++)
+            for (var b = 0; b < TPlanes.Count; b++)
             {
-                var bits = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref code, ((w * _bits) + b) * sizeof(ulong)));
+                var bits = Unsafe.ReadUnaligned<ulong>(ref word);
                 bits = BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits);
+                word = ref Unsafe.Add(ref word, sizeof(ulong));
                 levels += BitOperations.PopCount(bits) << b;
                 weighted += (BitOperations.PopCount(bits & q0)
                     + (BitOperations.PopCount(bits & q1) << 1)
@@ -409,5 +420,26 @@ internal sealed class RotatedQuantizer : IVectorCodec
         state[1] = step;
         state[2] = total;
         state[4] = _metric == VectorMetric.L2 ? step : step / 2;
+    }
+
+    /// <summary>The number of bit planes of a code, as a type, for <see cref="GridDot{TPlanes}"/>.</summary>
+    private interface IPlaneCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct OnePlane : IPlaneCount
+    {
+        public static int Count => 1;
+    }
+
+    private readonly struct TwoPlanes : IPlaneCount
+    {
+        public static int Count => 2;
+    }
+
+    private readonly struct FourPlanes : IPlaneCount
+    {
+        public static int Count => 4;
     }
 }
