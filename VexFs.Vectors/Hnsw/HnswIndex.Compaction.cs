@@ -84,6 +84,7 @@ public sealed partial class HnswIndex
         visited.Visit(slot);
         var candidates = context.Selection;
         candidates.Clear();
+        var prepared = PrepareFrom(slot);
         for (var i = 1; i <= count; i++)
         {
             var neighbor = links[i];
@@ -94,7 +95,7 @@ public sealed partial class HnswIndex
 
             if (_states.At(neighbor) == LiveSlot)
             {
-                candidates.Add(new Neighbor(Between(slot, neighbor), neighbor));
+                candidates.Add(new Neighbor(From(slot, prepared, neighbor), neighbor));
                 continue;
             }
 
@@ -105,7 +106,7 @@ public sealed partial class HnswIndex
                 var candidate = second[j];
                 if (_states.At(candidate) == LiveSlot && visited.Visit(candidate))
                 {
-                    candidates.Add(new Neighbor(Between(slot, candidate), candidate));
+                    candidates.Add(new Neighbor(From(slot, prepared, candidate), candidate));
                 }
             }
         }

@@ -27,19 +27,28 @@ public sealed partial class HnswIndex
 
     private int MaxLinks(int level) => level == 0 ? _m0 : _m;
 
-    private float Between(int a, int b)
+    /// <summary>
+    /// Prepares distances from <paramref name="a"/> to other nodes (<see cref="From"/>): nothing with the floats in
+    /// memory; without them, <paramref name="a"/>'s code prepared as a query (once, for all the nodes it is
+    /// compared with: for rotated codes that is a decode and a rotation's worth of work).
+    /// </summary>
+    private (float[]? State, float Bias) PrepareFrom(int a)
     {
         if (_reader is null)
         {
-            return Distance.Compute(Space.Metric, ref _vectors.At<float>(a), ref _vectors.At<float>(b), Space.Dimension);
+            return (null, 0f);
         }
 
-        // Without the floats: between the vectors the two codes stand for.
         var quantizer = _quantizer!;
         var state = _codeScratch is { } kept && kept.Length >= quantizer.QueryStateLength ? kept : _codeScratch = new float[quantizer.QueryStateLength];
-        var bias = quantizer.PrepareCode(Code(a), state);
-        return quantizer.Distance(state, bias, ref _codes.At(b));
+        return (state, quantizer.PrepareCode(Code(a), state));
     }
+
+    /// <summary>The distance from <paramref name="a"/>, prepared by <see cref="PrepareFrom"/>, to <paramref name="b"/>.</summary>
+    private float From(int a, (float[]? State, float Bias) prepared, int b) =>
+        prepared.State is { } state
+            ? _quantizer!.Distance(state, prepared.Bias, ref _codes.At(b))
+            : Distance.Compute(Space.Metric, ref _vectors.At<float>(a), ref _vectors.At<float>(b), Space.Dimension);
 
     // Per thread: a code prepared as a query, for distances between two coded nodes.
     [ThreadStatic]
@@ -194,9 +203,10 @@ public sealed partial class HnswIndex
             var candidates = context.PruneCandidates;
             candidates.Clear();
             candidates.Add(new Neighbor(distance, to));
+            var prepared = PrepareFrom(from);
             for (var i = 1; i <= count; i++)
             {
-                candidates.Add(new Neighbor(Between(from, links[i]), links[i]));
+                candidates.Add(new Neighbor(From(from, prepared, links[i]), links[i]));
             }
 
             candidates.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
@@ -227,9 +237,10 @@ public sealed partial class HnswIndex
         foreach (var candidate in nearestFirst)
         {
             var keep = true;
+            var prepared = chosen.Count > 0 ? PrepareFrom(candidate.Slot) : default;
             foreach (var kept in chosen)
             {
-                if (Between(candidate.Slot, kept.Slot) < candidate.Distance)
+                if (From(candidate.Slot, prepared, kept.Slot) < candidate.Distance)
                 {
                     keep = false;
                     break;
