@@ -89,9 +89,9 @@ public sealed partial class HnswIndex
             // The owner keeps the floats: the node is placed by distances estimated from the codes.
             var quantizer = _quantizer!;
             var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
-            if (quantizer is RotatedQuantizer binary)
+            if (quantizer is RotatedQuantizer rotated)
             {
-                var coded = new BitQueryDistance(_codes, binary, context.QueryState, bias);
+                var coded = new RotatedQueryDistance(_codes, rotated, context.QueryState, bias);
                 Link(ref coded, slot, level, entry, context);
             }
             else

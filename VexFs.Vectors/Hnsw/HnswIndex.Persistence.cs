@@ -180,12 +180,12 @@ public sealed partial class HnswIndex
                 WriteLittleEndian(writer, scalar.Min);
                 WriteLittleEndian(writer, scalar.Step);
             }
-            else if (quantizer is RotatedQuantizer binary)
+            else if (quantizer is RotatedQuantizer rotated)
             {
                 Span<byte> seed = stackalloc byte[sizeof(ulong)];
-                BinaryPrimitives.WriteUInt64LittleEndian(seed, binary.Seed);
+                BinaryPrimitives.WriteUInt64LittleEndian(seed, rotated.Seed);
                 writer.Write(seed);
-                WriteLittleEndian(writer, binary.Centroid);
+                WriteLittleEndian(writer, rotated.Centroid);
             }
 
             if (quantizer is not null)
@@ -346,17 +346,17 @@ public sealed partial class HnswIndex
                 throw new CorruptIndexException(reader.CurrentPage, "quantizer", "the centroid holds a non-finite component");
             }
 
-            var binary = new RotatedQuantizer(Space.Metric, centroid, BinaryPrimitives.ReadUInt64LittleEndian(seed), bits);
+            var rotated = new RotatedQuantizer(Space.Metric, centroid, BinaryPrimitives.ReadUInt64LittleEndian(seed), bits);
             for (var s = 0; s < slotCount; s++)
             {
                 reader.ReadExactly(Code(s));
-                if (!binary.HasValidFactors(Code(s)))
+                if (!rotated.HasValidFactors(Code(s)))
                 {
                     throw new CorruptIndexException(reader.CurrentPage, "code", $"slot {s} has an invalid distance factor");
                 }
             }
 
-            _quantizer = binary;
+            _quantizer = rotated;
         }
         else if (h.QuantizerTrained)
         {

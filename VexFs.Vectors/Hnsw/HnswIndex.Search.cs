@@ -155,12 +155,12 @@ public sealed partial class HnswIndex
         }
 
         var quantizer = Volatile.Read(ref _quantizer);
-        if (quantizer is RotatedQuantizer binary)
+        if (quantizer is RotatedQuantizer rotated)
         {
-            var bias = binary.PrepareQuery(context.Query, context.QueryState);
-            var coded = new BitQueryDistance(_codes, binary, context.QueryState, bias);
+            var bias = rotated.PrepareQuery(context.Query, context.QueryState);
+            var coded = new RotatedQueryDistance(_codes, rotated, context.QueryState, bias);
             Walk(ref coded, context, entry, ef, filter);
-            ReRankWithin(context, k, binary);
+            ReRankWithin(context, k, rotated);
         }
         else if (quantizer is ScalarQuantizer scalar)
         {
@@ -191,15 +191,15 @@ public sealed partial class HnswIndex
         var bias = quantizer.PrepareQuery(context.Query, context.QueryState);
         var candidates = context.Results;
         candidates.Clear();
-        if (quantizer is RotatedQuantizer binary)
+        if (quantizer is RotatedQuantizer rotated)
         {
-            var coded = new BitQueryDistance(_codes, binary, context.QueryState, bias);
+            var coded = new RotatedQueryDistance(_codes, rotated, context.QueryState, bias);
             foreach (var slot in context.Slots)
             {
-                candidates.PushBounded(coded.To(slot), slot, BinaryCandidatesPerResult * k);
+                candidates.PushBounded(coded.To(slot), slot, RotatedCandidatesPerResult * k);
             }
 
-            ReRankWithin(context, k, binary);
+            ReRankWithin(context, k, rotated);
             return;
         }
 
@@ -214,13 +214,13 @@ public sealed partial class HnswIndex
     }
 
     /// <summary>
-    /// A comparison of every admitted vector by its binary code keeps this many candidates per result asked for,
+    /// A comparison of every admitted vector by its rotated code keeps this many candidates per result asked for,
     /// which <see cref="ReRankWithin"/> then narrows by their error bounds.
     /// </summary>
-    private const int BinaryCandidatesPerResult = 10;
+    private const int RotatedCandidatesPerResult = 10;
 
     /// <summary>
-    /// Re-ranks with floats, nearest lower bound first, the candidates in the context's results whose binary
+    /// Re-ranks with floats, nearest lower bound first, the candidates in the context's results whose
     /// estimate less its error bound is below the k-th exact distance found so far: the others lie farther with
     /// high probability and are not read. Each code's bound comes with it, so the number read adapts to the query.
     /// </summary>

@@ -10,7 +10,7 @@ namespace VexFs.Vectors.Hnsw;
 /// <summary>
 /// An approximate nearest-neighbor index: a hierarchical navigable small-world graph (Malkov and Yashunin,
 /// 2016) over vectors stored in contiguous chunks, with tombstone deletion, compaction, filtered search and
-/// optional int8 or binary codes with exact re-ranking.
+/// optional int8 or rotated one-, two- or four-bit codes with exact re-ranking.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -45,8 +45,8 @@ internal readonly struct CodeQueryDistance(SlotField codes, ScalarQuantizer quan
     public int StorageBytes => quantizer.CodeSize;
 }
 
-/// <summary>Distances estimated from binary codes.</summary>
-internal readonly struct BitQueryDistance(SlotField codes, RotatedQuantizer quantizer, float[] state, float bias) : IQueryDistance
+/// <summary>Distances estimated from rotated codes.</summary>
+internal readonly struct RotatedQueryDistance(SlotField codes, RotatedQuantizer quantizer, float[] state, float bias) : IQueryDistance
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float To(int slot) => quantizer.Distance(state, bias, ref codes.At(slot));
