@@ -84,7 +84,8 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     /// Creates an empty index that keeps codes and the graph in memory and leaves the float vectors with
     /// their owner, who stores them anyway: the index reads one through <paramref name="vectors"/> only to
     /// re-rank a search's final candidates or to answer <see cref="GetVector"/>. The codes are fitted to
-    /// <paramref name="training"/> (vectors like those to come; later values outside their range are clamped),
+    /// <paramref name="training"/> (vectors like those to come: int8 clamps later values outside their range,
+    /// rotated codes measure every vector from their mean),
     /// and the graph is built with distances estimated from the codes, as FAISS builds its scalar-quantized HNSW.
     /// The codes are those <see cref="HnswOptions.Quantization"/> names when it names rotated codes
     /// (<see cref="VectorQuantization.Binary"/>, <see cref="VectorQuantization.TwoBit"/>, <see cref="VectorQuantization.FourBit"/>),

@@ -45,7 +45,11 @@ internal readonly struct CodeQueryDistance(SlotField codes, ScalarQuantizer quan
     public int StorageBytes => quantizer.CodeSize;
 }
 
-/// <summary>Distances estimated from rotated codes.</summary>
+/// <summary>
+/// Distances estimated from rotated codes. A struct of its own beside <see cref="CodeQueryDistance"/> rather than
+/// one generic over the codec: with a class as type argument the JIT shares one body and calls the codec through
+/// its interface, where a sealed field type lets it inline the estimate into the search loop.
+/// </summary>
 internal readonly struct RotatedQueryDistance(SlotField codes, RotatedQuantizer quantizer, float[] state, float bias) : IQueryDistance
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -194,22 +194,37 @@ internal sealed class RotatedQuantizer : IVectorCodec
     }
 
     /// <summary>
-    /// Rounds the unit vector <paramref name="unit"/> to the grid at the scale that brings the grid point nearest
-    /// in angle; returns ⟨ô, unit⟩ and ‖ô‖². With one bit the grid point is the signs, at any scale.
+    /// Rounds the unit vector <paramref name="unit"/> to the grid (with one bit, its signs; with more, at the scale
+    /// that brings the grid point nearest in angle); returns ⟨ô, unit⟩ and ‖ô‖².
     /// </summary>
     private (float Dot, float SquaredNorm) Round(ReadOnlySpan<float> unit, Span<byte> levels)
     {
-        var top = (1 << _bits) - 1;
-        var largest = TensorPrimitives.MaxMagnitude(unit);
-        var widest = (_middle + 0.5f) / Math.Abs(largest);
+        var scale = _bits == 1 ? 0f : NearestScale(unit);
+        float dot = 0, squared = 0;
+        for (var i = 0; i < unit.Length; i++)
+        {
+            var level = _bits == 1 ? (unit[i] > 0 ? 1 : 0) : LevelAt(unit[i], scale);
+            levels[i] = (byte)level;
+            var grid = level - _middle;
+            dot += grid * unit[i];
+            squared += grid * grid;
+        }
+
+        return (dot, squared);
+    }
+
+    /// <summary>Of the scales tried, the one whose grid point comes nearest <paramref name="unit"/> in angle.</summary>
+    private float NearestScale(ReadOnlySpan<float> unit)
+    {
+        var widest = (_middle + 0.5f) / Math.Abs(TensorPrimitives.MaxMagnitude(unit));
         var best = (Cosine: -1f, Scale: widest);
-        for (var step = 1; _bits > 1 && step <= ScaleSteps; step++)
+        for (var step = 1; step <= ScaleSteps; step++)
         {
             var scale = 1.5f * widest * step / ScaleSteps;
             float dot = 0, squared = 0;
             for (var i = 0; i < unit.Length; i++)
             {
-                var grid = Math.Clamp(MathF.Floor((unit[i] * scale) + _middle + 0.5f), 0, top) - _middle;
+                var grid = LevelAt(unit[i], scale) - _middle;
                 dot += grid * unit[i];
                 squared += grid * grid;
             }
@@ -221,23 +236,12 @@ internal sealed class RotatedQuantizer : IVectorCodec
             }
         }
 
-        float bestDot = 0, bestSquared = 0;
-        for (var i = 0; i < unit.Length; i++)
-        {
-            var level = (int)Math.Clamp(MathF.Floor((unit[i] * best.Scale) + _middle + 0.5f), 0, top);
-            if (_bits == 1)
-            {
-                level = unit[i] > 0 ? 1 : 0;
-            }
-
-            levels[i] = (byte)level;
-            var grid = level - _middle;
-            bestDot += grid * unit[i];
-            bestSquared += grid * grid;
-        }
-
-        return (bestDot, bestSquared);
+        return best.Scale;
     }
+
+    /// <summary>The level of the grid nearest <paramref name="component"/> x <paramref name="scale"/>, clamped to the grid.</summary>
+    private int LevelAt(float component, float scale) =>
+        (int)Math.Clamp(MathF.Floor((component * scale) + _middle + 0.5f), 0, (1 << _bits) - 1);
 
     /// <inheritdoc />
     public float PrepareQuery(ReadOnlySpan<float> query, Span<float> state)
@@ -267,7 +271,7 @@ internal sealed class RotatedQuantizer : IVectorCodec
     public float PrepareCode(ReadOnlySpan<byte> code, Span<float> state)
     {
         // The code's best reconstruction is the offset's projection on ô: r (⟨ô, o⟩ / ‖ô‖²) ô = (2r² / (w ‖ô‖²)) ô.
-        var (squared, weight, _) = Factors(ref MemoryMarshal.GetReference(code));
+        var (squared, weight) = Factors(ref MemoryMarshal.GetReference(code));
         Span<float> rotated = stackalloc float[_padded];
         var gridSquared = 0f;
         for (var i = 0; i < _padded; i++)
@@ -302,7 +306,7 @@ internal sealed class RotatedQuantizer : IVectorCodec
     {
         ref var header = ref MemoryMarshal.GetReference(state);
         var sum = GridDot(ref header, ref code);
-        var (squared, weight, _) = Factors(ref code);
+        var (squared, weight) = Factors(ref code);
         return _metric == VectorMetric.L2 ? squared + bias - (weight * sum) : bias - (0.5f * weight * sum);
     }
 
@@ -315,8 +319,7 @@ internal sealed class RotatedQuantizer : IVectorCodec
     public float LowerBound(ReadOnlySpan<float> state, float estimate, ref byte code)
     {
         // The code's and the query's rounding errors are independent: their bounds add in quadrature.
-        var (_, _, error) = Factors(ref code);
-        var rounding = BinaryPrimitives.ReadSingleLittleEndian(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref code, (_bits * _padded / 8) + 12), 4));
+        var (error, rounding) = Bounds(ref code);
         var a = error * state[3];
         var b = rounding * state[4];
         return estimate - MathF.Sqrt((a * a) + (b * b));
@@ -325,8 +328,8 @@ internal sealed class RotatedQuantizer : IVectorCodec
     /// <summary>Whether the four floats of <paramref name="code"/> are finite and not negative (a code read back from a store).</summary>
     public bool HasValidFactors(ReadOnlySpan<byte> code)
     {
-        var (squared, weight, error) = Factors(ref MemoryMarshal.GetReference(code));
-        var rounding = BinaryPrimitives.ReadSingleLittleEndian(code.Slice((_bits * _padded / 8) + 12, 4));
+        var (squared, weight) = Factors(ref MemoryMarshal.GetReference(code));
+        var (error, rounding) = Bounds(ref MemoryMarshal.GetReference(code));
         return float.IsFinite(squared) && float.IsFinite(weight) && float.IsFinite(error) && float.IsFinite(rounding)
             && squared >= 0 && weight >= 0 && error >= 0 && rounding >= 0;
     }
@@ -385,11 +388,19 @@ internal sealed class RotatedQuantizer : IVectorCodec
         return level;
     }
 
+    /// <summary>The floats an estimate needs: r² and the weight of the grid sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private (float Squared, float Weight, float Error) Factors(ref byte code)
+    private (float Squared, float Weight) Factors(ref byte code)
     {
         var factors = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref code, _bits * _padded / 8), FactorBytes);
-        return (BinaryPrimitives.ReadSingleLittleEndian(factors), BinaryPrimitives.ReadSingleLittleEndian(factors[4..]), BinaryPrimitives.ReadSingleLittleEndian(factors[8..]));
+        return (BinaryPrimitives.ReadSingleLittleEndian(factors), BinaryPrimitives.ReadSingleLittleEndian(factors[4..]));
+    }
+
+    /// <summary>The floats a lower bound needs: the code's error bound and the query rounding's.</summary>
+    private (float Error, float Rounding) Bounds(ref byte code)
+    {
+        var factors = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref code, _bits * _padded / 8), FactorBytes);
+        return (BinaryPrimitives.ReadSingleLittleEndian(factors[8..]), BinaryPrimitives.ReadSingleLittleEndian(factors[12..]));
     }
 
     /// <summary>Writes the four-bit levels of <paramref name="rotated"/> into the state's header and bit planes.</summary>

@@ -124,6 +124,10 @@ public static partial class AnnCommand
         return results;
     }
 
+    /// <summary>The codes a system name can ask for, by the name it uses.</summary>
+    private static readonly (string Name, VectorQuantization Codes)[] CodeNames =
+        [("int8", VectorQuantization.ScalarInt8), ("binary", VectorQuantization.Binary), ("2bit", VectorQuantization.TwoBit), ("4bit", VectorQuantization.FourBit)];
+
     /// <summary>The codes a system name such as <c>hnsw-4bit-device</c> asks for, between <paramref name="prefix"/> and <paramref name="suffix"/>.</summary>
     private static VectorQuantization? CodesOf(string system, string prefix, string suffix)
     {
@@ -132,23 +136,19 @@ public static partial class AnnCommand
             return null;
         }
 
-        return system[prefix.Length..^suffix.Length] switch
+        var name = system[prefix.Length..^suffix.Length];
+        foreach (var (known, codes) in CodeNames)
         {
-            "int8" => VectorQuantization.ScalarInt8,
-            "binary" => VectorQuantization.Binary,
-            "2bit" => VectorQuantization.TwoBit,
-            "4bit" => VectorQuantization.FourBit,
-            _ => null,
-        };
+            if (known == name)
+            {
+                return codes;
+            }
+        }
+
+        return null;
     }
 
-    private static string CodeName(VectorQuantization quantization) => quantization switch
-    {
-        VectorQuantization.Binary => "binary",
-        VectorQuantization.TwoBit => "2bit",
-        VectorQuantization.FourBit => "4bit",
-        _ => "int8",
-    };
+    private static string CodeName(VectorQuantization quantization) => CodeNames.First(c => c.Codes == quantization).Name;
 
     /// <summary>
     /// The index whose owner keeps the floats (a filesystem keeps them in the files' rows): codes and graph in
