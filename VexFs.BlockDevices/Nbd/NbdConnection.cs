@@ -30,7 +30,7 @@ internal sealed class NbdConnection : IDisposable
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly string _device;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly byte[] _requestHeader = new byte[NbdRequest.Size];
@@ -43,7 +43,7 @@ internal sealed class NbdConnection : IDisposable
     private bool _serverShuttingDown;
     private ulong _nextCookie;
 
-    private NbdConnection(Socket socket, NetworkStream stream, NbdExport export, string device, TimeSpan requestTimeout)
+    private NbdConnection(Socket socket, Stream stream, NbdExport export, string device, TimeSpan requestTimeout)
     {
         _socket = socket;
         _stream = stream;
@@ -71,12 +71,12 @@ internal sealed class NbdConnection : IDisposable
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         Socket? socket = null;
-        NetworkStream? stream = null;
+        Stream? stream = null;
         try
         {
             socket = await NbdTransport.ConnectAsync(endpoint, limit.Token).ConfigureAwait(false);
             stream = new NetworkStream(socket, ownsSocket: true);
-            var export = await NbdHandshake.NegotiateAsync(stream, endpoint, structuredReplies, limit.Token).ConfigureAwait(false);
+            (stream, var export) = await NbdHandshake.NegotiateAsync(stream, endpoint, structuredReplies, limit.Token).ConfigureAwait(false);
             return new NbdConnection(socket, stream, export, device, requestTimeout);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -181,7 +181,7 @@ internal sealed class NbdConnection : IDisposable
         _reader.Join(DisconnectTimeout);
     }
 
-    private static void Close(Socket? socket, NetworkStream? stream)
+    private static void Close(Socket? socket, Stream? stream)
     {
         try
         {

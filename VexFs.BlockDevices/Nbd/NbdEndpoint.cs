@@ -4,14 +4,16 @@ using System.Text;
 namespace VexFs.BlockDevices.Nbd;
 
 /// <summary>
-/// Where an NBD export is: a TCP host and port or a Unix domain socket, and the export's name. Written as an NBD
-/// URI, <c>nbd://host[:port]/export</c> or <c>nbd+unix:///export?socket=/path/to.sock</c>.
+/// Where an NBD export is: a TCP host and port or a Unix domain socket, the export's name, and whether the connection
+/// is secured with TLS. Written as an NBD URI, <c>nbd://host[:port]/export</c> or
+/// <c>nbd+unix:///export?socket=/path/to.sock</c>, and with TLS <c>nbds://</c> or <c>nbds+unix://</c>.
 /// </summary>
 /// <remarks>
 /// In a URI the export name is the path without its leading slash, percent-decoded; an empty path names the
-/// server's default export. IPv6 addresses go in brackets (<c>nbd://[::1]/disk</c>). Query parameters other
-/// than <c>socket</c> are ignored. The TLS schemes <c>nbds://</c> and <c>nbds+unix://</c> and vsock are refused:
-/// this client does not speak TLS.
+/// server's default export. IPv6 addresses go in brackets (<c>nbd://[::1]/disk</c>). The query parameters are
+/// <c>socket</c> and, with TLS, those of <see cref="NbdTls"/>: <c>tls-certificates=DIR</c> and
+/// <c>tls-hostname=NAME</c>; others are ignored (<c>tls-verify-peer=false</c> is refused). TLS with a pre-shared key
+/// (<c>tls-psk-file</c>, a user name before the host) and vsock are refused.
 /// </remarks>
 public sealed record NbdEndpoint
 {
@@ -37,6 +39,9 @@ public sealed record NbdEndpoint
 
     /// <summary>The export's name; empty for the server's default export.</summary>
     public string ExportName { get; }
+
+    /// <summary>How the connection is secured with TLS; null for none.</summary>
+    public NbdTls? Tls { get; init; }
 
     /// <summary>An export reached over TCP.</summary>
     public static NbdEndpoint Tcp(string host, int port = DefaultPort, string exportName = "")
@@ -80,14 +85,10 @@ public sealed record NbdEndpoint
 
         int schemeEnd = uri.IndexOf("://", StringComparison.Ordinal);
         string scheme = uri[..schemeEnd].ToLowerInvariant();
-        if (scheme.StartsWith("nbds", StringComparison.Ordinal))
+        if (scheme is not ("nbd" or "nbd+unix" or "nbds" or "nbds+unix"))
         {
-            throw new FormatException($"'{uri}' asks for TLS ({scheme}://), which this NBD client does not support.");
-        }
-
-        if (scheme is not ("nbd" or "nbd+unix"))
-        {
-            throw new FormatException($"'{uri}' uses the transport {scheme}://, which this NBD client does not support (nbd:// and nbd+unix:// are).");
+            throw new FormatException(
+                $"'{uri}' uses the transport {scheme}://, which this NBD client does not support (nbd://, nbd+unix://, nbds:// and nbds+unix:// are).");
         }
 
         string rest = uri[(schemeEnd + 3)..];
@@ -97,37 +98,40 @@ public sealed record NbdEndpoint
             rest = rest[..fragment];
         }
 
-        int query = rest.IndexOf('?', StringComparison.Ordinal);
-        string? socket = query >= 0 ? QueryValue(rest[(query + 1)..], "socket") : null;
-        if (query >= 0)
+        int queryStart = rest.IndexOf('?', StringComparison.Ordinal);
+        var query = queryStart >= 0 ? Query(rest[(queryStart + 1)..]) : [];
+        if (queryStart >= 0)
         {
-            rest = rest[..query];
+            rest = rest[..queryStart];
         }
 
         int slash = rest.IndexOf('/', StringComparison.Ordinal);
         string authority = slash >= 0 ? rest[..slash] : rest;
         string exportName = slash >= 0 ? Uri.UnescapeDataString(rest[(slash + 1)..]) : string.Empty;
+        bool unix = scheme.EndsWith("+unix", StringComparison.Ordinal);
         try
         {
-            if (scheme == "nbd+unix")
+            var tls = scheme.StartsWith("nbds", StringComparison.Ordinal) ? ParseTls(query, uri) : RefuseTls(query, uri);
+            query.TryGetValue("socket", out string? socket);
+            if (unix)
             {
                 if (authority.Length != 0)
                 {
-                    throw new FormatException($"'{uri}': an nbd+unix:// URI has no host (three slashes: nbd+unix:///export?socket=path).");
+                    throw new FormatException($"'{uri}': an {scheme}:// URI has no host (three slashes: {scheme}:///export?socket=path).");
                 }
 
                 return string.IsNullOrEmpty(socket)
-                    ? throw new FormatException($"'{uri}': an nbd+unix:// URI needs ?socket=path.")
-                    : Unix(socket, exportName);
+                    ? throw new FormatException($"'{uri}': an {scheme}:// URI needs ?socket=path.")
+                    : Unix(socket, exportName) with { Tls = tls };
             }
 
             if (socket is not null)
             {
-                throw new FormatException($"'{uri}': ?socket= belongs to nbd+unix:// URIs.");
+                throw new FormatException($"'{uri}': ?socket= belongs to nbd+unix:// and nbds+unix:// URIs.");
             }
 
             var (host, port) = SplitAuthority(authority, uri);
-            return Tcp(host, port, exportName);
+            return Tcp(host, port, exportName) with { Tls = tls };
         }
         catch (ArgumentException e)
         {
@@ -139,21 +143,78 @@ public sealed record NbdEndpoint
     public override string ToString()
     {
         string export = Escape(ExportName);
+        string scheme = Tls is null ? "nbd" : "nbds";
+        var query = new List<string>();
         if (SocketPath is not null)
         {
-            return $"nbd+unix:///{export}?socket={Escape(SocketPath)}";
+            query.Add("socket=" + Escape(SocketPath));
+        }
+
+        if (Tls is { } tls)
+        {
+            if (tls.CertificatesDirectory is { } directory)
+            {
+                query.Add("tls-certificates=" + Escape(directory));
+            }
+
+            if (tls.HostName is { } name)
+            {
+                query.Add("tls-hostname=" + Escape(name));
+            }
+        }
+
+        string parameters = query.Count == 0 ? string.Empty : "?" + string.Join('&', query);
+        if (SocketPath is not null)
+        {
+            return $"{scheme}+unix:///{export}{parameters}";
         }
 
         string host = Host!.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host!;
         string port = Port == DefaultPort ? string.Empty : ":" + Port.ToString(CultureInfo.InvariantCulture);
-        return $"nbd://{host}{port}/{export}";
+        return $"{scheme}://{host}{port}/{export}{parameters}";
+    }
+
+    private static NbdTls ParseTls(Dictionary<string, string> query, string uri)
+    {
+        if (query.ContainsKey("tls-psk-file"))
+        {
+            throw new FormatException($"'{uri}' asks for TLS with a pre-shared key (tls-psk-file), which .NET's TLS does not offer; use certificates.");
+        }
+
+        if (query.TryGetValue("tls-verify-peer", out string? verify) && verify.ToLowerInvariant() is "false" or "0" or "no" or "off")
+        {
+            throw new FormatException(
+                $"'{uri}': the server's certificate is always verified; trust a certificate of the server's own making by putting it in tls-certificates' ca-cert.pem.");
+        }
+
+        query.TryGetValue("tls-certificates", out string? directory);
+        query.TryGetValue("tls-hostname", out string? hostName);
+        return new NbdTls
+        {
+            CertificatesDirectory = string.IsNullOrEmpty(directory) ? null : directory,
+            HostName = string.IsNullOrEmpty(hostName) ? null : hostName,
+        };
+    }
+
+    /// <summary>A TLS parameter on a URI without TLS is refused rather than ignored: the caller meant TLS.</summary>
+    private static NbdTls? RefuseTls(Dictionary<string, string> query, string uri)
+    {
+        foreach (string key in query.Keys)
+        {
+            if (key.StartsWith("tls-", StringComparison.Ordinal))
+            {
+                throw new FormatException($"'{uri}' sets {key} but does not ask for TLS: write nbds:// or nbds+unix://.");
+            }
+        }
+
+        return null;
     }
 
     private static (string Host, int Port) SplitAuthority(string authority, string uri)
     {
         if (authority.Contains('@', StringComparison.Ordinal))
         {
-            throw new FormatException($"'{uri}': a user name belongs to TLS, which this NBD client does not support.");
+            throw new FormatException($"'{uri}': a user name belongs to TLS with a pre-shared key, which .NET's TLS does not offer.");
         }
 
         string host = authority;
@@ -190,18 +251,19 @@ public sealed record NbdEndpoint
             : throw new FormatException($"'{uri}': '{port}' is not a TCP port.");
     }
 
-    private static string? QueryValue(string query, string key)
+    private static Dictionary<string, string> Query(string query)
     {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string pair in query.Split('&'))
         {
             int equals = pair.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0 && Uri.UnescapeDataString(pair[..equals]) == key)
+            if (equals > 0)
             {
-                return Uri.UnescapeDataString(pair[(equals + 1)..]);
+                parameters[Uri.UnescapeDataString(pair[..equals])] = Uri.UnescapeDataString(pair[(equals + 1)..]);
             }
         }
 
-        return null;
+        return parameters;
     }
 
     private static string CheckExportName(string exportName)

@@ -3,20 +3,26 @@ using System.Text;
 namespace VexFs.BlockDevices.Nbd;
 
 /// <summary>
-/// The fixed newstyle negotiation, client side: answer the greeting, ask for structured replies, then enter
-/// transmission with NBD_OPT_GO (asking for the block size constraints), or with NBD_OPT_EXPORT_NAME when the
-/// server does not know NBD_OPT_GO.
+/// The fixed newstyle negotiation, client side: answer the greeting, start TLS when the endpoint asks for it, ask for
+/// structured replies, then enter transmission with NBD_OPT_GO (asking for the block size constraints), or with
+/// NBD_OPT_EXPORT_NAME when the server does not know NBD_OPT_GO.
 /// </summary>
 /// <remarks>
 /// Every length read from the server is checked against a small bound before anything is allocated for it; the
-/// only buffer is one of <see cref="BufferSize"/> bytes. TLS is not offered: a server that requires it is
-/// refused with a message that says so.
+/// only buffer is one of <see cref="BufferSize"/> bytes. TLS is started only when the endpoint asks for it
+/// (<c>nbds://</c>), never because the server asks: a server that requires it of a plain endpoint is refused with
+/// a message that says to use <c>nbds://</c>, and one that does not offer it to a TLS endpoint is refused too.
 /// </remarks>
 internal static class NbdHandshake
 {
     private const int BufferSize = NbdOptionRequest.HeaderSize + NbdProtocol.MaxStringLength + 64;
 
-    public static async Task<NbdExport> NegotiateAsync(Stream stream, NbdEndpoint endpoint, bool structuredReplies, CancellationToken cancellationToken)
+    /// <summary>
+    /// Negotiates on <paramref name="stream"/> and returns the export with the stream that transmission goes on
+    /// with: <paramref name="stream"/> itself, or the TLS session over it, which then owns it.
+    /// </summary>
+    public static async Task<(Stream Stream, NbdExport Export)> NegotiateAsync(
+        Stream stream, NbdEndpoint endpoint, bool structuredReplies, CancellationToken cancellationToken)
     {
         byte[] buffer = new byte[BufferSize];
         try
@@ -28,18 +34,42 @@ internal static class NbdHandshake
             bool noZeroes = answer.HasFlag(NbdClientFlags.NoZeroes);
             if (!answer.HasFlag(NbdClientFlags.FixedNewstyle))
             {
-                // A plain newstyle server knows no option but NBD_OPT_EXPORT_NAME.
-                return await ExportNameAsync(stream, buffer, endpoint, noZeroes, structured: false, cancellationToken).ConfigureAwait(false);
+                // A plain newstyle server knows no option but NBD_OPT_EXPORT_NAME, so no TLS either.
+                return endpoint.Tls is null
+                    ? (stream, await ExportNameAsync(stream, buffer, endpoint, noZeroes, structured: false, cancellationToken).ConfigureAwait(false))
+                    : throw new IOException($"The NBD server at {endpoint} does not offer TLS: it speaks only the old (not fixed) newstyle handshake.");
+            }
+
+            if (endpoint.Tls is not null)
+            {
+                stream = await StartTlsAsync(stream, buffer, endpoint, cancellationToken).ConfigureAwait(false);
             }
 
             bool structured = structuredReplies && await StructuredRepliesAsync(stream, buffer, endpoint, cancellationToken).ConfigureAwait(false);
-            return await GoAsync(stream, buffer, endpoint, structured, cancellationToken).ConfigureAwait(false)
+            var export = await GoAsync(stream, buffer, endpoint, structured, cancellationToken).ConfigureAwait(false)
                 ?? await ExportNameAsync(stream, buffer, endpoint, noZeroes, structured, cancellationToken).ConfigureAwait(false);
+            return (stream, export);
         }
         catch (EndOfStreamException e)
         {
             throw new IOException($"The NBD server at {endpoint} closed the connection during the handshake.", e);
         }
+    }
+
+    /// <summary>NBD_OPT_STARTTLS, then the TLS handshake; the session over <paramref name="stream"/> is returned.</summary>
+    private static async Task<Stream> StartTlsAsync(Stream stream, byte[] buffer, NbdEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        await SendOptionAsync(stream, buffer, NbdOption.StartTls, dataLength: 0, cancellationToken).ConfigureAwait(false);
+        var reply = await ReadReplyAsync(stream, buffer, NbdOption.StartTls, cancellationToken).ConfigureAwait(false);
+        return reply.Type switch
+        {
+            NbdOptionReplyType.Ack => await NbdTlsSession.StartAsync(stream, endpoint, cancellationToken).ConfigureAwait(false),
+            NbdOptionReplyType.ErrUnsupported or NbdOptionReplyType.ErrPolicy => throw await AbortAsync(stream, buffer, new IOException(
+                $"The NBD server at {endpoint} does not offer TLS (it answered NBD_OPT_STARTTLS with {(reply.Type == NbdOptionReplyType.ErrPolicy ? "NBD_REP_ERR_POLICY" : "NBD_REP_ERR_UNSUP")}); "
+                + "connect without TLS (nbd://) only if the network between you can be trusted.")).ConfigureAwait(false),
+            _ when reply.IsError => throw await AbortAsync(stream, buffer, Refusal(reply, buffer, endpoint)).ConfigureAwait(false),
+            _ => throw new IOException($"NBD protocol violation: NBD_OPT_STARTTLS was answered with reply type {(uint)reply.Type}."),
+        };
     }
 
     private static async Task<bool> StructuredRepliesAsync(Stream stream, byte[] buffer, NbdEndpoint endpoint, CancellationToken cancellationToken)
@@ -122,7 +152,7 @@ internal static class NbdHandshake
         {
             throw new IOException(
                 $"The NBD server at {endpoint} closed the connection when asked for export '{endpoint.ExportName}': it has no such export, "
-                + "or the export needs something this client does not offer (such as TLS).",
+                + "or the export needs something not asked for (such as TLS: nbds://).",
                 e);
         }
 
@@ -173,7 +203,7 @@ internal static class NbdHandshake
         return reply.Type switch
         {
             NbdOptionReplyType.ErrTlsRequired => new IOException(
-                $"The NBD server at {endpoint} requires TLS (NBD_REP_ERR_TLS_REQD); this client does not support TLS{said}."),
+                $"The NBD server at {endpoint} requires TLS (NBD_REP_ERR_TLS_REQD){said}: connect with nbds:// or nbds+unix://."),
             NbdOptionReplyType.ErrUnknown => new FileNotFoundException(
                 $"The NBD server at {endpoint} has no export named '{endpoint.ExportName}' (NBD_REP_ERR_UNKNOWN){said}."),
             NbdOptionReplyType.ErrPolicy => new Linux.UnauthorizedIOException(

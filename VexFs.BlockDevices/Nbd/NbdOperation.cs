@@ -59,20 +59,26 @@ internal sealed class NbdOperation : IValueTaskSource
         ? $"{NbdProtocol.Name(Command)} of {device}"
         : $"{NbdProtocol.Name(Command)} of {Length} bytes at offset {Offset} of {device}";
 
+    /// <summary>
+    /// Completes the request. Setting the result is the last touch of the operation's state: an asynchronous
+    /// waiter may run at once on another thread and return the operation to the pool, and a later renter's
+    /// request must not see this completion. A synchronous waiter wakes only after the lock is released, and
+    /// then finds the result set.
+    /// </summary>
     public void Complete(IOException? error)
     {
-        if (error is null)
-        {
-            _core.SetResult(true);
-        }
-        else
-        {
-            _core.SetException(error);
-        }
-
         lock (_gate)
         {
             _completed = true;
+            if (error is null)
+            {
+                _core.SetResult(true);
+            }
+            else
+            {
+                _core.SetException(error);
+            }
+
             Monitor.PulseAll(_gate);
         }
     }

@@ -94,6 +94,7 @@ internal enum NbdOption : uint
 {
     ExportName = 1,
     Abort = 2,
+    StartTls = 5,
     Go = 7,
     StructuredReply = 8,
 }

@@ -4,13 +4,16 @@ namespace VexFs.Mount.Tests;
 
 /// <summary>
 /// A filesystem on a network block device, named by its NBD address everywhere a device path goes: formatted by
-/// mkfs.vexfs, mounted with mount -t vexfs, used with vexctl on the mount, checked by fsck.vexfs.
+/// mkfs.vexfs, mounted with mount -t vexfs, used with vexctl on the mount, checked by fsck.vexfs; in clear and
+/// over TLS (an nbds+unix:// address that names the certificates).
 /// </summary>
 [Collection(Mounts.Name)]
 public sealed class NbdMountTests
 {
-    [Fact]
-    public void An_nbd_export_is_formatted_mounted_and_checked_by_its_address()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_nbd_export_is_formatted_mounted_and_checked_by_its_address(bool tls)
     {
         Assert.True(File.Exists("/sbin/mount.vexfs"), "/sbin/mount.vexfs is missing: scripts/install.sh (or scripts/test.sh as root) installs it");
         string root = Directory.CreateTempSubdirectory("vexfs-nbd-").FullName;
@@ -18,10 +21,20 @@ public sealed class NbdMountTests
         string mountPoint = Path.Combine(root, "mnt");
         Directory.CreateDirectory(mountPoint);
         Shell.Ok($"truncate -s 256M {image}", root);
-        using var server = NbdServer.Nbdkit(root, tcp: false, "file", image);
+        string pki = Path.Combine(root, "pki");
+        string[] serverTls = [];
+        if (tls)
+        {
+            TlsCertificates.Write(pki, withClient: false);
+            serverTls = ["--tls=require", $"--tls-certificates={pki}"];
+        }
+
+        using var server = NbdServer.Nbdkit(root, tcp: false, [.. serverTls, "file", image]);
         try
         {
-            string address = server.Uri;
+            string address = tls
+                ? server.Uri.Replace("nbd+unix://", "nbds+unix://", StringComparison.Ordinal) + "&tls-certificates=" + pki
+                : server.Uri;
             var made = Shell.Tool("mkfs.vexfs", "-q", "-V", "text:3", address);
             Assert.True(made.ExitCode == 0, made.Error);
 

@@ -19,10 +19,13 @@ public abstract class NbdContract : DeviceContract
 
     protected abstract NbdServer StartServer(long length);
 
+    /// <summary>How the client reaches <paramref name="server"/>: by its URI, unless a contract adds TLS.</summary>
+    protected virtual NbdEndpoint Endpoint(NbdServer server) => NbdEndpoint.Parse(server.Uri);
+
     protected override BlockDevice CreateDevice(long length)
     {
         var server = Track(StartServer(length));
-        var device = NbdBlockDevice.Connect(NbdEndpoint.Parse(server.Uri), Options);
+        var device = NbdBlockDevice.Connect(Endpoint(server), Options);
         _servers[device] = server;
         return device;
     }
@@ -31,7 +34,7 @@ public abstract class NbdContract : DeviceContract
     {
         var server = _servers[device];
         device.Dispose();
-        return NbdBlockDevice.Connect(NbdEndpoint.Parse(server.Uri), Options with { ReadOnly = true });
+        return NbdBlockDevice.Connect(Endpoint(server), Options with { ReadOnly = true });
     }
 }
 
@@ -89,4 +92,65 @@ public sealed class QemuNbdQcow2Contract : NbdContract
         NbdServer.Run("qemu-img", "create", "-q", "-f", "qcow2", image, length.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return NbdServer.QemuNbd(Directory.Path, image, "qcow2", tcp: true);
     }
+}
+
+/// <summary>
+/// nbdkit's memory plugin over TCP with TLS required (certificates of a test authority), two connections: every
+/// request and reply goes through the TLS session.
+/// </summary>
+public sealed class NbdkitTlsContract : NbdContract
+{
+    private readonly string _certificates;
+
+    public NbdkitTlsContract()
+    {
+        _certificates = Directory.File("pki");
+        TlsCertificates.Write(_certificates, withClient: false);
+    }
+
+    protected override NbdDeviceOptions Options { get; } = new() { Connections = 2 };
+
+    protected override NbdServer StartServer(long length) =>
+        NbdServer.Nbdkit(Directory.Path, tcp: true, "--tls=require", $"--tls-certificates={_certificates}", "memory", $"size={length}");
+
+    protected override NbdEndpoint Endpoint(NbdServer server) =>
+        NbdEndpoint.Parse(server.Uri) with { Tls = new NbdTls { CertificatesDirectory = _certificates } };
+}
+
+/// <summary>
+/// qemu-nbd on a qcow2 image over a Unix socket with TLS, checking the client's certificate too
+/// (<c>verify-peer=on</c>); the URI names the certificates and the host name the server's certificate carries.
+/// </summary>
+public sealed class QemuNbdTlsContract : NbdContract
+{
+    private readonly string _certificates;
+
+    public QemuNbdTlsContract()
+    {
+        _certificates = Directory.File("pki");
+        TlsCertificates.Write(_certificates);
+    }
+
+    // As over TCP in the clear, qcow2 discards whole clusters only.
+    protected override bool DiscardReadsZeros => false;
+
+    protected override NbdServer StartServer(long length)
+    {
+        string image = Directory.File(Guid.NewGuid().ToString("N") + ".qcow2");
+        NbdServer.Run("qemu-img", "create", "-q", "-f", "qcow2", image, length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return NbdServer.QemuNbd(
+            Directory.Path,
+            image,
+            "qcow2",
+            tcp: false,
+            "disk",
+            "--object",
+            $"tls-creds-x509,id=tls0,endpoint=server,dir={_certificates},verify-peer=on",
+            "--tls-creds",
+            "tls0");
+    }
+
+    protected override NbdEndpoint Endpoint(NbdServer server) => NbdEndpoint.Parse(
+        server.Uri.Replace("nbd+unix://", "nbds+unix://", StringComparison.Ordinal)
+        + $"&tls-certificates={Uri.EscapeDataString(_certificates)}&tls-hostname=localhost");
 }

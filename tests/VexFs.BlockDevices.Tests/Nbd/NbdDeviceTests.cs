@@ -240,14 +240,141 @@ public sealed class NbdDeviceTests : IDisposable
     }
 
     [Fact]
-    public void A_server_that_requires_tls_is_refused_with_a_message_that_says_so()
+    public async Task Asynchronous_and_synchronous_requests_side_by_side_each_get_their_own_reply()
+    {
+        // Operations are pooled across connections, completed by each connection's reader and returned by waiters
+        // of both kinds: a completion must reach its own request alone, and every read its own data.
+        const int Blocks = 64, BlockSize = 4096;
+        var server = Nbdkit("memory", $"size={Blocks * BlockSize}");
+        using var device = NbdBlockDevice.Connect(NbdEndpoint.Parse(server.Uri));
+        using var other = NbdBlockDevice.Connect(NbdEndpoint.Parse(server.Uri));
+        var image = Patterns.Random(Blocks * BlockSize, seed: 13);
+        device.Write(0, image);
+        device.Flush();
+
+        void Check(byte[] buffer, int block) =>
+            Assert.True(image.AsSpan(block * BlockSize, BlockSize).SequenceEqual(buffer), $"block {block} came back wrong");
+
+        async Task Asynchronous(NbdBlockDevice on, int seed)
+        {
+            var random = new Random(seed);
+            var buffer = new byte[BlockSize];
+            for (int i = 0; i < 2000; i++)
+            {
+                int block = random.Next(Blocks);
+                await on.ReadAsync((long)block * BlockSize, buffer, TestContext.Current.CancellationToken);
+                Check(buffer, block);
+            }
+        }
+
+        void Synchronous(NbdBlockDevice on, int seed)
+        {
+            var random = new Random(seed);
+            var buffer = new byte[BlockSize];
+            for (int i = 0; i < 2000; i++)
+            {
+                int block = random.Next(Blocks);
+                on.Read((long)block * BlockSize, buffer);
+                Check(buffer, block);
+            }
+        }
+
+        var work = new List<Task>();
+        for (int i = 0; i < 4; i++)
+        {
+            var on = i % 2 == 0 ? device : other;
+            int seed = i;
+            work.Add(Task.Run(() => Asynchronous(on, seed), TestContext.Current.CancellationToken));
+            work.Add(Task.Factory.StartNew(() => Synchronous(on, seed + 100), TaskCreationOptions.LongRunning));
+        }
+
+        await Task.WhenAll(work).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public void A_plain_connection_to_a_server_that_requires_tls_is_refused_with_a_message_that_names_nbds()
     {
         string keys = _directory.File("keys.psk");
         File.WriteAllText(keys, "alice:" + Convert.ToHexStringLower(Patterns.Random(32, seed: 11)) + "\n");
         var server = Nbdkit("--tls=require", $"--tls-psk={keys}", "memory", "size=1M");
         var e = Assert.Throws<IOException>(() => NbdBlockDevice.Connect(NbdEndpoint.Parse(server.Uri)));
         Assert.Contains("requires TLS", e.Message, StringComparison.Ordinal);
-        Assert.Contains("does not support TLS", e.Message, StringComparison.Ordinal);
+        Assert.Contains("nbds://", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tls_carries_data_through_an_nbds_uri_and_a_server_without_tls_is_refused()
+    {
+        string pki = _directory.File("pki");
+        TlsCertificates.Write(pki, withClient: false);
+        var server = Nbdkit(true, "--tls=require", $"--tls-certificates={pki}", "memory", "size=4M");
+        string uri = server.Uri.Replace("nbd://", "nbds://", StringComparison.Ordinal) + "?tls-certificates=" + Uri.EscapeDataString(pki);
+        var data = Patterns.Random(1 << 20, seed: 12);
+        using (var device = BlockDevice.Open(uri, readOnly: false))
+        {
+            Assert.NotNull(((NbdBlockDevice)device).Endpoint.Tls);
+            device.Write(4096, data);
+            device.Flush();
+        }
+
+        using (var again = NbdBlockDevice.Connect(NbdEndpoint.Parse(uri), new NbdDeviceOptions { ReadOnly = true }))
+        {
+            var back = new byte[data.Length];
+            again.Read(4096, back);
+            Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(data)),
+                Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(back)));
+        }
+
+        var plain = Nbdkit(true, "--tls=off", "memory", "size=1M");
+        var e = Assert.Throws<IOException>(() => NbdBlockDevice.Connect(TlsTo(plain, pki)));
+        Assert.Contains("does not offer TLS", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_server_certificate_from_another_authority_or_for_another_name_is_refused()
+    {
+        string pki = _directory.File("pki");
+        string stranger = _directory.File("stranger");
+        TlsCertificates.Write(pki, withClient: false);
+        TlsCertificates.Write(stranger, withClient: false);
+        var server = Nbdkit(true, "--tls=require", $"--tls-certificates={pki}", "memory", "size=1M");
+
+        var watch = Stopwatch.StartNew();
+        var untrusted = Assert.Throws<IOException>(() => NbdBlockDevice.Connect(TlsTo(server, stranger)));
+        Assert.Contains("TLS handshake", untrusted.Message, StringComparison.Ordinal);
+
+        var misnamed = Assert.Throws<IOException>(() =>
+            NbdBlockDevice.Connect(TlsTo(server, pki) with { Tls = new NbdTls { CertificatesDirectory = pki, HostName = "disk.example" } }));
+        Assert.Contains("TLS handshake", misnamed.Message, StringComparison.Ordinal);
+
+        // Without ca-cert.pem the system's authorities apply, which never signed the test's certificate.
+        var system = Assert.Throws<IOException>(() => NbdBlockDevice.Connect(TlsTo(server, _directory.Path)));
+        Assert.Contains("TLS handshake", system.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < Patience, $"refusals took {watch.Elapsed}");
+
+        using var trusted = NbdBlockDevice.Connect(TlsTo(server, pki));
+        Assert.Equal(1L << 20, trusted.Length);
+    }
+
+    [Fact]
+    public void A_server_that_checks_client_certificates_refuses_a_client_without_one()
+    {
+        string pki = _directory.File("pki");
+        TlsCertificates.Write(pki);
+        string anonymous = _directory.File("anonymous");
+        Directory.CreateDirectory(anonymous);
+        File.Copy(Path.Combine(pki, NbdTls.CaCertificateFile), Path.Combine(anonymous, NbdTls.CaCertificateFile));
+        string image = _directory.File("checked.img");
+        NbdServer.Run("qemu-img", "create", "-q", "-f", "raw", image, "1M");
+        var server = Track(NbdServer.QemuNbd(
+            _directory.Path, image, "raw", tcp: true, "disk",
+            "--object", $"tls-creds-x509,id=tls0,endpoint=server,dir={pki},verify-peer=on", "--tls-creds", "tls0"));
+
+        var e = Assert.Throws<IOException>(() => NbdBlockDevice.Connect(TlsTo(server, anonymous), new NbdDeviceOptions { ConnectTimeout = Patience }));
+        Assert.DoesNotContain("did not complete", e.Message, StringComparison.Ordinal);
+
+        using var device = NbdBlockDevice.Connect(TlsTo(server, pki));
+        Assert.Equal(1L << 20, device.Length);
     }
 
     [Fact]
@@ -291,6 +418,9 @@ public sealed class NbdDeviceTests : IDisposable
         string write = File.ReadAllLines(log).Single(line => line.Contains(" Write id=", StringComparison.Ordinal));
         Assert.Contains(writeThrough ? "fua=1" : "fua=0", write, StringComparison.Ordinal);
     }
+
+    private static NbdEndpoint TlsTo(NbdServer server, string certificates) =>
+        NbdEndpoint.Parse(server.Uri) with { Tls = new NbdTls { CertificatesDirectory = certificates } };
 
     private NbdServer Nbdkit(params string[] arguments) => Nbdkit(false, arguments);
 

@@ -9,7 +9,7 @@ public sealed class NbdEndpointTests
     [InlineData("nbd://127.0.0.1:10810", "127.0.0.1", 10810, "", "nbd://127.0.0.1:10810/")]
     [InlineData("nbd://[::1]:1234/a%20b", "::1", 1234, "a b", "nbd://[::1]:1234/a%20b")]
     [InlineData("nbd://host//rooted", "host", 10809, "/rooted", "nbd://host//rooted")]
-    [InlineData("NBD://host/x?tls-hostname=y#frag", "host", 10809, "x", "nbd://host/x")]
+    [InlineData("NBD://host/x?other=y#frag", "host", 10809, "x", "nbd://host/x")]
     public void Tcp_uris_are_parsed_and_written_back(string uri, string host, int port, string export, string written)
     {
         var endpoint = NbdEndpoint.Parse(uri);
@@ -36,9 +36,31 @@ public sealed class NbdEndpointTests
     }
 
     [Theory]
-    [InlineData("nbds://host/x", "TLS")]
-    [InlineData("nbds+unix:///x?socket=/s", "TLS")]
-    [InlineData("nbd://alice@host/x", "TLS")]
+    [InlineData("nbds://host/x", "host", null, null, null, "nbds://host/x")]
+    [InlineData("NBDS://host:10810/x?tls-hostname=disk.example&tls-certificates=%2Fetc%2Fpki%20a", "host", null, "/etc/pki a", "disk.example",
+        "nbds://host:10810/x?tls-certificates=/etc/pki%20a&tls-hostname=disk.example")]
+    [InlineData("nbds+unix:///x?socket=/run/s&tls-certificates=/p&tls-verify-peer=true", null, "/run/s", "/p", null,
+        "nbds+unix:///x?socket=/run/s&tls-certificates=/p")]
+    public void Tls_uris_are_parsed_and_written_back(string uri, string? host, string? socket, string? certificates, string? hostName, string written)
+    {
+        var endpoint = NbdEndpoint.Parse(uri);
+        Assert.Equal(host, endpoint.Host);
+        Assert.Equal(socket, endpoint.SocketPath);
+        Assert.Equal("x", endpoint.ExportName);
+        Assert.NotNull(endpoint.Tls);
+        Assert.Equal(certificates, endpoint.Tls.CertificatesDirectory);
+        Assert.Equal(hostName, endpoint.Tls.HostName);
+        Assert.Equal(written, endpoint.ToString());
+        Assert.Equal(endpoint, NbdEndpoint.Parse(endpoint.ToString()));
+        Assert.Null(NbdEndpoint.Parse(uri.Split('?')[0].Replace("nbds", "nbd", StringComparison.OrdinalIgnoreCase) + (socket is null ? "" : "?socket=/run/s")).Tls);
+    }
+
+    [Theory]
+    [InlineData("nbd://host/x?tls-certificates=/etc/pki", "nbds://")]
+    [InlineData("nbds://host/x?tls-psk-file=/keys.psk", "pre-shared key")]
+    [InlineData("nbds://host/x?tls-verify-peer=false", "always verified")]
+    [InlineData("nbds+unix:///x", "socket=")]
+    [InlineData("nbd://alice@host/x", "pre-shared key")]
     [InlineData("nbd+vsock://1/x", "vsock")]
     [InlineData("nbd+unix:///x", "socket=")]
     [InlineData("nbd+unix://host/x?socket=/s", "no host")]
