@@ -55,6 +55,11 @@ public sealed class NbdServer : IDisposable
     /// Starts <c>nbdkit</c> with <paramref name="arguments"/> (filters, the plugin and its parameters), in the
     /// foreground, exiting with the test process if it dies.
     /// </summary>
+    /// <remarks>
+    /// <c>--exit-with-parent</c> is the kernel's parent-death signal, which follows the thread that forked, not
+    /// the process: a server started from a thread-pool thread would shut down when the pool retires that thread.
+    /// Servers are therefore started from one thread that lives as long as the process.
+    /// </remarks>
     public static NbdServer Nbdkit(string directory, bool tcp, params string[] arguments)
     {
         var (socket, port) = Listen(directory, tcp);
@@ -143,7 +148,7 @@ public sealed class NbdServer : IDisposable
         }
 
         var log = new StringBuilder();
-        var process = Process.Start(info)!;
+        var process = Spawner.Start(info);
         process.ErrorDataReceived += (_, e) => Append(log, e.Data);
         process.OutputDataReceived += (_, e) => Append(log, e.Data);
         process.BeginErrorReadLine();
@@ -213,5 +218,38 @@ public sealed class NbdServer : IDisposable
                 log.AppendLine(line);
             }
         }
+    }
+}
+
+/// <summary>Starts processes from one dedicated thread, which lives as long as the test process.</summary>
+internal static class Spawner
+{
+    private static readonly System.Collections.Concurrent.BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Started)> Queue = [];
+
+    static Spawner()
+    {
+        var thread = new Thread(() =>
+        {
+            foreach (var (info, started) in Queue.GetConsumingEnumerable())
+            {
+                try
+                {
+                    started.SetResult(Process.Start(info)!);
+                }
+                catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+                {
+                    started.SetException(e);
+                }
+            }
+        })
+        { IsBackground = true, Name = "process spawner" };
+        thread.Start();
+    }
+
+    public static Process Start(ProcessStartInfo info)
+    {
+        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Queue.Add((info, started));
+        return started.Task.GetAwaiter().GetResult();
     }
 }

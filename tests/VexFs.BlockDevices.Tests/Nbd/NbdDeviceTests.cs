@@ -142,7 +142,7 @@ public sealed class NbdDeviceTests : IDisposable
             : device.WriteAsync(i * 4096L, new byte[4096], TestContext.Current.CancellationToken).AsTask()).ToList();
         pending.Add(Task.Run(() => device.Read(1 << 20, new byte[1 << 20]), TestContext.Current.CancellationToken));
         await Task.Delay(300, TestContext.Current.CancellationToken);
-        Assert.All(pending, task => Assert.False(task.IsCompleted));
+        Assert.All(pending, task => Assert.False(task.IsCompleted, task.Exception?.ToString()));
 
         var watch = Stopwatch.StartNew();
         server.Kill();
