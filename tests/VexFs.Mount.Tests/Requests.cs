@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using MountVexfs.Fuse;
@@ -25,8 +24,8 @@ internal static class Requests
 
     public static FuseRequest Make(Opcode opcode, ulong nodeId, byte[] arguments, uint uid = 0, uint gid = 0)
     {
-        var sequence = new ReadOnlySequence<byte>(Bytes(opcode, nodeId, arguments, uid: uid, gid: gid));
-        return FuseRequest.TakeFrom(ref sequence)!;
+        byte[] bytes = Bytes(opcode, nodeId, arguments, uid: uid, gid: gid);
+        return new FuseRequest(bytes, 0, bytes.Length);
     }
 
     /// <summary>Arguments: uint and ulong fields little-endian, strings NUL-terminated, byte arrays as they are.</summary>
@@ -61,7 +60,7 @@ internal static class Requests
     /// <summary>Serves a request as a worker does: the errno (0 when it succeeded) and the answer's bytes.</summary>
     public static (int Errno, byte[] Answer) Call(VexFuseOperations operations, Opcode opcode, ulong nodeId, byte[] arguments, uint uid = 0, uint gid = 0)
     {
-        using var request = Make(opcode, nodeId, arguments, uid, gid);
+        var request = Make(opcode, nodeId, arguments, uid, gid);
         using var reply = new Reply();
         int errno;
         try

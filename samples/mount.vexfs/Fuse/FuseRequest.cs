@@ -1,40 +1,32 @@
-using System.Buffers;
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using CommunityToolkit.HighPerformance.Buffers;
 
 namespace MountVexfs.Fuse;
 
 /// <summary>
-/// One request from the kernel, in a pooled buffer of its own (returned by <see cref="Dispose"/>): the
-/// fuse_in_header, then the opcode's arguments. A large WRITE is placed so that its data starts on a page
-/// boundary, which an O_DIRECT device then writes without a bounce buffer.
+/// One request from the kernel, a view of the <see cref="RequestBuffer"/> it was read into, valid until that
+/// buffer reads the next: the fuse_in_header, then the opcode's arguments.
 /// </summary>
-internal sealed class FuseRequest : IDisposable
+internal sealed class FuseRequest
 {
     // fuse_in_header:
     // 0x00 u32 len      0x04 u32 opcode   0x08 u64 unique   0x10 u64 nodeid
     // 0x18 u32 uid      0x1C u32 gid      0x20 u32 pid      0x24 u16 total_extlen (8-byte units), u16 padding
     public const int HeaderSize = 40;
 
-    /// <summary>Where a WRITE's data starts: after the header and fuse_write_in (40 bytes).</summary>
-    private const int WriteDataOffset = HeaderSize + 40;
-
-    /// <summary>The smallest WRITE worth placing on a page boundary, and the page.</summary>
-    private const int AlignedFrom = 64 << 10;
-    private const int Page = 4096;
-
-    private readonly MemoryOwner<byte> _buffer;
+    private readonly byte[] _buffer;
     private readonly int _start;
-    private readonly int _length;
 
-    private FuseRequest(MemoryOwner<byte> buffer, int start, int length)
+    /// <exception cref="InvalidDataException">The request is shorter than its header, or than the length it declares.</exception>
+    public FuseRequest(byte[] buffer, int start, int length)
     {
+        if (length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(start)) != (uint)length)
+        {
+            throw new InvalidDataException($"A FUSE request of {length} bytes does not hold its header or the length it declares.");
+        }
+
         _buffer = buffer;
         _start = start;
-        _length = length;
-        var header = Bytes;
+        var header = buffer.AsSpan(start, HeaderSize);
         Opcode = (Opcode)BinaryPrimitives.ReadUInt32LittleEndian(header[0x04..]);
         Unique = BinaryPrimitives.ReadUInt64LittleEndian(header[0x08..]);
         NodeId = BinaryPrimitives.ReadUInt64LittleEndian(header[0x10..]);
@@ -57,55 +49,7 @@ internal sealed class FuseRequest : IDisposable
     private int ArgumentsLength { get; }
 
     /// <summary>The opcode's arguments (without the extensions some kernels append).</summary>
-    public ReadOnlySpan<byte> Arguments => Bytes.Slice(HeaderSize, ArgumentsLength);
-
-    private Span<byte> Bytes => _buffer.Span.Slice(_start, _length);
-
-    /// <summary>
-    /// Takes the first request off <paramref name="bytes"/> into a pooled buffer, or returns null when they do
-    /// not hold a whole one yet; <paramref name="bytes"/> is left at what follows it.
-    /// </summary>
-    /// <exception cref="InvalidDataException">The request declares a length shorter than its header.</exception>
-    public static FuseRequest? TakeFrom(ref ReadOnlySequence<byte> bytes)
-    {
-        if (bytes.Length < HeaderSize)
-        {
-            return null;
-        }
-
-        Span<byte> prefix = stackalloc byte[8];
-        bytes.Slice(0, 8).CopyTo(prefix);
-        long length = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
-        if (length < HeaderSize)
-        {
-            throw new InvalidDataException($"A FUSE request declares a length of {length} bytes, shorter than its header.");
-        }
-
-        if (bytes.Length < length)
-        {
-            return null;
-        }
-
-        bool aligned = (Opcode)BinaryPrimitives.ReadUInt32LittleEndian(prefix[4..]) == Opcode.Write && length >= AlignedFrom;
-        var buffer = MemoryOwner<byte>.Allocate((int)length + (aligned ? Page : 0));
-        int start = aligned ? Aligning(buffer.Span) : 0;
-        bytes.Slice(0, length).CopyTo(buffer.Span[start..]);
-        bytes = bytes.Slice(length);
-        return new FuseRequest(buffer, start, (int)length);
-    }
-
-    /// <summary>
-    /// Where in <paramref name="buffer"/> a WRITE must start for its data to start on a page boundary. A buffer
-    /// this large lives in the large object heap, which the collector does not move; were it moved, the device
-    /// would bounce the data, and nothing else would change.
-    /// </summary>
-    private static unsafe int Aligning(Span<byte> buffer)
-    {
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(buffer));
-        return (int)((Page - ((address + WriteDataOffset) % Page)) % Page);
-    }
-
-    public void Dispose() => _buffer.Dispose();
+    public ReadOnlySpan<byte> Arguments => _buffer.AsSpan(_start + HeaderSize, ArgumentsLength);
 }
 
 /// <summary>Reads a request's arguments in order: fixed fields, then NUL-terminated names and raw bytes.</summary>

@@ -1,14 +1,13 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.ObjectPool;
 using MountVexfs.Host;
 
 namespace MountVexfs.Fuse;
 
 /// <summary>
-/// One mounted connection: negotiates INIT, then hands requests to several workers that serve them in
-/// parallel, until the kernel unmounts the filesystem (DESTROY, or the device reports it gone) or
+/// One mounted connection: negotiates INIT, then several workers read requests from the device and serve them
+/// in parallel, until the kernel unmounts the filesystem (DESTROY, or the device reports it gone) or
 /// <see cref="Stop"/> is called.
 /// </summary>
 internal sealed class FuseSession
@@ -40,12 +39,14 @@ internal sealed class FuseSession
 
     private readonly FuseDevice _device;
     private readonly VexFuseOperations _operations;
-    private readonly RequestChannel _requests;
+    private readonly Lock _readLock = new();
     private readonly int _workers;
     private readonly bool _writeback;
     private readonly TextWriter? _log;
     private readonly ObjectPool<Reply> _replies;
-    private readonly Channel<FuseRequest> _queue;
+    private bool _stopping;
+    private FuseRequest? _destroy;
+    private IOException? _failure;
 
     public FuseSession(FuseDevice device, VexFuseOperations operations, int workers, bool writeback, TextWriter? log)
     {
@@ -54,9 +55,7 @@ internal sealed class FuseSession
         _operations = operations;
         _workers = workers;
         _log = log;
-        _requests = new RequestChannel(device, MaxRequest);
         _replies = new DefaultObjectPool<Reply>(new DefaultPooledObjectPolicy<Reply>(), workers * 2);
-        _queue = Channel.CreateBounded<FuseRequest>(new BoundedChannelOptions(workers * 4) { SingleWriter = true });
     }
 
     /// <summary>Called once INIT has been answered, before any other request is served.</summary>
@@ -66,54 +65,32 @@ internal sealed class FuseSession
     /// <exception cref="IOException">The kernel speaks a protocol older than 7.<see cref="OldestMinor"/>, or the device failed.</exception>
     public void Run()
     {
-        var filler = new Thread(_requests.Fill) { IsBackground = true, Name = "fuse-device" };
-        filler.Start();
-        var workers = new List<Thread>();
-        FuseRequest? destroy = null;
-        try
+        if (!Initialize())
         {
-            if (!Initialize())
-            {
-                return;
-            }
-
-            for (int i = 0; i < _workers; i++)
-            {
-                var worker = new Thread(Work) { IsBackground = true, Name = $"fuse-worker-{i}" };
-                worker.Start();
-                workers.Add(worker);
-            }
-
-            while (_requests.NextAsync().AsTask().GetAwaiter().GetResult() is { } request)
-            {
-                if (request.Opcode == Opcode.Destroy)
-                {
-                    // Answered once every request before it has been.
-                    destroy = request;
-                    break;
-                }
-
-                if (!_queue.Writer.TryWrite(request))
-                {
-                    _queue.Writer.WriteAsync(request).AsTask().GetAwaiter().GetResult();
-                }
-            }
+            return;
         }
-        finally
+
+        var workers = new Thread[_workers];
+        for (int i = 0; i < workers.Length; i++)
         {
-            _queue.Writer.TryComplete();
-            foreach (var worker in workers)
-            {
-                worker.Join();
-            }
+            workers[i] = new Thread(Work) { IsBackground = true, Name = $"fuse-worker-{i}" };
+            workers[i].Start();
+        }
 
-            if (destroy is not null)
-            {
-                Serve(destroy);
-            }
+        foreach (var worker in workers)
+        {
+            worker.Join();
+        }
 
-            _device.Wake();
-            filler.Join();
+        if (_destroy is { } destroy)
+        {
+            // Answered once every request before it has been.
+            Serve(destroy);
+        }
+
+        if (_failure is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
     }
 
@@ -141,39 +118,37 @@ internal sealed class FuseSession
     /// <summary>Answers INIT; false when the device closed before it came.</summary>
     private bool Initialize()
     {
-        while (_requests.NextAsync().AsTask().GetAwaiter().GetResult() is { } request)
+        var buffer = new RequestBuffer();
+        while (buffer.ReadFrom(_device) is { } request)
         {
-            using (request)
+            var reply = _replies.Get();
+            try
             {
-                var reply = _replies.Get();
-                try
+                if (request.Opcode != Opcode.Init)
                 {
-                    if (request.Opcode != Opcode.Init)
-                    {
-                        // Nothing but INIT is valid before INIT.
-                        _device.Write(reply.Seal(request.Unique, Errno.Eio));
-                        continue;
-                    }
-
-                    var (errno, done, kernel) = Negotiate(request.Arguments, reply, _writeback);
-                    _device.Write(reply.Seal(request.Unique, errno));
-                    if (errno != 0)
-                    {
-                        throw new IOException($"the kernel speaks FUSE {kernel}; mount.vexfs needs {Major}.{OldestMinor} or later");
-                    }
-
-                    _log?.WriteLine($"INIT: kernel {kernel}, mount.vexfs {Major}.{Minor}");
-
-                    if (done)
-                    {
-                        Initialized?.Invoke();
-                        return true;
-                    }
+                    // Nothing but INIT is valid before INIT.
+                    _device.Write(reply.Seal(request.Unique, Errno.Eio));
+                    continue;
                 }
-                finally
+
+                var (errno, done, kernel) = Negotiate(request.Arguments, reply, _writeback);
+                _device.Write(reply.Seal(request.Unique, errno));
+                if (errno != 0)
                 {
-                    _replies.Return(reply);
+                    throw new IOException($"the kernel speaks FUSE {kernel}; mount.vexfs needs {Major}.{OldestMinor} or later");
                 }
+
+                _log?.WriteLine($"INIT: kernel {kernel}, mount.vexfs {Major}.{Minor}");
+
+                if (done)
+                {
+                    Initialized?.Invoke();
+                    return true;
+                }
+            }
+            finally
+            {
+                _replies.Return(reply);
             }
         }
 
@@ -228,54 +203,81 @@ internal sealed class FuseSession
         return (0, true, kernel);
     }
 
+    /// <summary>
+    /// A worker's loop, leader and followers: the worker holding the read lock waits for the next request and reads
+    /// it into its own buffer, lets the next worker take its place, and serves the request itself, so no request
+    /// changes threads between the device and its reply.
+    /// </summary>
     private void Work()
     {
-        var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        var buffer = new RequestBuffer();
+        while (true)
         {
-            while (reader.TryRead(out var request))
+            FuseRequest? request;
+            lock (_readLock)
             {
-                Serve(request);
+                if (_stopping)
+                {
+                    return;
+                }
+
+                try
+                {
+                    request = buffer.ReadFrom(_device);
+                }
+                catch (IOException e)
+                {
+                    _failure = e;
+                    request = null;
+                }
+
+                if (request is null || request.Opcode == Opcode.Destroy)
+                {
+                    // Unmounted, stopped, failed, or DESTROY, which Run answers once the others are done; this
+                    // worker leaves with its buffer, so the request stays intact.
+                    _destroy = request;
+                    _stopping = true;
+                    return;
+                }
             }
+
+            Serve(request);
         }
     }
 
     private void Serve(FuseRequest request)
     {
-        using (request)
+        var reply = _replies.Get();
+        try
         {
-            var reply = _replies.Get();
+            int errno;
             try
             {
-                int errno;
-                try
+                errno = _operations.Handle(request, reply);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                errno = Errno.Of(e, out bool refusal);
+                if (!refusal || _log is not null)
                 {
-                    errno = _operations.Handle(request, reply);
+                    (_log ?? Console.Error).WriteLine($"{request.Opcode} node {request.NodeId}: errno {errno}: {e.GetType().Name}: {e.Message}");
                 }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    errno = Errno.Of(e, out bool refusal);
-                    if (!refusal || _log is not null)
-                    {
-                        (_log ?? Console.Error).WriteLine($"{request.Opcode} node {request.NodeId}: errno {errno}: {e.GetType().Name}: {e.Message}");
-                    }
-                }
+            }
 
-                if (errno != VexFuseOperations.NoReply)
-                {
-                    _log?.WriteLine($"{request.Opcode} node {request.NodeId} unique {request.Unique}: {(errno == 0 ? $"{reply.Length} bytes" : $"errno {errno}")}");
-                    _device.Write(reply.Seal(request.Unique, errno));
-                }
-            }
-            catch (IOException e)
+            if (errno != VexFuseOperations.NoReply)
             {
-                // The kernel refused the reply: this request fails on its side, the others go on.
-                (_log ?? Console.Error).WriteLine($"{request.Opcode} node {request.NodeId}: the reply was refused: {e.Message}");
+                _log?.WriteLine($"{request.Opcode} node {request.NodeId} unique {request.Unique}: {(errno == 0 ? $"{reply.Length} bytes" : $"errno {errno}")}");
+                _device.Write(reply.Seal(request.Unique, errno));
             }
-            finally
-            {
-                _replies.Return(reply);
-            }
+        }
+        catch (IOException e)
+        {
+            // The kernel refused the reply: this request fails on its side, the others go on.
+            (_log ?? Console.Error).WriteLine($"{request.Opcode} node {request.NodeId}: the reply was refused: {e.Message}");
+        }
+        finally
+        {
+            _replies.Return(reply);
         }
     }
 }
