@@ -40,20 +40,36 @@ internal static class NbdHandshake
                     : throw new IOException($"The NBD server at {endpoint} does not offer TLS: it speaks only the old (not fixed) newstyle handshake.");
             }
 
-            if (endpoint.Tls is not null)
+            if (endpoint.Tls is null)
             {
-                stream = await StartTlsAsync(stream, buffer, endpoint, cancellationToken).ConfigureAwait(false);
+                return (stream, await OptionsAsync(stream, buffer, endpoint, noZeroes, structuredReplies, cancellationToken).ConfigureAwait(false));
             }
 
-            bool structured = structuredReplies && await StructuredRepliesAsync(stream, buffer, endpoint, cancellationToken).ConfigureAwait(false);
-            var export = await GoAsync(stream, buffer, endpoint, structured, cancellationToken).ConfigureAwait(false)
-                ?? await ExportNameAsync(stream, buffer, endpoint, noZeroes, structured, cancellationToken).ConfigureAwait(false);
-            return (stream, export);
+            var session = await StartTlsAsync(stream, buffer, endpoint, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return (session, await OptionsAsync(session, buffer, endpoint, noZeroes, structuredReplies, cancellationToken).ConfigureAwait(false));
+            }
+            catch
+            {
+                // The caller closes the socket; the session's own state is released here.
+                await session.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
         catch (EndOfStreamException e)
         {
             throw new IOException($"The NBD server at {endpoint} closed the connection during the handshake.", e);
         }
+    }
+
+    /// <summary>Structured replies when asked for, then transmission with NBD_OPT_GO or NBD_OPT_EXPORT_NAME.</summary>
+    private static async Task<NbdExport> OptionsAsync(
+        Stream stream, byte[] buffer, NbdEndpoint endpoint, bool noZeroes, bool structuredReplies, CancellationToken cancellationToken)
+    {
+        bool structured = structuredReplies && await StructuredRepliesAsync(stream, buffer, endpoint, cancellationToken).ConfigureAwait(false);
+        return await GoAsync(stream, buffer, endpoint, structured, cancellationToken).ConfigureAwait(false)
+            ?? await ExportNameAsync(stream, buffer, endpoint, noZeroes, structured, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>NBD_OPT_STARTTLS, then the TLS handshake; the session over <paramref name="stream"/> is returned.</summary>
@@ -63,6 +79,8 @@ internal static class NbdHandshake
         var reply = await ReadReplyAsync(stream, buffer, NbdOption.StartTls, cancellationToken).ConfigureAwait(false);
         return reply.Type switch
         {
+            NbdOptionReplyType.Ack when reply.Length != 0 =>
+                throw new IOException($"NBD protocol violation: NBD_OPT_STARTTLS was acknowledged with {reply.Length} bytes of data."),
             NbdOptionReplyType.Ack => await NbdTlsSession.StartAsync(stream, endpoint, cancellationToken).ConfigureAwait(false),
             NbdOptionReplyType.ErrUnsupported or NbdOptionReplyType.ErrPolicy => throw await AbortAsync(stream, buffer, new IOException(
                 $"The NBD server at {endpoint} does not offer TLS (it answered NBD_OPT_STARTTLS with {(reply.Type == NbdOptionReplyType.ErrPolicy ? "NBD_REP_ERR_POLICY" : "NBD_REP_ERR_UNSUP")}); "

@@ -24,10 +24,10 @@ public sealed record NbdTls
     public const string ClientKeyFile = "client-key.pem";
 
     /// <summary>
-    /// A directory of PEM files laid out as nbdkit, qemu-nbd and libnbd lay theirs out: <c>ca-cert.pem</c>, the
-    /// authorities the server's certificate must chain to (in place of the system's), and <c>client-cert.pem</c>
-    /// with <c>client-key.pem</c>, presented to a server that checks its clients. A file that is not there is not
-    /// used. Null: the system's trusted authorities, and no client certificate.
+    /// A directory of PEM files laid out as nbdkit, qemu-nbd and libnbd lay theirs out: <c>ca-cert.pem</c>
+    /// (required), the authorities the server's certificate must chain to in place of the system's, and
+    /// optionally <c>client-cert.pem</c> with <c>client-key.pem</c>, presented to a server that checks its
+    /// clients. Null: the system's trusted authorities, and no client certificate.
     /// </summary>
     public string? CertificatesDirectory { get; init; }
 

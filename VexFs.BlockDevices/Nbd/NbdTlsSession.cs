@@ -53,25 +53,34 @@ internal static class NbdTlsSession
         string ca = Path.Combine(directory, NbdTls.CaCertificateFile);
         string certificate = Path.Combine(directory, NbdTls.ClientCertificateFile);
         string key = Path.Combine(directory, NbdTls.ClientKeyFile);
+        if (!File.Exists(ca))
+        {
+            // Named certificates mean a trust anchor of their own: falling back to the system's would fail open.
+            throw new FileNotFoundException($"The TLS certificates directory '{directory}' has no {NbdTls.CaCertificateFile}.", ca);
+        }
+
+        if (File.Exists(certificate) != File.Exists(key))
+        {
+            throw new FileNotFoundException(
+                $"The TLS certificates directory '{directory}' has one of {NbdTls.ClientCertificateFile} and {NbdTls.ClientKeyFile} without the other.");
+        }
+
         try
         {
-            if (File.Exists(ca))
+            var policy = new X509ChainPolicy
             {
-                var policy = new X509ChainPolicy
-                {
-                    TrustMode = X509ChainTrustMode.CustomRootTrust,
-                    RevocationMode = X509RevocationMode.NoCheck,
-                };
-                policy.CustomTrustStore.ImportFromPemFile(ca);
-                if (policy.CustomTrustStore.Count == 0)
-                {
-                    throw new CryptographicException("it holds no certificate");
-                }
-
-                options.CertificateChainPolicy = policy;
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+                DisableCertificateDownloads = true,
+            };
+            policy.CustomTrustStore.ImportFromPemFile(ca);
+            if (policy.CustomTrustStore.Count == 0)
+            {
+                throw new CryptographicException("it holds no certificate");
             }
 
-            if (File.Exists(certificate) && File.Exists(key))
+            options.CertificateChainPolicy = policy;
+            if (File.Exists(certificate))
             {
                 options.ClientCertificates = [X509Certificate2.CreateFromPemFile(certificate, key)];
             }

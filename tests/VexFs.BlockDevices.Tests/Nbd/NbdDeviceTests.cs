@@ -347,9 +347,13 @@ public sealed class NbdDeviceTests : IDisposable
             NbdBlockDevice.Connect(TlsTo(server, pki) with { Tls = new NbdTls { CertificatesDirectory = pki, HostName = "disk.example" } }));
         Assert.Contains("TLS handshake", misnamed.Message, StringComparison.Ordinal);
 
-        // Without ca-cert.pem the system's authorities apply, which never signed the test's certificate.
-        var system = Assert.Throws<IOException>(() => NbdBlockDevice.Connect(TlsTo(server, _directory.Path)));
+        // Without a certificates directory the system's authorities apply, which never signed the test's certificate.
+        var system = Assert.Throws<IOException>(() => NbdBlockDevice.Connect(NbdEndpoint.Parse(server.Uri) with { Tls = new NbdTls() }));
         Assert.Contains("TLS handshake", system.Message, StringComparison.Ordinal);
+
+        // A directory without ca-cert.pem is refused rather than trusting the system's authorities in its place.
+        var noAnchor = Assert.Throws<FileNotFoundException>(() => NbdBlockDevice.Connect(TlsTo(server, _directory.Path)));
+        Assert.Contains("ca-cert.pem", noAnchor.Message, StringComparison.Ordinal);
         Assert.True(watch.Elapsed < Patience, $"refusals took {watch.Elapsed}");
 
         using var trusted = NbdBlockDevice.Connect(TlsTo(server, pki));
