@@ -32,9 +32,7 @@ public sealed class NbdMountTests
         using var server = NbdServer.Nbdkit(root, tcp: false, [.. serverTls, "file", image]);
         try
         {
-            string address = tls
-                ? server.Uri.Replace("nbd+unix://", "nbds+unix://", StringComparison.Ordinal) + "&tls-certificates=" + pki
-                : server.Uri;
+            string address = tls ? server.TlsUri(pki) : server.Uri;
             var made = Shell.Tool("mkfs.vexfs", "-q", "-V", "text:3", address);
             Assert.True(made.ExitCode == 0, made.Error);
 

@@ -29,6 +29,13 @@ public sealed class NbdServer : IDisposable
     /// <summary>The export as an NBD URI: <c>nbd+unix:///name?socket=path</c> or <c>nbd://127.0.0.1:port/name</c>.</summary>
     public string Uri { get; }
 
+    /// <summary>
+    /// The export as a TLS URI, <c>nbds://</c> or <c>nbds+unix://</c>, whose <c>tls-certificates</c> names
+    /// <paramref name="certificates"/>.
+    /// </summary>
+    public string TlsUri(string certificates) =>
+        "nbds" + Uri["nbd".Length..] + (SocketPath is null ? "?" : "&") + "tls-certificates=" + System.Uri.EscapeDataString(certificates);
+
     /// <summary>The Unix socket's path, or null for TCP.</summary>
     public string? SocketPath { get; }
 

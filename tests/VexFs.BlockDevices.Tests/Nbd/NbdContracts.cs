@@ -150,7 +150,5 @@ public sealed class QemuNbdTlsContract : NbdContract
             "tls0");
     }
 
-    protected override NbdEndpoint Endpoint(NbdServer server) => NbdEndpoint.Parse(
-        server.Uri.Replace("nbd+unix://", "nbds+unix://", StringComparison.Ordinal)
-        + $"&tls-certificates={Uri.EscapeDataString(_certificates)}&tls-hostname=localhost");
+    protected override NbdEndpoint Endpoint(NbdServer server) => NbdEndpoint.Parse(server.TlsUri(_certificates) + "&tls-hostname=localhost");
 }

@@ -308,7 +308,7 @@ public sealed class NbdDeviceTests : IDisposable
         string pki = _directory.File("pki");
         TlsCertificates.Write(pki, withClient: false);
         var server = Nbdkit(true, "--tls=require", $"--tls-certificates={pki}", "memory", "size=4M");
-        string uri = server.Uri.Replace("nbd://", "nbds://", StringComparison.Ordinal) + "?tls-certificates=" + Uri.EscapeDataString(pki);
+        string uri = server.TlsUri(pki);
         var data = Patterns.Random(1 << 20, seed: 12);
         using (var device = BlockDevice.Open(uri, readOnly: false))
         {
