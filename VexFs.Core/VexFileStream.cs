@@ -93,7 +93,7 @@ public sealed class VexFileStream : Stream
             throw new NotSupportedException("The stream was not opened for writing.").With(VexErrorKind.BadHandle);
         }
 
-        _fileSystem.WriteAt(_inode, _position, buffer);
+        _fileSystem.WriteAt(_inode, _position, buffer, accepted: null);
         _position += buffer.Length;
     }
 

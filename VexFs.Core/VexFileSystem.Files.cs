@@ -98,9 +98,9 @@ public sealed partial class VexFileSystem
     /// Writes in two halves: the allocation and the inode change as one operation under the exclusive lock,
     /// then the data under the shared lock, so that writes to different files move their data at once. No
     /// commit starts while a write's data is on its way (data=ordered), and the file's gate keeps its readers
-    /// out of blocks not yet filled.
+    /// out of blocks not yet filled. <paramref name="accepted"/> runs between the halves.
     /// </summary>
-    internal void WriteAt(long inode, long position, ReadOnlySpan<byte> data)
+    internal void WriteAt(long inode, long position, ReadOnlySpan<byte> data, Action? accepted)
     {
         int length = data.Length;
         if (length == 0)
@@ -137,6 +137,18 @@ public sealed partial class VexFileSystem
             throw;
         }
 
+        try
+        {
+            accepted?.Invoke();
+        }
+        finally
+        {
+            WriteData(segments, data);
+        }
+    }
+
+    private void WriteData(List<WriteSegment> segments, ReadOnlySpan<byte> data)
+    {
         try
         {
             _lock.EnterReadLock();

@@ -216,7 +216,27 @@ public sealed partial class VexFileSystem
     public void Write(long inode, long offset, ReadOnlySpan<byte> data)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        WriteAt(inode, offset, data);
+        WriteAt(inode, offset, data, accepted: null);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> into file <paramref name="inode"/> at <paramref name="offset"/>, and calls
+    /// <paramref name="accepted"/> once the write can no longer be refused: its blocks are allocated and the file's
+    /// size and times changed, and only the data is left to move. A host that answers its caller from
+    /// <paramref name="accepted"/> lets the caller's next request in while the data moves, as a kernel's page cache
+    /// does. The data is written whatever <paramref name="accepted"/> does, and the method returns once it is; a
+    /// device error after that point latches the instance read-only, so that the next <see cref="Flush"/> reports it
+    /// (as fsync reports a failed writeback). Reads of the file wait for the data, and a flush commits it.
+    /// </summary>
+    /// <param name="inode">The file.</param>
+    /// <param name="offset">Where the data goes.</param>
+    /// <param name="data">The bytes to write.</param>
+    /// <param name="accepted">Called at most once, on the calling thread; it should not throw.</param>
+    public void Write(long inode, long offset, ReadOnlySpan<byte> data, Action accepted)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentNullException.ThrowIfNull(accepted);
+        WriteAt(inode, offset, data, accepted);
     }
 
     /// <summary>Truncates or extends file <paramref name="inode"/> to <paramref name="length"/> bytes.</summary>

@@ -44,6 +44,7 @@ internal static unsafe partial class LinuxNative
     public const int Eopnotsupp = 95;
     public const int Einval = 22;
     public const int Enotty = 25;
+    public const int Enosys = 38;
 
     /// <summary>O_DIRECT, whose value differs between architectures.</summary>
     public static int ODirect => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
@@ -59,6 +60,10 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(SafeFileHandle fd, ulong request, void* argument);
+
+    /// <summary>A system call that glibc does not wrap, by number (integer arguments only).</summary>
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    public static partial nint Syscall(long number, nint a, nint b, nint c, nint d, nint e);
 
     [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     public static partial int Fallocate(SafeFileHandle fd, int mode, long offset, long length);

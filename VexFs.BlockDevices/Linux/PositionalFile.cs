@@ -6,7 +6,8 @@ namespace VexFs.BlockDevices.Linux;
 /// <summary>
 /// Positional reads and writes on a file descriptor (pread/pwrite through <see cref="RandomAccess"/>).
 /// With O_DIRECT, a request whose memory is not aligned goes through a buffer from
-/// <see cref="AlignedBufferPool"/>; aligned requests go straight to the device.
+/// <see cref="AlignedBufferPool"/>; aligned requests go straight to the device, a large one in pieces at once
+/// (<see cref="SplitTransfer"/>).
 /// </summary>
 internal sealed class PositionalFile(SafeFileHandle handle, bool direct, string description)
 {
@@ -20,7 +21,8 @@ internal sealed class PositionalFile(SafeFileHandle handle, bool direct, string 
         {
             if (!IsDirect || IsAligned(address))
             {
-                ReadExactly(offset, buffer);
+                long split = IsDirect && SplitTransfer.Worthwhile(buffer.Length) ? SplitTransfer.Run(Handle, write: false, address, offset, buffer.Length) : 0;
+                ReadExactly(offset + Math.Max(split, 0), buffer[(int)Math.Max(split, 0)..]);
                 return;
             }
         }
@@ -50,7 +52,8 @@ internal sealed class PositionalFile(SafeFileHandle handle, bool direct, string 
         {
             if (!IsDirect || IsAligned(address))
             {
-                WriteAll(offset, buffer);
+                long split = IsDirect && SplitTransfer.Worthwhile(buffer.Length) ? Split(offset, address, buffer.Length) : 0;
+                WriteAll(offset + Math.Max(split, 0), buffer[(int)Math.Max(split, 0)..]);
                 return;
             }
         }
@@ -177,6 +180,18 @@ internal sealed class PositionalFile(SafeFileHandle handle, bool direct, string 
         catch (IOException e) when (e.HResult == LinuxNative.Enospc)
         {
             throw DiskFull(offset, buffer.Length, e);
+        }
+    }
+
+    private unsafe long Split(long offset, byte* address, int length)
+    {
+        try
+        {
+            return SplitTransfer.Run(Handle, write: true, address, offset, length);
+        }
+        catch (IOException e) when (e.HResult == LinuxNative.Enospc)
+        {
+            throw DiskFull(offset, length, e);
         }
     }
 

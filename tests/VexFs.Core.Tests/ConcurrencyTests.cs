@@ -249,6 +249,88 @@ public sealed class ParallelDataTests
         Assert.Equal(40L * chunk.Length, reader.Length);
     }
 
+    [Fact]
+    public async Task A_write_accepted_before_its_data_moves_holds_readers_and_flushes_until_the_data_is_there()
+    {
+        using var device = new BlockDevices.CrashSimulation.CrashSimulatingDevice(64L << 20);
+        Format.Formatter.Format(device, new Format.FormatOptions());
+        var data = Patterns.Random(1 << 20, seed: 5);
+        Task<byte[]>? read = null;
+        Task? flush = null;
+        bool readEarly = true, flushedEarly = true;
+        long sizeWhenAccepted = -1;
+        int calls = 0;
+        using (var fs = VexFileSystem.Open(device, leaveOpen: true))
+        {
+            long inode = fs.CreateFile(fs.RootInode, "f", 0x1A4, 0, 0).Inode;
+            fs.Flush();
+            fs.Write(inode, 4096, data, () =>
+            {
+                calls++;
+                sizeWhenAccepted = fs.GetInfo(inode).Size;
+                read = Task.Run(() =>
+                {
+                    var back = new byte[data.Length];
+                    fs.Read(inode, 4096, back);
+                    return back;
+                });
+                flush = Task.Run(fs.Flush);
+
+                // Neither may finish while the data has yet to move.
+                readEarly = read.Wait(300);
+                flushedEarly = flush.Wait(0);
+            });
+
+            Assert.Equal(1, calls);
+            Assert.Equal(4096 + data.Length, sizeWhenAccepted);
+            Assert.False(readEarly, "a read finished before the write's data moved");
+            Assert.False(flushedEarly, "a flush finished before the write's data moved");
+            Assert.Equal(data, await read!);
+            await flush!;
+
+            // Refused writes are not accepted.
+            Refusals.AssertKind(Format.VexErrorKind.IsADirectory, () => fs.Write(fs.RootInode, 0, data, () => calls++));
+            Assert.Equal(1, calls);
+        }
+
+        // The flush that waited made the data durable: a power cut right after it keeps it.
+        using var image = device.CrashImage(BlockDevices.CrashSimulation.CrashPlan.Prefix(0));
+        using var after = VexFileSystem.Open(image, leaveOpen: true);
+        var kept = new byte[data.Length];
+        after.Read(after.GetInfo("/f").Inode, 4096, kept);
+        Assert.Equal(data, kept);
+    }
+
+    [Fact]
+    public void A_device_failure_after_a_write_was_accepted_is_reported_by_the_next_flush()
+    {
+        using var device = new FailingLargeWrites(new MemoryBlockDevice(64L << 20));
+        Format.Formatter.Format(device, new Format.FormatOptions());
+        using var fs = VexFileSystem.Open(device, leaveOpen: true);
+        long inode = fs.CreateFile(fs.RootInode, "f", 0x1A4, 0, 0).Inode;
+        fs.Flush();
+
+        Assert.ThrowsAny<IOException>(() => fs.Write(inode, 0, Patterns.Random(1 << 20, seed: 6), () => device.Failing = true));
+        Assert.True(fs.Health.HasErrors);
+        Assert.ThrowsAny<IOException>(fs.Flush);
+    }
+
+    /// <summary>Fails writes of 64 KiB or more (file data, not metadata) once told to.</summary>
+    private sealed class FailingLargeWrites(BlockDevice inner) : ForwardingDevice(inner, "failing")
+    {
+        public volatile bool Failing;
+
+        protected override void WriteCore(long offset, ReadOnlySpan<byte> buffer)
+        {
+            if (Failing && buffer.Length >= 64 << 10)
+            {
+                throw new IOException("injected: the device failed", 5);
+            }
+
+            Inner.Write(offset, buffer);
+        }
+    }
+
     /// <summary>Counts how many writes of 64 KiB or more are inside the device at once; each takes a moment.</summary>
     private sealed class OverlapCountingDevice(BlockDevice inner) : ForwardingDevice(inner, "overlap-counting")
     {

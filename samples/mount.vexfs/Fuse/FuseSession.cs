@@ -44,6 +44,7 @@ internal sealed class FuseSession
     private readonly bool _writeback;
     private readonly TextWriter? _log;
     private readonly ObjectPool<Reply> _replies;
+    private readonly Action<Reply> _sendEarly;
     private bool _stopping;
     private FuseRequest? _destroy;
     private IOException? _failure;
@@ -56,6 +57,7 @@ internal sealed class FuseSession
         _workers = workers;
         _log = log;
         _replies = new DefaultObjectPool<Reply>(new DefaultPooledObjectPolicy<Reply>(), workers * 2);
+        _sendEarly = SendEarly;
     }
 
     /// <summary>Called once INIT has been answered, before any other request is served.</summary>
@@ -245,9 +247,24 @@ internal sealed class FuseSession
         }
     }
 
+    /// <summary>Sends an answer while its handler goes on (<see cref="Reply.SendNow"/>); a refusal is logged, not thrown.</summary>
+    private void SendEarly(Reply reply)
+    {
+        _log?.WriteLine($"unique {reply.Unique}: {reply.Length} bytes, answered early");
+        try
+        {
+            _device.Write(reply.Seal(reply.Unique, 0));
+        }
+        catch (IOException e)
+        {
+            (_log ?? Console.Error).WriteLine($"unique {reply.Unique}: the reply was refused: {e.Message}");
+        }
+    }
+
     private void Serve(FuseRequest request)
     {
         var reply = _replies.Get();
+        reply.Begin(request.Unique, _sendEarly);
         try
         {
             int errno;
@@ -264,7 +281,14 @@ internal sealed class FuseSession
                 }
             }
 
-            if (errno != VexFuseOperations.NoReply)
+            if (reply.Sent)
+            {
+                if (errno != 0)
+                {
+                    (_log ?? Console.Error).WriteLine($"{request.Opcode} node {request.NodeId} unique {request.Unique}: errno {errno} after its answer");
+                }
+            }
+            else if (errno != VexFuseOperations.NoReply)
             {
                 _log?.WriteLine($"{request.Opcode} node {request.NodeId} unique {request.Unique}: {(errno == 0 ? $"{reply.Length} bytes" : $"errno {errno}")}");
                 _device.Write(reply.Seal(request.Unique, errno));

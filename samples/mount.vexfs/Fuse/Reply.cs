@@ -27,7 +27,23 @@ internal sealed class Reply : IResettable, IDisposable
     private int _alignedHeader;
     private int _alignedLength = -1;
 
-    public Reply() => Reset();
+    // The session's way to send this reply before its handler returns (see SendNow), for the request being served.
+    private Action<Reply>? _sender;
+
+    public Reply()
+    {
+        SendNowAction = SendNow;
+        Reset();
+    }
+
+    /// <summary>The request being answered, as <see cref="Begin"/> set it.</summary>
+    public ulong Unique { get; private set; }
+
+    /// <summary>Whether the answer went out before the handler returned (<see cref="SendNow"/>).</summary>
+    public bool Sent { get; private set; }
+
+    /// <summary><see cref="SendNow"/> as a delegate, made once for the reply's life in the pool.</summary>
+    public Action SendNowAction { get; }
 
     /// <summary>The bytes of the answer so far, after the header.</summary>
     public int Length => _alignedLength >= 0 ? _alignedLength : _buffer.WrittenCount - HeaderSize;
@@ -66,6 +82,31 @@ internal sealed class Reply : IResettable, IDisposable
     /// <summary>Keeps <paramref name="count"/> bytes of what <see cref="ReserveAligned"/> gave as the answer.</summary>
     public void CommitAligned(int count) => _alignedLength = count;
 
+    /// <summary>
+    /// Readies the reply for request <paramref name="unique"/>; <paramref name="sender"/> sends it when the
+    /// handler calls <see cref="SendNow"/> (null: the answer waits for the handler to return).
+    /// </summary>
+    public void Begin(ulong unique, Action<Reply>? sender)
+    {
+        Unique = unique;
+        _sender = sender;
+    }
+
+    /// <summary>
+    /// Sends the answer built so far while the handler goes on (a WRITE answered once its blocks are allocated,
+    /// while its data moves); the session then sends nothing more for the request. Does nothing without a sender.
+    /// </summary>
+    public void SendNow()
+    {
+        if (_sender is null || Sent)
+        {
+            return;
+        }
+
+        Sent = true;
+        _sender(this);
+    }
+
     public void Append(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Append(bytes.Length));
 
     public void AppendU32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Append(4), value);
@@ -98,6 +139,8 @@ internal sealed class Reply : IResettable, IDisposable
     private void Reset()
     {
         _alignedLength = -1;
+        _sender = null;
+        Sent = false;
         _buffer.Clear();
         _buffer.GetSpan(HeaderSize)[..HeaderSize].Clear();
         _buffer.Advance(HeaderSize);

@@ -88,13 +88,17 @@ internal sealed partial class VexFuseOperations
         int size = (int)args.U32();
         uint writeFlags = args.U32();
         args.Skip(16);
-        _fs.Write(inode, offset, args.Bytes(size));
+
+        // Privileges go first, as on ext4; the answer goes once the blocks are allocated, so that the writer's
+        // next request comes while this one's data moves (a flush waits for it, and reads of the file do).
         if (DropPrivileges(inode, (writeFlags & WriteKillSuidgid) != 0, request.Gid))
         {
             AttributesChanged?.Invoke(NodeOf(inode));
         }
+
         reply.AppendU32((uint)size);
         reply.AppendU32(0);
+        _fs.Write(inode, offset, args.Bytes(size), reply.SendNowAction);
         return 0;
     }
 
