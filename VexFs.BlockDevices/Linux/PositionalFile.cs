@@ -11,6 +11,8 @@ namespace VexFs.BlockDevices.Linux;
 /// </summary>
 internal sealed class PositionalFile(SafeFileHandle handle, bool direct, string description)
 {
+    private int _largeInFlight;
+
     public SafeFileHandle Handle { get; } = handle;
 
     public bool IsDirect { get; } = direct;
@@ -21,8 +23,8 @@ internal sealed class PositionalFile(SafeFileHandle handle, bool direct, string 
         {
             if (!IsDirect || IsAligned(address))
             {
-                long split = IsDirect && SplitTransfer.Worthwhile(buffer.Length) ? SplitTransfer.Run(Handle, write: false, address, offset, buffer.Length) : 0;
-                ReadExactly(offset + Math.Max(split, 0), buffer[(int)Math.Max(split, 0)..]);
+                int split = IsDirect && SplitTransfer.Worthwhile(buffer.Length) ? Split(write: false, offset, address, buffer.Length) : 0;
+                ReadExactly(offset + split, buffer[split..]);
                 return;
             }
         }
@@ -52,8 +54,8 @@ internal sealed class PositionalFile(SafeFileHandle handle, bool direct, string 
         {
             if (!IsDirect || IsAligned(address))
             {
-                long split = IsDirect && SplitTransfer.Worthwhile(buffer.Length) ? Split(offset, address, buffer.Length) : 0;
-                WriteAll(offset + Math.Max(split, 0), buffer[(int)Math.Max(split, 0)..]);
+                int split = IsDirect && SplitTransfer.Worthwhile(buffer.Length) ? Split(write: true, offset, address, buffer.Length) : 0;
+                WriteAll(offset + split, buffer[split..]);
                 return;
             }
         }
@@ -183,15 +185,29 @@ internal sealed class PositionalFile(SafeFileHandle handle, bool direct, string 
         }
     }
 
-    private unsafe long Split(long offset, byte* address, int length)
+    /// <summary>
+    /// Moves a large direct transfer in pieces at once when it is the only large one in flight on this file, and
+    /// returns the bytes moved (0: the caller moves it all the plain way). With others in flight the device has
+    /// its queue already, and whole requests side by side move more than their pieces would.
+    /// </summary>
+    private unsafe int Split(bool write, long offset, byte* address, int length)
     {
         try
         {
-            return SplitTransfer.Run(Handle, write: true, address, offset, length);
+            if (Interlocked.Increment(ref _largeInFlight) > 1)
+            {
+                return 0;
+            }
+
+            return (int)Math.Max(0, SplitTransfer.Run(Handle, write, address, offset, length));
         }
-        catch (IOException e) when (e.HResult == LinuxNative.Enospc)
+        catch (IOException e) when (write && e.HResult == LinuxNative.Enospc)
         {
             throw DiskFull(offset, length, e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _largeInFlight);
         }
     }
 

@@ -250,7 +250,6 @@ internal sealed class FuseSession
     /// <summary>Sends an answer while its handler goes on (<see cref="Reply.SendNow"/>); a refusal is logged, not thrown.</summary>
     private void SendEarly(Reply reply)
     {
-        _log?.WriteLine($"unique {reply.Unique}: {reply.Length} bytes, answered early");
         try
         {
             _device.Write(reply.Seal(reply.Unique, 0));
@@ -286,6 +285,10 @@ internal sealed class FuseSession
                 if (errno != 0)
                 {
                     (_log ?? Console.Error).WriteLine($"{request.Opcode} node {request.NodeId} unique {request.Unique}: errno {errno} after its answer");
+                }
+                else
+                {
+                    _log?.WriteLine($"{request.Opcode} node {request.NodeId} unique {request.Unique}: {reply.Length} bytes, answered before the handler ended");
                 }
             }
             else if (errno != VexFuseOperations.NoReply)
