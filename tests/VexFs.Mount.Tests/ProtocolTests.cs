@@ -250,6 +250,9 @@ public sealed class ProtocolTests
         ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(created.AsSpan(Wire.EntryOutSize));
         Assert.Equal((1000u, 100u), (fs.GetInfo(inode).Uid, fs.GetInfo(inode).Gid));
 
+        // fuse_open_out.open_flags: FOPEN_KEEP_CACHE (1 << 1) and FOPEN_NOFLUSH (1 << 5), so that close costs no FLUSH.
+        Assert.Equal(0x22u, BinaryPrimitives.ReadUInt32LittleEndian(created.AsSpan(Wire.EntryOutSize + 8)));
+
         Assert.Equal(0, Requests.Call(operations, Opcode.Unlink, Wire.RootNodeId, Requests.Args("f")).Errno);
         var (written, count) = Requests.Call(operations, Opcode.Write, (ulong)inode, Requests.Args(handle, 0ul, 5u, 0u, 0ul, 0u, 0u, "hello"u8.ToArray()));
         Assert.Equal((0, 5u), (written, BinaryPrimitives.ReadUInt32LittleEndian(count)));

@@ -30,6 +30,12 @@ internal static class Wire
 
     public const uint OpenKeepCache = 1 << 1;
 
+    /// <summary>
+    /// FOPEN_NOFLUSH (7.35): close sends no FLUSH, which this host has nothing to do for; with the writeback cache
+    /// the kernel sends it anyway (its dirty pages go first, and close reports their errors).
+    /// </summary>
+    public const uint OpenNoFlush = 1 << 5;
+
     /// <summary>How long the kernel may keep a name or attributes without asking again: every change goes through it.</summary>
     public const ulong ValidSeconds = 1;
 

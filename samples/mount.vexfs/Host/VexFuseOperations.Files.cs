@@ -38,7 +38,7 @@ internal sealed partial class VexFuseOperations
             DropPrivileges(inode, killSuidgid: true, request.Gid);
         }
 
-        Wire.WriteOpenOut(reply.Append(Wire.OpenOutSize), _files.Add(stream), Wire.OpenKeepCache);
+        Wire.WriteOpenOut(reply.Append(Wire.OpenOutSize), _files.Add(stream), Wire.OpenKeepCache | Wire.OpenNoFlush);
         return 0;
     }
 
@@ -64,7 +64,7 @@ internal sealed partial class VexFuseOperations
 
         var stream = _fs.OpenFile(info.Inode, AccessOf(flags));
         Entry(info, reply);
-        Wire.WriteOpenOut(reply.Append(Wire.OpenOutSize), _files.Add(stream), Wire.OpenKeepCache);
+        Wire.WriteOpenOut(reply.Append(Wire.OpenOutSize), _files.Add(stream), Wire.OpenKeepCache | Wire.OpenNoFlush);
         return 0;
     }
 
