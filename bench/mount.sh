@@ -7,7 +7,7 @@
 # VexFS / ext4 (higher is better for both kinds of row: MB/s and IOPS as they are, times inverted); then where VexFS's time goes: the FUSE requests (answers) each workload
 # costs per item, counted on a second mount served with -o debug. Needs root.
 # usage: bench/mount.sh [SIZE=4G]
-# environment: BENCH_DIR (where the images go, default ${TMPDIR:-/tmp}), FILES (10000), ENTRIES (100000),
+# environment: MOUNT_HOST (native, as installed, or jit), BENCH_DIR (where the images go, default ${TMPDIR:-/tmp}), FILES (10000), ENTRIES (100000),
 # TREE (the tree to tar, default /usr/share/doc), SECONDS_PER_CASE (10, fio)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,11 +16,18 @@ files=${FILES:-10000} entries=${ENTRIES:-100000} tree=${TREE:-/usr/share/doc} se
 [ "$(id -u)" = 0 ] || { echo "mount.sh: needs root (losetup, mount)" >&2; exit 2; }
 command -v fio >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fio >/dev/null; }
 
-for tool in mkfs.vexfs mount.vexfs; do
-  dotnet build -c Release "$repo/samples/$tool" -v quiet -nologo >&2
-done
+dotnet build -c Release "$repo/samples/mkfs.vexfs" -v quiet -nologo >&2
 mkfs_vexfs() { dotnet "$repo/samples/mkfs.vexfs/bin/Release/net10.0/mkfs.vexfs.dll" "$@"; }
-mount_vexfs() { dotnet "$repo/samples/mount.vexfs/bin/Release/net10.0/mount.vexfs.dll" "$@"; }
+# The host as scripts/install.sh installs it, a native executable (NativeAOT): no JIT warming up in the timed
+# rows. MOUNT_HOST=jit runs the managed build instead.
+if [ "${MOUNT_HOST:-native}" = jit ]; then
+  dotnet build -c Release "$repo/samples/mount.vexfs" -v quiet -nologo >&2
+  mount_vexfs() { dotnet "$repo/samples/mount.vexfs/bin/Release/net10.0/mount.vexfs.dll" "$@"; }
+else
+  rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
+  dotnet publish "$repo/samples/mount.vexfs" -c Release -r "$rid" -p:PublishAot=true -o "$repo/artifacts/publish/mount.vexfs" -v quiet -nologo >&2
+  mount_vexfs() { "$repo/artifacts/publish/mount.vexfs/mount.vexfs" "$@"; }
+fi
 
 work=$(mktemp -d -p "${BENCH_DIR:-${TMPDIR:-/tmp}}" .bench-mount.XXXXXX)
 loops=()
