@@ -43,7 +43,7 @@ public sealed partial class HnswIndex
                 {
                     if (_states.At(s) == DeletedSlot)
                     {
-                        _nodes.At(s) = 0;
+                        ClearBottomLinks(s);
                         _levels.At(s) = 0;
                         _upperLinks.At(s) = null;
                         Volatile.Write(ref _states.At(s), FreeSlot);
@@ -66,12 +66,11 @@ public sealed partial class HnswIndex
 
     private void Repair(int slot, int level, SearchContext context)
     {
-        var links = Links(slot, level);
-        var count = links[0];
+        var links = Neighbors(slot, level, context.Links, context.LinkWords);
         var broken = false;
-        for (var i = 1; i <= count && !broken; i++)
+        foreach (var neighbor in links)
         {
-            broken = _states.At(links[i]) != LiveSlot;
+            broken |= _states.At(neighbor) != LiveSlot;
         }
 
         if (!broken)
@@ -85,9 +84,8 @@ public sealed partial class HnswIndex
         var candidates = context.Selection;
         candidates.Clear();
         var prepared = PrepareFrom(slot);
-        for (var i = 1; i <= count; i++)
+        foreach (var neighbor in links)
         {
-            var neighbor = links[i];
             if (!visited.Visit(neighbor))
             {
                 continue;
@@ -99,11 +97,8 @@ public sealed partial class HnswIndex
                 continue;
             }
 
-            var second = Links(neighbor, level);
-            var secondCount = second.IsEmpty ? 0 : second[0];
-            for (var j = 1; j <= secondCount; j++)
+            foreach (var candidate in Neighbors(neighbor, level, context.SecondLinks, context.LinkWords))
             {
-                var candidate = second[j];
                 if (_states.At(candidate) == LiveSlot && visited.Visit(candidate))
                 {
                     candidates.Add(new Neighbor(From(slot, prepared, candidate), candidate));
@@ -116,12 +111,7 @@ public sealed partial class HnswIndex
         var chosen = context.Chosen;
         lock (NodeLock(slot))
         {
-            for (var i = 0; i < chosen.Count; i++)
-            {
-                links[1 + i] = chosen[i].Slot;
-            }
-
-            Volatile.Write(ref links[0], chosen.Count);
+            SetNeighbors(slot, level, chosen, context.Links);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using VexFs.Vectors.Kernels;
@@ -9,12 +10,14 @@ namespace VexFs.Vectors.Hnsw;
 public sealed partial class HnswIndex
 {
     /// <summary>
-    /// The link list of <paramref name="slot"/> on <paramref name="level"/>: element 0 is the count, the
-    /// neighbors follow. Empty when the node has no such level (a slot reused by a concurrent insert).
+    /// The link list of <paramref name="slot"/> on <paramref name="level"/> where it lies in a row (upper layers,
+    /// and the bottom layer of an index without codes): element 0 is the count, the neighbors follow. Empty when
+    /// the node has no such level (a slot reused by a concurrent insert).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Span<int> Links(int slot, int level)
     {
+        Debug.Assert(level > 0 || _packed is null, "Packed bottom-layer links are read with Neighbors.");
         if (level == 0)
         {
             return MemoryMarshal.CreateSpan(ref _nodes.At(slot), _m0 + 1);
@@ -26,6 +29,68 @@ public sealed partial class HnswIndex
     }
 
     private int MaxLinks(int level) => level == 0 ? _m0 : _m;
+
+    /// <summary>
+    /// The neighbors of <paramref name="slot"/> on <paramref name="level"/>: a view of its row, or a packed
+    /// bottom-layer list copied into <paramref name="scratch"/> through <paramref name="words"/>. Empty when the
+    /// node has no such level.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<int> Neighbors(int slot, int level, Span<int> scratch, Span<uint> words)
+    {
+        if (level == 0 && _packed is { } packed)
+        {
+            return scratch[..packed.Read(ref LinkBlock(slot), scratch, words)];
+        }
+
+        var links = Links(slot, level);
+        return links.IsEmpty ? [] : links.Slice(1, Math.Min(Volatile.Read(ref links[0]), links.Length - 1));
+    }
+
+    /// <summary>Replaces the links of <paramref name="slot"/> on <paramref name="level"/>, under its node lock; nothing when it has no such level.</summary>
+    private void SetNeighbors(int slot, int level, ReadOnlySpan<int> neighbors)
+    {
+        if (level == 0 && _packed is { } packed)
+        {
+            packed.Write(ref LinkBlock(slot), neighbors);
+            return;
+        }
+
+        var links = Links(slot, level);
+        if (!links.IsEmpty)
+        {
+            neighbors.CopyTo(links[1..]);
+            Volatile.Write(ref links[0], neighbors.Length);
+        }
+    }
+
+    /// <summary>Replaces the links of <paramref name="slot"/> on <paramref name="level"/> with <paramref name="chosen"/>, gathered in <paramref name="scratch"/>.</summary>
+    private void SetNeighbors(int slot, int level, List<Neighbor> chosen, int[] scratch)
+    {
+        for (var i = 0; i < chosen.Count; i++)
+        {
+            scratch[i] = chosen[i].Slot;
+        }
+
+        SetNeighbors(slot, level, scratch.AsSpan(0, chosen.Count));
+    }
+
+    /// <summary>The number of the packed link block of <paramref name="slot"/>, first in its row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref uint LinkBlock(int slot) => ref Unsafe.As<int, uint>(ref _nodes.At(slot));
+
+    /// <summary>Drops the bottom-layer links of <paramref name="slot"/>, freed or about to be reused.</summary>
+    private void ClearBottomLinks(int slot)
+    {
+        if (_packed is { } packed)
+        {
+            packed.Clear(ref LinkBlock(slot));
+        }
+        else
+        {
+            _nodes.At(slot) = 0;
+        }
+    }
 
     /// <summary>
     /// Prepares distances from <paramref name="a"/> to other nodes (<see cref="From"/>): nothing with the floats in
@@ -140,13 +205,7 @@ public sealed partial class HnswIndex
             var chosen = context.Chosen;
             lock (NodeLock(slot))
             {
-                var links = Links(slot, l);
-                for (var i = 0; i < chosen.Count; i++)
-                {
-                    links[1 + i] = chosen[i].Slot;
-                }
-
-                Volatile.Write(ref links[0], chosen.Count);
+                SetNeighbors(slot, l, chosen, context.Links);
             }
 
             foreach (var neighbor in chosen)
@@ -177,26 +236,25 @@ public sealed partial class HnswIndex
     {
         lock (NodeLock(from))
         {
-            var links = Links(from, level);
-            if (links.IsEmpty)
+            if (level > 0 && Links(from, level).IsEmpty)
             {
                 return;
             }
 
-            var count = links[0];
-            var max = MaxLinks(level);
-            for (var i = 1; i <= count; i++)
+            var links = Neighbors(from, level, context.Links, context.LinkWords);
+            if (links.Contains(to))
             {
-                if (links[i] == to)
-                {
-                    return;
-                }
+                return;
             }
 
+            var count = links.Length;
+            var max = MaxLinks(level);
             if (count < max)
             {
-                links[1 + count] = to;
-                Volatile.Write(ref links[0], count + 1);
+                var grown = context.SecondLinks;
+                links.CopyTo(grown);
+                grown[count] = to;
+                SetNeighbors(from, level, grown.AsSpan(0, count + 1));
                 return;
             }
 
@@ -204,20 +262,14 @@ public sealed partial class HnswIndex
             candidates.Clear();
             candidates.Add(new Neighbor(distance, to));
             var prepared = PrepareFrom(from);
-            for (var i = 1; i <= count; i++)
+            foreach (var neighbor in links)
             {
-                candidates.Add(new Neighbor(From(from, prepared, links[i]), links[i]));
+                candidates.Add(new Neighbor(From(from, prepared, neighbor), neighbor));
             }
 
             candidates.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
             SelectNeighbors(candidates, max, context.PruneChosen);
-            var chosen = context.PruneChosen;
-            for (var i = 0; i < chosen.Count; i++)
-            {
-                links[1 + i] = chosen[i].Slot;
-            }
-
-            Volatile.Write(ref links[0], chosen.Count);
+            SetNeighbors(from, level, context.PruneChosen, context.SecondLinks);
         }
     }
 

@@ -162,9 +162,11 @@ public sealed partial class HnswIndex
                 WriteLittleEndian(writer, Vector(s));
             }
 
+            var row = new int[_m0 + 1];
+            var words = new uint[_packed?.MaxWords ?? 1];
             for (var s = 0; s < slotCount; s++)
             {
-                WriteLittleEndian(writer, Links(s, 0));
+                WriteLittleEndian(writer, BottomRow(s, row, words));
             }
 
             for (var s = 0; s < slotCount; s++)
@@ -312,11 +314,13 @@ public sealed partial class HnswIndex
             }
         }
 
+        var row = new int[_m0 + 1];
         for (var s = 0; s < slotCount; s++)
         {
-            var links = Links(s, 0);
+            var links = _packed is null ? Links(s, 0) : row.AsSpan();
             ReadLittleEndian(reader, links);
             CheckLinks(reader, links, slotCount, s);
+            _packed?.Load(ref LinkBlock(s), row.AsSpan(1, row[0]));
         }
 
         for (var s = 0; s < slotCount; s++)
@@ -395,6 +399,22 @@ public sealed partial class HnswIndex
 
         _slotCount = slotCount;
         _entry = h.EntrySlot == -1 ? -1 : Pack(h.EntrySlot, h.TopLevel);
+    }
+
+    /// <summary>
+    /// The saved form of the bottom-layer list of <paramref name="slot"/>: the count, then 2M links, the unused
+    /// ones zero; packed lists are laid out in <paramref name="row"/>.
+    /// </summary>
+    private ReadOnlySpan<int> BottomRow(int slot, int[] row, uint[] words)
+    {
+        if (_packed is not { } packed)
+        {
+            return Links(slot, 0);
+        }
+
+        Array.Clear(row);
+        row[0] = packed.Read(ref LinkBlock(slot), row.AsSpan(1), words);
+        return row;
     }
 
     private static void Check(PageStreamReader reader, bool valid, string field, string problem)

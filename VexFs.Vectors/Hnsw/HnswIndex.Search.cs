@@ -327,6 +327,11 @@ public sealed partial class HnswIndex
         var results = context.Results;
         var pending = context.Unvisited;
         var storageBytes = distance.StorageBytes;
+        var scratch = context.Links.AsSpan();
+        var words = context.LinkWords.AsSpan();
+
+        // A packed list lies apart from its node's code: start fetching it as the node joins the frontier.
+        var packed = level == 0 ? _packed : null;
         visited.Reset(Volatile.Read(ref _slotCount));
         candidates.Clear();
         results.Clear();
@@ -350,21 +355,15 @@ public sealed partial class HnswIndex
             }
 
             candidates.Pop();
-            var links = Links(nearest.Slot, level);
-            if (links.IsEmpty)
-            {
-                continue;
-            }
+            var links = Neighbors(nearest.Slot, level, scratch, words);
 
             // Gather the unvisited neighbors and start fetching all their vectors at once: the first line into
             // L1, the rest into L2, so that the misses of all neighbors overlap instead of following one
             // another (asking for every line into L1 measured no faster than fetching one vector ahead).
             // While one distance is computed, the next vector moves from L2 into L1.
-            var count = Math.Min(Volatile.Read(ref links[0]), links.Length - 1);
             var unvisited = 0;
-            for (var i = 1; i <= count; i++)
+            foreach (var neighbor in links)
             {
-                var neighbor = links[i];
                 if (visited.Visit(neighbor))
                 {
                     pending[unvisited++] = neighbor;
@@ -396,6 +395,7 @@ public sealed partial class HnswIndex
                 if (results.Count < ef || d < bound)
                 {
                     candidates.Push(d, neighbor);
+                    packed?.Prefetch(LinkBlock(neighbor));
                     if (!restricted || Accepts(neighbor, filter))
                     {
                         results.PushBounded(d, neighbor, ef);

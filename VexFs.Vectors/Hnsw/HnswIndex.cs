@@ -34,11 +34,13 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
     private readonly int _m0;
     private readonly double _levelFactor;
 
-    // One row per slot for the bottom layer: the link count, 2M links, then the vector the graph is walked
-    // with (the float vector, or a quantized index's code), as hnswlib lays out its level 0. A search that
-    // expands a node reads its links right beside the vector it read when it reached the node, rather than
-    // from an array of their own.
+    // One row per slot for the bottom layer. Without quantization: the link count, 2M links, then the float
+    // vector, as hnswlib lays out its level 0, so that a search that expands a node reads its links right beside
+    // the vector it read when it reached the node. With quantization: the number of the node's link block, then
+    // the code; the links are packed in blocks of their own size (_packed), since at 128 dimensions 2M + 1 ints
+    // took as much memory as the codes.
     private readonly SlotArray<int> _nodes;
+    private readonly PackedLinks? _packed;
 
     // A quantized index's float vectors, read to build the graph and to re-rank; rows of their own, so that
     // the rows the search walks hold codes only. Null without quantization: the vectors are in _nodes.
@@ -124,7 +126,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         var quantized = options.Quantization.UsesCodes();
         var rotatedBits = RotatedQuantizer.BitsOf(options.Quantization);
         _codeSize = rotatedBits > 0 ? RotatedQuantizer.CodeSizeFor(space.Dimension, rotatedBits) : space.Dimension;
-        _nodeWidth = _m0 + 1 + (quantized ? (_codeSize + sizeof(int) - 1) / sizeof(int) : space.Dimension);
+        _nodeWidth = quantized ? 1 + ((_codeSize + sizeof(int) - 1) / sizeof(int)) : _m0 + 1 + space.Dimension;
         _nodes = new SlotArray<int>(_nodeWidth, sizeof(int));
         if (quantized)
         {
@@ -134,7 +136,8 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
                 _vectors = new SlotField(_floats, 0);
             }
 
-            _codes = new SlotField(_nodes, _m0 + 1);
+            _codes = new SlotField(_nodes, 1);
+            _packed = new PackedLinks(_m0);
         }
         else
         {
@@ -156,7 +159,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
         var stateLength = rotatedBits > 0 ? RotatedQuantizer.StateLengthFor(space.Dimension)
             : space.Metric == VectorMetric.L2 ? 2 * space.Dimension : space.Dimension;
         _contexts = new DefaultObjectPool<SearchContext>(
-            new SearchContext.Policy(space.Dimension, quantized ? stateLength : 0, _m0),
+            new SearchContext.Policy(space.Dimension, quantized ? stateLength : 0, _m0, _packed?.MaxWords ?? 0),
             Environment.ProcessorCount * 4);
     }
 
@@ -199,7 +202,8 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
                 + ((long)_ids.Capacity * sizeof(long))
                 + _levels.Capacity
                 + _states.Capacity
-                + ((long)_upperLinks.Capacity * IntPtr.Size);
+                + ((long)_upperLinks.Capacity * IntPtr.Size)
+                + (_packed?.Bytes ?? 0);
 
             var slots = Volatile.Read(ref _slotCount);
             for (var s = 0; s < slots; s++)
@@ -432,7 +436,7 @@ public sealed partial class HnswIndex : IVectorIndex, IDisposable
 
         _ids.At(slot) = id;
         _levels.At(slot) = (byte)level;
-        _nodes.At(slot) = 0;
+        ClearBottomLinks(slot);
         _upperLinks.At(slot) = level > 0 ? new int[level * (_m + 1)] : null;
         Volatile.Write(ref _states.At(slot), LiveSlot);
         if (slot == _slotCount)

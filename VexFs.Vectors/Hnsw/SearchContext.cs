@@ -11,9 +11,12 @@ internal sealed class SearchContext
 {
     private byte[]? _pages;
 
-    public SearchContext(int dimension, int queryStateLength, int maxLinks)
+    public SearchContext(int dimension, int queryStateLength, int maxLinks, int maxLinkWords)
     {
         Unvisited = new int[maxLinks];
+        Links = new int[maxLinks];
+        SecondLinks = new int[maxLinks];
+        LinkWords = new uint[Math.Max(1, maxLinkWords)];
         Query = new float[dimension];
         Vector = new float[dimension];
         QueryState = new float[Math.Max(1, queryStateLength)];
@@ -30,6 +33,15 @@ internal sealed class SearchContext
 
     /// <summary>The not yet visited neighbors of the node being expanded, gathered so that their vectors are fetched in parallel.</summary>
     public int[] Unvisited { get; }
+
+    /// <summary>A node's links copied out of packed storage, or gathered to be written.</summary>
+    public int[] Links { get; }
+
+    /// <summary>A second node's links, read while the first one's are still in use.</summary>
+    public int[] SecondLinks { get; }
+
+    /// <summary>The words of a packed link list while it is copied out.</summary>
+    public uint[] LinkWords { get; }
 
     /// <summary>The prepared (validated, normalized) query.</summary>
     public float[] Query { get; }
@@ -62,9 +74,9 @@ internal sealed class SearchContext
     public byte[] PageBuffer(int bytes) => _pages is { } pages && pages.Length >= bytes ? pages : _pages = new byte[bytes];
 
     /// <summary>Creates and resets contexts for an object pool.</summary>
-    internal sealed class Policy(int dimension, int queryStateLength, int maxLinks) : PooledObjectPolicy<SearchContext>
+    internal sealed class Policy(int dimension, int queryStateLength, int maxLinks, int maxLinkWords) : PooledObjectPolicy<SearchContext>
     {
-        public override SearchContext Create() => new(dimension, queryStateLength, maxLinks);
+        public override SearchContext Create() => new(dimension, queryStateLength, maxLinks, maxLinkWords);
 
         public override bool Return(SearchContext context)
         {
