@@ -1,29 +1,31 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace VexFs.Vectors.Hnsw;
 
 /// <summary>
-/// The bottom-layer link lists of a quantized index, each in a block sized to the links it holds, three bytes a
-/// link while every linked slot fits 24 bits. A fixed row reserves 2M + 1 ints a node; nodes built with the
-/// neighbor-selection heuristic hold about 18 of M = 16's 32 links, so at 128 dimensions the links took as much
-/// memory as the int8 codes.
+/// The bottom-layer link lists of a quantized index, each in a block sized to the links it holds, with as many bits
+/// a link as the list's largest slot number needs (20 in an index of a million nodes). A fixed row reserves 2M + 1
+/// ints a node; nodes built with the neighbor-selection heuristic hold about 18 of M = 16's 32 links, so at 128
+/// dimensions fixed rows of links took as much memory as the int8 codes.
 /// </summary>
 /// <remarks>
 /// <para>
 /// A block is a run of 4-byte words in a chunk of the arena, named by its first word's number, which the index
 /// keeps in the node's row beside its code (0: no list), so that the walk has it at hand when it expands a node it
-/// reached by that code. Word 0 is the header, the links follow, little-endian, packed across words:
+/// reached by that code. Word 0 is the header; the links follow, each <c>width</c> bits, packed from bit 0 of
+/// word 1 upwards across words:
 /// </para>
 /// <code>
 /// header bits 0-7    version: odd while the block is written
-/// header bit  8      four-byte links (some linked slot needs more than 24 bits)
-/// header bits 9-17   the number of links
-/// header bits 18-26  the capacity in links
+/// header bits 8-12   width - 1: the bits of each link (1 to 32)
+/// header bits 13-21  the number of links
+/// header bits 22-31  the words after the header that the block holds (its capacity)
 /// </code>
 /// <para>
 /// Readers never lock: they copy the words between two reads of the header and start again when it changed (a
-/// sequence lock). The caller serializes the writers of one slot (the index's node locks). A list that outgrows
+/// sequence lock). The caller serializes the writers of one list (the index's node locks). A list that outgrows
 /// its block moves to a larger one, and the old block is kept for a list of the same size; a reader still
 /// holding it then sees its version change, or copies another node's whole list, which only gives the walk a
 /// less direct route.
@@ -33,12 +35,11 @@ internal sealed class PackedLinks
 {
     private const int ChunkShift = 16;
     private const int ChunkWords = 1 << ChunkShift;
-    private const int VersionMask = 0xFF;
-    private const int WideBit = 1 << 8;
-    private const int CountShift = 9;
-    private const int CapacityShift = 18;
-    private const int FieldMask = 0x1FF;
-    private const int NarrowLimit = 1 << 24;
+    private const uint VersionMask = 0xFF;
+    private const int WidthShift = 8;
+    private const int CountShift = 13;
+    private const int CapacityShift = 22;
+    private const int CountMask = 0x1FF;
 
     private readonly int _maxCount;
     private readonly Stack<uint>[] _free;
@@ -50,13 +51,13 @@ internal sealed class PackedLinks
     /// <summary>Creates lists of at most <paramref name="maxCount"/> links (at most 511).</summary>
     public PackedLinks(int maxCount)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxCount, FieldMask);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxCount, CountMask);
         _maxCount = maxCount;
-        _free = new Stack<uint>[WordsFor(maxCount, wide: true) + 1];
+        _free = new Stack<uint>[MaxWords + 1];
     }
 
-    /// <summary>The most words a block can take, the header included: the size of a reader's scratch.</summary>
-    public int MaxWords => WordsFor(_maxCount, wide: true);
+    /// <summary>The most words a list's links can take: the size of a reader's scratch.</summary>
+    public int MaxWords => DataWords(_maxCount, 32);
 
     /// <summary>The bytes held by the arena's chunks.</summary>
     public long Bytes => (long)Volatile.Read(ref _chunkCount) * ChunkWords * sizeof(uint);
@@ -73,7 +74,7 @@ internal sealed class PackedLinks
 
     /// <summary>
     /// Copies the list <paramref name="reference"/> names into <paramref name="into"/> (at least the maximum count long),
-    /// through <paramref name="words"/> (at least <see cref="MaxWords"/> long), and returns how many there are.
+    /// through <paramref name="words"/> (at least <see cref="MaxWords"/> long), and returns how many links there are.
     /// </summary>
     public int Read(ref uint reference, Span<int> into, Span<uint> words)
     {
@@ -94,9 +95,9 @@ internal sealed class PackedLinks
                 continue;
             }
 
-            var count = (int)(before >> CountShift) & FieldMask;
-            var wide = (before & WideBit) != 0;
-            var dataWords = DataWords(count, wide);
+            var count = CountOf(before);
+            var width = WidthOf(before);
+            var dataWords = DataWords(count, width);
             for (var i = 0; i < dataWords; i++)
             {
                 words[i] = Volatile.Read(ref Unsafe.Add(ref header, 1 + i));
@@ -107,23 +108,21 @@ internal sealed class PackedLinks
                 continue;
             }
 
-            Decode(words[..dataWords], count, wide, into);
+            Decode(words[..dataWords], count, width, into);
             return count;
         }
     }
 
-    /// <summary>Replaces the list <paramref name="reference"/> names with <paramref name="links"/>, in place when they fit its block.</summary>
+    /// <summary>Replaces the list <paramref name="reference"/> names with <paramref name="links"/> (slot numbers, not negative), in place when they fit its block.</summary>
     public void Write(ref uint reference, ReadOnlySpan<int> links)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(links.Length, _maxCount, nameof(links));
         var block = reference;
-        var current = block == 0 ? 0 : Word(block);
-        var capacity = (int)(current >> CapacityShift) & FieldMask;
-        var blockWide = (current & WideBit) != 0;
-        var wide = NeedsWide(links);
-        if (block != 0 && links.Length <= capacity && (blockWide || !wide))
+        var capacity = block == 0 ? 0 : CapacityOf(Word(block));
+        var width = WidthFor(links);
+        if (block != 0 && DataWords(links.Length, width) <= capacity)
         {
-            Store(block, links, capacity, blockWide);
+            Store(block, links, width, capacity);
             return;
         }
 
@@ -132,25 +131,26 @@ internal sealed class PackedLinks
             return;
         }
 
-        // Capacity grows an eighth of the maximum at a time (four links at M = 16), so that a list being built
-        // moves a few times rather than at every link, and a full list takes no more than its links.
+        // Room grows by an eighth of the maximum count at a time (four links at M = 16), so that a list being
+        // built moves a few times rather than at every link.
         var step = Math.Max(1, _maxCount / 8);
-        var grown = Math.Min(_maxCount, (links.Length + step - 1) / step * step);
-        Place(ref reference, links, grown, wide);
+        var room = Math.Min(_maxCount, (links.Length + step - 1) / step * step);
+        Place(ref reference, links, width, DataWords(room, width));
         if (block != 0)
         {
-            Release(block, WordsFor(capacity, blockWide));
+            Release(block, capacity);
         }
     }
 
     /// <summary>Writes <paramref name="links"/> as a new list in a block of exactly their size, named by <paramref name="reference"/>.</summary>
     public void Load(ref uint reference, ReadOnlySpan<int> links)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(links.Length, _maxCount, nameof(links));
         Clear(ref reference);
         if (links.Length > 0)
         {
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(links.Length, _maxCount, nameof(links));
-            Place(ref reference, links, links.Length, NeedsWide(links));
+            var width = WidthFor(links);
+            Place(ref reference, links, width, DataWords(links.Length, width));
         }
     }
 
@@ -164,113 +164,98 @@ internal sealed class PackedLinks
         }
 
         Volatile.Write(ref reference, 0u);
-        var header = Word(block);
-        Release(block, WordsFor((int)(header >> CapacityShift) & FieldMask, (header & WideBit) != 0));
+        Release(block, CapacityOf(Word(block)));
     }
 
-    private static int DataWords(int count, bool wide) => wide ? count : ((3 * count) + 3) / 4;
+    private static int CountOf(uint header) => (int)(header >> CountShift) & CountMask;
 
-    private static int WordsFor(int capacity, bool wide) => 1 + DataWords(capacity, wide);
+    private static int WidthOf(uint header) => 1 + ((int)(header >> WidthShift) & 31);
 
-    private static void Encode(ReadOnlySpan<int> links, bool wide, Span<uint> data)
+    private static int CapacityOf(uint header) => (int)(header >> CapacityShift);
+
+    private static int DataWords(int count, int width) => (int)((((long)count * width) + 31) >> 5);
+
+    /// <summary>The bits the largest of <paramref name="links"/> needs, at least one.</summary>
+    private static int WidthFor(ReadOnlySpan<int> links)
     {
-        if (wide)
+        var all = 1u;
+        foreach (var link in links)
         {
-            for (var i = 0; i < links.Length; i++)
-            {
-                data[i] = (uint)links[i];
-            }
-
-            return;
+            all |= (uint)link;
         }
 
+        return 32 - BitOperations.LeadingZeroCount(all);
+    }
+
+    private static void Encode(ReadOnlySpan<int> links, int width, Span<uint> data)
+    {
         data.Clear();
         for (var i = 0; i < links.Length; i++)
         {
-            var bit = 24 * i;
+            var bit = width * i;
             var word = bit >> 5;
             var shift = bit & 31;
             var value = (ulong)(uint)links[i] << shift;
             data[word] |= (uint)value;
-            if (shift > 8)
+            if (shift + width > 32)
             {
                 data[word + 1] |= (uint)(value >> 32);
             }
         }
     }
 
-    private static void Decode(ReadOnlySpan<uint> data, int count, bool wide, Span<int> into)
+    private static void Decode(ReadOnlySpan<uint> data, int count, int width, Span<int> into)
     {
-        if (wide)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                into[i] = (int)data[i];
-            }
-
-            return;
-        }
-
+        var mask = width == 32 ? uint.MaxValue : (1u << width) - 1;
         for (var i = 0; i < count; i++)
         {
-            var bit = 24 * i;
+            var bit = width * i;
             var word = bit >> 5;
             var shift = bit & 31;
             var value = data[word] >> shift;
-            if (shift > 8)
+            if (shift + width > 32)
             {
                 value |= data[word + 1] << (32 - shift);
             }
 
-            into[i] = (int)(value & 0xFF_FFFF);
+            into[i] = (int)(value & mask);
         }
     }
 
-    private static bool NeedsWide(ReadOnlySpan<int> links)
+    /// <summary>Stores <paramref name="links"/> in a new block of <paramref name="capacity"/> words and points <paramref name="reference"/> at it.</summary>
+    private void Place(ref uint reference, ReadOnlySpan<int> links, int width, int capacity)
     {
-        foreach (var link in links)
-        {
-            if (link >= NarrowLimit)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Stores <paramref name="links"/> in a new block of <paramref name="capacity"/> links and points <paramref name="reference"/> at it.</summary>
-    private void Place(ref uint reference, ReadOnlySpan<int> links, int capacity, bool wide)
-    {
-        var block = Allocate(WordsFor(capacity, wide));
-        Store(block, links, capacity, wide);
+        var block = Allocate(capacity);
+        Store(block, links, width, capacity);
         Volatile.Write(ref reference, block);
     }
 
     /// <summary>Writes <paramref name="links"/> into <paramref name="block"/> under its sequence lock.</summary>
     [SkipLocalsInit]
-    private void Store(uint block, ReadOnlySpan<int> links, int capacity, bool wide)
+    private void Store(uint block, ReadOnlySpan<int> links, int width, int capacity)
     {
         Span<uint> data = stackalloc uint[MaxWords];
-        data = data[..DataWords(links.Length, wide)];
-        Encode(links, wide, data);
+        data = data[..DataWords(links.Length, width)];
+        Encode(links, width, data);
         ref var header = ref Word(block);
         var version = (header + 1) & VersionMask;
-        Volatile.Write(ref header, (header & ~(uint)VersionMask) | version);
+        Volatile.Write(ref header, (header & ~VersionMask) | version);
         for (var i = 0; i < data.Length; i++)
         {
             Volatile.Write(ref Unsafe.Add(ref header, 1 + i), data[i]);
         }
 
-        var written = ((version + 1) & VersionMask) | (wide ? WideBit : 0u) | ((uint)links.Length << CountShift) | ((uint)capacity << CapacityShift);
+        var written = ((version + 1) & VersionMask) | ((uint)(width - 1) << WidthShift) | ((uint)links.Length << CountShift) | ((uint)capacity << CapacityShift);
         Volatile.Write(ref header, written);
     }
 
-    private uint Allocate(int words)
+    /// <summary>A block of a header and <paramref name="capacity"/> words: a kept one of that size, or new room.</summary>
+    private uint Allocate(int capacity)
     {
+        var words = 1 + capacity;
         lock (_arenaLock)
         {
-            if (_free[words] is { Count: > 0 } free)
+            if (_free[capacity] is { Count: > 0 } free)
             {
                 return free.Pop();
             }
@@ -314,11 +299,11 @@ internal sealed class PackedLinks
         Volatile.Write(ref _chunkCount, chunk + 1);
     }
 
-    private void Release(uint block, int words)
+    private void Release(uint block, int capacity)
     {
         lock (_arenaLock)
         {
-            (_free[words] ??= new Stack<uint>()).Push(block);
+            (_free[capacity] ??= new Stack<uint>()).Push(block);
         }
     }
 

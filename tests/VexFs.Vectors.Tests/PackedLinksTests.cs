@@ -12,7 +12,7 @@ public sealed class PackedLinksTests
 
     /// <summary>
     /// Random writes, loads and clears against a dictionary of lists: lists grow past their blocks and move,
-    /// shrink in place, switch between three- and four-byte links (slots past 2^24), and reuse freed blocks.
+    /// shrink in place, change their width in bits (1 to 31, and past 2^24), and reuse freed blocks.
     /// </summary>
     [Property(MaxTest = 100)]
     public Property Every_list_reads_back_as_last_written() =>
@@ -57,11 +57,11 @@ public sealed class PackedLinksTests
         });
 
     /// <summary>
-    /// Lists loaded at their exact size take a header word and three bytes a link, rounded up to words, plus the
-    /// node's four-byte block number: the memory the packing exists for, computed independently of the arena.
+    /// Lists loaded at their exact size take a header word and as many bits a link as their largest slot number
+    /// has binary digits, rounded up to words: the memory the packing exists for, computed apart from the arena.
     /// </summary>
     [Fact]
-    public void Loaded_lists_take_three_bytes_a_link()
+    public void Loaded_lists_take_the_bits_of_their_largest_link()
     {
         const int LoadedSlots = 20_000;
         var random = new Random(7);
@@ -72,7 +72,8 @@ public sealed class PackedLinksTests
         {
             var list = Enumerable.Range(0, random.Next(MaxCount + 1)).Select(_ => random.Next(LoadedSlots)).ToArray();
             links.Load(ref references[s], list);
-            expected += list.Length == 0 ? 0 : 4 + (((3 * list.Length) + 3) / 4 * 4);
+            var digits = list.Length == 0 ? 0 : Convert.ToString(Math.Max(1, list.Max()), 2).Length;
+            expected += list.Length == 0 ? 0 : 4 + ((((list.Length * digits) + 31) / 32) * 4);
         }
 
         const long Chunk = 1 << 18;
@@ -114,8 +115,8 @@ public sealed class PackedLinksTests
         var random = new Random(11);
         for (var step = 0; step < 300_000; step++)
         {
-            // Values on both sides of 2^24, so that blocks switch between three- and four-byte links.
-            var value = random.Next(2) == 0 ? random.Next(1 << 24) : (1 << 24) + random.Next(1 << 24);
+            // Values of every width, so that lists change their width and move between blocks.
+            var value = random.Next(1 << random.Next(1, 31));
             var slot = random.Next(ContendedSlots);
             if (random.Next(50) == 0)
             {
@@ -137,9 +138,7 @@ public sealed class PackedLinksTests
 
     private static int[] RandomList(Random random)
     {
-        var wide = random.Next(4) == 0;
-        return Enumerable.Range(0, random.Next(MaxCount + 1))
-            .Select(_ => wide && random.Next(3) == 0 ? (1 << 24) + random.Next(int.MaxValue - (1 << 24)) : random.Next(1 << 24))
-            .ToArray();
+        var limit = random.Next(4) == 0 ? int.MaxValue : 1 << random.Next(1, 25);
+        return Enumerable.Range(0, random.Next(MaxCount + 1)).Select(_ => random.Next(limit)).ToArray();
     }
 }
