@@ -236,11 +236,7 @@ public sealed partial class HnswIndex
     {
         lock (NodeLock(from))
         {
-            if (level > 0 && Links(from, level).IsEmpty)
-            {
-                return;
-            }
-
+            // A node without this level (its slot reused meanwhile) reads as no links, and SetNeighbors leaves it be.
             var links = Neighbors(from, level, context.Links, context.LinkWords);
             if (links.Contains(to))
             {
