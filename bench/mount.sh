@@ -24,8 +24,7 @@ if [ "${MOUNT_HOST:-native}" = jit ]; then
   dotnet build -c Release "$repo/samples/mount.vexfs" -v quiet -nologo >&2
   mount_vexfs() { dotnet "$repo/samples/mount.vexfs/bin/Release/net10.0/mount.vexfs.dll" "$@"; }
 else
-  rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
-  dotnet publish "$repo/samples/mount.vexfs" -c Release -r "$rid" -p:PublishAot=true -o "$repo/artifacts/publish/mount.vexfs" -v quiet -nologo >&2
+  "$repo/scripts/publish-native.sh" mount.vexfs >&2
   mount_vexfs() { "$repo/artifacts/publish/mount.vexfs/mount.vexfs" "$@"; }
 fi
 

@@ -26,17 +26,9 @@ if [ "$uninstall" = 1 ]; then
   done
   exit 0
 fi
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-command -v dotnet >/dev/null || { echo "the .NET 10 SDK is needed (dotnet on PATH)" >&2; exit 1; }
-if ! command -v clang >/dev/null && ! command -v gcc >/dev/null || [ ! -e /usr/include/zlib.h ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang zlib1g-dev >/dev/null
-  fi
-fi
-rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
+scripts/publish-native.sh "${tools[@]}"
 mkdir -p "$prefix"
 for tool in "${tools[@]}"; do
-  dotnet publish "samples/$tool" -c Release -r "$rid" -p:PublishAot=true -o "artifacts/publish/$tool" -v quiet -nologo
   install -m 0755 "artifacts/publish/$tool/$tool" "$prefix/$tool"
   echo "installed $prefix/$tool"
 done
