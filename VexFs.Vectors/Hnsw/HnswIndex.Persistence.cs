@@ -258,6 +258,7 @@ public sealed partial class HnswIndex
     {
         var slotCount = h.SlotCount;
         GrowTo(slotCount);
+        _slotsById.EnsureCapacity(slotCount);
         Span<byte> record = stackalloc byte[SlotRecordSize];
         long upperInts = 0;
         for (var s = 0; s < slotCount; s++)
@@ -463,6 +464,7 @@ public sealed partial class HnswIndex
     private static void WriteLittleEndian<T>(PageStreamWriter writer, Span<T> values)
         where T : unmanaged => WriteLittleEndian(writer, (ReadOnlySpan<T>)values);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadLittleEndian<T>(PageStreamReader reader, Span<T> values)
         where T : unmanaged
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
@@ -122,7 +123,7 @@ internal sealed class PackedLinks
         var width = WidthFor(links);
         if (block != 0 && DataWords(links.Length, width) <= capacity)
         {
-            Store(block, links, width, capacity);
+            Store(block, Word(block), links, width, capacity);
             return;
         }
 
@@ -142,11 +143,16 @@ internal sealed class PackedLinks
         }
     }
 
-    /// <summary>Writes <paramref name="links"/> as a new list in a block of exactly their size, named by <paramref name="reference"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="links"/> as a new list in a block of exactly their size, named by <paramref name="reference"/>,
+    /// which names no list yet (a node of an index being loaded). <paramref name="reference"/> is written, never read:
+    /// in a new index its page is fresh, and a read before the write would fault the page in twice.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Load(ref uint reference, ReadOnlySpan<int> links)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(links.Length, _maxCount, nameof(links));
-        Clear(ref reference);
+        Debug.Assert(reference == 0, "Load fills a reference that names no list.");
         if (links.Length > 0)
         {
             var width = WidthFor(links);
@@ -176,6 +182,7 @@ internal sealed class PackedLinks
     private static int DataWords(int count, int width) => (int)((((long)count * width) + 31) >> 5);
 
     /// <summary>The bits the largest of <paramref name="links"/> needs, at least one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int WidthFor(ReadOnlySpan<int> links)
     {
         var all = 1u;
@@ -187,6 +194,7 @@ internal sealed class PackedLinks
         return 32 - BitOperations.LeadingZeroCount(all);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Encode(ReadOnlySpan<int> links, int width, Span<uint> data)
     {
         data.Clear();
@@ -223,41 +231,51 @@ internal sealed class PackedLinks
     }
 
     /// <summary>Stores <paramref name="links"/> in a new block of <paramref name="capacity"/> words and points <paramref name="reference"/> at it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Place(ref uint reference, ReadOnlySpan<int> links, int width, int capacity)
     {
-        var block = Allocate(capacity);
-        Store(block, links, width, capacity);
+        var block = Allocate(capacity, out var header);
+        Store(block, header, links, width, capacity);
         Volatile.Write(ref reference, block);
     }
 
-    /// <summary>Writes <paramref name="links"/> into <paramref name="block"/> under its sequence lock.</summary>
+    /// <summary>
+    /// Writes <paramref name="links"/> into <paramref name="block"/> under its sequence lock, <paramref name="header"/>
+    /// being the block's header word now. The caller passes it rather than have it read here: a new block's words
+    /// are known to be zero, and reading a fresh page before writing it faults it in twice (the second time with a
+    /// flush of every core's address cache).
+    /// </summary>
     [SkipLocalsInit]
-    private void Store(uint block, ReadOnlySpan<int> links, int width, int capacity)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Store(uint block, uint header, ReadOnlySpan<int> links, int width, int capacity)
     {
         Span<uint> data = stackalloc uint[MaxWords];
         data = data[..DataWords(links.Length, width)];
         Encode(links, width, data);
-        ref var header = ref Word(block);
+        ref var first = ref Word(block);
         var version = (header + 1) & VersionMask;
-        Volatile.Write(ref header, (header & ~VersionMask) | version);
+        Volatile.Write(ref first, (header & ~VersionMask) | version);
         for (var i = 0; i < data.Length; i++)
         {
-            Volatile.Write(ref Unsafe.Add(ref header, 1 + i), data[i]);
+            Volatile.Write(ref Unsafe.Add(ref first, 1 + i), data[i]);
         }
 
         var written = ((version + 1) & VersionMask) | ((uint)(width - 1) << WidthShift) | ((uint)links.Length << CountShift) | ((uint)capacity << CapacityShift);
-        Volatile.Write(ref header, written);
+        Volatile.Write(ref first, written);
     }
 
-    /// <summary>A block of a header and <paramref name="capacity"/> words: a kept one of that size, or new room.</summary>
-    private uint Allocate(int capacity)
+    /// <summary>A block of a header and <paramref name="capacity"/> words: a kept one of that size, or new room; <paramref name="header"/> is its header word.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private uint Allocate(int capacity, out uint header)
     {
         var words = 1 + capacity;
         lock (_arenaLock)
         {
             if (_free[capacity] is { Count: > 0 } free)
             {
-                return free.Pop();
+                var kept = free.Pop();
+                header = Word(kept);
+                return kept;
             }
 
             // A block never straddles two chunks: one that would starts the next chunk.
@@ -280,6 +298,7 @@ internal sealed class PackedLinks
             }
 
             _nextWord = start + words;
+            header = 0;
             return (uint)start;
         }
     }

@@ -51,6 +51,21 @@ internal sealed class SlotMap
     /// <summary>Maps the id that <paramref name="slot"/> holds to it; false if that id is already mapped.</summary>
     public bool TryAdd(int slot) => Add(slot, replace: false);
 
+    /// <summary>Makes room for <paramref name="count"/> ids at once, so that filling the map (a load) does not rehash it.</summary>
+    public void EnsureCapacity(int count)
+    {
+        var length = _table.Length;
+        while (count * 4L > length * 3L)
+        {
+            length *= 2;
+        }
+
+        if (length != _table.Length)
+        {
+            Grow(length);
+        }
+    }
+
     /// <summary>Removes <paramref name="id"/>; false if the map did not hold it.</summary>
     public bool Remove(long id)
     {
@@ -97,6 +112,7 @@ internal sealed class SlotMap
     private int Home(long id) => IdComparer.Hash(id) & _mask;
 
     /// <summary>The table index that holds <paramref name="id"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Find(long id)
     {
         var table = _table;
@@ -115,6 +131,7 @@ internal sealed class SlotMap
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Add(int slot, bool replace)
     {
         var id = _ids.At(slot);
@@ -131,7 +148,7 @@ internal sealed class SlotMap
 
         if ((_count + 1) * 4L > _table.Length * 3L)
         {
-            Grow();
+            Grow(_table.Length * 2);
         }
 
         Insert(slot, id);
@@ -139,6 +156,7 @@ internal sealed class SlotMap
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Insert(int slot, long id)
     {
         var i = Home(id);
@@ -150,10 +168,11 @@ internal sealed class SlotMap
         _table[i] = slot;
     }
 
-    private void Grow()
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Grow(int length)
     {
         var old = _table;
-        _table = NewTable(old.Length * 2);
+        _table = NewTable(length);
         _mask = _table.Length - 1;
         foreach (var slot in old)
         {

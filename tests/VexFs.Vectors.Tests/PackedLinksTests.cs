@@ -35,6 +35,7 @@ public sealed class PackedLinksTests
                         model[slot] = [];
                         break;
                     case 1:
+                        links.Clear(ref references[slot]);
                         links.Load(ref references[slot], list);
                         model[slot] = list;
                         break;
