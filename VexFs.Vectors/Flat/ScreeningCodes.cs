@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using VexFs.Vectors.Kernels;
 using VexFs.Vectors.Storage;
 
@@ -103,6 +104,7 @@ internal sealed partial class ScreeningCodes
     }
 
     /// <summary>Trains the per-dimension ranges on the first <paramref name="count"/> rows of <paramref name="vectors"/>, then codes them all.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Train(SlotArray<float> vectors, int count)
     {
         Array.Fill(_min, float.MaxValue);
@@ -169,6 +171,7 @@ internal sealed partial class ScreeningCodes
     }
 
     /// <summary>Codes <paramref name="vector"/> as row <paramref name="slot"/> and stores its residual and code norm.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Encode(int slot, ReadOnlySpan<float> vector)
     {
         var code = _codes.Row(slot);
@@ -191,6 +194,7 @@ internal sealed partial class ScreeningCodes
     }
 
     /// <summary>Stores |c - μ| of row <paramref name="slot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SetSpread(int slot)
     {
         var code = _codes.Row(slot);
