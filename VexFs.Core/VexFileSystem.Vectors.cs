@@ -316,7 +316,10 @@ public sealed partial class VexFileSystem
         count * state.Space.Dimension * sizeof(float) <= ExactScopeBytes
         && (double)count * count <= (double)ef * 2 * state.Index.Options.M * state.RowOf.Count;
 
-    /// <summary>The most vector bytes a scope compared one by one may hold (as much as a dense copy).</summary>
+    /// <summary>
+    /// The most vector bytes a scope compared one by one with the index's own vectors may hold (a scope this large
+    /// has more vectors than a dense copy takes, so it has no byte codes to screen them with).
+    /// </summary>
     private const long ExactScopeBytes = 32L << 20;
 
     /// <summary>How many more than k an unfiltered whole-tree search asks for, to drop open files whose last name went.</summary>

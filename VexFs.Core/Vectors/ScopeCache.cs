@@ -22,8 +22,12 @@ internal sealed class ScopeCache(VectorSpace space)
     /// <summary>The most bytes the kept scopes hold between them (dense vectors, and key sets at about 32 bytes a key).</summary>
     private const long MaxKeptBytes = 128L << 20;
 
-    /// <summary>The most vector bytes one dense scope copies.</summary>
-    private const long MaxDenseBytes = 32L << 20;
+    /// <summary>
+    /// The most vector bytes one dense scope copies: 10,000 vectors of 1,024 dimensions (40 MB), screened with
+    /// byte codes, are searched exactly at about 4,400 QPS, where comparing the index's codes of the same scope ran
+    /// at 130 QPS and was not exact.
+    /// </summary>
+    private const long MaxDenseBytes = 64L << 20;
 
     /// <summary>The most vectors a dense scope holds: past this, walking the graph with a filter is faster.</summary>
     private const int MaxDenseVectors = 32_768;
