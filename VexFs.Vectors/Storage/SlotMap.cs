@@ -12,6 +12,9 @@ internal sealed class SlotMap
 {
     private const int Empty = -1;
 
+    /// <summary>The longest table sized ahead: 2^30 entries (4 GiB).</summary>
+    private const int MaxLength = 1 << 30;
+
     private readonly SlotArray<long> _ids;
     private int[] _table;
     private int _mask;
@@ -55,7 +58,7 @@ internal sealed class SlotMap
     public void EnsureCapacity(int count)
     {
         var length = _table.Length;
-        while (count * 4L > length * 3L)
+        while (count * 4L > length * 3L && length < MaxLength)
         {
             length *= 2;
         }
