@@ -7,8 +7,8 @@ public enum VectorQuantization
     None = 0,
 
     /// <summary>
-    /// One byte per component (per-dimension min/step scalar quantization). The graph is walked with the codes
-    /// and the best candidates are re-ranked with exact float distances.
+    /// One byte per component (per-dimension min/step scalar quantization). Once the codes are trained the graph
+    /// is built and walked with them, and the best candidates are re-ranked with exact float distances.
     /// </summary>
     ScalarInt8 = 1,
 
