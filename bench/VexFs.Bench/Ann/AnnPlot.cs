@@ -23,6 +23,7 @@ internal static class AnnPlot
         plot.Add.Palette = new ScottPlot.Palettes.Category20();
         MarkerShape[] shapes = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond, MarkerShape.FilledTriangleDown];
         string? title = null;
+        var lines = 0;
         foreach (var path in args[1..])
         {
             using var document = JsonDocument.Parse(File.ReadAllText(path));
@@ -40,7 +41,7 @@ internal static class AnnPlot
                 var qps = runs.Select(r => Math.Log10(r.GetProperty("qps").GetDouble())).ToArray();
                 var line = plot.Add.Scatter(recall, qps);
                 line.LegendText = name;
-                line.MarkerShape = shapes[(plot.GetPlottables().Count() - 1) % shapes.Length];
+                line.MarkerShape = shapes[lines++ % shapes.Length];
                 line.MarkerSize = 7;
             }
         }
