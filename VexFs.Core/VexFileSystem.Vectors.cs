@@ -294,11 +294,9 @@ public sealed partial class VexFileSystem
             return new ScopeCache.Scope(_vectors.Version, owners.Count, VectorFilter.In(owners.Select(state.Key)), null);
         }
 
+        var keys = owners.ToArray();
         var dense = new FlatIndex(state.Space);
-        foreach (long owner in owners)
-        {
-            dense.Add(owner, state.Index.GetVector(state.Key(owner)));
-        }
+        dense.AddRange(keys, [.. keys.Select(owner => state.Index.GetVector(state.Key(owner)))]);
 
         return new ScopeCache.Scope(_vectors.Version, owners.Count, null, dense);
     }

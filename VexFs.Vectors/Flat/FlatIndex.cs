@@ -95,6 +95,76 @@ public sealed partial class FlatIndex : IVectorIndex, IDisposable
         }
     }
 
+    /// <summary>
+    /// Adds many vectors at once. The screening codes are trained once, on every row, when the index first holds
+    /// enough of them or has doubled since their last training, rather than on whichever row made it so: a copy
+    /// built from a list screens with ranges that fit all of its rows.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lists differ in length, an id repeats or is stored, or a vector
+    /// is invalid; nothing is added then.</exception>
+    public void AddRange(IReadOnlyList<long> ids, IReadOnlyList<float[]> vectors)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (ids.Count != vectors.Count)
+        {
+            throw new ArgumentException("There must be one id per vector.", nameof(vectors));
+        }
+
+        var prepared = new float[ids.Count][];
+        for (var i = 0; i < prepared.Length; i++)
+        {
+            prepared[i] = new float[Space.Dimension];
+            Space.Prepare(vectors[i], prepared[i], nameof(vectors));
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            var seen = new HashSet<long>(ids.Count);
+            foreach (var id in ids)
+            {
+                if (_slots.ContainsKey(id) || !seen.Add(id))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A vector is already stored under id {id}."), nameof(ids));
+                }
+            }
+
+            var first = _count;
+            var count = first + prepared.Length;
+            _vectors.EnsureCapacity(count);
+            _ids.EnsureCapacity(count);
+            for (var i = 0; i < prepared.Length; i++)
+            {
+                prepared[i].CopyTo(_vectors.Row(first + i));
+                _ids.At(first + i) = ids[i];
+                _slots.Add(ids[i], first + i);
+            }
+
+            if (_screening is { } screening)
+            {
+                screening.EnsureCapacity(count);
+                if (screening.ShouldTrain(count))
+                {
+                    screening.Train(_vectors, count);
+                }
+                else if (screening.TrainedRows > 0)
+                {
+                    for (var i = 0; i < prepared.Length; i++)
+                    {
+                        screening.Set(first + i, prepared[i]);
+                    }
+                }
+            }
+
+            Volatile.Write(ref _count, count);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
     /// <inheritdoc />
     public void Update(long id, ReadOnlySpan<float> vector)
     {

@@ -10,7 +10,7 @@ using VexFs.Vectors.Storage;
 
 namespace VexFs.Vectors.Flat;
 
-/// <summary>The search: the query's preparation, the two passes and the bounds.</summary>
+/// <summary>The search: the query's preparation, the passes and the bounds.</summary>
 internal sealed partial class ScreeningCodes
 {
     /// <summary>
@@ -21,24 +21,29 @@ internal sealed partial class ScreeningCodes
     /// </summary>
     public void Search(ReadOnlySpan<float> query, int k, int count, VectorFilter? filter, SlotArray<float> vectors, SlotArray<long> ids, FarthestFirstQueue heap)
     {
-        var queryCodes = ArrayPool<sbyte>.Shared.Rent(_stride);
+        var queryCodes = ArrayPool<sbyte>.Shared.Rent(2 * _stride);
         var estimates = ArrayPool<float>.Shared.Rent(count);
+        var candidates = ArrayPool<int>.Shared.Rent(count);
         try
         {
-            var shape = Prepare(query, queryCodes);
+            var (coarse, fine) = Prepare(query, queryCodes);
             var nearest = new FarthestFirstQueue();
-            Estimate(shape, queryCodes, k, count, filter, ids, estimates, nearest);
-            Confirm(shape, query, nearest.Count < k ? double.PositiveInfinity : nearest.Top.Distance, k, count, filter, vectors, ids, estimates, heap);
+            Estimate(coarse, queryCodes, k, count, filter, ids, estimates, nearest);
+            var tau = nearest.Count < k ? double.PositiveInfinity : nearest.Top.Distance;
+            var found = Screen(coarse, tau, count, filter, ids, estimates, candidates);
+            tau = Refine(coarse, fine, ref queryCodes[_stride], tau, k, candidates.AsSpan(0, found), estimates);
+            Confirm(fine, query, tau, k, candidates.AsSpan(0, found), vectors, estimates, heap);
         }
         finally
         {
             ArrayPool<sbyte>.Shared.Return(queryCodes);
             ArrayPool<float>.Shared.Return(estimates);
+            ArrayPool<int>.Shared.Return(candidates);
         }
     }
 
     /// <summary>
-    /// The first pass: every row's estimate into <paramref name="estimates"/>, and the <paramref name="k"/> smallest
+    /// The first pass, by the query's first plane: every row's estimate into <paramref name="estimates"/>, and the <paramref name="k"/> smallest
     /// upper bounds of admitted rows into <paramref name="nearest"/> (a row is asked about only when its bound would enter).
     /// </summary>
     private void Estimate(in QueryShape shape, sbyte[] queryCodes, int k, int count, VectorFilter? filter, SlotArray<long> ids, float[] estimates, FarthestFirstQueue nearest)
@@ -56,11 +61,12 @@ internal sealed partial class ScreeningCodes
         var widening = Vector256.Create((float)(1 + shape.Eta + BoundRounding));
         var rounding = Vector256.Create((float)BoundRounding);
         ref var dot = ref MemoryMarshal.GetReference(dots);
+        ref var high = ref MemoryMarshal.GetArrayDataReference(queryCodes);
         ref var upper = ref MemoryMarshal.GetReference(uppers);
         for (var slot = 0; slot < count; slot += BlockRows)
         {
             var n = Math.Min(BlockRows, Math.Min(rowsPerChunk - (slot % rowsPerChunk), count - slot));
-            CodeDots.Compute(ref MemoryMarshal.GetArrayDataReference(queryCodes), ref _codes.At(slot), _stride, dots[..n]);
+            CodeDots.Compute(ref high, ref _codes.At(slot), _stride, dots[..n]);
             ref var spread = ref _spreads.At(slot);
             ref var error = ref _errors.At(slot);
             ref var codeNorm = ref _codeNorms.At(slot);
@@ -93,11 +99,11 @@ internal sealed partial class ScreeningCodes
     }
 
     /// <summary>
-    /// The second pass: drops, eight at a time, the rows whose lower bound exceeds <paramref name="tau"/>, and
-    /// offers <paramref name="heap"/> the float distance of each admitted row left.
+    /// The second pass, by the first plane's bounds: writes to <paramref name="candidates"/>, in slot order, every
+    /// admitted row whose lower bound does not exceed <paramref name="tau"/>, eight rows at a time, and returns
+    /// how many there are.
     /// </summary>
-    private void Confirm(
-        in QueryShape shape, ReadOnlySpan<float> query, double tau, int k, int count, VectorFilter? filter, SlotArray<float> vectors, SlotArray<long> ids, float[] estimates, FarthestFirstQueue heap)
+    private int Screen(in QueryShape shape, double tau, int count, VectorFilter? filter, SlotArray<long> ids, float[] estimates, int[] candidates)
     {
         var (limit, reach) = shape.Limit(tau);
         var limits = Vector256.Create((float)limit);
@@ -107,8 +113,8 @@ internal sealed partial class ScreeningCodes
         var codeNormSlack = Vector256.Create((float)shape.CodeNormSlack);
         var constantSlack = Vector256.Create((float)shape.ConstantSlack);
         var l2 = shape.L2 ? Vector256<float>.AllBitsSet : Vector256<float>.Zero;
-        ref var q = ref MemoryMarshal.GetReference(query);
         var rowsPerChunk = _errors.RowsPerChunk;
+        var found = 0;
         for (var slot = 0; slot < count; slot += BlockRows)
         {
             var n = Math.Min(BlockRows, Math.Min(rowsPerChunk - (slot % rowsPerChunk), count - slot));
@@ -140,16 +146,58 @@ internal sealed partial class ScreeningCodes
                     maybe &= maybe - 1;
                     if (filter is null || filter.Admits(ids.At(row)))
                     {
-                        // Measured as a scan of every row measures them (RowDistances), so that both give the same numbers.
-                        heap.PushBounded(RowDistances.One(_metric, ref q, ref vectors.At(row), _dimension), row, k);
+                        candidates[found++] = row;
                     }
                 }
             }
         }
+
+        return found;
     }
 
-    /// <summary>Rounds the query's folded vector w to signed bytes into <paramref name="codes"/> and returns what the bounds need.</summary>
-    private QueryShape Prepare(ReadOnlySpan<float> query, sbyte[] codes)
+    /// <summary>
+    /// The third pass, over the candidates alone: adds the query's second plane (<paramref name="low"/>) to each
+    /// one's estimate, and returns τ lowered to the k-th smallest of their finer upper bounds when there are k.
+    /// </summary>
+    private double Refine(in QueryShape coarse, in QueryShape fine, ref sbyte low, double tau, int k, ReadOnlySpan<int> candidates, float[] estimates)
+    {
+        Span<int> dot = stackalloc int[1];
+        var shift = fine.Constant - coarse.Constant;
+        var nearest = new FarthestFirstQueue();
+        foreach (var row in candidates)
+        {
+            CodeDots.Compute(ref low, ref _codes.At(row), _stride, dot);
+            var estimate = (float)(estimates[row] + shift - (fine.LowSlope * dot[0]));
+            estimates[row] = estimate;
+            nearest.PushBounded((float)fine.Upper(estimate, _spreads.At(row), _errors.At(row), _codeNorms.At(row)), row, k);
+        }
+
+        return nearest.Count < k ? tau : Math.Min(tau, nearest.Top.Distance);
+    }
+
+    /// <summary>
+    /// The last pass: offers <paramref name="heap"/> the float distance of each candidate whose finer lower bound
+    /// does not exceed <paramref name="tau"/>, in slot order.
+    /// </summary>
+    private void Confirm(in QueryShape shape, ReadOnlySpan<float> query, double tau, int k, ReadOnlySpan<int> candidates, SlotArray<float> vectors, float[] estimates, FarthestFirstQueue heap)
+    {
+        var (limit, reach) = shape.Limit(tau);
+        ref var q = ref MemoryMarshal.GetReference(query);
+        foreach (var row in candidates)
+        {
+            if (shape.MayReach(estimates[row], _spreads.At(row), _errors.At(row), _codeNorms.At(row), limit, reach))
+            {
+                // Measured as a scan of every row measures them (RowDistances), so that both give the same numbers.
+                heap.PushBounded(RowDistances.One(_metric, ref q, ref vectors.At(row), _dimension), row, k);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rounds the query's folded vector w to signed bytes in two planes into <paramref name="codes"/> (the second
+    /// at <see cref="_stride"/>) and returns what the bounds need after the first plane alone and after both.
+    /// </summary>
+    private (QueryShape Coarse, QueryShape Fine) Prepare(ReadOnlySpan<float> query, sbyte[] codes)
     {
         var folded = ArrayPool<double>.Shared.Rent(_dimension);
         try
@@ -202,43 +250,23 @@ internal sealed partial class ScreeningCodes
                 largest = Math.Max(largest, Math.Abs(folded[i]));
             }
 
+            // Two planes, w ≈ α w̃ + β w̃': the second rounds what the first leaves, so that r is about 254 times
+            // shorter than after the first alone, and with it the slack r gives a row.
             var alpha = largest > 0 ? largest / MaxQueryCode : 1;
-            var inverse = Vector256.Create(1 / alpha);
-            var top = Vector256.Create((double)MaxQueryCode);
-            var residuals = Vector256<double>.Zero;
-            var residualMeans = Vector256<double>.Zero;
-            for (var i = 0; i < whole; i += lanes)
-            {
-                var wi = Vector256.LoadUnsafe(ref w, (nuint)i);
-                var c = Vector256.Min(top, Vector256.Max(-top, Vector256.Round(wi * inverse)));
-                var r = wi - (Vector256.Create(alpha) * c);
-                residuals += r * r;
-                residualMeans += r * Vector256.LoadUnsafe(ref _meanWide[0], (nuint)i);
-                c.StoreUnsafe(ref w, (nuint)i);
-            }
-
-            double residual = Vector256.Sum(residuals), residualMean = Vector256.Sum(residualMeans);
-            for (var i = whole; i < _dimension; i++)
-            {
-                var c = Math.Clamp(Math.Round(folded[i] / alpha), -MaxQueryCode, MaxQueryCode);
-                var r = folded[i] - (alpha * c);
-                residual += r * r;
-                residualMean += r * _meanWide[i];
-                folded[i] = c;
-            }
-
-            for (var i = 0; i < _dimension; i++)
-            {
-                codes[i] = (sbyte)folded[i];
-            }
-
+            var rest = RoundPlane(folded.AsSpan(0, _dimension), alpha, codes.AsSpan(0, _dimension));
+            var (coarseMean, coarseNorm) = Measure(folded.AsSpan(0, _dimension));
+            var beta = rest > 0 ? rest / MaxQueryCode : 1;
+            RoundPlane(folded.AsSpan(0, _dimension), beta, codes.AsSpan(_stride, _dimension));
+            var (fineMean, fineNorm) = Measure(folded.AsSpan(0, _dimension));
             codes.AsSpan(_dimension, _stride - _dimension).Clear();
+            codes.AsSpan(_stride + _dimension, _stride - _dimension).Clear();
 
             // A float kernel over n terms is off by at most about n ulps of the sum of their magnitudes; twice that, to spare.
             var eta = (_dimension + 64) * Math.ScaleB(1.0, -23);
             norm = Math.Sqrt(norm);
             var scale = l2 ? 0 : EstimateRounding * (1 + (norm * (_minNorm + Math.Sqrt(_maxCodeNorm))));
-            return new QueryShape(l2, offset, norm, alpha, residualMean, Math.Sqrt(residual), eta, (eta * norm * _maxNorm) + Math.ScaleB(1.0, -22) + scale);
+            var fine = new QueryShape(l2, offset, norm, alpha, beta, fineMean, fineNorm, eta, (eta * norm * _maxNorm) + Math.ScaleB(1.0, -22) + scale);
+            return (fine with { Beta = 0, ResidualMean = coarseMean, ResidualNorm = coarseNorm }, fine);
         }
         finally
         {
@@ -247,20 +275,94 @@ internal sealed partial class ScreeningCodes
     }
 
     /// <summary>
+    /// Rounds each of <paramref name="values"/> to a whole multiple of <paramref name="scale"/>, at most
+    /// <see cref="MaxQueryCode"/> of them either way, writes the multiples to <paramref name="codes"/>, leaves
+    /// the remainders in <paramref name="values"/> and returns the largest remainder's magnitude.
+    /// </summary>
+    private static double RoundPlane(Span<double> values, double scale, Span<sbyte> codes)
+    {
+        var lanes = Vector256<double>.Count;
+        var whole = values.Length & ~(lanes - 1);
+        ref var v = ref MemoryMarshal.GetReference(values);
+        var inverse = Vector256.Create(1 / scale);
+        var scales = Vector256.Create(scale);
+        var top = Vector256.Create((double)MaxQueryCode);
+        var largests = Vector256<double>.Zero;
+        for (var i = 0; i < whole; i += lanes)
+        {
+            var x = Vector256.LoadUnsafe(ref v, (nuint)i);
+            var c = Vector256.Min(top, Vector256.Max(-top, Vector256.Round(x * inverse)));
+            var r = x - (scales * c);
+            r.StoreUnsafe(ref v, (nuint)i);
+            largests = Vector256.Max(largests, Vector256.Abs(r));
+            var whole32 = Avx.ConvertToVector128Int32(c);
+            for (var j = 0; j < lanes; j++)
+            {
+                codes[i + j] = (sbyte)whole32.GetElement(j);
+            }
+        }
+
+        var largest = 0.0;
+        for (var j = 0; j < lanes; j++)
+        {
+            largest = Math.Max(largest, largests.GetElement(j));
+        }
+
+        for (var i = whole; i < values.Length; i++)
+        {
+            var c = Math.Clamp(Math.Round(values[i] / scale), -MaxQueryCode, MaxQueryCode);
+            values[i] -= scale * c;
+            codes[i] = (sbyte)c;
+            largest = Math.Max(largest, Math.Abs(values[i]));
+        }
+
+        return largest;
+    }
+
+    /// <summary>r · μ and |r| of a query's remainder <paramref name="r"/>.</summary>
+    private (double Mean, double Norm) Measure(ReadOnlySpan<double> r)
+    {
+        var lanes = Vector256<double>.Count;
+        var whole = r.Length & ~(lanes - 1);
+        ref var first = ref MemoryMarshal.GetReference(r);
+        var squares = Vector256<double>.Zero;
+        var means = Vector256<double>.Zero;
+        for (var i = 0; i < whole; i += lanes)
+        {
+            var ri = Vector256.LoadUnsafe(ref first, (nuint)i);
+            squares += ri * ri;
+            means += ri * Vector256.LoadUnsafe(ref _meanWide[0], (nuint)i);
+        }
+
+        double square = Vector256.Sum(squares), mean = Vector256.Sum(means);
+        for (var i = whole; i < r.Length; i++)
+        {
+            square += r[i] * r[i];
+            mean += r[i] * _meanWide[i];
+        }
+
+        return (mean, Math.Sqrt(square));
+    }
+
+    /// <summary>
     /// What one query's bounds need. Offset is |q - min|² under L2 and q · min otherwise; DotSlack, for dot
     /// products, covers the rounding of the float distance and of the estimate.
     /// </summary>
     private readonly record struct QueryShape(
-        bool L2, double Offset, double QueryNorm, double Alpha, double ResidualMean, double ResidualNorm, double Eta, double DotSlack)
+        bool L2, double Offset, double QueryNorm, double Alpha, double Beta, double ResidualMean, double ResidualNorm, double Eta, double DotSlack)
     {
         /// <summary>
-        /// A row's estimate is Constant + (L2: its code norm) - Slope x its integer dot product: |q - x̂|² under L2,
+        /// A row's estimate is Constant + (L2: its code norm) - Slope and LowSlope x its integer dot products with the
+        /// query's two planes: |q - x̂|² under L2,
         /// 1 - q · x̂ for dot products, each within ResidualNorm |c - μ| (twice that under L2) of the truth.
         /// </summary>
         public double Constant => L2 ? Offset - (2 * ResidualMean) : 1 - Offset - ResidualMean;
 
         /// <inheritdoc cref="Constant"/>
         public double Slope => L2 ? 2 * Alpha : Alpha;
+
+        /// <summary>The weight of a row's dot product with the query's second plane, as <see cref="Slope"/> is of the first.</summary>
+        public double LowSlope => L2 ? 2 * Beta : Beta;
 
         /// <summary>The weight of |c - μ| in a row's slack.</summary>
         public double SpreadWeight => L2 ? 2 * ResidualNorm : ResidualNorm;
@@ -284,6 +386,16 @@ internal sealed partial class ScreeningCodes
 
             var real = Math.Max(0, tau) / (1 - Eta);
             return (real, Math.Sqrt(real));
+        }
+
+        /// <summary>
+        /// Whether a row with this estimate and these terms may lie within <paramref name="limit"/> (see
+        /// <see cref="Limit"/>): its lower bound does not exceed it.
+        /// </summary>
+        public bool MayReach(float estimate, float spread, float error, float codeNorm, double limit, double reach)
+        {
+            var slack = (SpreadWeight * spread) + (CodeNormSlack * codeNorm) + ConstantSlack + (L2 ? error * (error + (2 * reach)) : ErrorWeight * error);
+            return estimate - slack <= limit;
         }
 
         /// <summary>An upper bound on the float distance of a row with this estimate and these terms.</summary>

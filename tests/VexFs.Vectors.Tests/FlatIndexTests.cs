@@ -33,6 +33,59 @@ public sealed class FlatIndexTests : IndexContractTests
     }
 
     [Theory]
+    [InlineData(VectorMetric.L2, 960)]
+    [InlineData(VectorMetric.Cosine, 384)]
+    public void Rows_added_as_a_range_are_found_as_rows_added_one_by_one_and_as_brute_force_finds_them(VectorMetric metric, int dimension)
+    {
+        // 1,000 rows as one range (codes trained on all of them), then 600 more as a second (no new training
+        // below 2,000): against an index of the same rows added one by one (trained on the first 256 and 512).
+        var vectors = TestData.Mixture(1600, dimension, seed: 13);
+        using var ranged = new FlatIndex(new VectorSpace(dimension, metric));
+        using var single = new FlatIndex(new VectorSpace(dimension, metric));
+        var byId = new Dictionary<long, float[]>();
+        foreach (var (start, length) in new[] { (0, 1000), (1000, 600) })
+        {
+            var ids = Enumerable.Range(start, length).Select(i => 7L * i).ToArray();
+            ranged.AddRange(ids, vectors[start..(start + length)]);
+            foreach (var id in ids)
+            {
+                single.Add(id, vectors[id / 7]);
+                byId[id] = vectors[id / 7];
+            }
+
+            foreach (var query in TestData.Mixture(30, dimension, seed: 14 + start))
+            {
+                var found = ranged.Search(query, 10);
+                Assert.Equal(single.Search(query, 10), found);
+                Assert.Equal(TestData.BruteForce(byId, metric, query, 10), found.Select(m => m.Id));
+            }
+        }
+
+        Assert.Equal(1600, ranged.Count);
+    }
+
+    [Fact]
+    public void A_range_with_a_bad_entry_adds_nothing()
+    {
+        using var index = new FlatIndex(new VectorSpace(8, VectorMetric.L2));
+        var vectors = TestData.Mixture(300, 8, seed: 15);
+        index.AddRange([.. Enumerable.Range(0, 300).Select(i => (long)i)], vectors);
+        var query = TestData.Mixture(1, 8, seed: 16)[0];
+        var before = index.Search(query, 5);
+        var fresh = Enumerable.Range(1000, 300).Select(i => (long)i).ToArray();
+        var nan = vectors.Select(v => v.ToArray()).ToArray();
+        nan[299][3] = float.NaN;
+        Assert.Throws<ArgumentException>(() => index.AddRange(fresh, vectors[..299]));
+        Assert.Throws<ArgumentException>(() => index.AddRange([.. fresh[..299], 1000L], vectors));
+        Assert.Throws<ArgumentException>(() => index.AddRange([.. fresh[..299], 5L], vectors));
+        Assert.Throws<ArgumentException>(() => index.AddRange(fresh, nan));
+        Assert.Throws<ArgumentException>(() => index.AddRange(fresh, [.. vectors[..299], new float[7]]));
+        Assert.Equal(300, index.Count);
+        Assert.False(index.Contains(1000));
+        Assert.Equal(before, index.Search(query, 5));
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(10)]
     [InlineData(70)]

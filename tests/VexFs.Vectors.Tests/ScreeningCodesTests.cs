@@ -49,6 +49,7 @@ public sealed class ScreeningCodesTests
     [InlineData(VectorMetric.L2, 3)]
     [InlineData(VectorMetric.L2, 128)]
     [InlineData(VectorMetric.L2, 384)]
+    [InlineData(VectorMetric.L2, 960)]
     [InlineData(VectorMetric.Cosine, 17)]
     [InlineData(VectorMetric.Cosine, 384)]
     [InlineData(VectorMetric.InnerProduct, 100)]
