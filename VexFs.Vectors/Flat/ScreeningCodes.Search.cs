@@ -158,37 +158,91 @@ internal sealed partial class ScreeningCodes
     /// <summary>
     /// The third pass, over the candidates alone: adds the query's second plane (<paramref name="low"/>) to each
     /// one's estimate, and returns τ lowered to the k-th smallest of their finer upper bounds when there are k.
+    /// Four candidates share each load of the plane, and the next four's codes are asked for meanwhile.
     /// </summary>
     private double Refine(in QueryShape coarse, in QueryShape fine, ref sbyte low, double tau, int k, ReadOnlySpan<int> candidates, float[] estimates)
     {
-        Span<int> dot = stackalloc int[1];
+        Span<int> dots = stackalloc int[4];
         var shift = fine.Constant - coarse.Constant;
         var nearest = new FarthestFirstQueue();
-        foreach (var row in candidates)
+        var i = 0;
+        for (; i + 4 <= candidates.Length; i += 4)
         {
-            CodeDots.Compute(ref low, ref _codes.At(row), _stride, dot);
-            var estimate = (float)(estimates[row] + shift - (fine.LowSlope * dot[0]));
-            estimates[row] = estimate;
-            nearest.PushBounded((float)fine.Upper(estimate, _spreads.At(row), _errors.At(row), _codeNorms.At(row)), row, k);
+            for (var next = i + 4; next < Math.Min(i + 8, candidates.Length); next++)
+            {
+                PrefetchRow(ref _codes.At(candidates[next]), _stride, toL1: true);
+            }
+
+            CodeDots.Compute(
+                ref low, ref _codes.At(candidates[i]), ref _codes.At(candidates[i + 1]), ref _codes.At(candidates[i + 2]), ref _codes.At(candidates[i + 3]), _stride, dots);
+            for (var j = 0; j < 4; j++)
+            {
+                Refined(fine, candidates[i + j], (float)(estimates[candidates[i + j]] + shift - (fine.LowSlope * dots[j])), k, estimates, nearest);
+            }
+        }
+
+        for (; i < candidates.Length; i++)
+        {
+            var dot = CodeDots.Compute(ref low, ref _codes.At(candidates[i]), _stride);
+            Refined(fine, candidates[i], (float)(estimates[candidates[i]] + shift - (fine.LowSlope * dot)), k, estimates, nearest);
         }
 
         return nearest.Count < k ? tau : Math.Min(tau, nearest.Top.Distance);
     }
 
+    /// <summary>Stores row <paramref name="row"/>'s finer estimate and offers its finer upper bound to <paramref name="nearest"/>.</summary>
+    private void Refined(in QueryShape fine, int row, float estimate, int k, float[] estimates, FarthestFirstQueue nearest)
+    {
+        estimates[row] = estimate;
+        nearest.PushBounded((float)fine.Upper(estimate, _spreads.At(row), _errors.At(row), _codeNorms.At(row)), row, k);
+    }
+
     /// <summary>
     /// The last pass: offers <paramref name="heap"/> the float distance of each candidate whose finer lower bound
-    /// does not exceed <paramref name="tau"/>, in slot order.
+    /// does not exceed <paramref name="tau"/>, in slot order. Those rows are kept at the front of
+    /// <paramref name="candidates"/> and asked for all at once (into the second-level cache, the next row's into
+    /// the first while a row is measured), so that their misses overlap.
     /// </summary>
-    private void Confirm(in QueryShape shape, ReadOnlySpan<float> query, double tau, int k, ReadOnlySpan<int> candidates, SlotArray<float> vectors, float[] estimates, FarthestFirstQueue heap)
+    private void Confirm(in QueryShape shape, ReadOnlySpan<float> query, double tau, int k, Span<int> candidates, SlotArray<float> vectors, float[] estimates, FarthestFirstQueue heap)
     {
         var (limit, reach) = shape.Limit(tau);
-        ref var q = ref MemoryMarshal.GetReference(query);
+        var kept = 0;
         foreach (var row in candidates)
         {
             if (shape.MayReach(estimates[row], _spreads.At(row), _errors.At(row), _codeNorms.At(row), limit, reach))
             {
-                // Measured as a scan of every row measures them (RowDistances), so that both give the same numbers.
-                heap.PushBounded(RowDistances.One(_metric, ref q, ref vectors.At(row), _dimension), row, k);
+                candidates[kept++] = row;
+                PrefetchRow(ref Unsafe.As<float, byte>(ref vectors.At(row)), _dimension * sizeof(float), toL1: false);
+            }
+        }
+
+        ref var q = ref MemoryMarshal.GetReference(query);
+        for (var i = 0; i < kept; i++)
+        {
+            if (i + 1 < kept)
+            {
+                PrefetchRow(ref Unsafe.As<float, byte>(ref vectors.At(candidates[i + 1])), _dimension * sizeof(float), toL1: true);
+            }
+
+            // Measured as a scan of every row measures them (RowDistances), so that both give the same numbers.
+            heap.PushBounded(RowDistances.One(_metric, ref q, ref vectors.At(candidates[i]), _dimension), candidates[i], k);
+        }
+    }
+
+    /// <summary>Asks for every cache line of the <paramref name="bytes"/> from <paramref name="start"/>, into the first-level cache or the second.</summary>
+    private static unsafe void PrefetchRow(ref byte start, int bytes, bool toL1)
+    {
+        var first = (byte*)((nuint)Unsafe.AsPointer(ref start) & ~(nuint)63);
+        var end = (byte*)Unsafe.AsPointer(ref start) + bytes;
+        for (var line = first; line < end; line += 64)
+        {
+            if (toL1)
+            {
+                Sse.Prefetch0(line);
+            }
+            else
+            {
+                Sse.Prefetch1(line);
             }
         }
     }

@@ -31,11 +31,7 @@ internal static class CodeDots
     /// </summary>
     public static unsafe void Compute(ref sbyte query, ref byte rows, int stride, Span<int> into)
     {
-        if (!IsSupported)
-        {
-            throw new PlatformNotSupportedException("Integer code distances need AVX-VNNI.");
-        }
-
+        RequireSupport();
         var n = (nuint)stride;
         ref int output = ref MemoryMarshal.GetReference(into);
         int row = 0;
@@ -45,41 +41,85 @@ internal static class CodeDots
             ref byte r1 = ref Unsafe.Add(ref r0, n);
             ref byte r2 = ref Unsafe.Add(ref r1, n);
             ref byte r3 = ref Unsafe.Add(ref r2, n);
-            var acc0 = Vector256<int>.Zero;
-            var acc1 = Vector256<int>.Zero;
-            var acc2 = Vector256<int>.Zero;
-            var acc3 = Vector256<int>.Zero;
-            // The next four rows are fetched while these are summed, two cache lines a step: the codes of a
-            // scope stream from the shared cache, and the processor's own prefetch runs behind four streams.
-            var next = (byte*)Unsafe.AsPointer(ref r3) + n;
-            for (nuint i = 0; i < n; i += RowAlignment)
-            {
-                Sse.Prefetch0(next + (4 * i));
-                Sse.Prefetch0(next + (4 * i) + 64);
 
-                var q = Vector256.LoadUnsafe(ref query, i);
-                acc0 = AvxVnni.MultiplyWideningAndAdd(acc0, Vector256.LoadUnsafe(ref r0, i), q);
-                acc1 = AvxVnni.MultiplyWideningAndAdd(acc1, Vector256.LoadUnsafe(ref r1, i), q);
-                acc2 = AvxVnni.MultiplyWideningAndAdd(acc2, Vector256.LoadUnsafe(ref r2, i), q);
-                acc3 = AvxVnni.MultiplyWideningAndAdd(acc3, Vector256.LoadUnsafe(ref r3, i), q);
-            }
-
-            Unsafe.Add(ref output, row) = Vector256.Sum(acc0);
-            Unsafe.Add(ref output, row + 1) = Vector256.Sum(acc1);
-            Unsafe.Add(ref output, row + 2) = Vector256.Sum(acc2);
-            Unsafe.Add(ref output, row + 3) = Vector256.Sum(acc3);
+            // The next four rows are fetched while these are summed: the codes of a scope stream from the
+            // shared cache, and the processor's own prefetch runs behind four streams.
+            Four(ref query, ref r0, ref r1, ref r2, ref r3, n, (byte*)Unsafe.AsPointer(ref r3) + n, ref Unsafe.Add(ref output, row));
         }
 
         for (; row < into.Length; row++)
         {
-            ref byte r = ref Unsafe.Add(ref rows, (nuint)row * n);
-            var acc = Vector256<int>.Zero;
-            for (nuint i = 0; i < n; i += RowAlignment)
+            Unsafe.Add(ref output, row) = One(ref query, ref Unsafe.Add(ref rows, (nuint)row * n), n);
+        }
+    }
+
+    /// <summary>
+    /// Writes to the first four of <paramref name="into"/> the dot products of <paramref name="query"/> with four
+    /// code rows of <paramref name="stride"/> bytes wherever they lie, as <see cref="Compute(ref sbyte, ref byte, int, Span{int})"/> does
+    /// with rows that follow one another.
+    /// </summary>
+    public static unsafe void Compute(ref sbyte query, ref byte r0, ref byte r1, ref byte r2, ref byte r3, int stride, Span<int> into)
+    {
+        RequireSupport();
+        ArgumentOutOfRangeException.ThrowIfLessThan(into.Length, 4);
+        Four(ref query, ref r0, ref r1, ref r2, ref r3, (nuint)stride, null, ref MemoryMarshal.GetReference(into));
+    }
+
+    /// <summary>The dot product of <paramref name="query"/> with the one code row of <paramref name="stride"/> bytes at <paramref name="row"/>.</summary>
+    public static int Compute(ref sbyte query, ref byte row, int stride)
+    {
+        RequireSupport();
+        return One(ref query, ref row, (nuint)stride);
+    }
+
+    /// <summary>
+    /// Four rows sharing each load of the query, in four independent sums; with <paramref name="prefetch"/>, the
+    /// 4n bytes from there are asked for two cache lines a step.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Four(ref sbyte query, ref byte r0, ref byte r1, ref byte r2, ref byte r3, nuint n, byte* prefetch, ref int output)
+    {
+        var acc0 = Vector256<int>.Zero;
+        var acc1 = Vector256<int>.Zero;
+        var acc2 = Vector256<int>.Zero;
+        var acc3 = Vector256<int>.Zero;
+        for (nuint i = 0; i < n; i += RowAlignment)
+        {
+            if (prefetch != null)
             {
-                acc = AvxVnni.MultiplyWideningAndAdd(acc, Vector256.LoadUnsafe(ref r, i), Vector256.LoadUnsafe(ref query, i));
+                Sse.Prefetch0(prefetch + (4 * i));
+                Sse.Prefetch0(prefetch + (4 * i) + 64);
             }
 
-            Unsafe.Add(ref output, row) = Vector256.Sum(acc);
+            var q = Vector256.LoadUnsafe(ref query, i);
+            acc0 = AvxVnni.MultiplyWideningAndAdd(acc0, Vector256.LoadUnsafe(ref r0, i), q);
+            acc1 = AvxVnni.MultiplyWideningAndAdd(acc1, Vector256.LoadUnsafe(ref r1, i), q);
+            acc2 = AvxVnni.MultiplyWideningAndAdd(acc2, Vector256.LoadUnsafe(ref r2, i), q);
+            acc3 = AvxVnni.MultiplyWideningAndAdd(acc3, Vector256.LoadUnsafe(ref r3, i), q);
+        }
+
+        output = Vector256.Sum(acc0);
+        Unsafe.Add(ref output, 1) = Vector256.Sum(acc1);
+        Unsafe.Add(ref output, 2) = Vector256.Sum(acc2);
+        Unsafe.Add(ref output, 3) = Vector256.Sum(acc3);
+    }
+
+    private static int One(ref sbyte query, ref byte row, nuint n)
+    {
+        var acc = Vector256<int>.Zero;
+        for (nuint i = 0; i < n; i += RowAlignment)
+        {
+            acc = AvxVnni.MultiplyWideningAndAdd(acc, Vector256.LoadUnsafe(ref row, i), Vector256.LoadUnsafe(ref query, i));
+        }
+
+        return Vector256.Sum(acc);
+    }
+
+    private static void RequireSupport()
+    {
+        if (!IsSupported)
+        {
+            throw new PlatformNotSupportedException("Integer code distances need AVX-VNNI.");
         }
     }
 }

@@ -40,6 +40,15 @@ public sealed class ScreeningCodesTests
                     }
 
                     Assert.Equal(expected, into[r]);
+                    Assert.Equal(expected, CodeDots.Compute(ref query[0], ref codes[r * stride], stride));
+                }
+
+                if (rows >= 4)
+                {
+                    // Four rows wherever they lie, here in reverse order.
+                    var four = new int[4];
+                    CodeDots.Compute(ref query[0], ref codes[(rows - 1) * stride], ref codes[(rows - 2) * stride], ref codes[(rows - 3) * stride], ref codes[(rows - 4) * stride], stride, four);
+                    Assert.Equal([into[rows - 1], into[rows - 2], into[rows - 3], into[rows - 4]], four);
                 }
             }
         }
