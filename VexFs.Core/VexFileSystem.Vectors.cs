@@ -254,7 +254,7 @@ public sealed partial class VexFileSystem
                 {
                     // A small scope is compared with the query vector by vector: exact, whatever the effort.
                     var found = dense.Search(stored, k, where is null ? null : VectorFilter.Where(where));
-                    return [.. found.Select(m => Hit(names, m.Id, m.Distance, top, options.Subtree))];
+                    return Hits(found, names, top, options.Subtree, owners: true);
                 }
 
                 var keys = scope.Keys!;
@@ -323,13 +323,22 @@ public sealed partial class VexFileSystem
     /// <summary>How many more than k an unfiltered whole-tree search asks for, to drop open files whose last name went.</summary>
     private const int UnlinkedMargin = 8;
 
-    /// <summary>Results from matches of index keys (whose owner is the file).</summary>
-    private static IReadOnlyList<VexSearchHit> Hits(IEnumerable<VectorMatch> matches, NamespaceIndex names, long top, bool subtree) =>
-        [.. matches.Select(m => Hit(names, VectorKey.Owner(m.Id), m.Distance, top, subtree))];
+    /// <summary>
+    /// Results from matches of index keys (whose owner is the file), or with <paramref name="owners"/> of the files'
+    /// inode numbers, each named by its path in the scope (or its first path).
+    /// </summary>
+    private static VexSearchHit[] Hits(IReadOnlyList<VectorMatch> matches, NamespaceIndex names, long top, bool subtree, bool owners = false)
+    {
+        var hits = new VexSearchHit[matches.Count];
+        (long, string?) last = default;
+        for (var i = 0; i < hits.Length; i++)
+        {
+            var owner = owners ? matches[i].Id : VectorKey.Owner(matches[i].Id);
+            hits[i] = new(names.PathOf(owner, top, subtree, ref last) ?? string.Empty, owner, matches[i].Distance);
+        }
 
-    /// <summary>The result for <paramref name="owner"/>, named by its path in the scope (or its first path).</summary>
-    private static VexSearchHit Hit(NamespaceIndex names, long owner, float distance, long top, bool subtree) =>
-        new(names.PathOf(owner, top, subtree) ?? string.Empty, owner, distance);
+        return hits;
+    }
 
     private static VectorSpaceInfo Info(SpaceState state) =>
         new(state.Record.Definition.Name, state.Record.Definition.Dimension, state.Record.Definition.Metric, state.RowOf.Count, state.Record.IndexGeneration, state.Unsaved, state.IndexLoaded,

@@ -176,6 +176,27 @@ internal sealed class NamespaceIndex
         return Joined(parent, name);
     }
 
+    /// <summary>
+    /// As <see cref="PathOf(long, long, bool)"/>, for one of several results that often share a directory:
+    /// <paramref name="last"/> holds the last directory whose path was built and that path, used again when the
+    /// next result lies in the same one.
+    /// </summary>
+    public string? PathOf(long inode, long directory, bool subtree, ref (long Directory, string? Path) last)
+    {
+        if (inode == _root || !_first.TryGetValue(inode, out var first))
+        {
+            return PathOf(inode, directory, subtree);
+        }
+
+        var (parent, name) = !_more.ContainsKey(inode) || InScope(first, directory, subtree) ? first : LinkInScope(inode, directory, subtree, first);
+        if (last.Path is null || last.Directory != parent)
+        {
+            last = (parent, parent == _root ? string.Empty : PathOf(parent, _root));
+        }
+
+        return string.Concat(last.Path, "/", name);
+    }
+
     /// <summary>A name of a hard-linked <paramref name="inode"/> in the scope, or <paramref name="otherwise"/>.</summary>
     private (long Parent, string Name) LinkInScope(long inode, long directory, bool subtree, (long Parent, string Name) otherwise) =>
         Links(inode).FirstOrDefault(link => InScope(link, directory, subtree), otherwise);
