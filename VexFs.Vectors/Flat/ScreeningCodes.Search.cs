@@ -13,6 +13,9 @@ namespace VexFs.Vectors.Flat;
 /// <summary>The search: the query's preparation, the passes and the bounds.</summary>
 internal sealed partial class ScreeningCodes
 {
+    /// <summary>How many times k rows the first plane must leave for the second to be added.</summary>
+    private const int RefineFactor = 8;
+
     /// <summary>
     /// Offers <paramref name="heap"/> (bounded at <paramref name="k"/>) the float distance of every row of the
     /// first <paramref name="count"/> that <paramref name="filter"/> admits and that can be among the k nearest
@@ -31,8 +34,16 @@ internal sealed partial class ScreeningCodes
             Estimate(coarse, queryCodes, k, count, filter, ids, estimates, nearest);
             var tau = nearest.Count < k ? double.PositiveInfinity : nearest.Top.Distance;
             var found = Screen(coarse, tau, count, filter, ids, estimates, candidates);
-            tau = Refine(coarse, fine, ref queryCodes[_stride], tau, k, candidates.AsSpan(0, found), estimates);
-            Confirm(fine, query, tau, k, candidates.AsSpan(0, found), vectors, estimates, heap);
+            // The second plane pays where the first leaves many more rows than k (a few hundred of a thousand at
+            // 960 dimensions): each row it drops saves a float distance. Where it leaves a few dozen (128 and 384
+            // dimensions), comparing them all costs less than a pass of its own.
+            var refine = found > RefineFactor * k;
+            if (refine)
+            {
+                tau = Refine(coarse, fine, ref queryCodes[_stride], tau, k, candidates.AsSpan(0, found), estimates);
+            }
+
+            Confirm(refine ? fine : coarse, query, tau, k, candidates.AsSpan(0, found), vectors, estimates, heap);
         }
         finally
         {
