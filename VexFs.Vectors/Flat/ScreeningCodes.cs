@@ -24,10 +24,11 @@ namespace VexFs.Vectors.Flat;
 /// A search runs in passes (ScreeningCodes.Search.cs). The first, over every row's codes and the query's first
 /// plane, computes each row's estimate and upper bound and keeps the k smallest upper bounds: their largest, τ, is
 /// at least the k-th nearest distance. The second drops every row whose lower bound exceeds τ, eight rows at a
-/// time. The third adds the second plane to the estimates of the rows left (a few hundred of a thousand at 960
-/// dimensions, where the first plane's remainder is long; a few dozen at 128) and lowers τ to the k-th smallest of
-/// their finer upper bounds. The last compares in floats, in slot order as a scan of every row would, the rows
-/// whose finer lower bound does not exceed it: about 15 to 20 of 1,000 on sets of 128 to 960 dimensions.
+/// time. Where more than 8k rows are left (a few hundred of a thousand at 960 dimensions, where the first plane's
+/// remainder is long), the third adds the second plane to their estimates and lowers τ to the k-th smallest of
+/// their finer upper bounds; where fewer are (a few dozen at 128 and 384), comparing them all costs less. The last
+/// compares in floats, in slot order as a scan of every row would, the rows whose lower bound does not exceed τ:
+/// about 18 of 1,000 at 960 dimensions, about 35 at 128.
 /// </para>
 /// <para>
 /// Codes are trained on the rows present when the index first reaches <see cref="MinRows"/> rows and again
