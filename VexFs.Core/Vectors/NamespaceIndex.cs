@@ -167,13 +167,7 @@ internal sealed class NamespaceIndex
             return "/";
         }
 
-        if (!_first.TryGetValue(inode, out var first))
-        {
-            return null;
-        }
-
-        var (parent, name) = !_more.ContainsKey(inode) || InScope(first, directory, subtree) ? first : LinkInScope(inode, directory, subtree, first);
-        return Joined(parent, name);
+        return NameInScope(inode, directory, subtree) is { } link ? Joined(link.Parent, link.Name) : null;
     }
 
     /// <summary>
@@ -183,19 +177,24 @@ internal sealed class NamespaceIndex
     /// </summary>
     public string? PathOf(long inode, long directory, bool subtree, ref (long Directory, string? Path) last)
     {
-        if (inode == _root || !_first.TryGetValue(inode, out var first))
+        if (inode == _root || NameInScope(inode, directory, subtree) is not { } link)
         {
             return PathOf(inode, directory, subtree);
         }
 
-        var (parent, name) = !_more.ContainsKey(inode) || InScope(first, directory, subtree) ? first : LinkInScope(inode, directory, subtree, first);
-        if (last.Path is null || last.Directory != parent)
+        if (last.Path is null || last.Directory != link.Parent)
         {
-            last = (parent, parent == _root ? string.Empty : PathOf(parent, _root));
+            last = (link.Parent, link.Parent == _root ? string.Empty : PathOf(link.Parent, _root));
         }
 
-        return string.Concat(last.Path, "/", name);
+        return string.Concat(last.Path, "/", link.Name);
     }
+
+    /// <summary>The name of <paramref name="inode"/> that a path shows: one in the scope, else its first; null when it has none.</summary>
+    private (long Parent, string Name)? NameInScope(long inode, long directory, bool subtree) =>
+        !_first.TryGetValue(inode, out var first) ? null
+        : !_more.ContainsKey(inode) || InScope(first, directory, subtree) ? first
+        : LinkInScope(inode, directory, subtree, first);
 
     /// <summary>A name of a hard-linked <paramref name="inode"/> in the scope, or <paramref name="otherwise"/>.</summary>
     private (long Parent, string Name) LinkInScope(long inode, long directory, bool subtree, (long Parent, string Name) otherwise) =>
