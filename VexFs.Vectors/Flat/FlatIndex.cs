@@ -69,25 +69,7 @@ public sealed partial class FlatIndex : IVectorIndex, IDisposable
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"A vector is already stored under id {id}."), nameof(id));
             }
 
-            var slot = _count;
-            _vectors.EnsureCapacity(slot + 1);
-            _ids.EnsureCapacity(slot + 1);
-            prepared.CopyTo(_vectors.Row(slot));
-            _ids.At(slot) = id;
-            _slots.Add(id, slot);
-            if (_screening is { } screening)
-            {
-                screening.EnsureCapacity(slot + 1);
-                if (screening.ShouldTrain(slot + 1))
-                {
-                    screening.Train(_vectors, slot + 1);
-                }
-                else if (screening.TrainedRows > 0)
-                {
-                    screening.Set(slot, prepared);
-                }
-            }
-            Volatile.Write(ref _count, slot + 1);
+            Append([id], [prepared]);
         }
         finally
         {
@@ -130,39 +112,49 @@ public sealed partial class FlatIndex : IVectorIndex, IDisposable
                 }
             }
 
-            var first = _count;
-            var count = first + prepared.Length;
-            _vectors.EnsureCapacity(count);
-            _ids.EnsureCapacity(count);
-            for (var i = 0; i < prepared.Length; i++)
-            {
-                prepared[i].CopyTo(_vectors.Row(first + i));
-                _ids.At(first + i) = ids[i];
-                _slots.Add(ids[i], first + i);
-            }
-
-            if (_screening is { } screening)
-            {
-                screening.EnsureCapacity(count);
-                if (screening.ShouldTrain(count))
-                {
-                    screening.Train(_vectors, count);
-                }
-                else if (screening.TrainedRows > 0)
-                {
-                    for (var i = 0; i < prepared.Length; i++)
-                    {
-                        screening.Set(first + i, prepared[i]);
-                    }
-                }
-            }
-
-            Volatile.Write(ref _count, count);
+            Append(ids, prepared);
         }
         finally
         {
             _lock.ExitWriteLock();
         }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="prepared"/> (checked, in stored form) under <paramref name="ids"/> (none stored yet)
+    /// after the last row, and codes them: by training on every row when the index first holds enough of them or
+    /// has doubled since the codes' last training, else one by one. The caller holds the write lock.
+    /// </summary>
+    private void Append(IReadOnlyList<long> ids, float[][] prepared)
+    {
+        var first = _count;
+        var count = first + prepared.Length;
+        _vectors.EnsureCapacity(count);
+        _ids.EnsureCapacity(count);
+        for (var i = 0; i < prepared.Length; i++)
+        {
+            prepared[i].CopyTo(_vectors.Row(first + i));
+            _ids.At(first + i) = ids[i];
+            _slots.Add(ids[i], first + i);
+        }
+
+        if (_screening is { } screening)
+        {
+            screening.EnsureCapacity(count);
+            if (screening.ShouldTrain(count))
+            {
+                screening.Train(_vectors, count);
+            }
+            else if (screening.TrainedRows > 0)
+            {
+                for (var i = 0; i < prepared.Length; i++)
+                {
+                    screening.Set(first + i, prepared[i]);
+                }
+            }
+        }
+
+        Volatile.Write(ref _count, count);
     }
 
     /// <inheritdoc />
