@@ -181,7 +181,7 @@ internal sealed partial class ScreeningCodes
         {
             for (var next = i + 4; next < Math.Min(i + 8, candidates.Length); next++)
             {
-                PrefetchRow(ref _codes.At(candidates[next]), _stride, toL1: true);
+                CacheLines.Prefetch(ref _codes.At(candidates[next]), _stride, toL1: true);
             }
 
             CodeDots.Compute(
@@ -223,7 +223,7 @@ internal sealed partial class ScreeningCodes
             if (shape.MayReach(estimates[row], _spreads.At(row), _errors.At(row), _codeNorms.At(row), limit, reach))
             {
                 candidates[kept++] = row;
-                PrefetchRow(ref Unsafe.As<float, byte>(ref vectors.At(row)), _dimension * sizeof(float), toL1: false);
+                CacheLines.Prefetch(ref Unsafe.As<float, byte>(ref vectors.At(row)), _dimension * sizeof(float), toL1: false);
             }
         }
 
@@ -232,29 +232,11 @@ internal sealed partial class ScreeningCodes
         {
             if (i + 1 < kept)
             {
-                PrefetchRow(ref Unsafe.As<float, byte>(ref vectors.At(candidates[i + 1])), _dimension * sizeof(float), toL1: true);
+                CacheLines.Prefetch(ref Unsafe.As<float, byte>(ref vectors.At(candidates[i + 1])), _dimension * sizeof(float), toL1: true);
             }
 
             // Measured as a scan of every row measures them (RowDistances), so that both give the same numbers.
             heap.PushBounded(RowDistances.One(_metric, ref q, ref vectors.At(candidates[i]), _dimension), candidates[i], k);
-        }
-    }
-
-    /// <summary>Asks for every cache line of the <paramref name="bytes"/> from <paramref name="start"/>, into the first-level cache or the second.</summary>
-    private static unsafe void PrefetchRow(ref byte start, int bytes, bool toL1)
-    {
-        var first = (byte*)((nuint)Unsafe.AsPointer(ref start) & ~(nuint)63);
-        var end = (byte*)Unsafe.AsPointer(ref start) + bytes;
-        for (var line = first; line < end; line += 64)
-        {
-            if (toL1)
-            {
-                Sse.Prefetch0(line);
-            }
-            else
-            {
-                Sse.Prefetch1(line);
-            }
         }
     }
 

@@ -371,10 +371,7 @@ public sealed partial class HnswIndex
                     {
                         var start = (byte*)Unsafe.AsPointer(ref distance.Storage(neighbor));
                         Sse.Prefetch0(start);
-                        for (var line = FirstLine(start) + 64; line < start + storageBytes; line += 64)
-                        {
-                            Sse.Prefetch1(line);
-                        }
+                        CacheLines.Prefetch(CacheLines.First(start) + CacheLines.Size, start + storageBytes, toL1: false);
                     }
                 }
             }
@@ -385,10 +382,7 @@ public sealed partial class HnswIndex
                 if (i + 1 < unvisited && Sse.IsSupported)
                 {
                     var start = (byte*)Unsafe.AsPointer(ref distance.Storage(pending[i + 1]));
-                    for (var line = FirstLine(start) + 64; line < start + storageBytes; line += 64)
-                    {
-                        Sse.Prefetch0(line);
-                    }
+                    CacheLines.Prefetch(CacheLines.First(start) + CacheLines.Size, start + storageBytes, toL1: true);
                 }
 
                 var d = distance.To(neighbor);
@@ -405,9 +399,6 @@ public sealed partial class HnswIndex
             }
         }
     }
-
-    /// <summary>The start of the cache line that holds <paramref name="address"/>.</summary>
-    private static unsafe byte* FirstLine(byte* address) => (byte*)((nuint)address & ~(nuint)63);
 
     /// <summary>The exact distance from the prepared query to <paramref name="slot"/>, from memory or the device.</summary>
     private float ExactDistance(int slot, SearchContext context)
