@@ -58,19 +58,19 @@ public sealed class ProtocolTests
         byte[] getattr = Requests.Bytes(Opcode.GetAttr, 42, Requests.Args(0u, 0u, 0ul), unique: 12);
         byte[] buffer = [.. new byte[3], .. lookup, .. getattr];
 
-        var first = new FuseRequest(buffer, 3, lookup.Length);
+        var first = new FuseRequest(buffer.AsMemory(3, lookup.Length));
         Assert.Equal((Opcode.Lookup, 11ul, 1ul, 1000u, 100u), (first.Opcode, first.Unique, first.NodeId, first.Uid, first.Gid));
         var args = new ArgumentReader(first.Arguments);
         Assert.Equal("name", args.Name());
         Assert.True(args.Rest.IsEmpty);
 
-        var second = new FuseRequest(buffer, 3 + lookup.Length, getattr.Length);
+        var second = new FuseRequest(buffer.AsMemory(3 + lookup.Length, getattr.Length));
         Assert.Equal((Opcode.GetAttr, 12ul, 42ul), (second.Opcode, second.Unique, second.NodeId));
         Assert.Equal(16, second.Arguments.Length);
 
         byte[] tooShort = [.. BitConverter.GetBytes(20u), .. new byte[16]];
-        Assert.Throws<InvalidDataException>(() => new FuseRequest(tooShort, 0, tooShort.Length));
-        Assert.Throws<InvalidDataException>(() => new FuseRequest(buffer, 3, lookup.Length - 1));
+        Assert.Throws<InvalidDataException>(() => new FuseRequest(tooShort));
+        Assert.Throws<InvalidDataException>(() => new FuseRequest(buffer.AsMemory(3, lookup.Length - 1)));
         Assert.Throws<ArgumentException>(() => new ArgumentReader("abc"u8).Name());
     }
 
@@ -111,12 +111,13 @@ public sealed class ProtocolTests
     [Fact]
     public unsafe void A_read_answer_starts_on_a_page_boundary_and_goes_out_behind_its_header()
     {
-        // The data of a READ answer is page-aligned, so that an O_DIRECT device fills it without a bounce buffer.
+        // The data of a READ answer starts a huge page, so that an O_DIRECT device fills it without a bounce
+        // buffer, in few segments.
         using var reply = new Reply();
         var data = reply.ReserveAligned(1 << 20);
         fixed (byte* at = data)
         {
-            Assert.Equal(0, (long)at % 4096);
+            Assert.Equal(0, (long)at % (2 << 20));
         }
 
         "abc"u8.CopyTo(data);
@@ -152,8 +153,8 @@ public sealed class ProtocolTests
             Assert.Equal(arguments, write.Arguments.ToArray());
             fixed (byte* at = write.Arguments)
             {
-                // fuse_write_in is 40 bytes; the data follows it.
-                Assert.Equal(0, (long)(at + 40) % 4096);
+                // fuse_write_in is 40 bytes; the data follows it, at the start of a huge page.
+                Assert.Equal(0, (long)(at + 40) % (2 << 20));
             }
 
             Send(Requests.Bytes(Opcode.GetAttr, 42, Requests.Args(0u, 0u, 0ul), unique: 22));

@@ -25,7 +25,7 @@ internal static class Requests
     public static FuseRequest Make(Opcode opcode, ulong nodeId, byte[] arguments, uint uid = 0, uint gid = 0)
     {
         byte[] bytes = Bytes(opcode, nodeId, arguments, uid: uid, gid: gid);
-        return new FuseRequest(bytes, 0, bytes.Length);
+        return new FuseRequest(bytes);
     }
 
     /// <summary>Arguments: uint and ulong fields little-endian, strings NUL-terminated, byte arrays as they are.</summary>

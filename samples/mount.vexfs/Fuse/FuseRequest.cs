@@ -13,20 +13,20 @@ internal sealed class FuseRequest
     // 0x18 u32 uid      0x1C u32 gid      0x20 u32 pid      0x24 u16 total_extlen (8-byte units), u16 padding
     public const int HeaderSize = 40;
 
-    private readonly byte[] _buffer;
-    private readonly int _start;
+    private readonly ReadOnlyMemory<byte> _message;
 
+    /// <summary>The request in <paramref name="message"/>, which holds it exactly and stays unchanged while it is served.</summary>
     /// <exception cref="InvalidDataException">The request is shorter than its header, or than the length it declares.</exception>
-    public FuseRequest(byte[] buffer, int start, int length)
+    public FuseRequest(ReadOnlyMemory<byte> message)
     {
-        if (length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(start)) != (uint)length)
+        int length = message.Length;
+        if (length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(message.Span) != (uint)length)
         {
             throw new InvalidDataException($"A FUSE request of {length} bytes does not hold its header or the length it declares.");
         }
 
-        _buffer = buffer;
-        _start = start;
-        var header = buffer.AsSpan(start, HeaderSize);
+        _message = message;
+        var header = message.Span[..HeaderSize];
         Opcode = (Opcode)BinaryPrimitives.ReadUInt32LittleEndian(header[0x04..]);
         Unique = BinaryPrimitives.ReadUInt64LittleEndian(header[0x08..]);
         NodeId = BinaryPrimitives.ReadUInt64LittleEndian(header[0x10..]);
@@ -49,7 +49,7 @@ internal sealed class FuseRequest
     private int ArgumentsLength { get; }
 
     /// <summary>The opcode's arguments (without the extensions some kernels append).</summary>
-    public ReadOnlySpan<byte> Arguments => _buffer.AsSpan(_start + HeaderSize, ArgumentsLength);
+    public ReadOnlySpan<byte> Arguments => _message.Span.Slice(HeaderSize, ArgumentsLength);
 }
 
 /// <summary>Reads a request's arguments in order: fixed fields, then NUL-terminated names and raw bytes.</summary>

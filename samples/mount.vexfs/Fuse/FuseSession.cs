@@ -56,7 +56,8 @@ internal sealed class FuseSession
         _operations = operations;
         _workers = workers;
         _log = log;
-        _replies = new DefaultObjectPool<Reply>(new DefaultPooledObjectPolicy<Reply>(), workers * 2);
+        // The provider's pool of a disposable type disposes the replies it holds when it is disposed itself.
+        _replies = new DefaultObjectPoolProvider { MaximumRetained = workers * 2 }.Create<Reply>();
         _sendEarly = SendEarly;
     }
 
@@ -67,27 +68,42 @@ internal sealed class FuseSession
     /// <exception cref="IOException">The kernel speaks a protocol older than 7.<see cref="OldestMinor"/>, or the device failed.</exception>
     public void Run()
     {
-        if (!Initialize())
+        var buffers = new RequestBuffer[_workers];
+        try
         {
-            return;
-        }
+            if (!Initialize())
+            {
+                return;
+            }
 
-        var workers = new Thread[_workers];
-        for (int i = 0; i < workers.Length; i++)
-        {
-            workers[i] = new Thread(Work) { IsBackground = true, Name = $"fuse-worker-{i}" };
-            workers[i].Start();
-        }
+            var workers = new Thread[_workers];
+            for (int i = 0; i < workers.Length; i++)
+            {
+                var buffer = buffers[i] = new RequestBuffer();
+                workers[i] = new Thread(() => Work(buffer)) { IsBackground = true, Name = $"fuse-worker-{i}" };
+                workers[i].Start();
+            }
 
-        foreach (var worker in workers)
-        {
-            worker.Join();
-        }
+            foreach (var worker in workers)
+            {
+                worker.Join();
+            }
 
-        if (_destroy is { } destroy)
+            if (_destroy is { } destroy)
+            {
+                // Answered once every request before it has been.
+                Serve(destroy);
+            }
+        }
+        finally
         {
-            // Answered once every request before it has been.
-            Serve(destroy);
+            // Every request has been served: the buffers they were read into, and the replies, go.
+            foreach (var buffer in buffers)
+            {
+                buffer?.Dispose();
+            }
+
+            (_replies as IDisposable)?.Dispose();
         }
 
         if (_failure is { } failure)
@@ -120,7 +136,7 @@ internal sealed class FuseSession
     /// <summary>Answers INIT; false when the device closed before it came.</summary>
     private bool Initialize()
     {
-        var buffer = new RequestBuffer();
+        using var buffer = new RequestBuffer();
         while (buffer.ReadFrom(_device) is { } request)
         {
             var reply = _replies.Get();
@@ -210,9 +226,8 @@ internal sealed class FuseSession
     /// it into its own buffer, lets the next worker take its place, and serves the request itself, so no request
     /// changes threads between the device and its reply.
     /// </summary>
-    private void Work()
+    private void Work(RequestBuffer buffer)
     {
-        var buffer = new RequestBuffer();
         while (true)
         {
             FuseRequest? request;

@@ -1,14 +1,14 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.Extensions.ObjectPool;
+using MountVexfs.Native;
 
 namespace MountVexfs.Fuse;
 
 /// <summary>
 /// A reply being built: the fuse_out_header, then the opcode's answer. Replies are pooled (one per worker at a
-/// time), and their buffers come from the array pool and are kept between requests.
+/// time), and their buffers (from the array pool, and a huge page for data read from the device) are kept
+/// between requests.
 /// </summary>
 internal sealed class Reply : IResettable, IDisposable
 {
@@ -16,15 +16,11 @@ internal sealed class Reply : IResettable, IDisposable
     // 0x00 u32 len   0x04 i32 error (0 or a negated errno)   0x08 u64 unique
     public const int HeaderSize = 16;
 
-    /// <summary>The alignment of an answer read straight from the device (O_DIRECT needs whole sectors; a page covers every device).</summary>
-    private const int Page = 4096;
-
     private readonly ArrayPoolBufferWriter<byte> _buffer = new(HeaderSize + 4096);
 
     // An answer that must start on a page boundary (READ's data, which an O_DIRECT device then fills without a
-    // bounce buffer): a pinned array kept by this reply, the header placed just before the first page boundary.
-    private byte[]? _aligned;
-    private int _alignedHeader;
+    // bounce buffer): a huge page kept by this reply, the header just before it.
+    private HugePageBuffer? _aligned;
     private int _alignedLength = -1;
 
     // The session's way to send this reply before its handler returns (see SendNow), for the request being served.
@@ -67,16 +63,11 @@ internal sealed class Reply : IResettable, IDisposable
     /// Room for an answer of up to <paramref name="count"/> bytes that starts on a page boundary, in place of
     /// anything appended; <see cref="CommitAligned"/> says how many were written.
     /// </summary>
-    public unsafe Span<byte> ReserveAligned(int count)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is over a huge page.</exception>
+    public Span<byte> ReserveAligned(int count)
     {
-        if (_aligned is null || _aligned.Length < count + (2 * Page))
-        {
-            _aligned = GC.AllocateUninitializedArray<byte>(count + (2 * Page), pinned: true);
-            nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_aligned));
-            _alignedHeader = (int)((Page - ((start + HeaderSize) % Page)) % Page);
-        }
-
-        return _aligned.AsSpan(_alignedHeader + HeaderSize, count);
+        _aligned ??= new HugePageBuffer(HeaderSize, HugePageBuffer.HugePage);
+        return _aligned.GetSpan().Slice(HeaderSize, count);
     }
 
     /// <summary>Keeps <paramref name="count"/> bytes of what <see cref="ReserveAligned"/> gave as the answer.</summary>
@@ -121,14 +112,18 @@ internal sealed class Reply : IResettable, IDisposable
     {
         bool aligned = errno == 0 && _alignedLength >= 0;
         int length = aligned ? HeaderSize + _alignedLength : errno == 0 ? _buffer.WrittenCount : HeaderSize;
-        var message = aligned ? _aligned.AsSpan(_alignedHeader, length) : _buffer.DangerousGetArray().AsSpan(0, length);
+        var message = aligned ? _aligned!.GetSpan()[..length] : _buffer.DangerousGetArray().AsSpan(0, length);
         BinaryPrimitives.WriteUInt32LittleEndian(message, (uint)length);
         BinaryPrimitives.WriteInt32LittleEndian(message[0x04..], -errno);
         BinaryPrimitives.WriteUInt64LittleEndian(message[0x08..], unique);
         return message;
     }
 
-    public void Dispose() => _buffer.Dispose();
+    public void Dispose()
+    {
+        _buffer.Dispose();
+        ((IDisposable?)_aligned)?.Dispose();
+    }
 
     public bool TryReset()
     {

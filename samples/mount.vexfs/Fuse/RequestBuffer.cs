@@ -1,28 +1,21 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using MountVexfs.Native;
 
 namespace MountVexfs.Fuse;
 
 /// <summary>
-/// A worker's buffer for requests from /dev/fuse, one at a time, read straight from the device. It is pinned
-/// and read at an offset that puts a WRITE's data (after the header and fuse_write_in) on a page boundary, so
-/// an O_DIRECT device writes that data from here without a bounce copy.
+/// A worker's buffer for requests from /dev/fuse, one at a time, read straight from the device. A WRITE's data
+/// (after the header and fuse_write_in) lands at the start of a huge page (<see cref="HugePageBuffer"/>), so an
+/// O_DIRECT device writes that data from here without a bounce copy, in requests as large as it takes.
 /// </summary>
-internal sealed class RequestBuffer
+internal sealed class RequestBuffer : IDisposable
 {
     /// <summary>Where a WRITE's data starts: after the header and fuse_write_in (40 bytes).</summary>
     private const int WriteDataOffset = FuseRequest.HeaderSize + 40;
 
-    private const int Page = 4096;
+    private readonly HugePageBuffer _buffer = new(WriteDataOffset, FuseSession.MaxRequest - WriteDataOffset);
 
-    private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(FuseSession.MaxRequest + Page, pinned: true);
-    private readonly int _start;
-
-    public unsafe RequestBuffer()
-    {
-        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffer));
-        _start = (int)((Page - ((address + WriteDataOffset) % Page)) % Page);
-    }
+    /// <summary>Unmaps the buffer; no request read into it may be served after.</summary>
+    public void Dispose() => ((IDisposable)_buffer).Dispose();
 
     /// <summary>
     /// Waits for the next request and reads it, replacing the one read before; null once the filesystem is
@@ -31,7 +24,7 @@ internal sealed class RequestBuffer
     /// <exception cref="IOException">The device failed, or sent a request shorter than its header.</exception>
     public FuseRequest? ReadFrom(FuseDevice device)
     {
-        int length = device.Read(_buffer.AsSpan(_start, FuseSession.MaxRequest));
+        int length = device.Read(_buffer.GetSpan());
         if (length == 0)
         {
             return null;
@@ -39,7 +32,7 @@ internal sealed class RequestBuffer
 
         try
         {
-            return new FuseRequest(_buffer, _start, length);
+            return new FuseRequest(_buffer.Memory[..length]);
         }
         catch (InvalidDataException e)
         {

@@ -4,7 +4,8 @@ namespace MountVexfs.Native;
 
 /// <summary>
 /// The libc calls a FUSE host needs: the device's read and write, mount(2) and umount2(2), poll and a wake-up
-/// pipe, and the socket on which fusermount3 hands over the device for a user's mount.
+/// pipe, the socket on which fusermount3 hands over the device for a user's mount, and anonymous mappings for
+/// the transfer buffers.
 /// </summary>
 internal static unsafe partial class LibC
 {
@@ -24,6 +25,12 @@ internal static unsafe partial class LibC
     public const int MntDetach = 0x2;
 
     public const short PollIn = 0x1;
+
+    public const int ProtRead = 0x1;
+    public const int ProtWrite = 0x2;
+    public const int MapPrivate = 0x02;
+    public const int MapAnonymous = 0x20;
+    public const int MadvHugePage = 14;
 
     public const int AfUnix = 1;
     public const int SockStream = 1;
@@ -79,6 +86,15 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    public static partial void* Map(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    public static partial int Unmap(void* address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    public static partial int Advise(void* address, nuint length, int advice);
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeout);
