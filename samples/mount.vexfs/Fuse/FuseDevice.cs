@@ -5,7 +5,7 @@ namespace MountVexfs.Fuse;
 
 /// <summary>
 /// An open /dev/fuse: each read takes one whole request, each write sends one whole reply. A read waits in
-/// poll beside a wake-up pipe, so that <see cref="Wake"/> ends it from another thread (at SIGTERM).
+/// epoll beside a wake-up pipe, so that <see cref="Wake"/> ends it from another thread (at SIGTERM).
 /// </summary>
 internal sealed unsafe class FuseDevice : IDisposable
 {
@@ -59,30 +59,49 @@ internal sealed unsafe class FuseDevice : IDisposable
     }
 
     /// <summary>
-    /// Reads the next request into <paramref name="buffer"/> (which must hold the largest request); returns its
-    /// length, or 0 when the filesystem was unmounted or <see cref="Wake"/> was called.
+    /// A new way for one thread to wait for requests (<see cref="Read"/>): its own epoll instance, in which the
+    /// device is watched exclusively, so that a request wakes one waiting reader rather than all of them, and
+    /// the wake-up pipe is watched by everyone.
     /// </summary>
-    public int Read(Span<byte> buffer)
+    /// <exception cref="IOException">The kernel refused the epoll instance.</exception>
+    public Waiter NewWaiter()
     {
-        var fds = stackalloc LibC.PollFd[2];
+        int epoll = LibC.EpollCreate(LibC.EpollCloExec);
+        if (epoll < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"epoll_create1: {LibC.Describe(errno)}", errno);
+        }
+
+        var waiter = new Waiter(epoll);
+        try
+        {
+            waiter.Watch(Fd, LibC.EpollIn | LibC.EpollExclusive);
+            waiter.Watch(_wakeRead, LibC.EpollIn);
+            return waiter;
+        }
+        catch
+        {
+            waiter.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits through <paramref name="waiter"/> for the next request and reads it into <paramref name="buffer"/>
+    /// (which must hold the largest request); returns its length, or 0 when the filesystem was unmounted or
+    /// <see cref="Wake"/> was called. Several threads may read at once, each through its own waiter.
+    /// </summary>
+    public int Read(Waiter waiter, Span<byte> buffer)
+    {
         while (true)
         {
-            fds[0] = new LibC.PollFd { Fd = Fd, Events = LibC.PollIn };
-            fds[1] = new LibC.PollFd { Fd = _wakeRead, Events = LibC.PollIn };
-            if (LibC.Poll(fds, 2, -1) < 0)
+            switch (waiter.Wait(_wakeRead))
             {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == Eintr)
-                {
+                case Waiter.Woken.Interrupted:
                     continue;
-                }
-
-                throw new IOException($"poll on /dev/fuse: {LibC.Describe(errno)}", errno);
-            }
-
-            if (fds[1].Revents != 0)
-            {
-                return 0;
+                case Waiter.Woken.Stop:
+                    return 0;
             }
 
             fixed (byte* p = buffer)
@@ -145,6 +164,66 @@ internal sealed unsafe class FuseDevice : IDisposable
             LibC.Close(Fd);
             LibC.Close(_wakeRead);
             LibC.Close(_wakeWrite);
+        }
+    }
+
+    /// <summary>One reader's epoll instance (<see cref="NewWaiter"/>).</summary>
+    internal sealed class Waiter : IDisposable
+    {
+        private readonly int _epoll;
+        private int _disposed;
+
+        internal Waiter(int epoll) => _epoll = epoll;
+
+        internal enum Woken
+        {
+            Request,
+            Stop,
+            Interrupted,
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                LibC.Close(_epoll);
+            }
+        }
+
+        internal void Watch(int fd, uint events)
+        {
+            byte* epollEvent = stackalloc byte[16];
+            new Span<byte>(epollEvent, 16).Clear();
+            *(uint*)epollEvent = events;
+            *(ulong*)(epollEvent + LibC.EpollDataOffset) = (ulong)fd;
+            if (LibC.EpollControl(_epoll, LibC.EpollCtlAdd, fd, epollEvent) < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"epoll_ctl: {LibC.Describe(errno)}", errno);
+            }
+        }
+
+        /// <summary>Waits until the device has a request, or <paramref name="wake"/> (the wake-up pipe) is readable.</summary>
+        internal Woken Wait(int wake)
+        {
+            // Two events at most: the device and the pipe.
+            byte* events = stackalloc byte[32];
+            int count = LibC.EpollWait(_epoll, events, 2, -1);
+            if (count < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                return errno == Eintr ? Woken.Interrupted : throw new IOException($"epoll_wait on /dev/fuse: {LibC.Describe(errno)}", errno);
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                if (*(ulong*)(events + (i * LibC.EpollEventSize) + LibC.EpollDataOffset) == (ulong)wake)
+                {
+                    return Woken.Stop;
+                }
+            }
+
+            return Woken.Request;
         }
     }
 }

@@ -39,13 +39,12 @@ internal sealed class FuseSession
 
     private readonly FuseDevice _device;
     private readonly VexFuseOperations _operations;
-    private readonly Lock _readLock = new();
     private readonly int _workers;
     private readonly bool _writeback;
     private readonly TextWriter? _log;
     private readonly ObjectPool<Reply> _replies;
     private readonly Action<Reply> _sendEarly;
-    private bool _stopping;
+    private volatile bool _stopping;
     private FuseRequest? _destroy;
     private IOException? _failure;
 
@@ -222,40 +221,37 @@ internal sealed class FuseSession
     }
 
     /// <summary>
-    /// A worker's loop, leader and followers: the worker holding the read lock waits for the next request and reads
-    /// it into its own buffer, lets the next worker take its place, and serves the request itself, so no request
-    /// changes threads between the device and its reply.
+    /// A worker's loop: it waits for the next request on the device (one waiting worker is woken per request), reads
+    /// it into its own buffer and serves it itself, so no request changes threads between the device and its
+    /// reply, and no worker hands the device on to another.
     /// </summary>
     private void Work(RequestBuffer buffer)
     {
-        while (true)
+        while (!_stopping)
         {
             FuseRequest? request;
-            lock (_readLock)
+            try
             {
-                if (_stopping)
-                {
-                    return;
-                }
+                request = buffer.ReadFrom(_device);
+            }
+            catch (IOException e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                request = null;
+            }
 
-                try
+            if (request is null || request.Opcode == Opcode.Destroy)
+            {
+                // Unmounted, stopped, failed, or DESTROY, which Run answers once the others are done; this worker
+                // leaves with its buffer, so the request stays intact. The others are woken to leave too.
+                if (request is not null)
                 {
-                    request = buffer.ReadFrom(_device);
-                }
-                catch (IOException e)
-                {
-                    _failure = e;
-                    request = null;
-                }
-
-                if (request is null || request.Opcode == Opcode.Destroy)
-                {
-                    // Unmounted, stopped, failed, or DESTROY, which Run answers once the others are done; this
-                    // worker leaves with its buffer, so the request stays intact.
                     _destroy = request;
-                    _stopping = true;
-                    return;
                 }
+
+                _stopping = true;
+                _device.Wake();
+                return;
             }
 
             Serve(request);

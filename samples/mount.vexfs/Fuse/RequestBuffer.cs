@@ -14,17 +14,33 @@ internal sealed class RequestBuffer : IDisposable
 
     private readonly HugePageBuffer _buffer = new(WriteDataOffset, FuseSession.MaxRequest - WriteDataOffset);
 
+    // How this buffer's thread waits on the device it reads (made at its first read).
+    private FuseDevice? _device;
+    private FuseDevice.Waiter? _waiter;
+
     /// <summary>Unmaps the buffer; no request read into it may be served after.</summary>
-    public void Dispose() => ((IDisposable)_buffer).Dispose();
+    public void Dispose()
+    {
+        _waiter?.Dispose();
+        ((IDisposable)_buffer).Dispose();
+    }
 
     /// <summary>
     /// Waits for the next request and reads it, replacing the one read before; null once the filesystem is
-    /// unmounted or the device is woken to stop.
+    /// unmounted or the device is woken to stop. One thread at a time reads into a buffer; several buffers may
+    /// read from one device at once.
     /// </summary>
     /// <exception cref="IOException">The device failed, or sent a request shorter than its header.</exception>
     public FuseRequest? ReadFrom(FuseDevice device)
     {
-        int length = device.Read(_buffer.GetSpan());
+        if (_device != device)
+        {
+            _waiter?.Dispose();
+            _waiter = device.NewWaiter();
+            _device = device;
+        }
+
+        int length = device.Read(_waiter!, _buffer.GetSpan());
         if (length == 0)
         {
             return null;

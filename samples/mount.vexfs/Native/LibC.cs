@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace MountVexfs.Native;
 
 /// <summary>
-/// The libc calls a FUSE host needs: the device's read and write, mount(2) and umount2(2), poll and a wake-up
+/// The libc calls a FUSE host needs: the device's read and write, mount(2) and umount2(2), epoll and a wake-up
 /// pipe, the socket on which fusermount3 hands over the device for a user's mount, and anonymous mappings for
 /// the transfer buffers.
 /// </summary>
@@ -24,26 +24,26 @@ internal static unsafe partial class LibC
 
     public const int MntDetach = 0x2;
 
-    public const short PollIn = 0x1;
-
     public const int ProtRead = 0x1;
     public const int ProtWrite = 0x2;
     public const int MapPrivate = 0x02;
     public const int MapAnonymous = 0x20;
     public const int MadvHugePage = 14;
 
+    public const int EpollCloExec = 0x80000;
+    public const int EpollCtlAdd = 1;
+    public const uint EpollIn = 0x1;
+    public const uint EpollExclusive = 1u << 28;
+
     public const int AfUnix = 1;
     public const int SockStream = 1;
     public const int SolSocket = 1;
     public const int ScmRights = 1;
 
-    [StructLayout(LayoutKind.Sequential)]
-    public struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
+    // struct epoll_event: 0x00 u32 events, then u64 data: at 0x04 on x86-64, where the struct is packed
+    // (12 bytes), at 0x08 elsewhere (16 bytes).
+    public static readonly int EpollEventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+    public static readonly int EpollDataOffset = EpollEventSize - 8;
 
     /// <summary>struct iovec.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -96,8 +96,15 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     public static partial int Advise(void* address, nuint length, int advice);
 
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    public static partial int Poll(PollFd* fds, nuint count, int timeout);
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate(int flags);
+
+    /// <summary>epoll_ctl; <paramref name="epollEvent"/> is a struct epoll_event (<see cref="EpollEventSize"/> bytes).</summary>
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int EpollControl(int epoll, int operation, int fd, byte* epollEvent);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int EpollWait(int epoll, byte* events, int maxEvents, int timeout);
 
     [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
     public static partial int Pipe2(int* fds, int flags);
