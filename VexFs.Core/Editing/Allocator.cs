@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Numerics;
 using CommunityToolkit.HighPerformance.Buffers;
 using VexFs.BlockDevices;
 using VexFs.Format;
@@ -21,7 +23,7 @@ internal sealed class Allocator
     private readonly HashSet<int> _dirtyInodeBitmaps = [];
     private readonly HashSet<int> _dirtyDescriptors = [];
     private readonly HashSet<int> _dirtyDescriptorBlocks = [];
-    private readonly HashSet<long> _notYetReusable = [];
+    private readonly UnreusableBlocks _notYetReusable;
 
     public Allocator(IBlockStore store, Superblock superblock, GroupDescriptor[] groups)
     {
@@ -30,6 +32,7 @@ internal sealed class Allocator
         _written = superblock;
         _geometry = new Geometry(superblock);
         _groups = groups;
+        _notYetReusable = new UnreusableBlocks(_geometry);
     }
 
     public Superblock Superblock { get; private set; }
@@ -49,10 +52,10 @@ internal sealed class Allocator
     /// Until then a freed block is not handed out again, so that file data written straight to the device never
     /// lands on a block whose freeing a crash could undo.
     /// </summary>
-    public void MarkFreesDurable(IEnumerable<long> durable) => _notYetReusable.ExceptWith(durable);
+    public void MarkFreesDurable(IEnumerable<long> durable) => _notYetReusable.Remove(durable);
 
     /// <summary>The blocks freed by finished operations that may not be reused until a commit makes those operations durable.</summary>
-    public long[] FreesNotDurable() => [.. _notYetReusable];
+    public long[] FreesNotDurable() => _notYetReusable.ToArray();
 
     /// <summary>Whether blocks freed by finished operations wait for a commit before they may be reused.</summary>
     public bool HasFreesNotDurable => _notYetReusable.Count > 0;
@@ -112,12 +115,13 @@ internal sealed class Allocator
 
             var bitmap = BlockBitmap(g);
             int blocks = _geometry.BlocksInGroup(g);
-            int from = n == 0 ? (int)Math.Clamp(goal - _geometry.GroupStart(g), 0, blocks - 1) : 0;
             long groupStart = _geometry.GroupStart(g);
-            int first = FindFree(bitmap, groupStart, from, blocks);
+            int from = n == 0 ? (int)Math.Clamp(goal - groupStart, 0, blocks - 1) : 0;
+            var unreusable = _notYetReusable.Of(g);
+            int first = FindClear(bitmap, unreusable, from, blocks);
             if (first < 0 && from > 0)
             {
-                first = FindFree(bitmap, groupStart, 0, blocks);
+                first = FindClear(bitmap, unreusable, 0, blocks);
             }
 
             if (first < 0)
@@ -126,7 +130,8 @@ internal sealed class Allocator
             }
 
             int length = 1;
-            while (length < count && first + length < blocks && !Bitmap.IsSet(bitmap, first + length) && !_notYetReusable.Contains(groupStart + first + length))
+            while (length < count && first + length < blocks && !Bitmap.IsSet(bitmap, first + length)
+                && (unreusable is null || !Bitmap.IsSet(unreusable, first + length)))
             {
                 length++;
             }
@@ -136,7 +141,7 @@ internal sealed class Allocator
             _dirtyDescriptors.Add(g);
             _groups[g] = _groups[g] with { FreeBlocks = _groups[g].FreeBlocks - length, Flags = _groups[g].Flags & ~GroupFlags.BlockBitmapUninit };
             Superblock = Superblock with { FreeBlocks = Superblock.FreeBlocks - length };
-            return (_geometry.GroupStart(g) + first, length);
+            return (groupStart + first, length);
         }
 
         throw new FileSystemFullException("No space left on the VexFS filesystem.");
@@ -189,7 +194,7 @@ internal sealed class Allocator
             }
 
             var bitmap = InodeBitmap(g);
-            int index = FindClear(bitmap, 0, _geometry.InodesPerGroup);
+            int index = FindClear(bitmap, null, 0, _geometry.InodesPerGroup);
             if (index < 0)
             {
                 continue;
@@ -371,33 +376,35 @@ internal sealed class Allocator
         return bitmap;
     }
 
-    private int FindFree(byte[] bitmap, long groupStart, int from, int limit)
+    /// <summary>
+    /// The first item at or after <paramref name="from"/> and before <paramref name="limit"/> that is clear in
+    /// <paramref name="bitmap"/> and, when given, in <paramref name="also"/> (same layout); -1 when there is none.
+    /// Whole 64-bit words are skipped when they are full.
+    /// </summary>
+    private static int FindClear(byte[] bitmap, byte[]? also, int from, int limit)
     {
-        for (int i = FindClear(bitmap, from, limit); i >= 0; i = FindClear(bitmap, i + 1, limit))
+        int i = from;
+        while (i < limit)
         {
-            if (_notYetReusable.Count == 0 || !_notYetReusable.Contains(groupStart + i))
+            if ((i & 63) == 0 && i + 64 <= limit)
             {
-                return i;
-            }
-        }
+                ulong used = BinaryPrimitives.ReadUInt64LittleEndian(bitmap.AsSpan(i >> 3))
+                    | (also is null ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(also.AsSpan(i >> 3)));
+                if (used != ulong.MaxValue)
+                {
+                    return i + BitOperations.TrailingZeroCount(~used);
+                }
 
-        return -1;
-    }
-
-    private static int FindClear(byte[] bitmap, int from, int limit)
-    {
-        for (int i = from; i < limit; i++)
-        {
-            if ((i & 7) == 0 && i + 8 <= limit && bitmap[i >> 3] == 0xFF)
-            {
-                i += 7;
+                i += 64;
                 continue;
             }
 
-            if (!Bitmap.IsSet(bitmap, i))
+            if (!Bitmap.IsSet(bitmap, i) && (also is null || !Bitmap.IsSet(also, i)))
             {
                 return i;
             }
+
+            i++;
         }
 
         return -1;
