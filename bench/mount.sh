@@ -8,7 +8,9 @@
 # costs per item, counted on a second mount served with -o debug. Needs root.
 # usage: bench/mount.sh [SIZE=4G]
 # environment: MOUNT_HOST (native, as installed, or jit), BENCH_DIR (where the images go, default ${TMPDIR:-/tmp}), FILES (10000), ENTRIES (100000),
-# TREE (the tree to tar, default /usr/share/doc), SECONDS_PER_CASE (10, fio)
+# TREE (the tree to tar, default /usr/share/doc), SECONDS_PER_CASE (10, fio), STREAM_RUNS (5: the sequential rows
+# are run that many times, the filesystems taking turns within each run, and the table gives each one's median;
+# a virtual disk's speed moves from minute to minute, so one run compares moments as much as filesystems)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 size=${1:-${SIZE:-4G}}
@@ -86,15 +88,25 @@ fio_iops() {
 }
 
 tar -C "$(dirname "$tree")" -cf "$work/tree.tar" "$(basename "$tree")" 2>/dev/null || true
-declare -A result
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+declare -A result runs
+for run in $(seq "${STREAM_RUNS:-5}"); do
+  for fs in ext4 vexfs writeback; do
+    m=$work/$fs
+    t=$(seconds_of "$m" dd if=/dev/zero of=big bs=1M count=1024 conv=fsync)
+    runs[$fs,write]+="$(awk -v t="$t" 'BEGIN { print 1024 / t }') "
+    drop_caches
+    t=$(seconds_of "$m" dd if=big of=/dev/null bs=1M)
+    runs[$fs,read]+="$(awk -v t="$t" 'BEGIN { print 1024 / t }') "
+    rm -f "$m/big"
+    sync
+  done
+done
+for fs in ext4 vexfs writeback; do
+  for row in write read; do result[$fs,$row]=$(median <<<"${runs[$fs,$row]}"); done
+done
 for fs in ext4 vexfs writeback; do
   m=$work/$fs
-  t=$(seconds_of "$m" dd if=/dev/zero of=big bs=1M count=1024 conv=fsync)
-  result[$fs,write]=$(awk -v t="$t" 'BEGIN { print 1024 / t }')
-  drop_caches
-  t=$(seconds_of "$m" dd if=big of=/dev/null bs=1M)
-  result[$fs,read]=$(awk -v t="$t" 'BEGIN { print 1024 / t }')
-  rm -f "$m/big"
   result[$fs,randread]=$(fio_iops "$m" randread)
   result[$fs,randwrite]=$(fio_iops "$m" randwrite)
   rm -f "$m/random"
@@ -117,8 +129,8 @@ row() { # label, key, unit, higher-is-better
   local e=${result[ext4,$2]} v=${result[vexfs,$2]} w=${result[writeback,$2]}
   printf '%-44s %12.2f %12.2f %7.2fx %12.2f %7.2fx\n' "$1 ($3)" "$e" "$v" "$(ratio "$v" "$e" "$4")" "$w" "$(ratio "$w" "$e" "$4")"
 }
-row "sequential write 1 GiB, dd, fsync" write MB/s up
-row "sequential read 1 GiB, dd, cold" read MB/s up
+row "sequential write 1 GiB, dd, fsync, median" write MB/s up
+row "sequential read 1 GiB, dd, cold, median" read MB/s up
 row "random read 4 KiB, fio psync" randread IOPS up
 row "random write 4 KiB, fio psync" randwrite IOPS up
 row "create $files files of 100 B" create s down
@@ -126,6 +138,16 @@ row "stat $files files, cold" stat s down
 row "delete $files files" delete s down
 row "ls -l of $entries entries, cold" ls s down
 row "tar x of $tree" tar s down
+
+echo
+echo "Sequential runs, MB/s in the order run (ext4 / VexFS / VexFS wb, each run in turn), with VexFS / ext4 per run"
+for row in write read; do
+  read -ra e <<<"${runs[ext4,$row]}"; read -ra v <<<"${runs[vexfs,$row]}"; read -ra w <<<"${runs[writeback,$row]}"
+  for i in "${!e[@]}"; do
+    awk -v r="$row" -v n=$((i + 1)) -v e="${e[$i]}" -v v="${v[$i]}" -v w="${w[$i]}" \
+      'BEGIN { printf "%-6s run %d: %8.0f / %8.0f / %8.0f   %5.2fx %5.2fx\n", r, n, e, v, w, v / e, w / e }'
+  done
+done
 
 # Where the time goes: each request is a round trip through /dev/fuse (and a copy of its data each way), so
 # the requests an item costs are counted on a separate small VexFS served with -o debug, workload by workload.
