@@ -109,7 +109,7 @@ public sealed class ProtocolTests
     }
 
     [Fact]
-    public unsafe void A_read_answer_starts_on_a_page_boundary_and_goes_out_behind_its_header()
+    public unsafe void A_read_answer_starts_a_huge_page_and_goes_out_behind_its_header()
     {
         // The data of a READ answer starts a huge page, so that an O_DIRECT device fills it without a bounce
         // buffer, in few segments.
@@ -137,7 +137,7 @@ public sealed class ProtocolTests
     [Theory]
     [InlineData(4096)]
     [InlineData(60 << 10)]
-    public unsafe void Requests_are_read_whole_with_a_writes_data_on_a_page_boundary_until_the_device_is_woken(int size)
+    public unsafe void Requests_are_read_whole_with_a_writes_data_at_the_start_of_a_huge_page_until_the_device_is_woken(int size)
     {
         int* ends = stackalloc int[2];
         Assert.Equal(0, MountVexfs.Native.LibC.Pipe2(ends, 0));
