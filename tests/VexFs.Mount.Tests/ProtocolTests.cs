@@ -142,7 +142,7 @@ public sealed class ProtocolTests
         int* ends = stackalloc int[2];
         Assert.Equal(0, MountVexfs.Native.LibC.Pipe2(ends, 0));
         using var device = FuseDevice.Adopt(ends[0]);
-        var buffer = new RequestBuffer();
+        using var buffer = new RequestBuffer();
         try
         {
             var data = Enumerable.Range(0, size).Select(i => (byte)(i * 7)).ToArray();
