@@ -142,13 +142,13 @@ public sealed class ProtocolTests
         int* ends = stackalloc int[2];
         Assert.Equal(0, MountVexfs.Native.LibC.Pipe2(ends, 0));
         using var device = FuseDevice.Adopt(ends[0]);
-        using var buffer = new RequestBuffer();
+        using var buffer = new RequestBuffer(device);
         try
         {
             var data = Enumerable.Range(0, size).Select(i => (byte)(i * 7)).ToArray();
             var arguments = Requests.Args(3ul, 8192ul, (uint)size, 0u, 0ul, 0u, 0u, data);
             Send(Requests.Bytes(Opcode.Write, 5, arguments, unique: 21));
-            var write = buffer.ReadFrom(device)!;
+            var write = buffer.ReadNext()!;
             Assert.Equal((Opcode.Write, 21ul, 5ul), (write.Opcode, write.Unique, write.NodeId));
             Assert.Equal(arguments, write.Arguments.ToArray());
             fixed (byte* at = write.Arguments)
@@ -158,11 +158,11 @@ public sealed class ProtocolTests
             }
 
             Send(Requests.Bytes(Opcode.GetAttr, 42, Requests.Args(0u, 0u, 0ul), unique: 22));
-            var getattr = buffer.ReadFrom(device)!;
+            var getattr = buffer.ReadNext()!;
             Assert.Equal((Opcode.GetAttr, 22ul, 16), (getattr.Opcode, getattr.Unique, getattr.Arguments.Length));
 
             device.Wake();
-            Assert.Null(buffer.ReadFrom(device));
+            Assert.Null(buffer.ReadNext());
         }
         finally
         {

@@ -78,7 +78,7 @@ internal sealed class FuseSession
             var workers = new Thread[_workers];
             for (int i = 0; i < workers.Length; i++)
             {
-                var buffer = buffers[i] = new RequestBuffer();
+                var buffer = buffers[i] = new RequestBuffer(_device);
                 workers[i] = new Thread(() => Work(buffer)) { IsBackground = true, Name = $"fuse-worker-{i}" };
                 workers[i].Start();
             }
@@ -135,8 +135,8 @@ internal sealed class FuseSession
     /// <summary>Answers INIT; false when the device closed before it came.</summary>
     private bool Initialize()
     {
-        using var buffer = new RequestBuffer();
-        while (buffer.ReadFrom(_device) is { } request)
+        using var buffer = new RequestBuffer(_device);
+        while (buffer.ReadNext() is { } request)
         {
             var reply = _replies.Get();
             try
@@ -232,7 +232,7 @@ internal sealed class FuseSession
             FuseRequest? request;
             try
             {
-                request = buffer.ReadFrom(_device);
+                request = buffer.ReadNext();
             }
             catch (IOException e)
             {

@@ -13,15 +13,31 @@ internal sealed class RequestBuffer : IDisposable
     private const int WriteDataOffset = FuseRequest.HeaderSize + 40;
 
     private readonly HugePageBuffer _buffer = new(WriteDataOffset, FuseSession.MaxRequest - WriteDataOffset);
+    private readonly FuseDevice _device;
 
-    // How this buffer's thread waits on the device it reads (made at its first read).
-    private FuseDevice? _device;
-    private FuseDevice.Waiter? _waiter;
+    // How this buffer's thread waits on the device.
+    private readonly FuseDevice.Waiter _waiter;
+
+    /// <summary>A buffer for requests from <paramref name="device"/>.</summary>
+    /// <exception cref="IOException">The kernel refused the buffer's way to wait on the device.</exception>
+    public RequestBuffer(FuseDevice device)
+    {
+        _device = device;
+        try
+        {
+            _waiter = device.NewWaiter();
+        }
+        catch
+        {
+            ((IDisposable)_buffer).Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Unmaps the buffer; no request read into it may be served after.</summary>
     public void Dispose()
     {
-        _waiter?.Dispose();
+        _waiter.Dispose();
         ((IDisposable)_buffer).Dispose();
     }
 
@@ -31,16 +47,9 @@ internal sealed class RequestBuffer : IDisposable
     /// read from one device at once.
     /// </summary>
     /// <exception cref="IOException">The device failed, or sent a request shorter than its header.</exception>
-    public FuseRequest? ReadFrom(FuseDevice device)
+    public FuseRequest? ReadNext()
     {
-        if (_device != device)
-        {
-            _waiter?.Dispose();
-            _waiter = device.NewWaiter();
-            _device = device;
-        }
-
-        int length = device.Read(_waiter!, _buffer.GetSpan());
+        int length = _device.Read(_waiter, _buffer.GetSpan());
         if (length == 0)
         {
             return null;
