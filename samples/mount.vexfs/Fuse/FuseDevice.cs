@@ -73,7 +73,7 @@ internal sealed unsafe class FuseDevice : IDisposable
             throw new IOException($"epoll_create1: {LibC.Describe(errno)}", errno);
         }
 
-        var waiter = new Waiter(epoll);
+        var waiter = new Waiter(epoll, _wakeRead);
         try
         {
             waiter.Watch(Fd, LibC.EpollIn | LibC.EpollExclusive);
@@ -96,7 +96,7 @@ internal sealed unsafe class FuseDevice : IDisposable
     {
         while (true)
         {
-            switch (waiter.Wait(_wakeRead))
+            switch (waiter.Wait())
             {
                 case Waiter.Woken.Interrupted:
                     continue;
@@ -171,9 +171,14 @@ internal sealed unsafe class FuseDevice : IDisposable
     internal sealed class Waiter : IDisposable
     {
         private readonly int _epoll;
+        private readonly int _wake;
         private int _disposed;
 
-        internal Waiter(int epoll) => _epoll = epoll;
+        internal Waiter(int epoll, int wake)
+        {
+            _epoll = epoll;
+            _wake = wake;
+        }
 
         internal enum Woken
         {
@@ -203,8 +208,8 @@ internal sealed unsafe class FuseDevice : IDisposable
             }
         }
 
-        /// <summary>Waits until the device has a request, or <paramref name="wake"/> (the wake-up pipe) is readable.</summary>
-        internal Woken Wait(int wake)
+        /// <summary>Waits until the device has a request, or the wake-up pipe is readable.</summary>
+        internal Woken Wait()
         {
             // Two events at most: the device and the pipe.
             byte* events = stackalloc byte[32];
@@ -217,7 +222,7 @@ internal sealed unsafe class FuseDevice : IDisposable
 
             for (int i = 0; i < count; i++)
             {
-                if (*(ulong*)(events + (i * LibC.EpollEventSize) + LibC.EpollDataOffset) == (ulong)wake)
+                if (*(ulong*)(events + (i * LibC.EpollEventSize) + LibC.EpollDataOffset) == (ulong)_wake)
                 {
                     return Woken.Stop;
                 }

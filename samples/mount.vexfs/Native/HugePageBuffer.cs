@@ -24,6 +24,10 @@ internal sealed unsafe class HugePageBuffer : MemoryManager<byte>
     private const int MappedLength = Page + (2 * HugePage);
 
     private readonly byte* _mapped;
+
+    // Where the header starts, and the header's and the data's bytes together from there.
+    private readonly byte* _start;
+    private readonly int _length;
     private int _unmapped;
 
     /// <summary>
@@ -41,26 +45,18 @@ internal sealed unsafe class HugePageBuffer : MemoryManager<byte>
             throw new InsufficientMemoryException($"mmap of {MappedLength} bytes failed (errno {Marshal.GetLastPInvokeError()})");
         }
 
-        Data = (byte*)(((nint)_mapped + Page + HugePage - 1) & ~(nint)(HugePage - 1));
+        byte* data = (byte*)(((nint)_mapped + Page + HugePage - 1) & ~(nint)(HugePage - 1));
         // Refused only where the kernel has no transparent huge pages; small pages serve then.
-        LibC.Advise(Data, HugePage, LibC.MadvHugePage);
-        Start = Data - headerSize;
-        Length = headerSize + dataSize;
+        LibC.Advise(data, HugePage, LibC.MadvHugePage);
+        _start = data - headerSize;
+        _length = headerSize + dataSize;
     }
 
-    /// <summary>Where the header starts.</summary>
-    public byte* Start { get; }
-
-    /// <summary>Where the data starts: a huge-page boundary.</summary>
-    public byte* Data { get; }
-
-    /// <summary>The header's and the data's bytes together, from <see cref="Start"/>.</summary>
-    public int Length { get; }
-
-    public override Span<byte> GetSpan() => new(Start, Length);
+    /// <summary>The header's and the data's bytes together, the data from a huge-page boundary.</summary>
+    public override Span<byte> GetSpan() => new(_start, _length);
 
     /// <summary>The memory does not move; pinning it is free.</summary>
-    public override MemoryHandle Pin(int elementIndex = 0) => new(Start + elementIndex);
+    public override MemoryHandle Pin(int elementIndex = 0) => new(_start + elementIndex);
 
     public override void Unpin()
     {
